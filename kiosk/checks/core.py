@@ -1,0 +1,67 @@
+"""Foundation checks: config, data dir, disk, database, queue, clock."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from kiosk import clock
+from kiosk.config import ConfigError
+from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
+
+
+def checks(ctx) -> list[Check]:
+    out = []
+    try:
+        cfg = ctx.config
+    except ConfigError as e:
+        return [Check("config", FAIL, str(e)), Check("storage", SKIP, "config invalid")]
+    src = ctx.args.config or os.environ.get("KIOSK_CONFIG") or "built-in defaults"
+    out.append(Check("config", OK, f"{src}; station {cfg.station.number} {cfg.station.name}"))
+
+    data = cfg.storage.data_path
+    try:
+        data.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=data, prefix=".doctor-") as f:
+            f.write(b"x")
+            f.flush()
+            os.fsync(f.fileno())
+        out.append(Check("data_dir", OK, f"{data} writable"))
+    except OSError as e:
+        out.append(Check("data_dir", FAIL, f"{data} not writable: {e.strerror or e}"))
+        return out
+
+    free_mb = shutil.disk_usage(data).free // (1024 * 1024)
+    need = cfg.storage.min_free_mb
+    out.append(Check("disk", OK if free_mb >= need else FAIL,
+                     f"{free_mb} MB free (minimum {need} MB)"))
+
+    key = Path(cfg.storage.key_file)
+    try:
+        store = ctx.store
+    except Exception as e:
+        out.append(Check("database", FAIL, f"cannot open {cfg.storage.db_path}: {e}"))
+        return out
+    out.append(Check("pii_key", OK if key.exists() else FAIL,
+                     f"{key}" + ("" if key.exists() else " missing")))
+    ic = store.integrity_check()
+    size_mb = store.db_path.stat().st_size / 1e6
+    out.append(Check("database", OK if ic == "ok" else FAIL,
+                     f"integrity {ic}; {store.count()} items; {size_mb:.1f} MB"))
+
+    pending = store.count("delivery = 'pending'")
+    quarantined = store.rows_where("delivery = 'quarantined'", with_attachments=False)
+    flagged = store.rows_where("integrity != 'ok'", with_attachments=False)
+    out.append(Check("queue", WARN if quarantined else OK,
+                     f"{pending} waiting for delivery; {len(quarantined)} quarantined"
+                     + "".join(f"\n  {i.code}: {i.quarantine_reason}" for i in quarantined[:20])))
+    out.append(Check("attachments", FAIL if flagged else OK,
+                     f"{len(flagged)} items with changed or missing files"
+                     + "".join(f"\n  {i.code}" for i in flagged[:20])))
+    trusted = clock.clock_trusted()
+    out.append(Check("clock", OK if trusted else WARN,
+                     "synchronised" if trusted else
+                     "not synchronised (no NTP yet): timestamps are recorded as untrusted"))
+    return out

@@ -1,0 +1,121 @@
+"""The `kiosk` command: one entry point, subcommands discovered in kiosk.commands.
+
+Each module in ``kiosk/commands/`` defines ``NAME``, ``HELP``, ``register(parser)`` and
+``run(args, ctx) -> int``. Modules import heavy libraries (Kivy, Vosk, requests) inside
+``run`` so that ``kiosk --help`` and the sync daemon stay light.
+
+Exit codes (docs/cli.md): 0 ok; 1 failed or a check found a problem; 2 usage error;
+3 configuration error; 4 invalid input; 5 not found; 6 storage error (disk full,
+database); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import pkgutil
+import sys
+from typing import Any
+
+import kiosk.commands
+from kiosk import config as configmod
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_CONFIG, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_STORAGE = range(7)
+EXIT_INTERRUPTED = 130
+
+
+class Context:
+    """What a command needs, loaded on first use: the config and the store."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self._config = None
+        self._store = None
+
+    @property
+    def config(self):
+        if self._config is None:
+            self._config = configmod.load(configmod.resolve_path(self.args.config))
+        return self._config
+
+    @property
+    def store(self):
+        if self._store is None:
+            from kiosk.store import Store
+            self._store = Store.open(self.config)
+        return self._store
+
+    def emit(self, data: Any, human: str) -> None:
+        """Print *data* as JSON with --json, else the human text."""
+        if self.args.json:
+            print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        else:
+            print(human)
+
+    def fail(self, code: int, message: str, **extra) -> int:
+        """Report an error (JSON on stdout with --json, else on stderr); return *code*."""
+        if self.args.json:
+            print(json.dumps({"ok": False, "error": message, "exit_code": code, **extra},
+                             ensure_ascii=False, indent=2))
+        else:
+            print(f"kiosk: {message}", file=sys.stderr)
+        return code
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def command_modules() -> list:
+    """Every subcommand module, sorted by name."""
+    mods = []
+    for info in pkgutil.iter_modules(kiosk.commands.__path__):
+        if not info.name.startswith("_"):
+            mods.append(importlib.import_module(f"kiosk.commands.{info.name}"))
+    return sorted(mods, key=lambda m: m.NAME)
+
+
+def _common(default) -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="FILE", default=default,
+                        help=f"TOML config file (default: ${configmod.ENV_VAR}, else built-in defaults)")
+    common.add_argument("--json", action="store_true", default=default or False,
+                        help="print machine-readable JSON")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (also used by the docs test)."""
+    parser = argparse.ArgumentParser(
+        prog="kiosk", parents=[_common(None)],
+        description="minyi-kiosk: the self-service terminal of a 24-hour opinion station.",
+        epilog="Exit codes: 0 ok, 1 failed/problem found, 2 usage, 3 config error, "
+               "4 invalid input, 5 not found, 6 storage error, 130 interrupted.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for mod in command_modules():
+        # Sub-parsers SUPPRESS their defaults so `kiosk --json status X` and
+        # `kiosk status X --json` both work (argparse would reset the value otherwise).
+        p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.HELP,
+                           parents=[_common(argparse.SUPPRESS)])
+        mod.register(p)
+        p.set_defaults(_module=mod)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    ctx = Context(args)
+    try:
+        return args._module.run(args, ctx) or EXIT_OK
+    except configmod.ConfigError as e:
+        return ctx.fail(EXIT_CONFIG, f"configuration error: {e}")
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    finally:
+        ctx.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""`kiosk status CODE`: the local state of one item and the centre's last word on it."""
+
+from __future__ import annotations
+
+from kiosk.views import item_summary
+
+NAME = "status"
+HELP = "show one item's local state and the centre's last status and reply"
+
+
+def register(p) -> None:
+    p.add_argument("code", help="tracking code, with or without separators (e.g. 0371-000045-7)")
+
+
+def run(args, ctx) -> int:
+    from kiosk import cli
+    from kiosk.trackcode import CodeError, parse
+
+    try:
+        code = parse(args.code)
+    except CodeError as e:
+        return ctx.fail(cli.EXIT_INVALID, str(e))
+    item = ctx.store.find_by_code(code)
+    if item is None:
+        return ctx.fail(cli.EXIT_NOT_FOUND, f"no item with tracking code {code} at this kiosk")
+    data = {"ok": True, **item_summary(item), "history": ctx.store.status_history(item.id)}
+    lines = [
+        f"code:        {item.code}",
+        f"stored:      {item.created_at}{'' if item.clock_trusted else ' (clock not synchronised)'}",
+        f"category:    {item.category or '-'}",
+        f"identity:    {'anonymous' if item.anonymous else 'real name'}",
+        f"attachments: {len(item.attachments)}",
+        f"state:       {item.state}",
+        f"delivery:    {item.delivery}" + (f" ({item.quarantine_reason})" if item.quarantine_reason else ""),
+    ]
+    if item.integrity != "ok":
+        lines.append(f"integrity:   {item.integrity} — staff must check this item")
+    if item.centre_reply:
+        lines.append(f"reply:       {item.centre_reply}")
+    ctx.emit(data, "\n".join(lines))
+    return cli.EXIT_OK

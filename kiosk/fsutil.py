@@ -1,0 +1,108 @@
+"""Durable file operations: write to a temp file, fsync, rename, fsync the directory.
+
+A rename is only durable once the directory that holds it is fsynced (see the ext4
+notes in the Linux ``rename(2)`` and ``fsync(2)`` manuals); a file's data is only on
+disk once the file is fsynced. Everything in the kiosk that must survive a power cut
+goes through here.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+from pathlib import Path
+from typing import BinaryIO, Iterable
+
+CHUNK = 64 * 1024
+
+
+class DiskFullError(OSError):
+    """Writing failed because the disk (or quota) is full."""
+
+
+class TooLargeError(ValueError):
+    """A stream was longer than the limit it was copied under."""
+
+
+def fsync_dir(path: Path) -> None:
+    """Make renames and creations inside *path* durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _raise_disk_full(e: OSError) -> None:
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        raise DiskFullError(e.errno, "disk full while writing", e.filename) from e
+
+
+def write_stream(dst: Path, chunks: Iterable[bytes], limit: int | None = None) -> tuple[str, int]:
+    """Write *chunks* to a new file *dst*, fsync it, and return (sha256 hex, size).
+
+    *dst* must not exist (it is a temp name chosen by the caller). On any failure the
+    partial file is removed and the error re-raised (ENOSPC as :class:`DiskFullError`,
+    exceeding *limit* as :class:`TooLargeError`).
+    """
+    h = hashlib.sha256()
+    size = 0
+    try:
+        with open(dst, "xb") as f:
+            for chunk in chunks:
+                size += len(chunk)
+                if limit is not None and size > limit:
+                    raise TooLargeError(f"larger than the limit of {limit} bytes")
+                h.update(chunk)
+                f.write(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as e:
+        _unlink_quietly(dst)
+        _raise_disk_full(e)
+        raise
+    except BaseException:
+        _unlink_quietly(dst)
+        raise
+    return h.hexdigest(), size
+
+
+def read_chunks(f: BinaryIO, size: int = CHUNK) -> Iterable[bytes]:
+    """Yield a binary file's content in chunks."""
+    while True:
+        b = f.read(size)
+        if not b:
+            return
+        yield b
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    """SHA-256 hex and size of a file, read in chunks."""
+    h = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as f:
+        for b in read_chunks(f, 1024 * 1024):
+            h.update(b)
+            size += len(b)
+    return h.hexdigest(), size
+
+
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Replace *path* with *data* so that a crash leaves the old or the new file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    _unlink_quietly(tmp)
+    write_stream(tmp, [data])
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def _unlink_quietly(p: Path) -> None:
+    try:
+        os.unlink(p)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        pass

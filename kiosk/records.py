@@ -1,0 +1,90 @@
+"""Plain records the store hands out. No I/O here."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kiosk.trackcode import TrackingCode
+
+
+class ItemState(str, enum.Enum):
+    """An item's life: kiosk-driven until delivered, then centre-driven."""
+
+    STORED = "stored"
+    DELIVERED = "delivered"
+    ACCEPTED = "accepted"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    REPLIED = "replied"
+    CLOSED = "closed"
+
+
+CENTRE_STATES = tuple(s.value for s in ItemState if s not in (ItemState.STORED, ItemState.DELIVERED))
+
+
+class Delivery(str, enum.Enum):
+    """Where an item (or rating) is in the forwarding queue."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    QUARANTINED = "quarantined"
+
+
+class Rating(str, enum.Enum):
+    """满意 / 基本满意 / 不满意."""
+
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    UNSATISFIED = "unsatisfied"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """One stored file of an item."""
+
+    id: int
+    item_id: str
+    idx: int
+    kind: str
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    integrity: str
+    purged: bool
+    path: Path  # absolute path on this kiosk
+
+
+@dataclass(frozen=True)
+class Item:
+    """A committed item. Personal data is decrypted only on request (see Store)."""
+
+    id: str
+    code: TrackingCode
+    seq: int
+    station: str
+    created_at: str
+    clock_trusted: bool
+    text: str
+    category: str | None
+    anonymous: bool
+    source: str
+    lang: str
+    state: str
+    delivery: str
+    delivered_at: str | None
+    delivered_via: str | None
+    attempts: int
+    last_error: str | None
+    quarantine_reason: str | None
+    integrity: str
+    centre_status: str | None
+    centre_reply: str | None
+    centre_updated_at: str | None
+    purged_at: str | None
+    attachments: tuple[Attachment, ...] = ()
+    # Kept out of repr() so that an item printed into a log never carries them.
+    name: str | None = field(default=None, repr=False)
+    phone: str | None = field(default=None, repr=False)

@@ -1,0 +1,460 @@
+"""The durable item store: SQLite (WAL, synchronous=FULL) plus attachment files.
+
+Commit protocol (DESIGN.md, "how nothing gets lost"): each attachment is written to a
+temp file and fsynced, renamed into ``media/<item id>/`` and the directory fsynced; then
+one ``BEGIN IMMEDIATE`` transaction allocates the sequence number and inserts the item
+and its attachments. Only after that commit does the item have a tracking code. A crash
+at any point leaves either no item (temp files and orphaned media are cleaned up at the
+next open) or a whole item.
+
+Two processes (the UI and the sync daemon) open the same database; writes take
+``BEGIN IMMEDIATE`` so that a busy database waits (busy timeout) instead of failing on
+a read-to-write upgrade.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+import threading
+import uuid as uuidlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from sqlite_utils import Database
+
+from kiosk import clock, fsutil, trackcode
+from kiosk.pii import Cipher
+from kiosk.records import Attachment, Delivery, Item, ItemState
+from kiosk.schema import migrations
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+class StoreError(Exception):
+    """The store could not do what was asked; ``str()`` says why."""
+
+
+class DiskFullError(StoreError):
+    """No space left: the item was not stored, nothing else was lost."""
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    """An attachment about to be committed: a file to copy, or bytes."""
+
+    name: str          # plain file name (validated by kiosk.submission)
+    media_type: str
+    kind: str          # audio / photo / scan / file
+    source: Path | bytes
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A validated submission (see kiosk.submission), ready to commit."""
+
+    text: str
+    category: str | None
+    anonymous: bool
+    name: str | None
+    phone: str | None
+    source: str
+    lang: str
+    attachments: tuple[NewAttachment, ...]
+    max_attachment_bytes: int
+
+
+class Store:
+    """One open kiosk database with its media directory. Thread-safe (one lock)."""
+
+    def __init__(self, data_dir: Path, station: str, cipher: Cipher, *, recover: bool = True):
+        self.data_dir = Path(data_dir)
+        self.station = station
+        self.cipher = cipher
+        self.media_dir = self.data_dir / "media"
+        self.tmp_dir = self.data_dir / "tmp"
+        self.db_path = self.data_dir / "kiosk.db"
+        for d in (self.data_dir, self.media_dir, self.tmp_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False,
+                               timeout=BUSY_TIMEOUT_MS / 1000)
+        self.db = Database(conn)
+        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = FULL")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
+        if recover:
+            self.recover()
+
+    @classmethod
+    def open(cls, config, *, recover: bool = True) -> "Store":
+        """Open the store described by a :class:`kiosk.settings.Config`."""
+        return cls(config.storage.data_path, config.station.number,
+                   Cipher.from_key_file(Path(config.storage.key_file)), recover=recover)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self.db.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- transactions -----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Database]:
+        """One write transaction (``BEGIN IMMEDIATE``), committed on success."""
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                if self.db.conn.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        # Two processes may start together: serialise migrations with a file lock.
+        with open(self.data_dir / ".migrate.lock", "w") as lockf:
+            fcntl.flock(lockf, fcntl.LOCK_EX)
+            migrations.apply(self.db)
+
+    # -- committing items -------------------------------------------------------------
+
+    def commit_item(self, draft: Draft) -> Item:
+        """Durably store *draft* and return the committed item with its tracking code.
+
+        Raises :class:`DiskFullError` or :class:`StoreError`; on failure nothing of the
+        item remains and the store is usable for the next one.
+        """
+        item_id = str(uuidlib.uuid4())
+        item_dir = self.media_dir / item_id
+        temps: list[Path] = []
+        placed: list[tuple[NewAttachment, str, str, int]] = []
+        try:
+            staged = []
+            for i, att in enumerate(draft.attachments):
+                tmp = self.tmp_dir / f"{item_id}.{i}.part"
+                temps.append(tmp)
+                digest, size = self._write_temp(tmp, att.source, draft.max_attachment_bytes)
+                staged.append((att, tmp, digest, size))
+            if staged:
+                item_dir.mkdir()
+                fsutil.fsync_dir(self.media_dir)
+            for i, (att, tmp, digest, size) in enumerate(staged):
+                stored_name = f"{i:02d}-{att.name}"
+                os.rename(tmp, item_dir / stored_name)
+                placed.append((att, stored_name, digest, size))
+            if staged:
+                fsutil.fsync_dir(item_dir)
+            return self._insert_item(item_id, draft, placed)
+        except fsutil.DiskFullError:
+            self._discard(temps, item_dir)
+            raise DiskFullError("disk full: the item was not stored; free space or call staff") from None
+        except fsutil.TooLargeError as e:
+            self._discard(temps, item_dir)
+            raise StoreError(f"attachment {e}") from None
+        except sqlite3.OperationalError as e:
+            self._discard(temps, item_dir)
+            if "full" in str(e):
+                raise DiskFullError("disk full: the item was not stored; free space or call staff") from None
+            raise StoreError(f"database error, item not stored: {e}") from None
+        except OSError as e:
+            self._discard(temps, item_dir)
+            raise StoreError(f"could not write attachment: {e.strerror or e}") from None
+        except BaseException:
+            self._discard(temps, item_dir)
+            raise
+
+    @staticmethod
+    def _write_temp(tmp: Path, source: Path | bytes, limit: int) -> tuple[str, int]:
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            return fsutil.write_stream(tmp, [bytes(source)], limit)
+        with open(source, "rb") as f:
+            return fsutil.write_stream(tmp, fsutil.read_chunks(f), limit)
+
+    @staticmethod
+    def _discard(temps: Iterable[Path], item_dir: Path) -> None:
+        for t in temps:
+            with contextlib.suppress(OSError):
+                t.unlink()
+        shutil.rmtree(item_dir, ignore_errors=True)
+
+    def _insert_item(self, item_id: str, draft: Draft, placed) -> Item:
+        created = clock.now_iso()
+        trusted = clock.clock_trusted()
+        with self.write() as db:
+            row = db.execute("SELECT next_seq FROM counters WHERE station = ?", [self.station]).fetchone()
+            seq = row[0] if row else 1
+            db.execute("INSERT OR REPLACE INTO counters (station, next_seq) VALUES (?, ?)",
+                       [self.station, seq + 1])
+            code = trackcode.make(self.station, seq)
+            db["items"].insert({
+                "id": item_id, "seq": seq, "station": self.station, "code": code.compact,
+                "created_at": created, "clock_trusted": int(trusted), "text": draft.text,
+                "category": draft.category, "anonymous": int(draft.anonymous),
+                "name_enc": self.cipher.encrypt(draft.name),
+                "phone_enc": self.cipher.encrypt(draft.phone),
+                "source": draft.source, "lang": draft.lang,
+                "state": ItemState.STORED.value, "delivery": Delivery.PENDING.value,
+            })
+            db["attachments"].insert_all([
+                {"item_id": item_id, "idx": i, "kind": att.kind, "name": name,
+                 "media_type": att.media_type, "size": size, "sha256": digest}
+                for i, (att, name, digest, size) in enumerate(placed)
+            ])
+            self._log(db, "info", "item_stored", f"item {code} stored", item_id,
+                      {"attachments": len(placed), "source": draft.source})
+        return self.get_item(item_id)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def get_item(self, item_id: str, *, with_pii: bool = False) -> Item | None:
+        """The item with this UUID, or None."""
+        with self._lock:
+            rows = list(self.db["items"].rows_where("id = ?", [item_id]))
+            return self._to_item(rows[0], with_pii) if rows else None
+
+    def find_by_code(self, code: str | trackcode.TrackingCode, *, with_pii: bool = False) -> Item | None:
+        """The item with this tracking code (parsed first: a typo raises CodeError)."""
+        if not isinstance(code, trackcode.TrackingCode):
+            code = trackcode.parse(code)
+        with self._lock:
+            rows = list(self.db["items"].rows_where("code = ?", [code.compact]))
+            return self._to_item(rows[0], with_pii) if rows else None
+
+    def rows_where(self, where: str | None = None, params: Iterable = (), *, order_by: str = "seq",
+                   limit: int | None = None, with_attachments: bool = True) -> list[Item]:
+        """Items matching an SQL condition, in *order_by* order."""
+        with self._lock:
+            rows = list(self.db["items"].rows_where(where, list(params), order_by=order_by, limit=limit))
+            return [self._to_item(r, False, with_attachments) for r in rows]
+
+    def attachments(self, item_id: str) -> tuple[Attachment, ...]:
+        """The attachments of one item, in order."""
+        with self._lock:
+            return tuple(
+                Attachment(id=r["id"], item_id=r["item_id"], idx=r["idx"], kind=r["kind"],
+                           name=r["name"], media_type=r["media_type"], size=r["size"],
+                           sha256=r["sha256"], integrity=r["integrity"], purged=bool(r["purged"]),
+                           path=self.media_dir / item_id / r["name"])
+                for r in self.db["attachments"].rows_where("item_id = ?", [item_id], order_by="idx"))
+
+    def _to_item(self, r: dict, with_pii: bool, with_attachments: bool = True) -> Item:
+        return Item(
+            id=r["id"], code=trackcode.make(r["station"], r["seq"]), seq=r["seq"],
+            station=r["station"], created_at=r["created_at"],
+            clock_trusted=bool(r["clock_trusted"]), text=r["text"] or "",
+            category=r["category"], anonymous=bool(r["anonymous"]), source=r["source"],
+            lang=r["lang"], state=r["state"], delivery=r["delivery"],
+            delivered_at=r["delivered_at"], delivered_via=r["delivered_via"],
+            attempts=r["attempts"] or 0, last_error=r["last_error"],
+            quarantine_reason=r["quarantine_reason"], integrity=r["integrity"],
+            centre_status=r["centre_status"], centre_reply=r["centre_reply"],
+            centre_updated_at=r["centre_updated_at"], purged_at=r["purged_at"],
+            attachments=self.attachments(r["id"]) if with_attachments else (),
+            name=self.cipher.decrypt(r["name_enc"]) if with_pii else None,
+            phone=self.cipher.decrypt(r["phone_enc"]) if with_pii else None,
+        )
+
+    def count(self, where: str | None = None, params: Iterable = ()) -> int:
+        """How many items match."""
+        with self._lock:
+            return self.db["items"].count_where(where, list(params)) if where else self.db["items"].count
+
+    # -- delivery (used by the sync daemon) -------------------------------------------
+
+    def mark_delivered(self, item_id: str, via: str) -> bool:
+        """Record that the centre has the item (acknowledged by push or pull).
+
+        Idempotent; returns True if this call changed the item.
+        """
+        with self.write() as db:
+            cur = db.execute(
+                "UPDATE items SET delivery = ?, delivered_at = ?, delivered_via = ?, last_error = NULL, "
+                "state = CASE WHEN state = 'stored' THEN 'delivered' ELSE state END "
+                "WHERE id = ? AND delivery != ?",
+                [Delivery.DELIVERED.value, clock.now_iso(), via, item_id, Delivery.DELIVERED.value])
+            if cur.rowcount:
+                self._log(db, "info", "item_delivered", f"delivered via {via}", item_id)
+            return bool(cur.rowcount)
+
+    def record_attempt(self, item_id: str, error: str) -> None:
+        """Count a failed delivery attempt (the reason is kept, not logged per retry)."""
+        with self.write() as db:
+            db.execute("UPDATE items SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                       [error, item_id])
+
+    def quarantine(self, item_id: str, reason: str) -> None:
+        """Stop retrying an item the centre rejected; kept and visible to staff."""
+        with self.write() as db:
+            db.execute("UPDATE items SET delivery = ?, quarantine_reason = ? WHERE id = ?",
+                       [Delivery.QUARANTINED.value, reason, item_id])
+            self._log(db, "error", "item_quarantined", reason, item_id)
+
+    def requeue(self, item_id: str) -> None:
+        """Put a quarantined item back in the queue (a staff action)."""
+        with self.write() as db:
+            db.execute("UPDATE items SET delivery = ?, quarantine_reason = NULL, attempts = 0 "
+                       "WHERE id = ? AND delivery = ?",
+                       [Delivery.PENDING.value, item_id, Delivery.QUARANTINED.value])
+            self._log(db, "info", "item_requeued", "returned to the queue by staff", item_id)
+
+    def record_status(self, item_id: str, status: str, reply: str | None, at: str) -> None:
+        """Apply a status change / reply from the centre and keep it in the history."""
+        if status not in {s.value for s in ItemState} - {"stored"}:
+            raise StoreError(f"unknown status {status!r} from the centre")
+        with self.write() as db:
+            db["status_history"].insert({"item_id": item_id, "status": status, "reply": reply,
+                                         "at": at, "received_at": clock.now_iso()})
+            db.execute("UPDATE items SET state = ?, centre_status = ?, "
+                       "centre_reply = COALESCE(?, centre_reply), centre_updated_at = ? WHERE id = ?",
+                       [status, status, reply, at, item_id])
+
+    def status_history(self, item_id: str) -> list[dict]:
+        """Every status the centre sent for the item, oldest first."""
+        with self._lock:
+            return list(self.db["status_history"].rows_where("item_id = ?", [item_id], order_by="id"))
+
+    # -- ratings ----------------------------------------------------------------------
+
+    def add_rating(self, item_id: str, rating: str) -> str:
+        """Record a resident's rating; returns the rating's UUID (its idempotency key)."""
+        from kiosk.records import Rating
+        Rating(rating)  # raises ValueError for an unknown rating
+        rid = str(uuidlib.uuid4())
+        with self.write() as db:
+            db["ratings"].insert({"id": rid, "item_id": item_id, "rating": rating,
+                                  "created_at": clock.now_iso(),
+                                  "clock_trusted": int(clock.clock_trusted())})
+            self._log(db, "info", "item_rated", rating, item_id)
+        return rid
+
+    # -- events and meta --------------------------------------------------------------
+
+    def log_event(self, kind: str, message: str, *, level: str = "info",
+                  item_id: str | None = None, data: dict | None = None) -> None:
+        """Append to the event log staff read in the service menu and `kiosk doctor`.
+
+        Never put personal data (names, phone numbers) in *message* or *data*.
+        """
+        with self.write() as db:
+            self._log(db, level, kind, message, item_id, data)
+
+    @staticmethod
+    def _log(db: Database, level: str, kind: str, message: str, item_id: str | None = None,
+             data: dict | None = None) -> None:
+        db["events"].insert({"at": clock.now_iso(), "level": level, "kind": kind, "item_id": item_id,
+                             "message": message,
+                             "data": json.dumps(data, ensure_ascii=False) if data else None})
+
+    def events(self, limit: int = 50, kind: str | None = None) -> list[dict]:
+        """The newest events, newest first."""
+        with self._lock:
+            where, params = ("kind = ?", [kind]) if kind else (None, [])
+            return list(self.db["events"].rows_where(where, params, order_by="id desc", limit=limit))
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        """A small persistent value (sync cursors, config ETag …)."""
+        with self._lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+            return row[0] if row else default
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Set (or with None, delete) a persistent value."""
+        with self.write() as db:
+            if value is None:
+                db.execute("DELETE FROM meta WHERE key = ?", [key])
+            else:
+                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+
+    # -- recovery and checks ----------------------------------------------------------
+
+    def recover(self) -> dict:
+        """Start-up clean-up after a crash or power cut.
+
+        Removes temp files and media directories of items that never committed, and
+        verifies the hashes of undelivered items' attachments, flagging (never dropping)
+        any mismatch. Returns counts of what it did.
+        """
+        removed_tmp = 0
+        for p in self.tmp_dir.iterdir():
+            with contextlib.suppress(OSError):
+                p.unlink()
+                removed_tmp += 1
+        with self._lock:
+            known = {r[0] for r in self.db.execute("SELECT id FROM items")}
+        removed_orphans = 0
+        for d in self.media_dir.iterdir():
+            if d.name not in known:
+                # Renamed into place, but the transaction never committed: no code was
+                # ever shown for it, so it is not an item.
+                shutil.rmtree(d, ignore_errors=True)
+                removed_orphans += 1
+        if removed_orphans:
+            fsutil.fsync_dir(self.media_dir)
+        flagged = self.verify_attachments()
+        if removed_tmp or removed_orphans:
+            self.log_event("recovered", "start-up clean-up after an interrupted commit",
+                           data={"temp_files": removed_tmp, "orphaned_dirs": removed_orphans})
+        return {"temp_files": removed_tmp, "orphaned_dirs": removed_orphans, "flagged": flagged}
+
+    def verify_attachments(self, only_undelivered: bool = True) -> int:
+        """Re-hash attachments; flag mismatches on the attachment and the item."""
+        where = "a.purged = 0" + (" AND i.delivery != 'delivered'" if only_undelivered else "")
+        with self._lock:
+            rows = self.db.execute(
+                f"SELECT a.id, a.item_id, a.name, a.sha256, a.size, a.integrity, i.code "
+                f"FROM attachments a JOIN items i ON i.id = a.item_id WHERE {where}").fetchall()
+        flagged = 0
+        for att_id, item_id, name, digest, size, integrity, code in rows:
+            path = self.media_dir / item_id / name
+            try:
+                actual, actual_size = fsutil.sha256_file(path)
+                state = "ok" if (actual, actual_size) == (digest, size) else "mismatch"
+            except FileNotFoundError:
+                state = "missing"
+            if state != "ok" and integrity != state:
+                flagged += 1
+                with self.write() as db:
+                    db.execute("UPDATE attachments SET integrity = ? WHERE id = ?", [state, att_id])
+                    db.execute("UPDATE items SET integrity = 'mismatch' WHERE id = ?", [item_id])
+                    self._log(db, "error", "attachment_integrity",
+                              f"attachment {name} of {trackcode.parse(code)} is {state}",
+                              item_id, {"expected_sha256": digest})
+        return flagged
+
+    def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check`` result ("ok" when healthy)."""
+        with self._lock:
+            rows = self.db.execute("PRAGMA integrity_check").fetchall()
+        return "; ".join(r[0] for r in rows)
+
+    def purge_item(self, item_id: str) -> bool:
+        """Remove media and personal data of a *delivered* item; keep code and status.
+
+        Returns False (and does nothing) for an item that is not delivered: undelivered
+        items are never purged.
+        """
+        with self.write() as db:
+            cur = db.execute("UPDATE items SET name_enc = NULL, phone_enc = NULL, purged_at = ? "
+                             "WHERE id = ? AND delivery = 'delivered' AND purged_at IS NULL",
+                             [clock.now_iso(), item_id])
+            if not cur.rowcount:
+                return False
+            db.execute("UPDATE attachments SET purged = 1 WHERE item_id = ?", [item_id])
+            self._log(db, "info", "item_purged", "media and personal data removed (retention)", item_id)
+        shutil.rmtree(self.media_dir / item_id, ignore_errors=True)
+        return True

@@ -1,0 +1,15 @@
+"""Configuration sections owned by kiosk.ui (see kiosk/settings.py for the rules)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CameraSettings:
+    """The photo and document cameras (issue 6)."""
+
+
+@dataclass(frozen=True)
+class UISettings:
+    """The touchscreen app (issue 6)."""
