@@ -1,0 +1,58 @@
+"""Fixtures shared by every test area: a config and a real store in a temp dir."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kiosk import config as configmod
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, skipping the test with a clear reason when absent."""
+    p = SHARED.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"../shared is absent ({p} not found): shared test data unavailable")
+    return p
+
+
+@pytest.fixture(autouse=True)
+def _clock_untrusted_by_default(monkeypatch):
+    # Tests must not depend on whether this machine's clock is NTP-synchronised.
+    monkeypatch.setenv("KIOSK_CLOCK_TRUSTED", os.environ.get("KIOSK_TEST_CLOCK", "0"))
+
+
+@pytest.fixture
+def write_config(tmp_path):
+    """Write a TOML config (text) into tmp_path with data under tmp_path/data; return its path.
+
+    The text is appended after a [storage] table pointing at tmp_path, so pass other
+    sections only (or your own [storage] keys via *storage*).
+    """
+    def write(text: str = "", *, storage: str = "", name: str = "kiosk.toml") -> Path:
+        p = tmp_path / name
+        p.write_text(f'[storage]\ndata_dir = "{tmp_path}/data"\nkey_file = "{tmp_path}/keys/pii.key"\n'
+                     f"{storage}\n[station]\nnumber = \"0371\"\nname = \"测试民意工作站\"\n{text}",
+                     encoding="utf-8")
+        return p
+    return write
+
+
+@pytest.fixture
+def cfg(write_config):
+    """A validated config for station 0371 with everything under tmp_path."""
+    return configmod.load(write_config())
+
+
+@pytest.fixture
+def store(cfg):
+    """A real store (SQLite file, fsync) for *cfg*."""
+    from kiosk.store import Store
+    s = Store.open(cfg)
+    yield s
+    s.close()
