@@ -22,7 +22,8 @@ import platformdirs
 
 from kiosk.receipt.settings import PrinterSettings, ReceiptSettings
 from kiosk.sync.settings import CentralDevSettings, SyncSettings
-from kiosk.ui.settings import CameraSettings, UISettings
+from kiosk.media.settings import CameraSettings, ScannerSettings
+from kiosk.ui.settings import UISettings
 from kiosk.voice.settings import ASRSettings, MicrophoneSettings
 
 LANGUAGES = ("zh-CN", "zh-TW", "en")
@@ -159,4 +160,5 @@ class Config:
     printer: PrinterSettings = field(default_factory=PrinterSettings)
     receipt: ReceiptSettings = field(default_factory=ReceiptSettings)
     camera: CameraSettings = field(default_factory=CameraSettings)
+    scanner: ScannerSettings = field(default_factory=ScannerSettings)
     ui: UISettings = field(default_factory=UISettings)

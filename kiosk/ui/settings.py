@@ -6,10 +6,5 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class CameraSettings:
-    """The photo and document cameras (issue 6)."""
-
-
-@dataclass(frozen=True)
 class UISettings:
     """The touchscreen app (issue 6)."""
