@@ -2,9 +2,60 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
+
+LANGUAGES = ("zh-CN", "zh-TW", "en")
+TOUCH_INPUTS = ("mouse", "mtdev", "hidinput")
 
 
 @dataclass(frozen=True)
 class UISettings:
     """The touchscreen app (issue 6)."""
+
+    fullscreen: bool = True
+    window_width: int = 1280           # used when not fullscreen (a developer PC)
+    window_height: int = 800
+    default_language: str = "zh-CN"
+    font_path: str = ""                # empty: the installed WenQuanYi Micro Hei
+    idle_timeout_s: int = 90           # no touch for this long → "need more time?"
+    idle_countdown_s: int = 20         # then this countdown, then the session is wiped
+    done_return_s: int = 45            # the done screen returns home by itself after this
+    max_photos: int = 3
+    max_letter_pages: int = 10
+    max_recording_s: int = 180         # shown as remaining time while recording
+    touch_input: str = "mouse"         # the ONE input provider (see kiosk/ui/kivyenv.py)
+    touch_device: str = ""             # /dev/input/eventN for mtdev / hidinput
+    show_cursor: bool = False
+
+    def validate(self) -> None:
+        if not 320 <= self.window_width <= 7680 or not 240 <= self.window_height <= 4320:
+            raise ValueError("window_width: expected a window of 320x240 to 7680x4320 pixels, "
+                             f"got {self.window_width}x{self.window_height}")
+        if self.default_language not in LANGUAGES:
+            raise ValueError(f"default_language: expected one of {', '.join(LANGUAGES)}, "
+                             f"got {self.default_language!r}")
+        if not 10 <= self.idle_timeout_s <= 3600:
+            raise ValueError(f"idle_timeout_s: expected 10 to 3600 seconds, got {self.idle_timeout_s}")
+        if not 3 <= self.idle_countdown_s <= 300:
+            raise ValueError(f"idle_countdown_s: expected 3 to 300 seconds, got {self.idle_countdown_s}")
+        if not 5 <= self.done_return_s <= 600:
+            raise ValueError(f"done_return_s: expected 5 to 600 seconds, got {self.done_return_s}")
+        if not 0 <= self.max_photos <= 10:
+            raise ValueError(f"max_photos: expected 0 to 10, got {self.max_photos}")
+        if not 1 <= self.max_letter_pages <= 30:
+            raise ValueError(f"max_letter_pages: expected 1 to 30, got {self.max_letter_pages}")
+        if not 10 <= self.max_recording_s <= 1800:
+            raise ValueError(f"max_recording_s: expected 10 to 1800 seconds, got {self.max_recording_s}")
+        if self.touch_input not in TOUCH_INPUTS:
+            raise ValueError(f"touch_input: expected one of {', '.join(TOUCH_INPUTS)}, got {self.touch_input!r}")
+        if self.touch_input != "mouse" and not self.touch_device.startswith("/dev/input/"):
+            raise ValueError(f"touch_device: touch_input {self.touch_input!r} needs a device such as "
+                             f"\"/dev/input/event0\", got {self.touch_device!r}")
+
+    def resolve_paths(self, base: Path) -> "UISettings":
+        if not self.font_path:
+            return self
+        p = Path(self.font_path).expanduser()
+        return dataclasses.replace(self, font_path=str(p if p.is_absolute() else base / p))

@@ -1,0 +1,34 @@
+"""`kiosk screens --out DIR`: render every screen of the app to PNG (offscreen)."""
+
+from __future__ import annotations
+
+NAME = "screens"
+HELP = "render every screen of the touchscreen app, in each language, to PNG files (offscreen)"
+
+
+def register(p) -> None:
+    p.add_argument("--out", metavar="DIR", required=True, help="directory for the PNG files (created)")
+    p.add_argument("--lang", action="append", choices=["zh-CN", "zh-TW", "en"],
+                   help="only this language (repeatable; default: all three)")
+
+
+def run(args, ctx) -> int:
+    from pathlib import Path
+
+    from kiosk import cli
+    from kiosk.ui.fonts import FontNotFound, find_font
+
+    cfg = ctx.config
+    try:
+        find_font(cfg.ui.font_path)
+    except FontNotFound as e:
+        return ctx.fail(cli.EXIT_FAIL, str(e))
+    from kiosk.ui import kivyenv
+    kivyenv.prepare(cfg.ui, offscreen=True, size=(1280, 800))
+    from kiosk.ui.render import render_all
+
+    out = Path(args.out)
+    files = render_all(cfg, out, tuple(args.lang or ("zh-CN", "zh-TW", "en")))
+    ctx.emit({"ok": True, "files": [str(f) for f in files]},
+             f"{len(files)} screens written to {out}")
+    return cli.EXIT_OK

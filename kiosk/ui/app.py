@@ -1,0 +1,201 @@
+"""The Kivy application: screens, language, the session, idle and escape handling.
+
+Thin on purpose: each screen's behaviour lives in kiosk/ui/screens/<name>.py with its
+layout in kiosk/ui/kv/<name>.kv; everything outside the UI is reached through
+kiosk.ui.services.Services; workers report back through kiosk.ui.mainthread.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from kivy.app import App
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk.ui import i18n
+from kiosk.ui.idle import IdleWatcher
+from kiosk.ui.mainthread import run_in_worker
+from kiosk.ui.screens import SCREENS
+from kiosk.ui.session import Session, clean_tmp_root
+
+log = logging.getLogger(__name__)
+KV_DIR = Path(__file__).resolve().parent / "kv"
+_kv_loaded = False
+
+
+def load_kv() -> None:
+    """Load every .kv file once per process (widgets first, then one per screen)."""
+    global _kv_loaded
+    if _kv_loaded:
+        return
+    import kiosk.ui.widgets.base  # noqa: F401  (registers classes with the Factory)
+    import kiosk.ui.widgets.keyboard  # noqa: F401
+    from kiosk.ui.screens import done, finish, home, identity, letter, photo, review, voice, write  # noqa: F401
+    for name in ("widgets", "keyboard", "base", "idle", *SCREENS):
+        Builder.load_file(str(KV_DIR / f"{name}.kv"))
+    _kv_loaded = True
+
+
+def register_font(path: Path) -> None:
+    """Make the CJK font Kivy's default for every label."""
+    from kivy.core.text import DEFAULT_FONT, LabelBase
+    LabelBase.register(DEFAULT_FONT, str(path))
+
+
+class KioskApp(App):
+    """The touchscreen app of one kiosk."""
+
+    lang = StringProperty("zh-CN")
+    busy = BooleanProperty(False)   # recording or saving: the idle timer waits
+    title = "minyi-kiosk"
+
+    def __init__(self, cfg, store, services, **kw):
+        super().__init__(**kw)
+        self.cfg = cfg
+        self.store = store
+        self.services = services
+        self.lang = cfg.ui.default_language
+        self.tmp_root = Path(cfg.storage.data_dir) / "ui-session"
+        clean_tmp_root(self.tmp_root)
+        self.session = Session(self.tmp_root)
+        self.idle = IdleWatcher(self)
+        self._submitting = False
+
+    # -- strings ----------------------------------------------------------------------
+
+    def t(self, key: str, lang: str | None = None, **fmt) -> str:
+        """Catalog string (kv passes ``app.lang`` so labels follow language changes)."""
+        return i18n.tr(key, lang or self.lang, **fmt)
+
+    def set_language(self, lang: str) -> None:
+        if lang in i18n.LANGUAGES:
+            self.lang = lang
+            current = self.root.current_screen if self.root else None
+            if current is not None and hasattr(current, "on_language"):
+                current.on_language()
+
+    # -- building ---------------------------------------------------------------------
+
+    def build(self):
+        load_kv()
+        from kivy.factory import Factory
+        sm = ScreenManager(transition=NoTransition())
+        for name in SCREENS:
+            sm.add_widget(getattr(Factory, f"{name.capitalize()}Screen")(name=name))
+        return sm
+
+    def on_start(self):
+        Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
+        self.idle.start()
+        self.services.start_voice_model()
+
+    def on_stop(self):
+        self.idle.stop()
+        Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
+
+    def _refuse_close(self, *_args, **_kw):
+        # Only the (later) service menu may exit; a window-manager close is ignored.
+        log.info("window close refused")
+        return True
+
+    def _on_keyboard(self, _window, key, *_):
+        # 27 = Escape (and Android back): swallow it, the kiosk never exits on a key.
+        return key == 27
+
+    # -- navigation -------------------------------------------------------------------
+
+    def go(self, name: str) -> None:
+        self.root.current = name
+
+    def screen(self, name: str):
+        return self.root.get_screen(name)
+
+    def start_path(self, feature: str, *, keep_session: bool = False) -> None:
+        """Home tile tapped: voice starts recording at once; the others open their screen."""
+        if not keep_session:
+            self.new_session()
+        self.screen("home").notice("")
+        if feature == "voice":
+            self.session.source = "voice"
+            self.go("voice")
+            if not self.screen("voice").start():
+                self.go("home")
+                self.screen("home").disable("voice", "voice.no_mic")
+        elif feature == "text":
+            self.session.source = "text"
+            self.edit_text(return_to="finish")
+        elif feature in ("photo", "letter"):
+            self.go(feature)
+
+    def edit_text(self, return_to: str) -> None:
+        self.screen("write").return_to = return_to
+        self.go("write")
+
+    # -- session ----------------------------------------------------------------------
+
+    def new_session(self) -> None:
+        """Start a fresh session (the previous one is wiped)."""
+        self.session.wipe()
+        self.session = Session(self.tmp_root)
+
+    def reset_session(self) -> None:
+        """Wipe everything of this resident and go home (idle, finish, cancel)."""
+        self.idle.dismiss()
+        self.busy = False
+        for name in SCREENS:
+            try:
+                self.screen(name).reset()
+            except Exception:
+                log.exception("reset of screen %s failed", name)
+        self.session.wipe()
+        clean_tmp_root(self.tmp_root)
+        self.session = Session(self.tmp_root)
+        self.lang = self.cfg.ui.default_language
+        self.go("home")
+        self.idle.touch()
+
+    # -- submit -----------------------------------------------------------------------
+
+    def submit(self) -> None:
+        """Commit the session as an item, then print; the done screen shows the code."""
+        if self._submitting:
+            return  # a second tap while saving must not create a second item
+        from kiosk.ui.submitting import snapshot, submit_and_print
+        back_to = self.root.current
+        snap = snapshot(self.session, self.lang)
+        self._submitting = True
+        self.busy = True
+        self.screen("done").show_pending()
+        self.go("done")
+        run_in_worker(submit_and_print, self.services, snap,
+                      on_done=self._submitted, on_error=lambda e: self._submit_failed(e, back_to),
+                      name="submit")
+
+    def _submitted(self, outcome) -> None:
+        self._submitting = False
+        self.busy = False
+        # The item is stored: nothing of the session is needed any more except the code.
+        self.session.wipe()
+        self.session = Session(self.tmp_root)
+        self.screen("done").show_result(outcome.code, outcome.printed)
+        self.idle.touch()
+
+    def _submit_failed(self, e: BaseException, back_to: str) -> None:
+        from kiosk.store import DiskFullError, StoreError
+        from kiosk.submission import SubmissionError
+        self._submitting = False
+        self.busy = False
+        if isinstance(e, SubmissionError):
+            msg = self.t("finish.error_field", detail=str(e))
+        elif isinstance(e, DiskFullError):
+            msg = self.t("finish.error_disk")
+        elif isinstance(e, StoreError):
+            msg = self.t("finish.error_store")
+        else:
+            msg = self.t("finish.error_store")
+        self.go(back_to if back_to != "done" else "finish")
+        self.screen(self.root.current).notice(msg)

@@ -1,0 +1,95 @@
+"""A camera preview that never blocks the UI thread.
+
+A worker thread reads frames (``camera.read_frame() -> numpy BGR``) at a modest rate and
+hands only the newest one to the UI through :func:`kiosk.ui.mainthread.call_in_ui`;
+if the UI has not shown the previous frame yet, the new one replaces it instead of
+piling up. :func:`frame_to_texture` runs on the UI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any, Callable
+
+from kiosk.ui.mainthread import call_in_ui
+
+log = logging.getLogger(__name__)
+
+
+class FrameFeed:
+    """Read frames from an opened camera on a thread; deliver the latest to *on_frame*."""
+
+    def __init__(self, camera, on_frame: Callable[[Any], None], on_error: Callable[[str], None],
+                 fps: float = 8.0):
+        self.camera = camera
+        self.on_frame = on_frame
+        self.on_error = on_error
+        self.period = 1.0 / fps
+        self.latest = None
+        self._pending = False
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="kiosk-camera", daemon=True)
+
+    def start(self) -> "FrameFeed":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop reading and close the camera (the thread closes it when it exits)."""
+        self._stop.set()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                t0 = time.monotonic()
+                frame = self.camera.read_frame()
+                with self._lock:
+                    self.latest = frame
+                    post = not self._pending
+                    self._pending = True
+                if post:
+                    call_in_ui(self._deliver)
+                self._stop.wait(max(0.0, self.period - (time.monotonic() - t0)))
+        except Exception as e:  # a camera unplugged mid-preview: say so, do not crash
+            log.warning("camera preview stopped: %s", e)
+            call_in_ui(self.on_error, str(e))
+        finally:
+            try:
+                self.camera.close()
+            except Exception:
+                log.exception("camera close failed")
+
+    def _deliver(self) -> None:
+        with self._lock:
+            frame, self._pending = self.latest, False
+        if frame is not None and not self._stop.is_set():
+            self.on_frame(frame)
+
+
+def frame_to_texture(frame, texture=None):
+    """A Kivy texture showing a numpy BGR (or gray) frame; reuses *texture* when it fits."""
+    import numpy as np
+    from kivy.graphics.texture import Texture
+
+    if frame.ndim == 2:
+        frame = np.dstack([frame] * 3)
+    h, w = frame.shape[:2]
+    if texture is None or tuple(texture.size) != (w, h):
+        texture = Texture.create(size=(w, h), colorfmt="rgb")
+    # OpenCV rows go top-down, GL textures bottom-up.
+    data = np.ascontiguousarray(frame[::-1, :, :3])
+    texture.blit_buffer(data.tobytes(), colorfmt="bgr", bufferfmt="ubyte")
+    return texture
+
+
+def jpeg_to_texture(jpeg: bytes):
+    """A Kivy texture from JPEG bytes (decoded with OpenCV)."""
+    import cv2
+    import numpy as np
+    frame = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    if frame is None:
+        raise ValueError("not a decodable image")
+    return frame_to_texture(frame)

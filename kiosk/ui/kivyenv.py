@@ -1,0 +1,75 @@
+"""Kivy process setup: environment and Config, applied BEFORE the first kivy import.
+
+Call :func:`prepare` first thing in `kiosk run`, `kiosk screens`, the tests and the
+benchmark. It decides, once per process:
+
+* ``KIVY_NO_ARGS`` (Kivy must not eat our argv) and a private ``KIVY_HOME`` (no user
+  config.ini can change input providers or exit behaviour behind our back);
+* Escape never exits (``exit_on_escape = 0``; the window's close request is refused
+  separately in app.py — only a later service menu may exit);
+* exactly ONE touch input provider. On Linux, Kivy's default config enables both the
+  SDL window's ``mouse`` provider — SDL synthesises mouse events from the touchscreen —
+  and ``probesysfs`` (hidinput/mtdev reading /dev/input/event* directly). With both, a
+  finger tap arrives twice: once as a mouse click and once as a touch (kivy/kivy#1903 eGalax,
+  kivy/kivy#3801 Raspberry Pi: "every touch is a double-touch"). We remove every provider and add back one:
+  ``mouse`` with ``disable_multitouch`` (no right-click "red dot" simulated second
+  finger) by default, or a kernel provider (mtdev / hidinput) on one device when
+  ``ui.touch_input`` says so — then the mouse provider is gone.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+_prepared = False
+
+
+def prepare(ui_settings=None, *, offscreen: bool = False, size: tuple[int, int] | None = None) -> None:
+    """Set env and Kivy Config for this process (idempotent; first call wins for env)."""
+    global _prepared
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_NO_FILELOG", "1")
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+    if "KIVY_HOME" not in os.environ:
+        home = Path(tempfile.gettempdir()) / f"minyi-kiosk-kivy-{os.getuid()}"
+        home.mkdir(mode=0o700, exist_ok=True)
+        os.environ["KIVY_HOME"] = str(home)
+    if offscreen:
+        os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+    # Default config only: a stray ~/.kivy/config.ini must not re-enable providers.
+    os.environ["KIVY_USE_DEFAULTCONFIG"] = "1"
+
+    from kivy.config import Config
+
+    Config.set("kivy", "exit_on_escape", "0")
+    Config.set("kivy", "pause_on_minimize", "0")
+    Config.set("kivy", "keyboard_mode", "system")  # our own on-screen keyboards; no VKeyboard
+    Config.set("kivy", "log_level", "warning")
+    Config.set("graphics", "multisamples", "0")   # llvmpipe / Pi GPU: cheaper, no visible loss
+    if ui_settings is not None:
+        Config.set("graphics", "fullscreen", "auto" if ui_settings.fullscreen and not offscreen else "0")
+        Config.set("graphics", "show_cursor", "1" if ui_settings.show_cursor else "0")
+        w, h = size or (ui_settings.window_width, ui_settings.window_height)
+    else:
+        w, h = size or (1280, 800)
+    Config.set("graphics", "width", str(w))
+    Config.set("graphics", "height", str(h))
+    Config.set("graphics", "resizable", "0")
+    configure_input(Config, getattr(ui_settings, "touch_input", "mouse"),
+                    getattr(ui_settings, "touch_device", ""))
+    _prepared = True
+
+
+def configure_input(Config, touch_input: str = "mouse", touch_device: str = "") -> dict[str, str]:
+    """Leave exactly one input provider in Kivy's [input] section; return the section."""
+    for key, _ in list(Config.items("input")):
+        Config.remove_option("input", key)
+    if touch_input == "mouse":
+        Config.set("input", "mouse", "mouse,disable_multitouch")
+    else:
+        Config.set("input", "touchscreen", f"{touch_input},{touch_device}")
+    # Postprocessing: no double-tap/triple-tap synthesis surprises; keep Kivy's defaults
+    # for jitter. Nothing here adds a provider.
+    return dict(Config.items("input"))

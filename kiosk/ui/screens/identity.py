@@ -1,0 +1,72 @@
+"""Real name: name via the pinyin keyboard, phone via the numeric pad, both validated."""
+
+from __future__ import annotations
+
+from kivy.properties import OptionProperty, StringProperty
+
+from kiosk.ui.screens.base import KioskScreen
+
+
+def phone_tail(phone: str) -> str:
+    """The last four digits, all the review screen shows of a phone number."""
+    return phone[-4:]
+
+
+class IdentityScreen(KioskScreen):
+    """Two fields; the keyboard below follows the field being edited."""
+
+    field = OptionProperty("name", options=["name", "phone"])
+    name_text = StringProperty("")
+    phone_text = StringProperty("")
+
+    def on_pre_enter(self, *_):
+        self.ids.kb.engine = self.app.services.pinyin()
+        self.ids.kb.reset()
+        self.name_text = self.session.name
+        self.phone_text = self.session.phone
+        self.field = "name"
+        self.notice("")
+
+    def insert(self, text: str) -> None:
+        if self.field == "name":
+            self.name_text = (self.name_text + text)[:50]
+        elif text.isdigit() or text == "-":
+            self.phone_text = (self.phone_text + text)[:20]
+
+    def delete(self) -> None:
+        if self.field == "name":
+            self.name_text = self.name_text[:-1]
+        else:
+            self.phone_text = self.phone_text[:-1]
+
+    def select(self, field: str) -> None:
+        self.ids.kb.commit_composing()
+        self.field = field
+
+    def confirm(self) -> None:
+        from kiosk.submission import SubmissionError, check_name, normalise_phone
+        self.ids.kb.commit_composing()
+        try:
+            name = check_name(self.name_text)
+        except SubmissionError:
+            self.field = "name"
+            self.notice(self.app.t("identity.bad_name"))
+            return
+        try:
+            phone = normalise_phone(self.phone_text)
+        except SubmissionError:
+            self.field = "phone"
+            self.notice(self.app.t("identity.bad_phone"))
+            return
+        s = self.session
+        s.anonymous, s.name, s.phone = False, name, phone
+        self.app.go("finish")
+
+    def back(self) -> None:
+        self.app.go("finish")
+
+    def reset(self) -> None:
+        self.ids.kb.reset()
+        self.name_text = self.phone_text = ""
+        self.field = "name"
+        self.notice("")

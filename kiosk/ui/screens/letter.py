@@ -1,0 +1,109 @@
+"""Paper letter: place it on the plate, scan a page, check the processed page, add it."""
+
+from __future__ import annotations
+
+import logging
+
+from kivy.properties import BooleanProperty
+
+from kiosk.ui.camerafeed import frame_to_texture, jpeg_to_texture
+from kiosk.ui.mainthread import run_in_worker
+from kiosk.ui.screens.photo import CameraScreen
+from kiosk.ui.session import Page
+
+log = logging.getLogger(__name__)
+
+
+class LetterScreen(CameraScreen):
+    """Live document-camera preview, or the processed page waiting to be added."""
+
+    role = "scanner"
+    unavailable_key = "letter.no_scanner"
+    checking = BooleanProperty(False)   # showing a processed page (add / scan again)
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self._pending = None
+
+    def on_pre_enter(self, *_):
+        self.checking = False
+        self.ids.capture.disabled = True
+        self.notice("")
+        self._count()
+
+    def _show_frame(self, frame) -> None:
+        if not self.checking:
+            super()._show_frame(frame)
+
+    def capture(self) -> None:
+        frame = self.latest_frame()
+        if frame is None:
+            return
+        if len(self.session.pages) >= self.app.cfg.ui.max_letter_pages:
+            self.notice(self.app.t("letter.full", max=self.app.cfg.ui.max_letter_pages))
+            return
+        self.ids.capture.disabled = True
+        self.notice(self.app.t("common.working"))
+        run_in_worker(self.app.services.scan_page, frame.copy(), on_done=self._scanned,
+                      on_error=self._scan_failed, name="letter-page")
+
+    def _scanned(self, page) -> None:
+        if self.session.wiped:
+            return
+        self._pending = page
+        self.checking = True
+        preview = page.preview
+        try:
+            if preview is None or isinstance(preview, (bytes, bytearray)):
+                tex = jpeg_to_texture(bytes(preview) if preview is not None else page.jpeg)
+            else:
+                tex = frame_to_texture(preview)
+        except Exception:
+            log.exception("page preview failed")
+            tex = jpeg_to_texture(page.jpeg)
+        self.ids.preview.texture = tex
+        self.ids.capture.disabled = False
+        self.notice("" if page.found_page else self.app.t("letter.no_page"))
+
+    def _scan_failed(self, e: BaseException) -> None:
+        log.warning("page processing failed: %s", e)
+        self.notice(self.app.t("photo.rejected"))
+        self.ids.capture.disabled = self.feed is None
+
+    def add(self) -> None:
+        if self._pending is None:
+            return
+        self.session.pages.append(Page(self._pending.jpeg, self._pending.found_page))
+        if self.session.source is None:
+            self.session.source = "letter"
+        self._pending = None
+        self.checking = False
+        self.notice("")
+        self.ids.capture.disabled = self.feed is None
+        self._count()
+
+    def retake(self) -> None:
+        self._pending = None
+        self.checking = False
+        self.notice("")
+        self.ids.capture.disabled = self.feed is None
+
+    def _count(self) -> None:
+        self.ids.count.text = self.app.t("letter.count", count=len(self.session.pages))
+
+    def next(self) -> None:
+        if self.checking:
+            self.add()
+        if not self.session.pages:
+            self.notice(self.app.t("letter.none"))
+            return
+        self.app.go("finish")
+
+    def reset(self) -> None:
+        self.stop_feed()
+        self._pending = None
+        self.checking = False
+        self.ids.preview.texture = None
+        self._texture = None
+        self.ids.count.text = ""
+        self.notice("")

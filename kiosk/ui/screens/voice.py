@@ -1,0 +1,154 @@
+"""Voice: recording starts the moment "speak" is tapped; live text, level, time, "done".
+
+The voice session (kiosk.voice, via Services.open_voice) runs its own worker thread and
+calls back ON THAT THREAD; every event hops to the UI thread through call_in_ui before
+any widget is touched.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty
+
+from kiosk.ui.mainthread import call_in_ui
+from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.services import FeatureUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def mmss(seconds: float) -> str:
+    s = max(0, int(seconds))
+    return f"{s // 60}:{s % 60:02d}"
+
+
+class VoiceScreen(KioskScreen):
+    """Recording in progress."""
+
+    recording = BooleanProperty(False)
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self._session = None
+        self._segments: list[str] = []
+        self._started = 0.0
+        self._tick = None
+        self._generation = 0
+
+    # -- start / stop -----------------------------------------------------------------
+
+    def start(self) -> bool:
+        """Open the microphone and start recording now; False when it cannot."""
+        self.reset()
+        app = self.app
+        self._generation += 1
+        gen = self._generation
+        try:
+            self._session = app.services.open_voice(lambda ev: call_in_ui(self._on_event, gen, ev))
+        except FeatureUnavailable as e:
+            log.warning("voice unavailable: %s", e)
+            return False
+        self.recording = True
+        app.busy = True
+        self._started = time.monotonic()
+        state = app.services.asr_state()
+        if state in ("absent", "failed"):
+            self.ids.status.text = app.t("voice.no_asr")
+        elif state == "loading":
+            self.ids.status.text = app.t("voice.loading_asr")
+        self._tick = Clock.schedule_interval(self._update_clock, 0.5)
+        self._update_clock()
+        return True
+
+    def done(self) -> None:
+        """The resident finished: stop; the "ended" event carries the recording."""
+        if self._session is not None and self.recording:
+            self.ids.done.disabled = True
+            self.ids.status.text = self.app.t("common.working")
+            self._session.stop()
+
+    def cancel(self) -> None:
+        """Throw the recording away and go back home."""
+        self._drop_session()
+        self.app.reset_session()
+
+    def _drop_session(self) -> None:
+        self._generation += 1  # late events of the old session are ignored
+        if self._session is not None:
+            try:
+                self._session.cancel()
+            except Exception:
+                log.exception("voice cancel failed")
+        self._session = None
+        self._stop_recording_state()
+
+    def _stop_recording_state(self) -> None:
+        self.recording = False
+        self.app.busy = False
+        if self._tick is not None:
+            self._tick.cancel()
+            self._tick = None
+
+    def reset(self) -> None:
+        if self._session is not None:
+            self._drop_session()
+        self._segments = []
+        self.ids.partial.text = ""
+        self.ids.status.text = ""
+        self.ids.clock.text = ""
+        self.ids.meter.level = 0
+        self.ids.done.disabled = False
+
+    # -- events (already on the UI thread) -----------------------------------------------
+
+    def _update_clock(self, *_):
+        limit = self.app.cfg.ui.max_recording_s
+        elapsed = time.monotonic() - self._started
+        self.ids.clock.text = self.app.t("voice.elapsed", elapsed=mmss(elapsed),
+                                         remaining=mmss(limit - elapsed))
+        if elapsed >= limit:
+            self.done()
+
+    def _on_event(self, gen: int, ev) -> None:
+        if gen != self._generation:
+            return
+        if ev.kind == "level":
+            self.ids.meter.level = ev.level
+        elif ev.kind == "partial":
+            self.ids.partial.text = "".join(self._segments) + ev.text
+        elif ev.kind == "segment":
+            self._segments.append(ev.text)
+            self.ids.partial.text = "".join(self._segments)
+        elif ev.kind == "ended":
+            self._ended(ev.result)
+        elif ev.kind == "error":
+            self._stop_recording_state()
+            self._session = None
+            self.ids.status.text = self.app.t("voice.error", detail=ev.detail)
+            self.ids.done.disabled = True
+
+    def _ended(self, result) -> None:
+        self._stop_recording_state()
+        self._session = None
+        s = self.session
+        wav = getattr(result, "wav", None)
+        if wav is None:
+            wav = getattr(result, "wav_bytes", None) or getattr(result, "wav_path", None)
+        s.clear_audio()
+        if isinstance(wav, (bytes, bytearray)):
+            s.audio = bytes(wav)
+        elif wav is not None:
+            s.external_audio = Path(wav)
+        s.audio_seconds = float(getattr(result, "seconds", 0.0) or 0.0)
+        s.asr_available = bool(getattr(result, "asr_available", True))
+        s.text = (getattr(result, "text", "") or "").strip()
+        s.source = "voice"
+        if not (s.audio or s.external_audio):
+            self.ids.status.text = self.app.t("voice.too_short")
+            self.ids.done.disabled = True
+            return
+        self.app.go("review")

@@ -1,0 +1,275 @@
+"""The app's one adapter to everything outside the UI (store, voice, receipts, cameras, IME).
+
+The screens never import kiosk.voice, kiosk.receipt, kiosk.media, kiosk.ime or drivers/
+directly: they ask :class:`Services`. Imports are lazy so that a missing capability (or
+missing hardware) disables one feature with a message instead of stopping the app, and
+so that tests can hand the app their own Services with fakes at the hardware edge.
+
+Nothing here touches widgets. Methods that block (submit, print, camera reads, page
+processing) are called from worker threads by the screens.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+log = logging.getLogger(__name__)
+
+ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
+SAMPLE_WAV = ASSETS / "sounds" / "sample-zh.wav"
+
+
+class FeatureUnavailable(Exception):
+    """A feature cannot be used now (module not installed, device missing)."""
+
+    expected = True  # logged without a traceback: this is a state, not a bug
+
+    def __init__(self, feature: str, detail: str):
+        self.feature = feature
+        self.detail = detail
+        super().__init__(f"{feature}: {detail}")
+
+
+class ImageUnusable(Exception):
+    """A captured image was rejected (malformed, too large)."""
+
+    expected = True
+
+
+@dataclass(frozen=True)
+class VoiceEvent:
+    """A voice-session event as the UI sees it (normalised from kiosk.voice)."""
+
+    kind: str                  # partial / segment / level / ended / error
+    text: str = ""
+    level: float = 0.0
+    result: Any = None         # the VoiceResult on "ended"
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    """What the done screen needs from printing."""
+
+    printed: bool
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ScannedPage:
+    """One processed letter page."""
+
+    jpeg: bytes
+    found_page: bool
+    preview: Any = None        # an image (numpy BGR array or JPEG bytes) to show
+
+
+def _options(section) -> dict:
+    """A driver section's fields except ``kind``, as constructor options."""
+    if section is None or not dataclasses.is_dataclass(section):
+        return {}
+    return {f.name: getattr(section, f.name) for f in dataclasses.fields(section) if f.name != "kind"}
+
+
+def normalise_voice_event(ev) -> VoiceEvent:
+    """Map a kiosk.voice event (string-enum kind) onto :class:`VoiceEvent`."""
+    kind = getattr(ev, "kind", None) or getattr(ev, "type", None)
+    kind = str(getattr(kind, "value", kind))
+    return VoiceEvent(kind=kind, text=getattr(ev, "text", "") or "",
+                      level=float(getattr(ev, "level", 0.0) or 0.0),
+                      result=getattr(ev, "result", None),
+                      detail=str(getattr(ev, "detail", "") or getattr(ev, "message", "") or ""))
+
+
+class Services:
+    """Real capabilities chosen by the config (or the fakes with ``fake_hardware``)."""
+
+    def __init__(self, cfg, store, *, fake_hardware: bool = False):
+        self.cfg = cfg
+        self.store = store
+        self.fake_hardware = fake_hardware
+        self._model = None
+        self._pinyin = None
+        self._pinyin_error: str | None = None
+        self._lock = threading.Lock()
+
+    # -- device states for the sync daemon's heartbeat -------------------------------
+
+    def publish_device(self, name: str, state: str, detail: str = "") -> None:
+        """Record a device state ({"state": ok|absent|error, "detail": …}) in the store."""
+        try:
+            self.store.set_meta(f"device.{name}", json.dumps({"state": state, "detail": detail},
+                                                             ensure_ascii=False))
+        except Exception:  # a heartbeat detail must never break the UI
+            log.exception("could not publish device state %s", name)
+
+    # -- submission ------------------------------------------------------------------
+
+    def categories(self) -> list:
+        """Categories from the centre's station config, else from the local config."""
+        try:
+            from kiosk.sync.station_config import load_current
+            current = load_current(self.store)
+            cats = getattr(current, "categories", None) if current is not None else None
+            if cats:
+                return list(cats)
+        except ImportError:
+            pass
+        except Exception:
+            log.exception("station config unreadable; using local categories")
+        return list(self.cfg.submission.categories)
+
+    def submit(self, **fields):
+        """Validate and commit one item (kiosk.submission.submit). Blocking."""
+        from kiosk.submission import submit
+        return submit(self.store, self.cfg, **fields)
+
+    def print_receipt(self, item, *, name: str | None = None, phone: str | None = None) -> PrintResult:
+        """Print the item's receipt; never raises for printer problems. Blocking."""
+        try:
+            from kiosk.receipt.printing import print_item_receipt
+        except ImportError as e:
+            self.publish_device("printer", "absent", "receipt module not installed")
+            return PrintResult(False, f"receipt module not installed ({e.name})")
+        printer = self.make_printer() if self.fake_hardware else None
+        try:
+            out = print_item_receipt(item, self.cfg, printer, store=self.store, name=name, phone=phone)
+        except Exception as e:  # the receipt layer promises not to raise; be safe anyway
+            log.exception("receipt printing raised")
+            return PrintResult(False, f"printing failed: {e}")
+        return PrintResult(bool(out.printed), getattr(out, "reason", None))
+
+    def make_printer(self):
+        """The printer driver (the byte-collecting fake with ``fake_hardware``)."""
+        from drivers.printer import make_printer
+        if self.fake_hardware:
+            self._fake_printer = getattr(self, "_fake_printer", None) or make_printer("fake")
+            return self._fake_printer
+        section = getattr(self.cfg, "printer", None)
+        return make_printer(getattr(section, "kind", "fake"), **_options(section))
+
+    # -- voice -----------------------------------------------------------------------
+
+    def start_voice_model(self) -> None:
+        """Start loading the ASR model in the background (non-blocking)."""
+        try:
+            holder = self.voice_model()
+        except FeatureUnavailable:
+            return
+        if holder is not None:
+            holder.start_loading()
+
+    def voice_model(self):
+        """The process-wide ASR model holder (kiosk.voice), or raise FeatureUnavailable."""
+        with self._lock:
+            if self._model is None:
+                try:
+                    import kiosk.voice as voice
+                    self._model = voice.ModelHolder(self.cfg.asr)
+                except (ImportError, AttributeError) as e:
+                    raise FeatureUnavailable("asr", f"voice module not installed ({e})") from None
+            return self._model
+
+    def asr_state(self) -> str:
+        """absent / loading / ready / failed."""
+        try:
+            holder = self.voice_model()
+        except FeatureUnavailable:
+            return "absent"
+        return str(getattr(holder.state, "value", holder.state))
+
+    def make_microphone(self):
+        """The microphone driver (a WAV-fed fake with ``fake_hardware``)."""
+        try:
+            from drivers import microphone as mic
+        except ImportError as e:
+            raise FeatureUnavailable("microphone", f"microphone driver not installed ({e.name})") from None
+        if self.fake_hardware:
+            return mic.WavMicrophone(SAMPLE_WAV, realtime=True)
+        section = getattr(self.cfg, "microphone", None)
+        return mic.make_microphone(getattr(section, "kind", "sounddevice"), **_options(section))
+
+    def open_voice(self, on_event: Callable[[VoiceEvent], None]):
+        """Start a recording session; *on_event* is called ON THE WORKER THREAD.
+
+        Raises FeatureUnavailable when there is no microphone (recording is impossible);
+        an absent ASR model is not an error: the session records anyway.
+        """
+        try:
+            from kiosk.voice import VoiceSession
+            from drivers.microphone import MicrophoneUnavailable
+        except ImportError as e:
+            raise FeatureUnavailable("microphone", f"voice module not installed ({e.name})") from None
+        model = None
+        try:
+            model = self.voice_model()
+        except FeatureUnavailable:
+            pass
+        try:
+            microphone = self.make_microphone()
+            session = VoiceSession(microphone, model, self.cfg.asr,
+                                   lambda ev: on_event(normalise_voice_event(ev)))
+            session.start()
+        except MicrophoneUnavailable as e:
+            self.publish_device("microphone", "absent", str(e))
+            raise FeatureUnavailable("microphone", str(e)) from None
+        self.publish_device("microphone", "ok", "")
+        return session
+
+    # -- cameras ---------------------------------------------------------------------
+
+    def open_camera(self, role: str):
+        """The opened photo camera (role "camera") or document camera (role "scanner")."""
+        try:
+            from drivers import camera as cam
+        except ImportError as e:
+            raise FeatureUnavailable(role, f"camera driver not installed ({e.name})") from None
+        try:
+            if self.fake_hardware:
+                device = cam.FakeCamera("synthetic-letter" if role == "scanner" else "synthetic-scene")
+            else:
+                section = getattr(self.cfg, role, None)
+                device = cam.make_camera(getattr(section, "kind", "fake"), **_options(section))
+            device.open()
+        except cam.CameraUnavailable as e:
+            self.publish_device(role, "absent", str(e))
+            raise FeatureUnavailable(role, str(e)) from None
+        self.publish_device(role, "ok", "")
+        return device
+
+    def photo_jpeg(self, frame) -> bytes:
+        """A captured frame as a stored photo: JPEG, no EXIF, long edge capped. Blocking."""
+        import cv2
+        from kiosk.media.photo import ImageRejected, prepare_photo
+        ok, png = cv2.imencode(".png", frame)
+        if not ok:
+            raise ImageUnusable("could not encode the captured frame")
+        try:
+            return prepare_photo(png.tobytes())
+        except ImageRejected as e:
+            raise ImageUnusable(str(e)) from None
+
+    def scan_page(self, frame) -> ScannedPage:
+        """Find, straighten and enhance a letter page from a document-camera frame. Blocking."""
+        from kiosk.media.letter import process_page
+        r = process_page(frame)
+        return ScannedPage(jpeg=r.jpeg, found_page=bool(r.found_page), preview=r.preview)
+
+    # -- Chinese input ---------------------------------------------------------------
+
+    def pinyin(self):
+        """The pinyin engine (kiosk.ime.pinyin), or None when unavailable."""
+        if self._pinyin is None and self._pinyin_error is None:
+            try:
+                from kiosk.ime.pinyin import PinyinEngine
+                self._pinyin = PinyinEngine()
+            except Exception as e:
+                self._pinyin_error = str(e)
+                log.warning("pinyin engine unavailable: %s", e)
+        return self._pinyin

@@ -1,0 +1,32 @@
+"""Colours and sizes, designed for a 70-year-old at arm's length (DESIGN.md).
+
+Sizes are pixels on the 1280×800 reference screen. Every text/background pair below
+has a contrast ratio of at least 7:1 (WCAG AAA); tests/ui/test_ui_accessibility.py
+measures the real widgets, not this table.
+"""
+
+from __future__ import annotations
+
+NAVY = (0.043, 0.122, 0.227, 1)        # #0B1F3A screen background
+WHITE = (1, 1, 1, 1)
+BLACK = (0, 0, 0, 1)
+YELLOW = (1, 0.847, 0.302, 1)          # #FFD84D primary buttons, notices on navy
+YELLOW_DOWN = (0.902, 0.722, 0.0, 1)   # #E6B800 pressed primary
+PALE = (0.91, 0.933, 0.969, 1)         # #E8EEF7 secondary buttons
+PALE_DOWN = (0.78, 0.82, 0.88, 1)      # #C7D1E0 pressed secondary
+DARK_RED = (0.545, 0.0, 0.0, 1)        # #8B0000 text of "delete" buttons
+DISABLED_BG = (0.165, 0.231, 0.333, 1)  # #2A3B55
+DISABLED_FG = (0.816, 0.847, 0.894, 1)  # #D0D8E4
+GREEN = (0.2, 0.8, 0.35, 1)            # level meter bar (not text)
+
+BG = NAVY
+FG = WHITE
+
+TITLE = 56       # ≥ 48 px
+BODY = 36        # ≥ 32 px
+BUTTON = 44
+KEY = 40
+CHOICE = 104     # the big 说/写/拍/信 characters
+CODE = 140       # the tracking code on the done screen
+TARGET = 112     # touch targets (≥ 96 px both sides, ≈ 15 mm on a 10" 1280×800 panel)
+PAD = 24

@@ -1,0 +1,70 @@
+"""Basic widgets: labels, buttons, panels and the level meter.
+
+Every widget that paints its own background has ``bg_color``; the accessibility test
+walks up the tree to the nearest ``bg_color`` to measure text contrast.
+"""
+
+from __future__ import annotations
+
+from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, OptionProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.widget import Widget
+
+from kiosk.ui import theme
+
+
+class KLabel(Label):
+    """Body text: wraps to its width, ≥ 32 px."""
+
+
+class Title(KLabel):
+    """A screen title: ≥ 48 px."""
+
+
+class Notice(KLabel):
+    """A message to the resident (a feature is unavailable, a check failed)."""
+
+
+class KButton(ButtonBehavior, Label):
+    """A big flat button with a solid background of guaranteed contrast.
+
+    ``role`` picks the colours: primary (yellow), secondary (pale), danger (pale with red
+    text). ``selected`` shows a choice as chosen (yellow).
+    """
+
+    role = OptionProperty("secondary", options=["primary", "secondary", "danger"])
+    selected = BooleanProperty(False)
+    bg_color = ColorProperty(theme.PALE)
+
+    def on_kv_post(self, base_widget):
+        self._restyle()
+        self.bind(role=self._restyle, selected=self._restyle, state=self._restyle,
+                  disabled=self._restyle)
+
+    def _restyle(self, *_):
+        if self.disabled:
+            self.bg_color, self.color = theme.DISABLED_BG, theme.DISABLED_FG
+            return
+        primary = self.role == "primary" or self.selected
+        down = self.state == "down"
+        if primary:
+            self.bg_color = theme.YELLOW_DOWN if down else theme.YELLOW
+            self.color = theme.BLACK
+        else:
+            self.bg_color = theme.PALE_DOWN if down else theme.PALE
+            self.color = theme.DARK_RED if self.role == "danger" else theme.NAVY
+
+
+class Panel(BoxLayout):
+    """A white area with black text (the text being written, the transcript)."""
+
+    bg_color = ColorProperty(theme.WHITE)
+
+
+class LevelMeter(Widget):
+    """The microphone level (0..1) as a bar, so residents see they are heard."""
+
+    level = NumericProperty(0.0)
+    bg_color = ColorProperty(theme.DISABLED_BG)

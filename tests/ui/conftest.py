@@ -1,0 +1,42 @@
+"""UI tests: a real Kivy window (SDL offscreen), one per test process.
+
+The Kivy environment must be set before the first kivy import, so it happens here at
+import time: SDL offscreen, KIVY_NO_ARGS (Kivy must not parse pytest's argv) and a
+private KIVY_HOME (no user config.ini).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+os.environ["KIVY_NO_ARGS"] = "1"
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kiosk-ui-kivy-home-"))
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+from kiosk.ui import kivyenv  # noqa: E402
+
+kivyenv.prepare(None, offscreen=True, size=(1280, 800))
+
+import pytest  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ui_doubles import TestServices  # noqa: E402
+
+
+@pytest.fixture
+def services(cfg, store):
+    return TestServices(cfg, store)
+
+
+@pytest.fixture
+def harness(cfg, store, services):
+    """The running app in the offscreen window, torn down after the test."""
+    from kiosk.ui.harness import Harness
+    h = Harness(cfg, store, services)
+    h.start()
+    yield h
+    h.stop()
