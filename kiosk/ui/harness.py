@@ -27,6 +27,7 @@ class Harness:
         self.size = size
         register_font(find_font(cfg.ui.font_path))
         self.app = KioskApp(cfg, store, services)
+        self.taps = 0
 
     def start(self) -> KioskApp:
         EventLoop.ensure_window()
@@ -66,6 +67,7 @@ class Harness:
         if widget.disabled:
             raise AssertionError(f"cannot tap disabled widget {widget!r} ({getattr(widget, 'text', '')!r})")
         x, y = widget.to_window(*widget.center)
+        self.taps += 1
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         self.pump(1)
@@ -88,3 +90,19 @@ class Harness:
             os.chdir(cwd)
         shutil.move(written, path)
         return path
+
+    def find(self, root, predicate):
+        """The first widget under *root* (depth first) for which *predicate* is true."""
+        for w in root.walk(restrict=True):
+            if predicate(w):
+                return w
+        raise AssertionError(f"no matching widget under {root!r}")
+
+    def key(self, keyboard, value: str):
+        """The key of an on-screen keyboard that types *value*."""
+        return self.find(keyboard, lambda w: getattr(w, "value", None) == value)
+
+    def type(self, keyboard, letters: str) -> None:
+        """Tap the keys for *letters*, one real touch each."""
+        for ch in letters:
+            self.tap(self.key(keyboard, ch))

@@ -187,3 +187,13 @@ class TestServices(Services):
 
     def pinyin(self):
         return None
+
+
+def speech_wav() -> Path:
+    """A real Mandarin utterance from ../shared (skips when the shared data is absent)."""
+    import pytest
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "testdata" / "speech"
+    wavs = sorted(shared.glob("*.wav")) if shared.is_dir() else []
+    if not wavs:
+        pytest.skip(f"../shared is absent ({shared} has no WAV files): shared test data unavailable")
+    return wavs[0]

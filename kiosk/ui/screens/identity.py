@@ -19,6 +19,19 @@ class IdentityScreen(KioskScreen):
     name_text = StringProperty("")
     phone_text = StringProperty("")
 
+    def on_kv_post(self, base_widget):
+        # ids are weak references: keep the detached input widget alive ourselves.
+        self._inputs = {"name": self.ids.kb.__self__, "phone": self.ids.pad_area.__self__}
+        self.bind(field=self._swap_input)
+        self._swap_input()
+
+    def _swap_input(self, *_):
+        # Only the keyboard for the field being edited is in the tree: a hidden (disabled)
+        # widget would still swallow touches that land on it.
+        area = self.ids.input_area
+        area.clear_widgets()
+        area.add_widget(self._inputs[self.field])
+
     def on_pre_enter(self, *_):
         self.ids.kb.engine = self.app.services.pinyin()
         self.ids.kb.reset()
