@@ -35,6 +35,7 @@ class IdleWatcher:
         self.now = now
         self.last = now()
         self.view: IdleView | None = None
+        self.shown_at = 0.0
         self._event = None
 
     def start(self) -> None:
@@ -67,7 +68,7 @@ class IdleWatcher:
         idle = self.now() - self.last
         screen = app.root.current if app.root else "home"
         if self.view is not None:
-            remaining = ui.idle_countdown_s - (idle - ui.idle_timeout_s)
+            remaining = ui.idle_countdown_s - (self.now() - self.shown_at)
             if remaining <= 0:
                 app.reset_session()
             else:
@@ -88,6 +89,7 @@ class IdleWatcher:
 
     def show(self, seconds: int) -> None:
         if self.view is None:
+            self.shown_at = self.now()
             self.view = Factory.IdleView(seconds=seconds)
             self.view.open(animation=False)
 

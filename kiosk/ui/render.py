@@ -67,12 +67,71 @@ def _jpeg(frame) -> bytes:
     return cv2.imencode(".jpg", frame)[1].tobytes()
 
 
+SAMPLES = ("home", "voice", "review", "write", "photo", "letter", "finish", "identity", "done",
+           "done-printer-problem", "idle")
+
+
+def show_sample(h, sample: str, lang: str) -> None:
+    """Put the app on *sample* (a screen name, or a variant) with plausible content."""
+    from kiosk.ui.camerafeed import frame_to_texture
+    from kiosk.ui.i18n import tr
+
+    app = h.app
+    app.idle.dismiss()
+    s = app.session
+    text = tr("sample.text", lang)
+    if sample == "home":
+        app.go("home")
+    elif sample == "voice":
+        voice = h.screen("voice")
+        app.go("voice")
+        voice.ids.partial.text = text[: len(text) * 2 // 3]
+        voice.ids.meter.level = 0.6
+        voice.ids.clock.text = app.t("voice.elapsed", elapsed="0:12", remaining="2:48")
+    elif sample == "review":
+        s.source, s.text, s.audio, s.audio_seconds = "voice", text, b"RIFF", 14.0
+        app.go("review")
+    elif sample == "write":
+        s.audio = None
+        app.edit_text("finish")
+        h.pump(1)
+        write = h.screen("write")
+        write.text = text[:20]
+        write.ids.kb.press("w")
+        write.ids.kb.press("o")
+    elif sample in ("photo", "letter"):
+        s.photos = [_jpeg(sample_frame()), _jpeg(sample_frame()[::-1])] if sample == "photo" else []
+        app.go(sample)
+        h.pump(2)
+        h.screen(sample).ids.preview.texture = frame_to_texture(sample_frame(letter=sample == "letter"))
+        if sample == "photo":
+            h.screen("photo")._refresh()
+    elif sample == "finish":
+        s.photos = []
+        s.text = text
+        s.category = app.services.categories()[1].id
+        app.go("finish")
+    elif sample == "identity":
+        app.go("identity")
+        idn = h.screen("identity")
+        idn.name_text = "张明" if lang != "en" else "Zhang Ming"
+        idn.phone_text = "1380013"
+        idn.field = "phone"
+    elif sample in ("done", "done-printer-problem"):
+        app.go("done")
+        h.screen("done").show_result("0371-000045-7", sample == "done")
+    elif sample == "idle":
+        app.go("finish")
+        app.idle.show(17)
+    else:
+        raise ValueError(f"unknown sample screen {sample!r}")
+    h.pump(3)
+
+
 def render_all(cfg, out_dir: Path, langs=("zh-CN", "zh-TW", "en")) -> list[Path]:
     """Render every screen (plus the idle warning) per language; return the PNG paths."""
     from kiosk.store import Store
-    from kiosk.ui.camerafeed import frame_to_texture
     from kiosk.ui.harness import Harness
-    from kiosk.ui.i18n import tr
 
     out_dir = Path(out_dir)
     written: list[Path] = []
@@ -84,60 +143,16 @@ def render_all(cfg, out_dir: Path, langs=("zh-CN", "zh-TW", "en")) -> list[Path]
         try:
             h = Harness(cfg, store, SampleServices(cfg, store))
             app = h.start()
-            for lang in langs:
-                app.reset_session()
-                app.set_language(lang)
-                s = app.session
-                text = tr("sample.text", lang)
-
-                def shot(name):
-                    written.append(h.screenshot(out_dir / f"{lang}-{name}.png"))
-
-                app.go("home")
-                shot("home")
-                voice = h.screen("voice")
-                app.go("voice")
-                voice.ids.partial.text = text[: len(text) * 2 // 3]
-                voice.ids.meter.level = 0.6
-                voice.ids.clock.text = app.t("voice.elapsed", elapsed="0:12", remaining="2:48")
-                shot("voice")
-                s.source, s.text, s.audio, s.audio_seconds = "voice", text, b"RIFF", 14.0
-                app.go("review")
-                shot("review")
-                s.audio = None
-                app.edit_text("finish")
-                h.screen("write").ids.kb.press("w")
-                h.screen("write").ids.kb.press("o")
-                h.screen("write").text = text[:20]
-                shot("write")
-                s.photos = [_jpeg(sample_frame()), _jpeg(sample_frame()[::-1])]
-                app.go("photo")
-                h.pump(2)
-                h.screen("photo").ids.preview.texture = frame_to_texture(sample_frame())
-                shot("photo")
-                app.go("letter")
-                h.pump(2)
-                h.screen("letter").ids.preview.texture = frame_to_texture(sample_frame(letter=True))
-                shot("letter")
-                s.photos = []
-                s.category = cfg.submission.categories[1].id
-                app.go("finish")
-                shot("finish")
-                app.go("identity")
-                idn = h.screen("identity")
-                idn.name_text, idn.phone_text = ("张明" if lang != "en" else "Zhang Ming"), "1380013"
-                idn.field = "phone"
-                shot("identity")
-                app.go("done")
-                h.screen("done").show_result("0371-000045-7", True)
-                shot("done")
-                h.screen("done").show_result("0371-000045-7", False)
-                shot("done-printer-problem")
-                app.go("finish")
-                app.idle.show(17)
-                shot("idle")
-                app.idle.dismiss()
-            h.stop()
+            try:
+                for lang in langs:
+                    app.reset_session()
+                    app.set_language(lang)
+                    for sample in SAMPLES:
+                        show_sample(h, sample, lang)
+                        written.append(h.screenshot(out_dir / f"{lang}-{sample}.png"))
+                    app.idle.dismiss()
+            finally:
+                h.stop()
         finally:
             store.close()
     return written

@@ -1,0 +1,122 @@
+"""Accessibility audit of a widget tree: text size, touch-target size, contrast.
+
+Rules (DESIGN.md "Resident experience rules", at the 1280×800 reference size):
+body text ≥ 32 px, titles ≥ 48 px, touch targets ≥ 96 px on both sides, and a text /
+background contrast ratio ≥ 7:1 (WCAG 2 relative luminance). Invisible widgets
+(opacity 0 anywhere above them) are skipped. Each problem names the widget: its kv id
+when it has one, else its class and text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.label import Label
+
+MIN_BODY = 32
+MIN_TITLE = 48
+MIN_TARGET = 96
+MIN_CONTRAST = 7.0
+_MARKUP_SIZE = re.compile(r"\[size=(\d+(?:\.\d+)?)\]")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule."""
+
+    widget: str
+    rule: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.widget}: {self.rule}: {self.detail}"
+
+
+def _channel(c: float) -> float:
+    return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def luminance(rgba) -> float:
+    """WCAG relative luminance of an RGB(A) colour with 0..1 channels."""
+    r, g, b = (_channel(float(x)) for x in rgba[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(fg, bg) -> float:
+    """WCAG contrast ratio between two colours (1..21)."""
+    a, b = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def widget_names(root) -> dict[int, str]:
+    """kv ids of every widget under *root* (``id(widget) -> "owner.id"``)."""
+    names: dict[int, str] = {}
+    for w in root.walk(restrict=True):
+        ids = getattr(w, "ids", None) or {}
+        owner = getattr(w, "name", "") or type(w).__name__
+        for key, ref in ids.items():
+            target = getattr(ref, "__self__", ref)
+            names.setdefault(id(target), f"{owner}.{key}")
+    return names
+
+
+def _name(w, names) -> str:
+    if id(w) in names:
+        return names[id(w)]
+    text = getattr(w, "text", "")
+    return f"{type(w).__name__}({text[:24]!r})" if text else type(w).__name__
+
+
+def _background(w):
+    node = w
+    while node is not None:
+        bg = getattr(node, "bg_color", None)
+        if bg is not None and len(bg) >= 3 and (len(bg) < 4 or bg[3] > 0):
+            return bg
+        node = node.parent
+    return None
+
+
+def audit(root, names: dict[int, str] | None = None) -> list[Problem]:
+    """Every rule broken by a visible widget under *root* (root included)."""
+    names = {**widget_names(root), **(names or {})}
+    problems: list[Problem] = []
+
+    def visit(w):
+        if getattr(w, "opacity", 1) <= 0:
+            return
+        problems.extend(check(w, names))
+        for child in w.children:
+            visit(child)
+
+    visit(root)
+    return problems
+
+
+def check(w, names) -> list[Problem]:
+    """The rules for one widget."""
+    out = []
+    name = _name(w, names)
+    if isinstance(w, Label) and w.text.strip():
+        from kiosk.ui.widgets.base import Title
+        minimum = MIN_TITLE if isinstance(w, Title) else MIN_BODY
+        if w.font_size < minimum:
+            out.append(Problem(name, "text size", f"{w.font_size:.0f} px < {minimum} px"))
+        for size in _MARKUP_SIZE.findall(w.text if w.markup else ""):
+            if float(size) < minimum:
+                out.append(Problem(name, "text size", f"markup size {size} px < {minimum} px"))
+        fg = w.disabled_color if w.disabled else w.color
+        bg = _background(w)
+        if bg is None:
+            out.append(Problem(name, "contrast", "no known background colour"))
+        else:
+            ratio = contrast(fg, bg)
+            if ratio < MIN_CONTRAST:
+                out.append(Problem(name, "contrast", f"{ratio:.1f}:1 < {MIN_CONTRAST:.0f}:1"))
+    if isinstance(w, ButtonBehavior):
+        if w.width < MIN_TARGET - 0.01 or w.height < MIN_TARGET - 0.01:
+            out.append(Problem(name, "touch target", f"{w.width:.0f}×{w.height:.0f} px < "
+                                                     f"{MIN_TARGET}×{MIN_TARGET} px"))
+    return out
