@@ -1,0 +1,59 @@
+"""`kiosk run [--fake-hardware]`: the touchscreen app."""
+
+from __future__ import annotations
+
+NAME = "run"
+HELP = "start the touchscreen app (full screen; --fake-hardware for a PC without devices)"
+
+
+def register(p) -> None:
+    p.add_argument("--fake-hardware", action="store_true",
+                   help="use the fake microphone, printer and cameras shipped in drivers/ (a developer PC)")
+    p.add_argument("--windowed", action="store_true",
+                   help="a ui.window_width × ui.window_height window instead of full screen")
+
+
+def run(args, ctx) -> int:
+    import dataclasses
+    import logging
+
+    from kiosk import cli
+    from kiosk.store import StoreError
+    from kiosk.ui.fonts import FontNotFound, find_font
+
+    cfg = ctx.config
+    if args.windowed:
+        cfg = dataclasses.replace(cfg, ui=dataclasses.replace(cfg.ui, fullscreen=False))
+    try:
+        font = find_font(cfg.ui.font_path)
+    except FontNotFound as e:
+        return ctx.fail(cli.EXIT_FAIL, f"cannot start the touchscreen app: {e}")
+    try:
+        store = ctx.store
+    except StoreError as e:
+        return ctx.fail(cli.EXIT_STORAGE, f"cannot open the store: {e}")
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from kiosk.ui import kivyenv
+    kivyenv.prepare(cfg.ui)
+
+    from kivy.clock import Clock
+
+    from kiosk.ui.app import KioskApp, register_font
+    from kiosk.ui.services import Services
+    from kiosk.watchdog import Notifier
+
+    register_font(font)
+    app = KioskApp(cfg, store, Services(cfg, store, fake_hardware=args.fake_hardware))
+    notifier = Notifier()
+
+    def started(_dt):
+        notifier.ready("touchscreen app running")
+        # Petted from the Kivy clock on the UI thread: a hung UI thread stops the pets
+        # and systemd restarts the app (WatchdogSec in systemd/minyi-kiosk-ui.service).
+        Clock.schedule_interval(lambda _dt: notifier.pet(), 10)
+
+    Clock.schedule_once(started, 0)
+    app.run()
+    notifier.stopping()
+    return cli.EXIT_OK
