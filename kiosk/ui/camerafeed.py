@@ -22,12 +22,14 @@ class FrameFeed:
     """Read frames from an opened camera on a thread; deliver the latest to *on_frame*."""
 
     def __init__(self, camera, on_frame: Callable[[Any], None], on_error: Callable[[str], None],
-                 fps: float = 8.0):
+                 fps: float = 8.0, preview_width: int = 800):
         self.camera = camera
         self.on_frame = on_frame
         self.on_error = on_error
         self.period = 1.0 / fps
-        self.latest = None
+        self.latest = None          # the full frame, for capture
+        self.preview = None         # a smaller copy for the screen (made on this thread)
+        self.preview_width = preview_width
         self._pending = False
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -46,8 +48,9 @@ class FrameFeed:
             while not self._stop.is_set():
                 t0 = time.monotonic()
                 frame = self.camera.read_frame()
+                small = shrink(frame, self.preview_width)
                 with self._lock:
-                    self.latest = frame
+                    self.latest, self.preview = frame, small
                     post = not self._pending
                     self._pending = True
                 if post:
@@ -64,9 +67,18 @@ class FrameFeed:
 
     def _deliver(self) -> None:
         with self._lock:
-            frame, self._pending = self.latest, False
+            frame, self._pending = self.preview, False
         if frame is not None and not self._stop.is_set():
             self.on_frame(frame)
+
+
+def shrink(frame, width: int):
+    """*frame* scaled down to at most *width* pixels wide (worker side: keeps blits cheap)."""
+    h, w = frame.shape[:2]
+    if w <= width:
+        return frame
+    import cv2
+    return cv2.resize(frame, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
 
 
 def frame_to_texture(frame, texture=None):

@@ -11,7 +11,6 @@ processing) are called from worker threads by the screens.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import threading
@@ -47,10 +46,11 @@ class VoiceEvent:
     """A voice-session event as the UI sees it (normalised from kiosk.voice)."""
 
     kind: str                  # partial / segment / level / ended / error
-    text: str = ""
+    text: str = ""             # partial: all recognised so far; segment: the new segment
     level: float = 0.0
     result: Any = None         # the VoiceResult on "ended"
-    detail: str = ""
+    detail: str = ""           # error: what went wrong
+    transcript: str = ""       # segment: all recognised so far
 
 
 @dataclass(frozen=True)
@@ -70,13 +70,6 @@ class ScannedPage:
     preview: Any = None        # an image (numpy BGR array or JPEG bytes) to show
 
 
-def _options(section) -> dict:
-    """A driver section's fields except ``kind``, as constructor options."""
-    if section is None or not dataclasses.is_dataclass(section):
-        return {}
-    return {f.name: getattr(section, f.name) for f in dataclasses.fields(section) if f.name != "kind"}
-
-
 def normalise_voice_event(ev) -> VoiceEvent:
     """Map a kiosk.voice event (string-enum kind) onto :class:`VoiceEvent`."""
     kind = getattr(ev, "kind", None) or getattr(ev, "type", None)
@@ -84,7 +77,8 @@ def normalise_voice_event(ev) -> VoiceEvent:
     return VoiceEvent(kind=kind, text=getattr(ev, "text", "") or "",
                       level=float(getattr(ev, "level", 0.0) or 0.0),
                       result=getattr(ev, "result", None),
-                      detail=str(getattr(ev, "detail", "") or getattr(ev, "message", "") or ""))
+                      detail=str(getattr(ev, "error", "") or ""),
+                      transcript=getattr(ev, "transcript", "") or "")
 
 
 class Services:
@@ -137,7 +131,7 @@ class Services:
         except ImportError as e:
             self.publish_device("printer", "absent", "receipt module not installed")
             return PrintResult(False, f"receipt module not installed ({e.name})")
-        printer = self.make_printer() if self.fake_hardware else None
+        printer = self.make_printer()
         try:
             out = print_item_receipt(item, self.cfg, printer, store=self.store, name=name, phone=phone)
         except Exception as e:  # the receipt layer promises not to raise; be safe anyway
@@ -146,13 +140,13 @@ class Services:
         return PrintResult(bool(out.printed), getattr(out, "reason", None))
 
     def make_printer(self):
-        """The printer driver (the byte-collecting fake with ``fake_hardware``)."""
-        from drivers.printer import make_printer
-        if self.fake_hardware:
-            self._fake_printer = getattr(self, "_fake_printer", None) or make_printer("fake")
-            return self._fake_printer
-        section = getattr(self.cfg, "printer", None)
-        return make_printer(getattr(section, "kind", "fake"), **_options(section))
+        """The byte-collecting fake printer with ``fake_hardware``; None = the configured one."""
+        if not self.fake_hardware:
+            return None
+        if getattr(self, "_fake_printer", None) is None:
+            from drivers.printer import make_printer
+            self._fake_printer = make_printer("fake")
+        return self._fake_printer
 
     # -- voice -----------------------------------------------------------------------
 
@@ -166,14 +160,14 @@ class Services:
             holder.start_loading()
 
     def voice_model(self):
-        """The process-wide ASR model holder (kiosk.voice), or raise FeatureUnavailable."""
+        """The process-wide ASR model holder (kiosk.voice.model), or raise FeatureUnavailable."""
         with self._lock:
             if self._model is None:
                 try:
-                    import kiosk.voice as voice
-                    self._model = voice.ModelHolder(self.cfg.asr)
-                except (ImportError, AttributeError) as e:
-                    raise FeatureUnavailable("asr", f"voice module not installed ({e})") from None
+                    from kiosk.voice.model import holder_from_config
+                except ImportError as e:
+                    raise FeatureUnavailable("asr", f"voice module not installed ({e.name})") from None
+                self._model = holder_from_config(self.cfg)
             return self._model
 
     def asr_state(self) -> str:
@@ -185,59 +179,57 @@ class Services:
         return str(getattr(holder.state, "value", holder.state))
 
     def make_microphone(self):
-        """The microphone driver (a WAV-fed fake with ``fake_hardware``)."""
+        """The microphone driver (the WAV-fed fake with ``fake_hardware``); not opened."""
         try:
-            from drivers import microphone as mic
+            from drivers.microphone import make_microphone
         except ImportError as e:
             raise FeatureUnavailable("microphone", f"microphone driver not installed ({e.name})") from None
         if self.fake_hardware:
-            return mic.WavMicrophone(SAMPLE_WAV, realtime=True)
-        section = getattr(self.cfg, "microphone", None)
-        return mic.make_microphone(getattr(section, "kind", "sounddevice"), **_options(section))
+            return make_microphone("wav", path=str(SAMPLE_WAV), realtime=True)
+        mic = self.cfg.microphone
+        return make_microphone(mic.kind, **mic.driver_options())
 
     def open_voice(self, on_event: Callable[[VoiceEvent], None]):
-        """Start a recording session; *on_event* is called ON THE WORKER THREAD.
+        """Start a recording session at once; *on_event* is called ON THE WORKER THREAD.
 
-        Raises FeatureUnavailable when there is no microphone (recording is impossible);
-        an absent ASR model is not an error: the session records anyway.
+        The microphone is opened by the session's worker: a missing microphone arrives as
+        an "error" event followed by an "ended" event without audio. An absent ASR model
+        is not an error: the session records anyway (``asr_available`` False).
         """
         try:
-            from kiosk.voice import VoiceSession
-            from drivers.microphone import MicrophoneUnavailable
+            from kiosk.voice.session import VoiceSession
         except ImportError as e:
             raise FeatureUnavailable("microphone", f"voice module not installed ({e.name})") from None
-        model = None
-        try:
-            model = self.voice_model()
-        except FeatureUnavailable:
-            pass
-        try:
-            microphone = self.make_microphone()
-            session = VoiceSession(microphone, model, self.cfg.asr,
-                                   lambda ev: on_event(normalise_voice_event(ev)))
-            session.start()
-        except MicrophoneUnavailable as e:
-            self.publish_device("microphone", "absent", str(e))
-            raise FeatureUnavailable("microphone", str(e)) from None
-        self.publish_device("microphone", "ok", "")
+        holder = self.voice_model()
+        microphone = self.make_microphone()
+        session = VoiceSession(microphone, holder, self.cfg.asr,
+                               lambda ev: on_event(normalise_voice_event(ev)))
+        session.start()
         return session
 
     # -- cameras ---------------------------------------------------------------------
 
-    def open_camera(self, role: str):
-        """The opened photo camera (role "camera") or document camera (role "scanner")."""
+    def make_camera(self, role: str):
+        """The photo camera (role "camera") or document camera ("scanner"); not opened."""
         try:
-            from drivers import camera as cam
+            from drivers.camera import FakeCamera
+            from kiosk.media.devices import build_camera
         except ImportError as e:
             raise FeatureUnavailable(role, f"camera driver not installed ({e.name})") from None
+        if self.fake_hardware:
+            return FakeCamera("synthetic-letter" if role == "scanner" else "synthetic-scene")
+        return build_camera(getattr(self.cfg, role))
+
+    def open_camera(self, role: str):
+        """The opened camera for *role*; FeatureUnavailable when it is missing. Blocking."""
+        device = self.make_camera(role)
         try:
-            if self.fake_hardware:
-                device = cam.FakeCamera("synthetic-letter" if role == "scanner" else "synthetic-scene")
-            else:
-                section = getattr(self.cfg, role, None)
-                device = cam.make_camera(getattr(section, "kind", "fake"), **_options(section))
+            from drivers.camera import CameraUnavailable
+        except ImportError:  # a camera object from elsewhere (tests); it raises its own
+            CameraUnavailable = FeatureUnavailable
+        try:
             device.open()
-        except cam.CameraUnavailable as e:
+        except CameraUnavailable as e:
             self.publish_device(role, "absent", str(e))
             raise FeatureUnavailable(role, str(e)) from None
         self.publish_device(role, "ok", "")
@@ -245,13 +237,9 @@ class Services:
 
     def photo_jpeg(self, frame) -> bytes:
         """A captured frame as a stored photo: JPEG, no EXIF, long edge capped. Blocking."""
-        import cv2
         from kiosk.media.photo import ImageRejected, prepare_photo
-        ok, png = cv2.imencode(".png", frame)
-        if not ok:
-            raise ImageUnusable("could not encode the captured frame")
         try:
-            return prepare_photo(png.tobytes())
+            return prepare_photo(frame)
         except ImageRejected as e:
             raise ImageUnusable(str(e)) from None
 

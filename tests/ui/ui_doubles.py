@@ -128,14 +128,25 @@ class Printed:
     phone: str | None
 
 
+REAL_VOICE = has("kiosk.voice.session") and has("drivers.microphone")
+REAL_RECEIPT = has("kiosk.receipt.printing") and has("drivers.printer")
+REAL_MEDIA = has("kiosk.media.photo") and has("kiosk.media.letter") and has("drivers.camera") \
+    and has("kiosk.media.devices")
+REAL_IME = has("kiosk.ime.pinyin")
+
+
 class TestServices(Services):
-    """Real store/submission; devices per the flags below."""
+    """The app's real Services in fake-hardware mode, with switches for missing devices.
+
+    Real modules and their shipped fakes are used wherever this branch has them (see the
+    REAL_* flags); the Standin* classes above cover a capability not merged yet.
+    """
 
     __test__ = False
 
     def __init__(self, cfg, store, *, wav: Path | None = None, mic: bool = True, camera: bool = True,
                  scanner: bool = True, printer_ok: bool = True, script: list[str] | None = None):
-        super().__init__(cfg, store)
+        super().__init__(cfg, store, fake_hardware=True)
         self.wav = wav
         self.mic = mic
         self.camera_ok = camera
@@ -143,50 +154,80 @@ class TestServices(Services):
         self.printer_ok = printer_ok
         self.script = script
         self.printed: list[Printed] = []
-        self.cameras: list[StandinCamera] = []
-        self.voice_sessions: list[StandinVoiceSession] = []
+        self.cameras: list = []
 
+    # -- voice ---------------------------------------------------------------------
     def start_voice_model(self):
-        pass
+        if REAL_VOICE:
+            super().start_voice_model()
 
     def asr_state(self) -> str:
-        return "absent"
+        return super().asr_state() if REAL_VOICE else "absent"
+
+    def make_microphone(self):
+        from drivers.microphone import make_microphone
+        if not self.mic or self.wav is None:
+            return make_microphone("none")
+        return make_microphone("wav", path=str(self.wav), realtime=True)
 
     def open_voice(self, on_event):
+        if REAL_VOICE:
+            return super().open_voice(on_event)
         if not self.mic or self.wav is None:
             raise FeatureUnavailable("microphone", "no capture device")
         s = StandinVoiceSession(self.wav, on_event, self.script)
         s.start()
-        self.voice_sessions.append(s)
         return s
 
+    # -- printing ------------------------------------------------------------------
+    def make_printer(self):
+        printer = super().make_printer()
+        printer.paper_out = not self.printer_ok
+        return printer
+
     def print_receipt(self, item, *, name=None, phone=None):
+        if REAL_RECEIPT:
+            out = super().print_receipt(item, name=name, phone=phone)
+            if out.printed:
+                self.printed.append(Printed(str(item.code), name, phone))
+            return out
         if not self.printer_ok:
             return PrintResult(False, "paper out")
         self.printed.append(Printed(str(item.code), name, phone))
         return PrintResult(True, None)
 
-    def open_camera(self, role):
+    @property
+    def printer_output(self) -> bytes:
+        return self.make_printer().output if REAL_RECEIPT else b""
+
+    # -- cameras -------------------------------------------------------------------
+    def make_camera(self, role):
         ok = self.scanner_ok if role == "scanner" else self.camera_ok
-        if not ok:
-            raise FeatureUnavailable(role, "no such device")
-        cam = StandinCamera(letter=role == "scanner")
-        cam.open()
+        if REAL_MEDIA:
+            from drivers.camera import FakeCamera
+            cam = FakeCamera(("synthetic-letter" if role == "scanner" else "synthetic-scene") if ok
+                             else "/nonexistent-camera-dir")
+        else:
+            if not ok:
+                raise FeatureUnavailable(role, "no such device")
+            cam = StandinCamera(letter=role == "scanner")
         self.cameras.append(cam)
         return cam
 
     def photo_jpeg(self, frame) -> bytes:
+        if REAL_MEDIA:
+            return super().photo_jpeg(frame)
         import cv2
-        ok, jpg = cv2.imencode(".jpg", frame)
-        return jpg.tobytes()
+        return cv2.imencode(".jpg", frame)[1].tobytes()
 
     def scan_page(self, frame) -> ScannedPage:
+        if REAL_MEDIA:
+            return super().scan_page(frame)
         import cv2
-        ok, jpg = cv2.imencode(".jpg", frame)
-        return ScannedPage(jpg.tobytes(), True, frame)
+        return ScannedPage(cv2.imencode(".jpg", frame)[1].tobytes(), True, frame)
 
     def pinyin(self):
-        return None
+        return super().pinyin() if REAL_IME else None
 
 
 def speech_wav() -> Path:

@@ -115,29 +115,38 @@ class VoiceScreen(KioskScreen):
 
     def _on_event(self, gen: int, ev) -> None:
         if gen != self._generation:
-            return
+            return  # a late event of a cancelled session
         if ev.kind == "level":
             self.ids.meter.level = ev.level
         elif ev.kind == "partial":
-            self.ids.partial.text = "".join(self._segments) + ev.text
+            self.ids.partial.text = ev.text           # everything recognised so far
         elif ev.kind == "segment":
             self._segments.append(ev.text)
-            self.ids.partial.text = "".join(self._segments)
+            self.ids.partial.text = ev.transcript or "".join(self._segments)
+        elif ev.kind == "error":
+            # The session goes on or ends with "ended"; say what happened meanwhile.
+            self.ids.status.text = self.app.t("voice.error", detail=ev.detail)
         elif ev.kind == "ended":
             self._ended(ev.result)
-        elif ev.kind == "error":
-            self._stop_recording_state()
-            self._session = None
-            self.ids.status.text = self.app.t("voice.error", detail=ev.detail)
-            self.ids.done.disabled = True
 
     def _ended(self, result) -> None:
         self._stop_recording_state()
         self._session = None
         s = self.session
         wav = getattr(result, "wav", None)
-        if wav is None:
-            wav = getattr(result, "wav_bytes", None) or getattr(result, "wav_path", None)
+        has_audio = result.has_audio() if hasattr(result, "has_audio") else bool(wav) and len(wav) > 44
+        ended_by = str(getattr(getattr(result, "ended_by", ""), "value", getattr(result, "ended_by", "")))
+        if not has_audio:
+            if ended_by == "error":
+                # No microphone (or it failed before any audio): disable voice, say why.
+                self.app.services.publish_device("microphone", "error", getattr(result, "error", ""))
+                self.app.reset_session()
+                self.app.screen("home").disable("voice", "voice.no_mic")
+            else:
+                self.ids.status.text = self.app.t("voice.too_short")
+                self.ids.done.disabled = True
+            return
+        self.app.services.publish_device("microphone", "ok", "")
         s.clear_audio()
         if isinstance(wav, (bytes, bytearray)):
             s.audio = bytes(wav)
@@ -147,8 +156,4 @@ class VoiceScreen(KioskScreen):
         s.asr_available = bool(getattr(result, "asr_available", True))
         s.text = (getattr(result, "text", "") or "").strip()
         s.source = "voice"
-        if not (s.audio or s.external_audio):
-            self.ids.status.text = self.app.t("voice.too_short")
-            self.ids.done.disabled = True
-            return
         self.app.go("review")
