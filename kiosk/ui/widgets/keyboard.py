@@ -109,12 +109,15 @@ class PinyinKeyboard(BoxLayout):
         self._page_len = 0
         for i in range(self.first, len(self.candidates)):
             cand = self.candidates[i]
-            need = max(theme.TARGET, len(cand.text) * theme.BUTTON + 40) + 8
-            if need > room and self._page_len:
+            # Fixed width from the text length (a width that follows the texture would
+            # re-trigger the layout: one em per CJK character, plus padding).
+            width = max(theme.TARGET, len(cand.text) * theme.BUTTON + 48)
+            if width + 8 > room and self._page_len:
                 break
-            room -= need
+            room -= width + 8
             self._page_len += 1
-            bar.add_widget(CandidateButton(text=cand.text, index=i, role="primary" if i == 0 else "secondary",
+            bar.add_widget(CandidateButton(text=cand.text, index=i, width=width,
+                                           role="primary" if i == 0 else "secondary",
                                            on_release=lambda b: self.pick(b.index)))
         if len(self.candidates) > self._page_len:
             bar.add_widget(Key(text=self._tr("kb.more"), value="\x10", size_hint_x=None,
