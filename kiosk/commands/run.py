@@ -44,6 +44,7 @@ def run(args, ctx) -> int:
     from kiosk.watchdog import Notifier
 
     register_font(font)
+    _survive_exceptions()
     app = KioskApp(cfg, store, Services(cfg, store, fake_hardware=args.fake_hardware))
     notifier = Notifier()
 
@@ -57,3 +58,29 @@ def run(args, ctx) -> int:
     app.run()
     notifier.stopping()
     return cli.EXIT_OK
+
+
+def _survive_exceptions() -> None:
+    """A bug in one screen must not take the kiosk down: log it, wipe, go home.
+
+    Kivy hands exceptions from its main loop to the ExceptionManager; returning PASS
+    keeps the loop running (kivy.base.ExceptionManager). systemd still restarts the
+    app if it dies some other way.
+    """
+    import logging
+
+    from kivy.app import App
+    from kivy.base import ExceptionHandler, ExceptionManager
+    from kivy.clock import Clock
+
+    class Handler(ExceptionHandler):
+        def handle_exception(self, inst):
+            if isinstance(inst, (KeyboardInterrupt, SystemExit)):
+                return ExceptionManager.RAISE
+            logging.getLogger("kiosk.ui").error("UI error, session reset", exc_info=inst)
+            app = App.get_running_app()
+            if app is not None:
+                Clock.schedule_once(lambda _dt: app.reset_session(), 0)
+            return ExceptionManager.PASS
+
+    ExceptionManager.add_handler(Handler())

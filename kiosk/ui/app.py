@@ -190,7 +190,12 @@ class KioskApp(App):
         self._submitting = False
         self.busy = False
         if isinstance(e, SubmissionError):
-            msg = self.t("finish.error_field", detail=str(e))
+            # The core's message is English and technical: name the field in the
+            # resident's language instead (the full message goes to the log).
+            log.warning("submission refused: %s: %s", e.field, e)
+            field = f"field.{e.field}"
+            detail = self.t(field) if field in i18n.catalog(self.lang) else e.field
+            msg = self.t("finish.error_field", detail=detail)
         elif isinstance(e, DiskFullError):
             msg = self.t("finish.error_disk")
         elif isinstance(e, StoreError):

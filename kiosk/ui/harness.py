@@ -64,6 +64,14 @@ class Harness:
     def tap(self, widget) -> None:
         """A real touch (down, then up) at the centre of *widget*."""
         from kivy.tests.common import UnitTestTouch
+        from kivy.uix.screenmanager import Screen
+        node = widget
+        while node is not None and not isinstance(node, Screen):
+            # the Window is its own parent: stop there (a widget of an overlay)
+            node = None if node.parent is node else node.parent
+        if node is not None and node.manager is not None and node.manager.current_screen is not node:
+            raise AssertionError(f"cannot tap {getattr(widget, 'text', widget)!r}: its screen {node.name!r} "
+                                 f"is not shown (current: {node.manager.current!r})")
         if widget.disabled:
             raise AssertionError(f"cannot tap disabled widget {widget!r} ({getattr(widget, 'text', '')!r})")
         x, y = widget.to_window(*widget.center)
