@@ -64,6 +64,7 @@ WORDS_TEXT = """
 街道 jie dao
 停车 ting che
 停车位 ting che wei
+停车场 ting che chang
 乱停 luan ting
 占道 zhan dao
 充电桩 chong dian zhuang

@@ -106,9 +106,10 @@ class PinyinEngine:
     """Typed pinyin letters → ranked Chinese candidates. Construction is free;
     the dictionary loads on first use (or :meth:`warm`)."""
 
-    def __init__(self, extra_words: Iterable[tuple[str, Iterable[str]]] = ()):
-        """*extra_words*: more ``(word, syllables)`` to rank first, after the built-in list."""
-        self._extra = [(w, tuple(s)) for w, s in extra_words]
+    def __init__(self, extra_words: Iterable[tuple[str, Iterable[str]]] = (), *, domain: bool = True):
+        """*extra_words*: more ``(word, syllables)`` to rank first; *domain*: False leaves
+        out the built-in complaint word list (the library's own ranking, for comparison)."""
+        self._words = (domain_words() if domain else []) + [(w, tuple(s)) for w, s in extra_words]
         self._params = None
 
     def warm(self) -> None:
@@ -117,7 +118,7 @@ class PinyinEngine:
 
     def _get_params(self):
         if self._params is None:
-            self._params = _make_params(_library(), domain_words() + self._extra)
+            self._params = _make_params(_library(), self._words)
         return self._params
 
     def split(self, letters: str) -> list[Split]:

@@ -1,0 +1,116 @@
+"""The pinyin engine: real Pinyin2Hanzi data, domain re-ranking, partial picks."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.ime.domain import domain_words
+from kiosk.ime.pinyin import Candidate, PinyinEngine, lib_key
+
+
+@pytest.fixture(scope="module")
+def engine():
+    e = PinyinEngine()
+    e.warm()
+    return e
+
+
+def texts(cands):
+    return [c.text for c in cands]
+
+
+def test_woxiangfanying_offers_the_phrase_in_the_first_three(engine):
+    top = engine.candidates("woxiangfanying")[:3]
+    assert Candidate("我想反映", 14) in top
+
+
+def test_ludenghuaile_offers_the_phrase_in_the_first_three(engine):
+    top = engine.candidates("ludenghuaile")[:3]
+    assert Candidate("路灯坏了", 12) in top
+
+
+def test_domain_words_rerank_homophones(engine):
+    plain = PinyinEngine(domain=False)
+    # the library alone prefers the general-text homophones …
+    assert plain.candidates("fanying")[0].text == "反应"
+    assert texts(plain.candidates("ludenghuaile")).index("路灯怀了") < \
+        texts(plain.candidates("ludenghuaile")).index("路灯坏了")
+    # … the complaint word list puts the residents' words first
+    assert engine.candidates("fanying")[0].text == "反映"
+    assert engine.candidates("ludenghuaile")[0].text == "路灯坏了"
+    assert engine.candidates("jinggai")[0].text == "井盖"
+    assert engine.candidates("zaoyin")[0].text == "噪音"
+
+
+def test_extra_words_are_ranked_first():
+    e = PinyinEngine(extra_words=[("民意站", ("min", "yi", "zhan"))])
+    assert e.candidates("minyizhan")[0] == Candidate("民意站", 9)
+
+
+def test_every_domain_word_matches_the_library_readings(engine):
+    from kiosk.ime.pinyin import _library
+    lib = _library()
+    for word, syllables in domain_words():
+        for ch, syl in zip(word, syllables):
+            chars = [c for c, _ in lib.get_phrase([lib_key(syl)], num=100_000)]
+            assert ch in chars, f"{word}: {ch} is not read {syl}"
+
+
+def test_domain_word_list_rejects_a_bad_line():
+    with pytest.raises(ValueError, match="line 2"):
+        domain_words("路灯 lu deng\n反映 fan\n")
+
+
+def test_partial_picks_say_what_they_cover(engine):
+    cands = engine.candidates("woxiangfanying")
+    assert Candidate("我想", 7) in cands          # first two syllables
+    assert Candidate("我", 2) in cands            # single character of the first syllable
+    assert all(c.consumed in (2, 7, 14) for c in cands)
+
+
+def test_typing_session_with_a_partial_pick(engine):
+    typed, out = "woxiangfanying", ""
+    pick = next(c for c in engine.candidates(typed) if c.text == "我想")
+    out, typed = out + pick.text, typed[pick.consumed:]
+    assert typed == "fanying"
+    pick = engine.candidates(typed)[0]
+    out, typed = out + pick.text, typed[pick.consumed:]
+    assert (out, typed) == ("我想反映", "")
+
+
+def test_incomplete_last_syllable_is_completed(engine):
+    assert Candidate("我想反映", 11) in engine.candidates("woxiangfany")[:3]
+    singles = texts(engine.candidates("zh"))
+    assert "中" in singles and "这" in singles
+    assert all(c.consumed == 2 for c in engine.candidates("zh"))
+
+
+def test_ambiguous_split_alternatives(engine):
+    assert "西安" in texts(engine.candidates("xian"))
+    assert engine.candidates("xian")[0].text != "西安"   # longest match first: 先/现/线…
+    assert engine.candidates("xi'an")[0] == Candidate("西安", 5)
+    assert Candidate("西", 3) in engine.candidates("xi'an")   # pick 西 leaves "an"
+    assert {"方案", "反感"} <= set(texts(engine.candidates("fangan")[:3]))
+
+
+def test_long_sentence(engine):
+    c = engine.candidates("xiaoqudelajimeirenguan")[0]
+    assert c == Candidate("小区的垃圾没人管", 22)
+
+
+def test_consumed_refers_to_the_callers_string(engine):
+    assert engine.candidates("Wo Xiang")[0] == Candidate("我想", 8)
+    # a letter that starts no syllable is left for the resident to fix
+    assert all(c.consumed == 2 for c in engine.candidates("woi"))
+
+
+def test_limits_and_empty_input(engine):
+    assert len(engine.candidates("woxiangfanying", limit=4)) == 4
+    assert len(engine.candidates("wo", limit=20)) == 20
+    assert engine.candidates("woxiangfanying", limit=0) == []
+    assert engine.candidates("") == []
+    assert engine.candidates("'''") == []
+    assert engine.candidates("iii") == []
+    assert engine.candidates("123") == []
+    shi = texts(engine.candidates("shi", limit=30))
+    assert all(shi) and len(shi) == len(set(shi)) == 30   # no empty or repeated choice
