@@ -66,6 +66,7 @@ WORDS_TEXT = """
 停车位 ting che wei
 停车场 ting che chang
 乱停 luan ting
+乱停车 luan ting che
 占道 zhan dao
 充电桩 chong dian zhuang
 公交 gong jiao
