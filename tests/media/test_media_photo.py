@@ -152,17 +152,26 @@ def test_jpeg_bomb_header_is_refused():
 
 
 BOMB_CHILD = textwrap.dedent("""
-    import resource, sys
+    import sys
     from kiosk.media.photo import prepare_photo, ImageRejected
+
+    def peak_mb():
+        # VmHWM: this process's own peak RSS. (getrusage's ru_maxrss is no good here: on
+        # Linux it keeps the forking parent's peak across exec.)
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+
     data = open(sys.argv[1], "rb").read()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = peak_mb()
     try:
         prepare_photo(data, max_input_pixels=int(sys.argv[2]))
         print("accepted")
     except ImageRejected as e:
         print(e.code)
-    print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+    print(peak_mb() - before)
 """)
+
 
 
 def run_child(path, limit):
