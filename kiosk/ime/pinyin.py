@@ -116,6 +116,12 @@ class PinyinEngine:
         """Load the dictionary now (about 0.3-1 s); call from a worker thread at start-up."""
         self._get_params()
 
+    @property
+    def ready(self) -> bool:
+        """True once the dictionary is loaded (before that, the first ``candidates()``
+        call loads it, blocking for the load time)."""
+        return self._params is not None or _base is not None
+
     def _get_params(self):
         if self._params is None:
             self._params = _make_params(_library(), self._words)

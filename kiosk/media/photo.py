@@ -27,7 +27,8 @@ class ImageRejected(ValueError):
 
     ``reason`` is an English sentence for logs and maintainers; ``code`` is a stable
     word for the UI to pick a translated message: ``empty``, ``too_big`` (bytes),
-    ``too_many_pixels``, ``not_an_image``, ``unsupported_format``, ``corrupt``,
+    ``too_many_pixels``, ``not_an_image`` (also formats other than JPEG, PNG,
+    WebP, BMP), ``corrupt``,
     ``bad_array``.
     """
 

@@ -114,3 +114,18 @@ def test_limits_and_empty_input(engine):
     assert engine.candidates("123") == []
     shi = texts(engine.candidates("shi", limit=30))
     assert all(shi) and len(shi) == len(set(shi)) == 30   # no empty or repeated choice
+
+
+def test_dictionary_loads_lazily_and_once():
+    import subprocess
+    import sys
+    code = ("import sys\n"
+            "from kiosk.ime.pinyin import PinyinEngine, _library\n"
+            "e = PinyinEngine()\n"
+            "assert 'Pinyin2Hanzi' not in sys.modules and not e.ready\n"
+            "e.candidates('wo')\n"
+            "assert e.ready and PinyinEngine().ready\n"
+            "assert _library() is _library()\n"
+            "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "ok", out.stderr
