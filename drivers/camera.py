@@ -91,7 +91,8 @@ class OpenCVCamera(_Context):
 
     def __init__(self, device: int | str = 0, width: int = 1280, height: int = 720,
                  fourcc: str = "MJPG", open_timeout_frames: int = 30):
-        self.device = device
+        # "0" in a config file means index 0, not a file named "0"
+        self.device = int(device) if isinstance(device, str) and device.isdigit() else device
         self.fourcc = fourcc
         self.resolution = (int(width), int(height))
         self._requested = self.resolution

@@ -38,6 +38,7 @@ def test_constructors_touch_no_hardware():
         assert isinstance(cam, Camera)
         cam.close()  # closing an unopened camera is harmless
     assert OpenCVCamera(0, 640, 480).resolution == (640, 480)
+    assert OpenCVCamera("2").device == 2  # a digit string from a config file is an index
 
 
 def test_missing_devices_raise_camera_unavailable():
