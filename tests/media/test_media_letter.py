@@ -147,3 +147,15 @@ def test_draw_outline_marks_the_page():
 def test_bad_frames_are_refused(bad):
     with pytest.raises(ImageRejected):
         process_page(bad)
+
+
+@needs_font
+def test_page_on_a_grey_desk():
+    s = synthetic_letter(angle=10)
+    mask = np.zeros(s.image.shape[:2], np.uint8)
+    cv2.fillPoly(mask, [s.corners.astype(np.int32)], 255)
+    img = s.image.astype(int)
+    img[mask == 0] += 130  # a light grey desk, only ~30 levels darker than the paper
+    img = np.clip(img, 0, 255).astype(np.uint8)
+    corners = find_page(img)
+    assert corners is not None and np.abs(corners - s.corners).max() < 20
