@@ -95,7 +95,8 @@ def _positions(letters: str) -> tuple[str, list[int]]:
     """Normalize like :func:`kiosk.ime.syllables.normalize`, remembering where each
     kept character was in *letters* (so ``consumed`` can refer to the caller's text)."""
     text, pos = [], []
-    for i, ch in enumerate(letters.lower()):
+    for i, ch in enumerate(letters):  # per character: str.lower() can change lengths
+        ch = ch.lower() if ch.isascii() else ch
         if "a" <= ch <= "z" or (ch == "'" and text and text[-1] != "'"):
             text.append(ch)
             pos.append(i)
@@ -149,9 +150,9 @@ class PinyinEngine:
 
         def consumed(end: int) -> int:
             # index in the caller's string just after the covered letters, swallowing
-            # separators that follow them (an apostrophe, a stray space)
+            # separators that follow them (apostrophes, spaces)
             i = pos[end - 1] + 1
-            while i < len(letters) and not ("a" <= letters[i].lower() <= "z"):
+            while i < len(letters) and (letters[i] == "'" or letters[i].isspace()):
                 i += 1
             return i
 
@@ -199,9 +200,7 @@ class PinyinEngine:
     def _prefix_phrases(self, params, sp: Split, consumed) -> list[Candidate]:
         """Words covering the first k syllables (longest first), for a partial pick."""
         out = []
-        for k in range(len(sp.syllables) - 1, 1, -1):
-            if sp.partial and k == len(sp.syllables):
-                continue
+        for k in range(len(sp.syllables) - 1, 1, -1):  # all complete, even when sp is partial
             for word, _ in params.get_phrase([lib_key(s) for s in sp.syllables[:k]], num=2):
                 out.append(Candidate(word, consumed(sp.ends[k - 1])))
             if len(out) >= 3:

@@ -100,6 +100,9 @@ def test_long_sentence(engine):
 
 def test_consumed_refers_to_the_callers_string(engine):
     assert engine.candidates("Wo Xiang")[0] == Candidate("我想", 8)
+    assert Candidate("我", 3) in engine.candidates("wo xiang")   # the space goes with 我
+    assert engine.candidates("İwo")[0] == Candidate("我", 3)     # İ.lower() is 2 characters
+    assert all(c.consumed == 2 for c in engine.candidates("wo1"))  # a digit is not swallowed
     # a letter that starts no syllable is left for the resident to fix
     assert all(c.consumed == 2 for c in engine.candidates("woi"))
 
