@@ -11,7 +11,7 @@ from drivers.camera import KINDS, SYNTHETIC_SOURCES
 ENHANCE_MODES = ("gray", "binary", "none")
 
 
-def _check_device(kind: str, enabled: bool, device, width: int, height: int, fourcc: str,
+def _check_device(kind: str, device, width: int, height: int, fourcc: str,
                   fake_source: str) -> None:
     """Checks shared by the photo camera and the document camera."""
     if kind not in KINDS:
@@ -22,8 +22,10 @@ def _check_device(kind: str, enabled: bool, device, width: int, height: int, fou
                          f"\"/dev/video0\", got {device!r}")
     if kind == "picamera2" and not isinstance(device, int):
         raise ValueError(f"device: the picamera2 kind takes a camera number (0 or 1), got {device!r}")
-    if not (160 <= width <= 8192 and 120 <= height <= 8192):
-        raise ValueError(f"width: expected width 160-8192 and height 120-8192 pixels, got {width}×{height}")
+    if not 160 <= width <= 8192:
+        raise ValueError(f"width: expected 160-8192 pixels, got {width}")
+    if not 120 <= height <= 8192:
+        raise ValueError(f"height: expected 120-8192 pixels, got {height}")
     if fourcc and (len(fourcc) != 4 or not fourcc.isascii()):
         raise ValueError(f"fourcc: expected four ASCII characters such as \"MJPG\" or \"\" for "
                          f"the device default, got {fourcc!r}")
@@ -61,7 +63,7 @@ class CameraSettings:
     max_input_pixels: int = 40_000_000
 
     def validate(self) -> None:
-        _check_device(self.kind, self.enabled, self.device, self.width, self.height,
+        _check_device(self.kind, self.device, self.width, self.height,
                       self.fourcc, self.fake_source)
         if not 1 <= self.max_photos <= 10:
             raise ValueError(f"max_photos: expected 1 to 10, got {self.max_photos}")
@@ -93,7 +95,7 @@ class ScannerSettings:
     min_page_area: float = 0.15
 
     def validate(self) -> None:
-        _check_device(self.kind, self.enabled, self.device, self.width, self.height,
+        _check_device(self.kind, self.device, self.width, self.height,
                       self.fourcc, self.fake_source)
         if not 1 <= self.max_pages <= 50:
             raise ValueError(f"max_pages: expected 1 to 50, got {self.max_pages}")

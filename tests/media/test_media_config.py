@@ -45,6 +45,7 @@ def test_fake_directory_is_relative_to_the_config(write_config, tmp_path):
     ('[camera]\ndevice = ""', "camera.device", "device path"),
     ('[camera]\nkind = "picamera2"\ndevice = "/dev/video0"', "camera.device", "camera number"),
     ('[camera]\nwidth = 10', "camera.width", "160-8192"),
+    ('[scanner]\nheight = 90000', "scanner.height", "120-8192"),
     ('[camera]\nfourcc = "MJPEG"', "camera.fourcc", "four ASCII"),
     ('[camera]\nmax_photos = 0', "camera.max_photos", "1 to 10"),
     ('[camera]\nmax_edge = 100', "camera.max_edge", "320 to 8192"),
