@@ -29,6 +29,7 @@ from kiosk.ime.syllables import Split, completions, split_pinyin
 
 PATHS = 5          # paths kept per DAG node; the library's own example uses 3-6
 SENTENCES = 3      # whole-input candidates shown before partial ones
+WEAK = 0.1         # a whole-input conversion scoring below this share of the best is noise
 BOOST = 1.5        # a domain word scores this much above the best library homophone
 DEFAULT_SCORE = 0.2  # score for a domain word whose pinyin the library does not know
 MAX_SPLITS = 4     # equally good splits converted per keystroke
@@ -181,7 +182,8 @@ class PinyinEngine:
         return result
 
     def _convert(self, params, splits: list[Split]) -> list[tuple[str, int]]:
-        """Whole-split conversions as ``(text, number of words)``, best score first."""
+        """Whole-split conversions as ``(text, number of words)``, best score first;
+        those far below the best (e.g. 路灯淮了 next to 路灯坏了) are dropped."""
         from Pinyin2Hanzi import dag
 
         scored: list[tuple[float, str, int]] = []
@@ -191,7 +193,9 @@ class PinyinEngine:
                     scored.append((item.score, "".join(item.path), len(item.path)))
         scored.sort(key=lambda x: -x[0])
         seen, out = set(), []
-        for _, text, words in scored:
+        for score, text, words in scored:
+            if score < WEAK * scored[0][0]:
+                break
             if text not in seen:
                 seen.add(text)
                 out.append((text, words))

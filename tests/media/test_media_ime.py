@@ -42,6 +42,12 @@ def test_domain_words_rerank_homophones(engine):
     assert engine.candidates("zaoyin")[0].text == "噪音"
 
 
+def test_far_weaker_conversions_are_left_out(engine):
+    # [路灯][淮][了] scores a tenth of 路灯坏了: noise, so the bar shows 路灯 instead
+    got = texts(engine.candidates("ludenghuaile"))
+    assert "路灯淮了" not in got and got.index("路灯") < 4
+
+
 def test_extra_words_are_ranked_first():
     e = PinyinEngine(extra_words=[("民意站", ("min", "yi", "zhan"))])
     assert e.candidates("minyizhan")[0] == Candidate("民意站", 9)
