@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from kiosk.ime.domain import domain_words
-from kiosk.ime.syllables import Split, completions, split_pinyin
+from kiosk.ime.syllables import Split, completions, fuzzy_alternatives, split_pinyin
 
 PATHS = 5          # paths kept per DAG node; the library's own example uses 3-6
 SENTENCES = 3      # whole-input candidates shown before partial ones
@@ -33,6 +33,9 @@ WEAK = 0.1         # a whole-input conversion scoring below this share of the be
 BOOST = 1.5        # a domain word scores this much above the best library homophone
 DEFAULT_SCORE = 0.2  # score for a domain word whose pinyin the library does not know
 MAX_SPLITS = 4     # equally good splits converted per keystroke
+FUZZY_PENALTY = 0.3  # score factor per syllable read with a dialect substitution
+FUZZY_MAX = 2        # syllables substituted at most in one reading
+FUZZY_VARIANTS = 24  # readings tried per split
 
 _lock = threading.Lock()
 _base = None  # Pinyin2Hanzi.DefaultDagParams, shared by every engine in the process
@@ -108,9 +111,13 @@ class PinyinEngine:
     """Typed pinyin letters → ranked Chinese candidates. Construction is free;
     the dictionary loads on first use (or :meth:`warm`)."""
 
-    def __init__(self, extra_words: Iterable[tuple[str, Iterable[str]]] = (), *, domain: bool = True):
+    def __init__(self, extra_words: Iterable[tuple[str, Iterable[str]]] = (), *, domain: bool = True,
+                 fuzzy: bool = False):
         """*extra_words*: more ``(word, syllables)`` to rank first; *domain*: False leaves
-        out the built-in complaint word list (the library's own ranking, for comparison)."""
+        out the built-in complaint word list (the library's own ranking, for comparison);
+        *fuzzy*: also read what a dialect speaker may have meant (z/zh, c/ch, s/sh, n/l,
+        an/ang, en/eng, in/ing — "nudeng" offers 路灯), ranked below exact readings."""
+        self.fuzzy = fuzzy
         self._words = (domain_words() if domain else []) + [(w, tuple(s)) for w, s in extra_words]
         self._params = None
 
@@ -189,8 +196,13 @@ class PinyinEngine:
         scored: list[tuple[float, str, int]] = []
         for sp in splits:
             for syllables in _expand(sp):
-                for item in dag(params, [lib_key(s) for s in syllables], path_num=PATHS):
-                    scored.append((item.score, "".join(item.path), len(item.path)))
+                # dialect readings only for complete input: an incomplete last syllable
+                # already multiplies the work by its completions (~20)
+                readings = [(syllables, 0)] if sp.partial else self._readings(syllables, len(syllables))
+                for reading, changed in readings:
+                    weight = FUZZY_PENALTY ** changed
+                    for item in dag(params, [lib_key(s) for s in reading], path_num=PATHS):
+                        scored.append((item.score * weight, "".join(item.path), len(item.path)))
         scored.sort(key=lambda x: -x[0])
         seen, out = set(), []
         for score, text, words in scored:
@@ -200,6 +212,26 @@ class PinyinEngine:
                 seen.add(text)
                 out.append((text, words))
         return out
+
+    def _readings(self, syllables: tuple[str, ...], fuzzable: int) -> list[tuple[tuple[str, ...], int]]:
+        """(syllables, number substituted): the typed reading, then, with *fuzzy*,
+        dialect readings of the first *fuzzable* syllables, fewest substitutions first."""
+        out = [(syllables, 0)]
+        if not self.fuzzy:
+            return out
+        frontier = [(syllables, 0, 0)]  # reading, changed, first position still free
+        while frontier and len(out) < FUZZY_VARIANTS:
+            nxt = []
+            for reading, changed, start in frontier:
+                if changed == FUZZY_MAX:
+                    continue
+                for i in range(start, fuzzable):
+                    for alt in fuzzy_alternatives(reading[i]):
+                        variant = reading[:i] + (alt,) + reading[i + 1:]
+                        nxt.append((variant, changed + 1, i + 1))
+                        out.append((variant, changed + 1))
+            frontier = nxt
+        return out[:FUZZY_VARIANTS]
 
     def _prefix_phrases(self, params, sp: Split, consumed) -> list[Candidate]:
         """Words covering the first k syllables (longest first), for a partial pick."""

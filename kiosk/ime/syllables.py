@@ -151,3 +151,28 @@ def _splits(text: str, start: int, stop: int) -> tuple:
             found.append(((piece,), (nxt,), True))
     found.sort(key=lambda f: (f[2], len(f[0])))
     return tuple(found[:_MAX_SPLITS])
+
+
+# Sounds that many dialect speakers do not tell apart (the "fuzzy pinyin" of common
+# IMEs): flat/retroflex initials, n/l, and front/back nasal finals.
+FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
+FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
+
+
+def fuzzy_alternatives(syllable: str) -> list[str]:
+    """Valid syllables a dialect speaker may have meant by *syllable* (itself excluded),
+    e.g. ``zan`` → ``zang``, ``zhan``, ``zhang``; ``nu`` → ``lu``."""
+    initials = {syllable}
+    for a, b in FUZZY_INITIALS:
+        for x, y in ((a, b), (b, a)):
+            if syllable.startswith(x) and not (x == "z" and syllable.startswith(("zh",))) \
+                    and not (x in ("c", "s") and syllable.startswith(x + "h")):
+                initials.add(y + syllable[len(x):])
+    out = set(initials)
+    for cand in initials:
+        for a, b in FUZZY_FINALS:
+            for x, y in ((a, b), (b, a)):
+                if cand.endswith(x) and not (x in ("an", "en", "in") and cand.endswith(x + "g")):
+                    out.add(cand[: -len(x)] + y)
+    out.discard(syllable)
+    return sorted(s for s in out if s in SYLLABLES)

@@ -138,3 +138,14 @@ def test_dictionary_loads_lazily_and_once():
             "print('ok')\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_fuzzy_pinyin_for_dialect_speakers(engine):
+    fuzzy = PinyinEngine(fuzzy=True)
+    # n/l: many southern speakers type "nu" for 路
+    assert "路灯" not in texts(engine.candidates("nudeng"))
+    assert fuzzy.candidates("nudeng")[0] == Candidate("路灯", 6)
+    assert fuzzy.candidates("najifenlei")[0].text == "垃圾分类"
+    # exact readings keep their place
+    for typed in ("woxiangfanying", "ludenghuaile", "zaoyin"):
+        assert fuzzy.candidates(typed)[0] == engine.candidates(typed)[0]

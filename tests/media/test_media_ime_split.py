@@ -107,3 +107,16 @@ def test_pathological_input_is_bounded():
     sp = split_pinyin("a" * 60)
     assert 1 <= len(sp) <= 24
     assert all(s.consumed == 60 for s in sp)
+
+
+def test_fuzzy_alternatives():
+    from kiosk.ime.syllables import fuzzy_alternatives
+    assert fuzzy_alternatives("zan") == ["zang", "zhan", "zhang"]
+    assert fuzzy_alternatives("nu") == ["lu"]
+    assert fuzzy_alternatives("ying") == ["yin"]
+    assert fuzzy_alternatives("chuan") == ["chuang", "cuan"]
+    assert fuzzy_alternatives("e") == []
+    rng = random.Random(3)
+    for s in rng.sample(sorted(SYLLABLES), 100):  # always valid, never itself
+        alts = fuzzy_alternatives(s)
+        assert s not in alts and set(alts) <= SYLLABLES
