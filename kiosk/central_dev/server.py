@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
 from kiosk.central_dev.api import CentralAPI
@@ -33,34 +32,27 @@ class CentralServer:
 
     def __init__(self, data_dir: Path, token: str, *, host: str = "127.0.0.1", port: int = 8765,
                  max_item_bytes: int = 200 * 2**20, threads: int = 4, wrap=None):
-        from waitress.server import create_server
+        from kiosk.sync.serving import BackgroundServer
         self.db = CentralDB(data_dir)
         self.app = CentralApp(self.db, token, max_item_bytes)
         app = wrap(self.app) if wrap else self.app
-        self.server = create_server(app, host=host, port=port, threads=threads, ident="central-dev",
-                                    max_request_body_size=max_item_bytes + 2**20)
-        self._thread = None
+        self.bg = BackgroundServer(app, host, port, threads=threads, ident="central-dev",
+                                   max_request_body_size=max_item_bytes + 2**20)
 
     @property
     def port(self) -> int:
-        return self.server.effective_port
+        return self.bg.port
 
     @property
     def url(self) -> str:
-        return f"http://{self.server.effective_host}:{self.port}"
+        return f"http://{self.bg.host}:{self.port}"
 
     def start(self) -> "CentralServer":
-        self._thread = threading.Thread(target=self.server.run, name="central-dev", daemon=True)
-        self._thread.start()
+        """Serve on a background thread."""
+        self.bg.start("central-dev")
         return self
 
-    def serve(self) -> None:
-        log.info("central-dev listening on %s", self.url)
-        self.server.run()
-
     def stop(self) -> None:
-        self.server.close()
-        self.server.task_dispatcher.shutdown(timeout=2)
-        if self._thread:
-            self._thread.join(timeout=5)
+        """Stop serving and close the database."""
+        self.bg.stop()
         self.db.close()

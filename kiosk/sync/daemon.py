@@ -38,7 +38,6 @@ class SyncDaemon:
         self.started = time.monotonic()
         self._due = {"status": 0.0, "config": 0.0, "heartbeat": 0.0, "retention": 0.0}
         self._server = None
-        self._server_thread = None
 
     # -- the centre-facing tasks ------------------------------------------------------
 
@@ -66,12 +65,17 @@ class SyncDaemon:
             backchannel.heartbeat_body(self.store, self.started, time.monotonic())) or True)
 
     def step(self, now: float | None = None, *, force: bool = False) -> dict:
-        """One round: due periodic tasks, then forward what is queued."""
+        """One round: forward what is queued (the kiosk's first duty), then the due periodic tasks."""
         now = time.monotonic() if now is None else now
         s = self.settings
         out: dict = {}
         intervals = {"config": s.config_poll_interval_s, "heartbeat": s.heartbeat_interval_s,
                      "status": s.status_poll_interval_s, "retention": s.retention_interval_s}
+        # Bounded per round so heartbeats and status polls keep their schedule while a
+        # long backlog drains; --once (force) drains everything.
+        limit = None if force else 10 * s.batch_size
+        drained = self.forwarder.drain(limit) if self.link.ready() else DrainResult(stopped="waiting to retry")
+        out["forward"] = asdict(drained)
         for task in ("config", "heartbeat", "status", "retention"):
             if not force and now < self._due[task]:
                 continue
@@ -90,11 +94,6 @@ class SyncDaemon:
             out[task] = res
             if res is not None:
                 self._due[task] = now + intervals[task]
-        # Bounded per round so heartbeats and status polls keep their schedule while a
-        # long backlog drains; --once (force) drains everything.
-        limit = None if force else 10 * s.batch_size
-        drained = self.forwarder.drain(limit) if self.link.ready() else DrainResult(stopped="waiting to retry")
-        out["forward"] = asdict(drained)
         return out
 
     def run_once(self) -> dict:
@@ -105,7 +104,8 @@ class SyncDaemon:
             more = self._call("status", lambda: backchannel.pull_updates(self.store, self.client))
             if more:
                 out["status"] = (out.get("status") or 0) + more
-        out["ok"] = self.link.failures == 0 and not self.link.auth_alert
+        out["ok"] = (out["forward"]["stopped"] is None and not self.link.auth_alert
+                     and all(out.get(t) is not None for t in ("config", "heartbeat", "status")))
         return out
 
     # -- the daemon -------------------------------------------------------------------
@@ -115,24 +115,19 @@ class SyncDaemon:
         s = self.settings
         if not s.pull_api_enabled:
             return None
-        from waitress.server import create_server
-
         from kiosk.sync.pullapi import PullAPI
+        from kiosk.sync.serving import BackgroundServer
         app = PullAPI(self.store, s.pull_token(), s.pull_page_max)
-        self._server = create_server(app, host=s.pull_api_host, port=s.pull_api_port, threads=2,
-                                     ident="minyi-kiosk-pull", clear_untrusted_proxy_headers=True)
-        self._server_thread = threading.Thread(target=self._server.run, name="pull-api", daemon=True)
-        self._server_thread.start()
-        port = self._server.effective_port
+        self._server = BackgroundServer(app, s.pull_api_host, s.pull_api_port, threads=2,
+                                        ident="minyi-kiosk-pull").start("pull-api")
+        port = self._server.port
         log.info("pull API listening on %s:%s", s.pull_api_host, port)
         return port
 
     def stop_pull_api(self) -> None:
         """Stop serving the pull API."""
         if self._server is not None:
-            self._server.close()
-            self._server.task_dispatcher.shutdown(timeout=2)
-            self._server_thread.join(timeout=5)
+            self._server.stop()
             self._server = None
 
     def run_forever(self, stop: threading.Event) -> None:
