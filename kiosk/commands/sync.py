@@ -45,8 +45,9 @@ def run(args, ctx) -> int:
     if not cfg.sync.enabled:
         return ctx.fail(cli.EXIT_CONFIG, "sync is disabled in the config (sync.enabled = false)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from kiosk.watchdog import Notifier
     try:
-        daemon = SyncDaemon(cfg, ctx.store)
+        daemon = SyncDaemon(cfg, ctx.store, notifier=None if args.once else Notifier())
     except ValueError as e:  # token file unreadable and the like: the message names the key
         return ctx.fail(cli.EXIT_CONFIG, f"configuration error: sync.{e}")
     if args.once:

@@ -27,14 +27,16 @@ log = logging.getLogger("kiosk.sync")
 class SyncDaemon:
     """The sync daemon for one store and config."""
 
-    def __init__(self, config, store, *, client: CentreClient | None = None):
+    def __init__(self, config, store, *, client: CentreClient | None = None, notifier=None):
         self.config = config
         self.settings = config.sync
         self.store = store
         self.client = client or CentreClient(self.settings, config.station.number)
         s = self.settings
         self.link = Link(store, s.backoff_base_s, s.backoff_cap_s, s.auth_pause_s)
-        self.forwarder = Forwarder(store, self.client, self.link, s.batch_size)
+        self.notifier = notifier
+        self.forwarder = Forwarder(store, self.client, self.link, s.batch_size,
+                                   tick=notifier.pet if notifier else None)
         self.started = time.monotonic()
         self._due = {"status": 0.0, "config": 0.0, "heartbeat": 0.0, "retention": 0.0}
         self._server = None
@@ -133,8 +135,12 @@ class SyncDaemon:
     def run_forever(self, stop: threading.Event) -> None:
         """Loop until *stop* is set: sleep until the next task is due or the queue poll."""
         log.info("sync daemon started for station %s -> %s", self.config.station.number, self.settings.central_url)
+        if self.notifier:
+            self.notifier.ready(f"forwarding to {self.settings.central_url}")
         try:
             while not stop.is_set():
+                if self.notifier:
+                    self.notifier.pet()
                 try:
                     self.step()
                 except Exception:  # one bad round must not end the daemon; systemd would restart it anyway
@@ -148,5 +154,7 @@ class SyncDaemon:
                     wait = 0  # more queued than one round takes: go on at once
                 stop.wait(wait)
         finally:
+            if self.notifier:
+                self.notifier.stopping()
             self.client.close()
             log.info("sync daemon stopped")

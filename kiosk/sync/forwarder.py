@@ -41,8 +41,11 @@ class DrainResult:
 class Forwarder:
     """Pushes pending items (oldest first) and then pending ratings."""
 
-    def __init__(self, store, client: CentreClient, link: Link, batch_size: int = 50):
+    def __init__(self, store, client: CentreClient, link: Link, batch_size: int = 50, tick=None):
         self.store = store
+        # Called after each item: the daemon pets the systemd watchdog from here, so a
+        # long but healthy drain is not mistaken for a hang.
+        self.tick = tick or (lambda: None)
         self.client = client
         self.link = link
         self.batch_size = batch_size
@@ -65,7 +68,9 @@ class Forwarder:
             for item_id in ids:
                 if max_items is not None and done >= max_items:
                     return res
-                if not self._push_one(item_id, res):
+                ok = self._push_one(item_id, res)
+                self.tick()
+                if not ok:
                     return res
                 done += 1
         if self.link.ready() and res.stopped is None:
