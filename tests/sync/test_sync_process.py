@@ -28,6 +28,7 @@ def test_sync_code_never_imports_kivy_or_central_dev(central, make_cfg, store, h
         f"rc = main(['--config', {str(tmp_path / 'kiosk.toml')!r}, 'sync', '--once', '--json'])\n"
         "import kiosk.sync.pullapi, kiosk.sync.daemon, kiosk.checks.sync, kiosk.sync.station_config\n"
         "bad = [m for m in sys.modules if m == 'kivy' or m.startswith('kivy.') or m.startswith('kiosk.central_dev')]\n"
+        "bad += [m for m in ('numpy', 'pandas', 'cv2') if sys.modules.get(m) is not None]\n"
         "print('IMPORTS', json.dumps(bad), rc)\n")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=ENV)
     assert res.returncode == 0, res.stderr
