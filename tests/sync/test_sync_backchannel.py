@@ -177,3 +177,16 @@ def test_retention_purges_only_old_delivered_items(central, make_cfg, store, h):
     assert store.get_item(recent.id, with_pii=True).name == "张三"
     assert pending.attachments[0].path.exists() and store.get_item(pending.id).purged_at is None
     central.faults.clear()
+
+
+def test_staff_config_page_edits_what_kiosks_get(central, make_cfg, store):
+    r = requests.post(f"{central.url}/config", data={"station": "*", "body": "{not json"})
+    assert r.status_code == 200 and "not JSON" in r.text
+    assert central.db.config_for("0371") is None
+    body = json.dumps({**GOOD, "version": "page"}, ensure_ascii=False)
+    r = requests.post(f"{central.url}/config", data={"station": "*", "body": body})
+    assert "saved for *" in r.text
+    d = SyncDaemon(make_cfg(central.url), store)
+    assert d.run_once()["config"] == "applied"
+    assert station_config.load_current(store).version == "page"
+    assert "道路" in requests.get(f"{central.url}/config").text
