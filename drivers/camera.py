@@ -23,9 +23,10 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-import numpy as np
+if TYPE_CHECKING:  # numpy and cv2 load only when a camera is used: the config (and
+    import numpy as np  # with it `kiosk sync`) imports this module for its KINDS
 
 
 class CameraError(Exception):
@@ -98,7 +99,7 @@ class OpenCVCamera(_Context):
         self._requested = self.resolution
         self._timeout_frames = open_timeout_frames
         self._cap = None
-        self._first: np.ndarray | None = None
+        self._first: "np.ndarray | None" = None
 
     def _is_v4l2(self) -> bool:
         return isinstance(self.device, int) or str(self.device).startswith("/dev/")
@@ -197,6 +198,7 @@ class PiCamera2Camera(_Context):
             frame = self._cam.capture_array("main")
         except Exception as e:
             raise CameraUnavailable(f"Pi camera {self.camera_num}: capture failed ({e})") from None
+        import numpy as np
         return _to_bgr(np.ascontiguousarray(frame[..., :3]))
 
     def close(self) -> None:
@@ -233,7 +235,7 @@ class FakeCamera(_Context):
         self.fps = fps
         self.fail_after = fail_after
         self._frames: list[Path] | None = None
-        self._letter: np.ndarray | None = None
+        self._letter: "np.ndarray | None" = None
         self._open = False
         self._count = 0
         self._last = 0.0
