@@ -102,13 +102,13 @@ def find_page(frame: np.ndarray, *, min_area: float = 0.15) -> np.ndarray | None
             for eps in (0.01, 0.02, 0.03, 0.05):
                 quad = cv2.approxPolyDP(hull, eps * peri, True)
                 if len(quad) == 4 and cv2.isContourConvex(quad):
-                    # the outline must really be the quad's shape, not a blob it roughly covers
-                    if cv2.contourArea(quad) >= 0.9 * area and cv2.contourArea(cnt) >= 0.85 * area:
+                    # the outline must really be the quad's shape, not a blob it roughly
+                    # covers, and not the frame's edge cutting something off
+                    if cv2.contourArea(quad) >= 0.9 * area and cv2.contourArea(cnt) >= 0.85 * area \
+                            and not _runs_along_border(quad.reshape(4, 2), sw, sh):
                         best, best_area = quad, area
                     break
     if best is None:
-        return None
-    if _runs_along_border(best.reshape(4, 2), sw, sh):
         return None
     return order_corners(best.reshape(4, 2).astype(np.float32) / scale)
 

@@ -159,3 +159,14 @@ def test_page_on_a_grey_desk():
     img = np.clip(img, 0, 255).astype(np.uint8)
     corners = find_page(img)
     assert corners is not None and np.abs(corners - s.corners).max() < 20
+
+
+@needs_font
+def test_a_bright_area_cut_off_by_the_frame_is_not_the_page():
+    # a larger bright area running off the frame's edge (a window, a lamp's reflection)
+    # beside the letter: the letter is still the page
+    s = synthetic_letter(shift=(-0.22, 0), scale=0.75)
+    img = s.image.copy()
+    img[:, int(img.shape[1] * 0.62):] = 245
+    corners = find_page(img)
+    assert corners is not None and np.abs(corners - s.corners).max() < 20
