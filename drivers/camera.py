@@ -111,8 +111,8 @@ class OpenCVCamera(_Context):
         dev = self.device
         if isinstance(dev, str) and dev.startswith("/dev/") and not os.path.exists(dev):
             raise CameraUnavailable(f"camera {dev}: no such device (is it plugged in?)")
-        # On Linux ask V4L2 directly: the default (GStreamer first) probes slowly and
-        # prints warnings for plain UVC devices.
+        # On Linux ask V4L2 directly rather than letting OpenCV try its backends in turn
+        # (slower, and a failure then names the wrong backend).
         api = cv2.CAP_V4L2 if (self._is_v4l2() and sys.platform.startswith("linux")) else cv2.CAP_ANY
         cap = cv2.VideoCapture(dev, api)
         if not cap.isOpened():
