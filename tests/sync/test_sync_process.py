@@ -56,7 +56,14 @@ port = {cport}
         sub = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(cfg_path), "submit",
                               "--text", "小区门口积水", "--json"], capture_output=True, text=True, env=ENV, timeout=60)
         code = json.loads(sub.stdout)["code"]
-        time.sleep(0.5)  # the daemon meets a centre that is not there yet
+        # Wait until the daemon has met a centre that is not there yet.
+        import sqlite3
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with sqlite3.connect(tmp_path / "data" / "kiosk.db") as db:
+                if db.execute("SELECT count(*) FROM events WHERE kind = 'sync_outage'").fetchone()[0]:
+                    break
+            time.sleep(0.1)
         central = subprocess.Popen([sys.executable, "-m", "kiosk", "--config", str(cfg_path), "central-dev"],
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
         assert "central-dev listening on" in central.stdout.readline()
