@@ -82,6 +82,9 @@ port = {cport}
         r = requests.get(f"http://127.0.0.1:{pport}/pull/v1/items",
                          headers={"Authorization": f"Bearer {DEV_TOKEN}"}).json()
         assert r["items"][0]["code"] == code and r["items"][0]["delivery"] == "delivered"
+        second = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(cfg_path), "sync"],
+                                capture_output=True, text=True, env=ENV, timeout=60)
+        assert second.returncode == 1 and "already running" in second.stderr
     finally:
         for p in (sync, central):
             if p is not None:
