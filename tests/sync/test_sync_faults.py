@@ -17,7 +17,7 @@ def events(store, kind):
     return store.events(limit=1000, kind=kind)
 
 
-def test_central_down_at_start_then_recovers_with_one_log_line_each(make_cfg, store, h, tmp_path, caplog):
+def test_central_down_at_start_then_recovers_with_one_log_line_each(make_cfg, store, h, tmp_path, caplog, capsys):
     from kiosk.central_dev.server import CentralServer
     from kiosk.sync.settings import DEV_TOKEN
     port = h.free_port()
@@ -34,6 +34,10 @@ def test_central_down_at_start_then_recovers_with_one_log_line_each(make_cfg, st
     assert len(events(store, "sync_outage")) == 1, "one outage = one event"
     assert sum("unreachable" in r.message for r in caplog.records) == 1, "one log line per outage"
     assert store.get_meta(OUTAGE_KEY)
+    capsys.readouterr()
+    kiosk_main(["--config", str(tmp_path / "kiosk.toml"), "doctor"])
+    doc = capsys.readouterr().out
+    assert "centre unreachable since" in doc and "connection failed" in doc and "5 items" in doc
 
     srv = CentralServer(tmp_path / "late-central", DEV_TOKEN, port=port).start()
     try:
@@ -44,6 +48,8 @@ def test_central_down_at_start_then_recovers_with_one_log_line_each(make_cfg, st
         assert len(events(store, "sync_recovered")) == 1
         assert sum("reachable again" in r.message for r in caplog.records) == 1
         assert store.get_meta(OUTAGE_KEY) is None
+        kiosk_main(["--config", str(tmp_path / "kiosk.toml"), "doctor"])
+        assert "last contact with the centre" in capsys.readouterr().out
     finally:
         srv.stop()
 
