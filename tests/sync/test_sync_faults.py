@@ -7,6 +7,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from kiosk.cli import main as kiosk_main
 from kiosk.store import Store
 from kiosk.sync.daemon import SyncDaemon
@@ -109,7 +111,8 @@ def test_connection_reset_mid_upload(central, make_cfg, store, h):
         proxy.close()
 
 
-def test_centre_stores_then_drops_connection_before_answering(central, make_cfg, store, h):
+def test_centre_stores_then_drops_connection_before_answering(central, make_cfg, store, h, caplog):
+    caplog.set_level("DEBUG")
     proxy = h.FaultProxy(central.port)
     try:
         cfg = make_cfg(f"http://127.0.0.1:{proxy.port}")
@@ -124,6 +127,7 @@ def test_centre_stores_then_drops_connection_before_answering(central, make_cfg,
         assert d.run_once()["ok"]
         h.assert_exactly_once(central, store, items)
         assert h.receipts(central)[items[0].id] == ["created", "duplicate"]
+        assert "13812345678" not in caplog.text and "张三" not in caplog.text
         # Real-name data reached the centre (over the wire), and nowhere in the kiosk's events.
         import json
         meta = json.loads(central.db.item(items[0].id)["meta"])
@@ -232,3 +236,27 @@ def test_every_fault_in_one_run_with_concurrent_submissions(central, make_cfg, s
         h.assert_exactly_once(central, store, items)
     finally:
         proxy.close()
+
+
+@pytest.mark.parametrize("code, outcome", [
+    ("400", "quarantined"), ("422", "quarantined"), ("413", "quarantined"),
+    ("403", "auth"), ("401", "auth"),
+    ("503", "transient"), ("429", "transient"), ("408", "transient"), ("404", "transient"),
+])
+def test_each_answer_is_classified_as_the_protocol_says(central, make_cfg, store, h, code, outcome):
+    cfg = make_cfg(central.url)
+    item = h.add_items(store, cfg, 1)[0]
+    central.faults.arm(code)
+    d = SyncDaemon(cfg, store)
+    out = d.run_once()
+    got = store.get_item(item.id)
+    if outcome == "quarantined":
+        assert got.delivery == "quarantined" and f"HTTP {code}" in got.quarantine_reason
+        assert out["forward"]["quarantined"] == 1 and store.get_meta(OUTAGE_KEY) is None
+        return
+    assert got.delivery == "pending" and f"HTTP {code}" in got.last_error
+    assert (store.get_meta(AUTH_KEY) is not None) == (outcome == "auth")
+    assert (store.get_meta(OUTAGE_KEY) is not None) == (outcome == "transient")
+    time.sleep(d.link.wait_s())
+    assert d.run_once()["ok"]
+    h.assert_exactly_once(central, store, [item])
