@@ -78,14 +78,14 @@ def test_500s_are_retried_with_backoff_until_delivered(central, make_cfg, store,
 
 
 def test_answer_slower_than_read_timeout_does_not_duplicate(central, make_cfg, store, h):
-    cfg = make_cfg(central.url, read_timeout=0.4)
+    cfg = make_cfg(central.url, read_timeout=1.0)
     items = h.add_items(store, cfg, 3)
-    central.faults.arm("slow", seconds=1.2)
+    central.faults.arm("slow", seconds=2.5)
     d = SyncDaemon(cfg, store)
     out = d.run_once()
     assert not out["ok"] and "timed out" in out["forward"]["stopped"]
     assert store.get_item(items[0].id).delivery == "pending"
-    time.sleep(1.2)  # the centre finishes storing the first item after the kiosk gave up
+    time.sleep(2.0)  # the centre finishes storing the first item after the kiosk gave up
     assert central.db.has_item(items[0].id)
     time.sleep(d.link.wait_s())
     assert d.run_once()["ok"]
