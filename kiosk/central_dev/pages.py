@@ -124,7 +124,11 @@ class StaffPages:
         f = next((f for f in self.db.files(item_id) if f["idx"] == idx), None)
         if f is None:
             raise NotFound("no such file")
-        return Response(wrap_file(req.environ, open(self.db.file_path(item_id, idx), "rb")),
+        try:
+            fh = open(self.db.file_path(item_id, idx), "rb")
+        except OSError:
+            raise NotFound("file missing on disk") from None
+        return Response(wrap_file(req.environ, fh),
                         mimetype=f["media_type"], direct_passthrough=True,
                         headers={"Content-Length": str(f["size"])})
 

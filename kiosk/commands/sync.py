@@ -75,6 +75,15 @@ def run(args, ctx) -> int:
                  f"purged {out.get('purged', 0)}" + (f"; stopped: {f['stopped']}" if f["stopped"] else ""))
         ctx.emit(out, human)
         return cli.EXIT_OK if out["ok"] else cli.EXIT_FAIL
+    # One daemon per data dir. Two would still not duplicate items (the centre dedups by
+    # UUID) but would double the traffic and fight over the pull API port.
+    import fcntl
+    lock = open(cfg.storage.data_path / ".sync.lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return ctx.fail(cli.EXIT_FAIL, f"another kiosk sync is already running for {cfg.storage.data_path}")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -89,4 +98,5 @@ def run(args, ctx) -> int:
         daemon.run_forever(stop)
     finally:
         daemon.stop_pull_api()
+        lock.close()
     return cli.EXIT_OK

@@ -72,18 +72,23 @@ class SyncDaemon:
         s = self.settings
         out: dict = {}
         intervals = {"config": s.config_poll_interval_s, "heartbeat": s.heartbeat_interval_s,
-                     "status": s.status_poll_interval_s, "retention": s.retention_interval_s}
+                     "status": s.status_poll_interval_s}
+        # Retention is local: it runs on schedule whatever the centre does.
+        if force or now >= self._due["retention"]:
+            out["purged"] = backchannel.purge_expired(self.store, s.retention_days)
+            self._due["retention"] = now + s.retention_interval_s
         # Bounded per round so heartbeats and status polls keep their schedule while a
         # long backlog drains; --once (force) drains everything.
         limit = None if force else 10 * s.batch_size
         drained = self.forwarder.drain(limit) if self.link.ready() else DrainResult(stopped="waiting to retry")
         out["forward"] = asdict(drained)
-        for task in ("config", "heartbeat", "status", "retention"):
+        if drained.stopped:
+            # The centre just failed us: nothing more this round. Letting a heartbeat
+            # succeed right after would end the "outage" and reset the backoff while
+            # items still cannot get through (one log pair per retry instead of one).
+            return out
+        for task in ("config", "heartbeat", "status"):
             if not force and now < self._due[task]:
-                continue
-            if task == "retention":
-                out["purged"] = backchannel.purge_expired(self.store, s.retention_days)
-                self._due[task] = now + intervals[task]
                 continue
             if not self.link.ready():
                 continue
@@ -94,8 +99,9 @@ class SyncDaemon:
             else:
                 res = self._call("status", lambda: backchannel.pull_updates(self.store, self.client))
             out[task] = res
-            if res is not None:
-                self._due[task] = now + intervals[task]
+            if res is None:
+                break  # failed: the link's backoff decides when to try again (same reason as above)
+            self._due[task] = now + intervals[task]
         return out
 
     def run_once(self) -> dict:

@@ -91,8 +91,7 @@ class Link:
             next(self._delays)  # prime the generator (backoff's generators expect a send(None))
         delay = backoff.full_jitter(next(self._delays))
         self.next_try = self._mono() + delay
-        self.store.set_meta(OUTAGE_KEY, json.dumps({"since": clock.now_iso() if self.failures == 1 else
-                                                    self._outage_started_iso(), "failures": self.failures,
+        self.store.set_meta(OUTAGE_KEY, json.dumps({"since": self._outage_started_iso(), "failures": self.failures,
                                                     "last_error": reason}, ensure_ascii=False))
         return delay
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from kiosk import clock
 from kiosk.settings import Category
@@ -162,10 +163,15 @@ def parse(raw: bytes | str, etag: str | None = None) -> StationConfig:
         title = _req(a, "title", str, where)
         if not title.strip() or len(title) > 200:
             raise StationConfigError(f"{where}title: expected 1-200 characters")
+        starts, ends = _opt_str(a, "starts", where, 40), _opt_str(a, "ends", where, 40)
+        for k, v in (("starts", starts), ("ends", ends)):
+            if v is not None:
+                try:
+                    datetime.fromisoformat(v)
+                except ValueError:
+                    raise StationConfigError(f"{where}{k}: expected an ISO 8601 time, got {v!r}") from None
         anns.append(Announcement(id=_req(a, "id", str, where), title=title,
-                                 body=_opt_str(a, "body", where, 5000) or "",
-                                 starts=_opt_str(a, "starts", where, 40),
-                                 ends=_opt_str(a, "ends", where, 40)))
+                                 body=_opt_str(a, "body", where, 5000) or "", starts=starts, ends=ends))
 
     stats = doc.get("statistics") or {}
     if not isinstance(stats, dict):

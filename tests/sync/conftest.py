@@ -73,7 +73,7 @@ class FaultInjector:
         if fault is None:
             return self.app(environ, start_response)
         _, kind, opts = fault
-        if kind in ("500", "503", "413", "401", "400"):
+        if kind.isdigit():
             code = int(kind)
             start_response(f"{code} Injected", [("Content-Type", "application/json")])
             return [json.dumps({"error": f"injected {code}"}).encode()]

@@ -104,6 +104,7 @@ def test_station_config_etag_apply_and_bad_one_rejected(central, make_cfg, store
         {**GOOD, "categories": []},
         {**GOOD, "representatives": [{"id": "r1", "name": "x", "schedule": [{"weekday": 9, "start": "1", "end": "2"}]}]},
         {**GOOD, "statistics": {"x": {"nested": 1}}},
+        {**GOOD, "announcements": [{"id": "n", "title": "t", "starts": "next tuesday"}]},
     ]
     for bad in bads:
         central.db.set_config("0371", json.dumps(bad))
