@@ -206,7 +206,7 @@ TEST_SAMPLE = "测试：中文、English 与全角标点（，。！？）混排
 RARE_SAMPLE = "生僻字：堃、喆、昇、赟"
 
 
-def test_page(*, station_name: str, station_number: str, columns: int, dots: int,
+def selftest_page(*, station_name: str, station_number: str, columns: int, dots: int,
               paper_mm: int, encoding: str, qr_data: str, cut: bool = True) -> Layout:
     """A page that shows the printer works: both text modes, a QR code, a column ruler."""
     b = _Builder(columns, dots)

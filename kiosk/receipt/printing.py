@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.receipt.layout import Layout, item_receipt, test_page
+from kiosk.receipt.layout import Layout, item_receipt, selftest_page
 
 PRINTED, SENT_UNCONFIRMED = "printed", "sent_unconfirmed"
 PAPER_OUT, OFFLINE, ABSENT, ERROR, DISABLED = "paper_out", "offline", "absent", "error", "disabled"
@@ -64,10 +64,10 @@ def item_layout(item, cfg, *, name: str | None = None, phone: str | None = None,
         hotline=rs.hotline, cut=rs.cut, reprint=reprint)
 
 
-def test_page_layout(cfg) -> Layout:
+def selftest_layout(cfg) -> Layout:
     """The layout of ``kiosk receipt --test``."""
     ps, rs = cfg.printer, cfg.receipt
-    return test_page(station_name=cfg.station.name, station_number=cfg.station.number,
+    return selftest_page(station_name=cfg.station.name, station_number=cfg.station.number,
                      columns=ps.columns, dots=ps.dots, paper_mm=ps.paper_width_mm,
                      encoding=rs.encoding, qr_data=rs.qr_payload(f"{cfg.station.number}0000000"),
                      cut=rs.cut)

@@ -1,0 +1,172 @@
+"""Fixtures of the receipt tests: the independent ESC/POS reader, a stored item, a printer
+on the far end of a socat pty pair and one on a TCP socket on 127.0.0.1."""
+
+from __future__ import annotations
+
+import importlib.util
+import select
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+READY = 0x12  # every DLE EOT reply with no fault bit set (fixed bits 1 and 4)
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+READER = _load("receipt_escpos_reader", HERE / "escpos_reader.py")
+
+
+@pytest.fixture
+def reader():
+    """tests/receipt/escpos_reader.py (the independent decoder)."""
+    return READER
+
+
+@pytest.fixture
+def make_item(store, cfg):
+    """Store an item through the real submission path; returns it with its PII decrypted."""
+    from kiosk.submission import submit
+
+    def make(text="小区门口的路灯坏了三个月，晚上很黑，老人出门不安全。", *, category="traffic",
+             anonymous=True, name=None, phone=None, lang="zh-CN"):
+        item = submit(store, cfg, text=text, category=category, anonymous=anonymous, name=name,
+                      phone=phone, attachments=[], source="cli", lang=lang)
+        return store.get_item(item.id, with_pii=True)
+    return make
+
+
+class DeviceSide:
+    """The printer's end of a line: keeps every byte, answers DLE EOT n like a printer."""
+
+    def __init__(self, recv, send, *, answer: bool = True):
+        self.recv, self.send, self.answer = recv, send, answer
+        self.received = bytearray()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def _run(self):
+        while not self.stop.is_set():
+            chunk = self.recv()
+            if chunk is None:
+                continue
+            if chunk == b"":
+                break
+            self.received += chunk
+            tail = bytes(self.received[-3:])
+            if self.answer and len(tail) == 3 and tail[:2] == b"\x10\x04":
+                self.send(bytes([READY]))
+
+    def wait_for(self, nbytes: int, timeout: float = 10) -> bytes:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < nbytes and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.05)
+        return bytes(self.received)
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(timeout=2)
+
+
+@pytest.fixture
+def pty_pair(tmp_path):
+    """Two linked ptys from socat: (printer-side path A for the kiosk, device path B)."""
+    if not shutil.which("socat"):
+        pytest.skip("socat is not installed (apt install socat; listed in .ci/setup)")
+    a, b = tmp_path / "ttyA", tmp_path / "ttyB"
+    proc = subprocess.Popen(["socat", f"pty,raw,echo=0,link={a}", f"pty,raw,echo=0,link={b}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not (a.exists() and b.exists()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if not (a.exists() and b.exists()):
+        proc.kill()
+        pytest.fail("socat did not create the pty pair")
+    yield str(a), str(b)
+    proc.terminate()
+    proc.wait(timeout=5)
+
+
+@pytest.fixture
+def serial_device(pty_pair):
+    """A printer simulator reading pty B with pyserial; factory(answer=True) -> DeviceSide."""
+    import serial
+    opened = []
+
+    def start(answer: bool = True) -> DeviceSide:
+        port = serial.Serial(pty_pair[1], 9600, timeout=0.05)
+        dev = DeviceSide(lambda: port.read(4096) or None, port.write, answer=answer).start()
+        opened.append((dev, port))
+        return dev
+    yield start
+    for dev, port in opened:
+        dev.close()
+        port.close()
+
+
+@pytest.fixture
+def tcp_printer():
+    """A raw-TCP printer on 127.0.0.1; factory(answer=True) -> (port, DeviceSide)."""
+    servers = []
+
+    def start(answer: bool = True):
+        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        conn_box = {}
+
+        def recv():
+            if "c" not in conn_box:
+                if select.select([srv], [], [], 0.05)[0]:
+                    conn_box["c"] = srv.accept()[0]
+                return None
+            c = conn_box["c"]
+            if not select.select([c], [], [], 0.05)[0]:
+                return None
+            return c.recv(65536)
+
+        def send(b):
+            conn_box["c"].sendall(b)
+        dev = DeviceSide(recv, send, answer=answer).start()
+        servers.append((srv, conn_box, dev))
+        return srv.getsockname()[1], dev
+    yield start
+    for srv, box, dev in servers:
+        dev.close()
+        if "c" in box:
+            box["c"].close()
+        srv.close()
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 with nobody listening (for the absent printer)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture
+def closed_port():
+    return free_port()
+
