@@ -108,7 +108,8 @@ def mask_phone(phone: str | None) -> str:
         return "*" * len(digits)
     if len(digits) == 11 and digits.startswith("1"):
         return digits[:3] + "****" + digits[-4:]
-    head = 4 if digits.startswith("0") and len(digits) > 10 else 3
+    # Area codes 010 and 02x have 3 digits, the other 0xxx have 4 (the national numbering plan).
+    head = 4 if digits.startswith("0") and digits[1] not in "12" else 3
     return digits[:head] + "*" * (len(digits) - head - 4) + digits[-4:]
 
 
