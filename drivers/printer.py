@@ -193,6 +193,9 @@ class EscposConnection:
             conn._device = False
             raise PrinterNotFound(f"{self.kind} printer {self.describe()} not found: "
                                   f"{' '.join(str(e).split())}") from None
+        except Exception as e:  # termios.error: the port exists but refuses these settings
+            conn._device = False
+            raise PrinterError(f"cannot configure {self.kind} printer {self.describe()}: {e}") from None
         self._conn = conn
 
     def close(self) -> None:
@@ -245,7 +248,9 @@ class SerialPrinter(EscposConnection):
 
     kind = "serial"
     PARITIES = {"none": "N", "even": "E", "odd": "O", "mark": "M", "space": "S"}
-    FLOW = ("none", "xonxoff", "rtscts", "dsrdtr")
+    # No "dsrdtr": Linux termios has no DSR/DTR flow control (pyserial ignores it on POSIX);
+    # a printer that signals busy on DTR is wired to the host's CTS and used with rtscts.
+    FLOW = ("none", "xonxoff", "rtscts")
     BAUDS = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400)
 
     def __init__(self, device: str = "/dev/ttyUSB0", baudrate: int = 9600, parity: str = "none",
@@ -274,14 +279,19 @@ class SerialPrinter(EscposConnection):
         return Serial(devfile=self.device, baudrate=self.baudrate, bytesize=self.bytesize,
                       timeout=self.timeout, parity=self.PARITIES[self.parity],
                       stopbits=self.stopbits, xonxoff=self.flow_control == "xonxoff",
-                      dsrdtr=self.flow_control == "dsrdtr")
+                      dsrdtr=False)  # False: pyserial raises DTR on open, which printers expect
 
     def open(self) -> None:
         super().open()
         dev = self._conn.device
-        # escpos.printer.Serial has no rtscts argument; pyserial applies it on the open port.
-        dev.rtscts = self.flow_control == "rtscts"
-        dev.write_timeout = self.timeout
+        try:
+            # escpos.printer.Serial has no rtscts argument; pyserial applies it on the open port.
+            if self.flow_control == "rtscts":
+                dev.rtscts = True
+            dev.write_timeout = self.timeout
+        except Exception as e:  # termios.error: the port refuses these settings
+            self.close()
+            raise PrinterError(f"cannot configure serial printer {self.describe()}: {e}") from None
 
     def _flush(self) -> None:
         self._conn.device.flush()  # tcdrain(3): the bytes are on the wire

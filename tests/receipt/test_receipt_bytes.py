@@ -152,3 +152,26 @@ def test_reader_rejects_raw_chinese_outside_chinese_mode(reader):
         reader.read("回执\n".encode("gb18030"))
     with pytest.raises(reader.ReadError):
         reader.read(b"\x1b\x99")
+
+
+def test_footer_and_hotline(write_config, store, make_item, reader):
+    cfg = configmod.load(write_config('[receipt]\nfooter = ["开放时间：全天24小时", "地址：解放路5号"]\n'
+                                      'hotline = "0371-12345"\ntext_lines = 0\n'))
+    item = make_item("不该打印的内容")
+    doc = reader.read(item_receipt_bytes(item, cfg))
+    printed = [t for t in doc.texts if t]
+    assert printed[-3:] == ["开放时间：全天24小时", "地址：解放路5号", "服务热线：0371-12345"]
+    assert "内容：" not in doc.texts and "不该打印" not in doc.joined()  # text_lines = 0
+
+
+def test_traditional_chinese_receipt_needs_gbk_or_pictures(write_config, store, make_item, reader):
+    item = make_item("繁體內容", lang="zh-TW", category="welfare")
+    gbk = configmod.load(write_config('[receipt]\nraster_fallback = "outside_gbk"\n', name="gbk.toml"))
+    doc = reader.read(item_receipt_bytes(item, gbk))
+    assert "類別：社會保障" in doc.texts and "身分：匿名" in doc.texts and "繁體內容" in doc.texts
+    assert doc.pictures == []
+    # With the default (GB2312) policy the traditional lines become pictures.
+    default = configmod.load(write_config(name="default.toml"))
+    doc = reader.read(item_receipt_bytes(item, default))
+    assert "類別：社會保障" not in doc.texts and len(doc.pictures) >= 5
+    assert str(item.code) in doc.texts

@@ -181,3 +181,14 @@ def test_doctor_warns_about_the_fake_and_a_silent_printer(write_config, capsys, 
     _, checks = _doctor(capsys, path)
     assert checks["printer"]["status"] == "warn"
     assert "cannot report" in checks["printer"]["detail"]
+
+
+def test_every_registered_kind_meets_the_protocol(tmp_path):
+    from drivers.printer import PRINTERS, Printer
+    opts = {"usb": dict(vendor_id=1, product_id=2), "serial": dict(device="/dev/ttyS0"),
+            "network": dict(host="127.0.0.1"), "file": dict(path=str(tmp_path / "x")), "fake": {}}
+    assert set(PRINTERS) == set(opts)
+    for kind, o in opts.items():
+        p = make_printer(kind, **o)
+        assert isinstance(p, Printer) and p.kind == kind and not p.is_open
+    assert not (tmp_path / "x").exists()  # constructors touch nothing

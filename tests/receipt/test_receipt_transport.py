@@ -99,3 +99,32 @@ def test_an_open_printer_is_left_open_for_the_next_receipt(cfg, make_item, tcp_p
     data_a, data_b = item_receipt_bytes(a, cfg), item_receipt_bytes(b, cfg)
     got = dev.wait_for(4 * len(QUERIES) + len(data_a) + len(data_b))
     assert got == QUERIES + data_a + QUERIES + QUERIES + data_b + QUERIES
+
+
+def test_serial_settings_from_config_reach_the_port(write_config, store, make_item, serial_device, pty_pair):
+    from kiosk import config as configmod
+    from kiosk.receipt.printing import make_configured_printer
+    cfg = configmod.load(write_config(
+        f'[printer]\nkind = "serial"\nserial_device = "{pty_pair[0]}"\nserial_baudrate = 115200\n'
+        'serial_flow_control = "xonxoff"\nstatus_timeout = 2.0\n'))
+    printer = make_configured_printer(cfg)
+    printer.open()
+    try:
+        port = printer._conn.device
+        assert (port.baudrate, port.parity, port.xonxoff, port.rtscts) == (115200, "N", True, False)
+    finally:
+        printer.close()
+    item = make_item()
+    dev = serial_device(answer=True)
+    out = print_item_receipt(item, cfg, store=store)  # the configured printer, opened and closed
+    expected = item_receipt_bytes(item, cfg)
+    assert out.printed
+    assert dev.wait_for(len(expected) + 2 * len(QUERIES)) == QUERIES + expected + QUERIES
+
+
+def test_port_refusing_the_settings_is_a_clear_error(cfg, make_item, pty_pair):
+    # Linux ptys refuse parity (EINVAL from tcsetattr); a real port may refuse a baud rate.
+    p = make_printer("serial", device=pty_pair[0], parity="even")
+    out = print_item_receipt(make_item(), cfg, p)
+    assert (out.printed, out.status) == (False, "error")
+    assert "cannot configure" in out.reason and pty_pair[0] in out.reason
