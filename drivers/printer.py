@@ -450,7 +450,7 @@ class FakePrinter(EscposConnection):
         self._dummy = None
 
     def describe(self) -> str:
-        return "fake (bytes kept in memory)"
+        return "in memory"
 
     def _make(self):
         from escpos.printer import Dummy

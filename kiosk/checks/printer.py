@@ -44,7 +44,7 @@ def printer_check(cfg, printer=None) -> Check:
     if not st.online:
         return Check("printer", FAIL, f"{where}: offline ({st.detail})")
     if printer.kind == "fake":
-        return Check("printer", WARN, f"{where}: fake printer configured, receipts are kept in memory only")
+        return Check("printer", WARN, f"{where}: a fake printer is configured; receipts are kept in memory, nothing is printed")
     if st.paper == "near_end":
         return Check("printer", WARN, f"{where}: ready, paper running low")
     return Check("printer", OK, f"{where}: ready ({st.detail})")

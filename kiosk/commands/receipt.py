@@ -32,7 +32,7 @@ def run(args, ctx) -> int:
     item = None
     try:
         if args.test:
-            data = printing.encode_layout(printing.selftest_layout(cfg), cfg, **override)
+            data = printing.encode_layout(printing.selftest_layout(cfg, override.get("encoding")), cfg, **override)
             what = "test page"
         else:
             try:

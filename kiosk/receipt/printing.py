@@ -64,13 +64,13 @@ def item_layout(item, cfg, *, name: str | None = None, phone: str | None = None,
         hotline=rs.hotline, cut=rs.cut, reprint=reprint)
 
 
-def selftest_layout(cfg) -> Layout:
-    """The layout of ``kiosk receipt --test``."""
+def selftest_layout(cfg, encoding: str | None = None) -> Layout:
+    """The layout of ``kiosk receipt --test`` (*encoding*: the mode it will be sent in)."""
     ps, rs = cfg.printer, cfg.receipt
     return selftest_page(station_name=cfg.station.name, station_number=cfg.station.number,
-                     columns=ps.columns, dots=ps.dots, paper_mm=ps.paper_width_mm,
-                     encoding=rs.encoding, qr_data=rs.qr_payload(f"{cfg.station.number}0000000"),
-                     cut=rs.cut)
+                         columns=ps.columns, dots=ps.dots, paper_mm=ps.paper_width_mm,
+                         encoding=encoding or rs.encoding,
+                         qr_data=rs.qr_payload(f"{cfg.station.number}0000000"), cut=rs.cut)
 
 
 def encode_layout(layout: Layout, cfg, **override) -> bytes:

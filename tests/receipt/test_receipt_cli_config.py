@@ -79,6 +79,7 @@ def test_test_page_out_in_raster_with_image_qr(write_config, capsys, tmp_path, r
     assert doc.qrcodes == []
     assert [t for p in doc.pictures for t in reader.decode_qr_picture(p)] == ["03710000000"]
     assert "12345678901234567890123456789012" in doc.texts
+    assert any("encoding raster" in t for t in doc.texts)
 
 
 def test_test_page_on_the_fake_printer(write_config, capsys):
