@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import select
 import socket
+import time
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -217,7 +218,10 @@ class EscposConnection:
         except PrinterError:
             raise
         except Exception as e:  # OSError, serial.SerialException, usb.core.USBError, timeouts
-            raise PrinterWriteError(f"sending to {self.kind} printer {self.describe()} failed: {e}") from None
+            raise PrinterWriteError(self._write_error(e)) from None
+
+    def _write_error(self, e: Exception) -> str:
+        return f"sending to {self.kind} printer {self.describe()} failed: {e}"
 
     def _flush(self) -> None:
         """Wait until written bytes have left this machine (so a status query follows them)."""
@@ -293,8 +297,42 @@ class SerialPrinter(EscposConnection):
             self.close()
             raise PrinterError(f"cannot configure serial printer {self.describe()}: {e}") from None
 
+    def write(self, data: bytes) -> None:
+        if self._conn is not None:
+            # pyserial's write_timeout covers the whole call; a 17 KB raster job needs 18 s
+            # at 9600 baud, so allow the line time on top of the stall timeout.
+            self._conn.device.write_timeout = self.timeout + 2 * transfer_seconds(len(data), self.baudrate)
+        super().write(data)
+
+    def _stalled(self) -> str:
+        return (f"serial printer {self.describe()} stopped taking data for {self.timeout:g} s "
+                "(flow control held: offline, cover open or out of paper?)")
+
+    def _write_error(self, e: Exception) -> str:
+        import serial
+        if isinstance(e, serial.SerialTimeoutException):
+            return self._stalled()
+        return super()._write_error(e)
+
     def _flush(self) -> None:
-        self._conn.device.flush()  # tcdrain(3): the bytes are on the wire
+        # Wait for the kernel's output queue to empty (TIOCOUTQ), but not forever: tcdrain()
+        # blocks for good while a printer out of paper holds CTS low or has sent XOFF.
+        dev = self._conn.device
+        deadline = time.monotonic() + self.timeout + 2 * transfer_seconds(dev.out_waiting, self.baudrate)
+        while dev.out_waiting:
+            if time.monotonic() > deadline:
+                raise PrinterWriteError(self._stalled())
+            time.sleep(0.01)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                dev = self._conn.device
+                if dev.out_waiting:  # a stalled job: drop it, or close() waits for it (tty closing_wait)
+                    dev.reset_output_buffer()
+            except Exception:
+                pass
+        super().close()
 
     def _drain(self) -> None:
         self._conn.device.reset_input_buffer()

@@ -52,8 +52,9 @@ def make_item(store, cfg):
 class DeviceSide:
     """The printer's end of a line: keeps every byte, answers DLE EOT n like a printer."""
 
-    def __init__(self, recv, send, *, answer: bool = True):
-        self.recv, self.send, self.answer = recv, send, answer
+    def __init__(self, recv, send, *, answer: bool = True, xoff_after: int | None = None):
+        self.recv, self.send, self.answer, self.xoff_after = recv, send, answer, xoff_after
+        self.answered = 0
         self.received = bytearray()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -72,7 +73,11 @@ class DeviceSide:
             self.received += chunk
             tail = bytes(self.received[-3:])
             if self.answer and len(tail) == 3 and tail[:2] == b"\x10\x04":
-                self.send(bytes([READY]))
+                self.answered += 1
+                # XOFF ("stop sending", as a printer with a full buffer or no paper does) goes
+                # in the same write as the reply, so it is in force before the job starts.
+                xoff = b"\x13" if self.answered == self.xoff_after else b""
+                self.send(bytes([READY]) + xoff)
 
     def wait_for(self, nbytes: int, timeout: float = 10) -> bytes:
         deadline = time.monotonic() + timeout
@@ -111,9 +116,10 @@ def serial_device(pty_pair):
     import serial
     opened = []
 
-    def start(answer: bool = True) -> DeviceSide:
+    def start(answer: bool = True, xoff_after: int | None = None) -> DeviceSide:
         port = serial.Serial(pty_pair[1], 9600, timeout=0.05)
-        dev = DeviceSide(lambda: port.read(4096) or None, port.write, answer=answer).start()
+        dev = DeviceSide(lambda: port.read(4096) or None, port.write, answer=answer,
+                         xoff_after=xoff_after).start()
         opened.append((dev, port))
         return dev
     yield start

@@ -128,3 +128,19 @@ def test_port_refusing_the_settings_is_a_clear_error(cfg, make_item, pty_pair):
     out = print_item_receipt(make_item(), cfg, p)
     assert (out.printed, out.status) == (False, "error")
     assert "cannot configure" in out.reason and pty_pair[0] in out.reason
+
+
+def test_printer_holding_xoff_mid_job_is_an_error_not_a_hang(cfg, make_item, store, serial_device, pty_pair):
+    import time
+    dev = serial_device(answer=True, xoff_after=3)  # answers the 3 queries, then XOFF
+    p = make_printer("serial", device=pty_pair[0], flow_control="xonxoff", timeout=1.0, status_timeout=2.0)
+    item = make_item(anonymous=False, name="刘洋", phone="13500001111")
+    t = time.monotonic()
+    out = print_item_receipt(item, cfg, p, store=store, name=item.name, phone=item.phone)
+    assert time.monotonic() - t < 15
+    assert (out.printed, out.status) == (False, "error")
+    assert "stopped taking data" in out.reason
+    assert not p.is_open
+    (ev,) = store.events(kind="print_failed")
+    assert "stopped taking data" in ev["message"] and "刘洋" not in ev["message"]
+    assert len(dev.received) < len(QUERIES) + len(item_receipt_bytes(item, cfg, name=item.name, phone=item.phone))
