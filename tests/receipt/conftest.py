@@ -92,32 +92,42 @@ class DeviceSide:
 
 
 @pytest.fixture
-def pty_pair(tmp_path):
-    """Two linked ptys from socat: (printer-side path A for the kiosk, device path B)."""
+def socat_pair():
+    """Factory: link two new ptys at paths a and b with socat; stopped after the test."""
     if not shutil.which("socat"):
         pytest.skip("socat is not installed (apt install socat; listed in .ci/setup)")
-    a, b = tmp_path / "ttyA", tmp_path / "ttyB"
-    proc = subprocess.Popen(["socat", f"pty,raw,echo=0,link={a}", f"pty,raw,echo=0,link={b}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not (a.exists() and b.exists()) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    if not (a.exists() and b.exists()):
-        proc.kill()
-        pytest.fail("socat did not create the pty pair")
-    yield str(a), str(b)
-    proc.terminate()
-    proc.wait(timeout=5)
+    procs = []
+
+    def start(a: Path, b: Path) -> tuple[str, str]:
+        proc = subprocess.Popen(["socat", f"pty,raw,echo=0,link={a}", f"pty,raw,echo=0,link={b}"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(proc)
+        deadline = time.monotonic() + 10
+        while not (Path(a).exists() and Path(b).exists()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if not (Path(a).exists() and Path(b).exists()):
+            pytest.fail("socat did not create the pty pair")
+        return str(a), str(b)
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=5)
 
 
 @pytest.fixture
-def serial_device(pty_pair):
-    """A printer simulator reading pty B with pyserial; factory(answer=True) -> DeviceSide."""
+def pty_pair(tmp_path, socat_pair):
+    """Two linked ptys: (path A for the kiosk's printer, path B for the device side)."""
+    return socat_pair(tmp_path / "ttyA", tmp_path / "ttyB")
+
+
+@pytest.fixture
+def device_on():
+    """Factory: a printer simulator on the pty at *path* (answer, xoff_after as DeviceSide)."""
     import serial
     opened = []
 
-    def start(answer: bool = True, xoff_after: int | None = None) -> DeviceSide:
-        port = serial.Serial(pty_pair[1], 9600, timeout=0.05)
+    def start(path, answer: bool = True, xoff_after: int | None = None) -> DeviceSide:
+        port = serial.Serial(str(path), 9600, timeout=0.05)
         dev = DeviceSide(lambda: port.read(4096) or None, port.write, answer=answer,
                          xoff_after=xoff_after).start()
         opened.append((dev, port))
@@ -126,6 +136,12 @@ def serial_device(pty_pair):
     for dev, port in opened:
         dev.close()
         port.close()
+
+
+@pytest.fixture
+def serial_device(pty_pair, device_on):
+    """The simulator on pty B of :func:`pty_pair`; factory(answer=True, xoff_after=None)."""
+    return lambda answer=True, xoff_after=None: device_on(pty_pair[1], answer, xoff_after)
 
 
 @pytest.fixture

@@ -144,3 +144,19 @@ def test_printer_holding_xoff_mid_job_is_an_error_not_a_hang(cfg, make_item, sto
     (ev,) = store.events(kind="print_failed")
     assert "stopped taking data" in ev["message"] and "刘洋" not in ev["message"]
     assert len(dev.received) < len(QUERIES) + len(item_receipt_bytes(item, cfg, name=item.name, phone=item.phone))
+
+
+def test_printer_plugged_in_after_start_up_is_found_at_the_next_receipt(write_config, store, make_item,
+                                                                        tmp_path, socat_pair, device_on):
+    from kiosk import config as configmod
+    a, b = tmp_path / "late-A", tmp_path / "late-B"
+    cfg = configmod.load(write_config(f'[printer]\nkind = "serial"\nserial_device = "{a}"\nstatus_timeout = 2.0\n'))
+    out = print_item_receipt(make_item("第一张"), cfg, store=store)  # nothing plugged in yet
+    assert (out.status, out.printed) == ("absent", False) and str(a) in out.reason
+    socat_pair(a, b)                                                  # … now it is
+    dev = device_on(b)
+    second = make_item("第二张")
+    out = print_item_receipt(second, cfg, store=store)
+    assert (out.status, out.printed) == ("printed", True)
+    expected = item_receipt_bytes(second, cfg)
+    assert dev.wait_for(len(expected) + 2 * len(QUERIES)) == QUERIES + expected + QUERIES
