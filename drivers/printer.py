@@ -410,8 +410,7 @@ class UsbPrinter(EscposConnection):
 
     def open(self) -> None:
         try:
-            import usb.core  # noqa: F401  (pyusb)
-            import usb.backend.libusb1 as libusb1
+            import usb.backend.libusb1 as libusb1  # pyusb
         except ImportError:
             raise PrinterNotFound("usb printer: pyusb is not installed (pip install pyusb)") from None
         if libusb1.get_backend() is None:
