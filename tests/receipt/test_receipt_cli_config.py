@@ -129,3 +129,14 @@ def test_my_sections_and_command_are_documented():
     for opt in ("--test", "--out", "--encoding", "--qr"):
         assert f"`{opt}" in section
     assert (REPO / "docs" / "receipts.md").is_file()
+
+
+def test_cli_and_config_stay_light():
+    # `kiosk --help`, config loading and the receipt modules import no escpos/Pillow/pyserial.
+    import subprocess
+    import sys
+    code = ("import sys, kiosk.cli; kiosk.cli.build_parser(); from kiosk import config; config.load(None); "
+            "import kiosk.receipt.printing, kiosk.checks.printer, drivers.printer; "
+            "print(sorted(m for m in ('escpos', 'PIL', 'qrcode', 'serial', 'usb') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout.strip() == "[]"
