@@ -178,3 +178,24 @@ def print_item_receipt(item, cfg, printer=None, *, store=None, name: str | None 
                 pass
         return out
     return print_bytes(data, cfg, printer, store=store, item_id=item.id)
+
+
+_RESIDENT = {
+    "zh-CN": {PRINTED: "回执已打印，请取走。",
+              SENT_UNCONFIRMED: "回执正在打印；如果没有出纸，请记下屏幕上的跟踪码。",
+              "fail": "回执暂时无法打印，您的意见已保存。请记下屏幕上的跟踪码。"},
+    "zh-TW": {PRINTED: "回執已列印，請取走。",
+              SENT_UNCONFIRMED: "回執正在列印；如果沒有出紙，請記下螢幕上的追蹤碼。",
+              "fail": "回執暫時無法列印，您的意見已保存。請記下螢幕上的追蹤碼。"},
+    "en": {PRINTED: "Your receipt has been printed. Please take it.",
+           SENT_UNCONFIRMED: "Your receipt is printing. If no paper comes out, please note the "
+                             "tracking code on the screen.",
+           "fail": "The receipt cannot be printed right now; your submission is saved. Please note "
+                   "the tracking code on the screen."},
+}
+
+
+def resident_message(outcome: PrintOutcome, lang: str = "zh-CN") -> str:
+    """What the touchscreen tells the resident about the receipt (never the technical reason)."""
+    words = _RESIDENT.get(lang, _RESIDENT["zh-CN"])
+    return words.get(outcome.status, words["fail"])
