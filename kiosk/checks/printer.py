@@ -62,6 +62,7 @@ def font_check(cfg) -> Check:
 
 
 def checks(ctx) -> list[Check]:
+    """The printer's state and the receipt font, for `kiosk doctor`."""
     try:
         cfg = ctx.config
     except ConfigError:

@@ -9,6 +9,7 @@ HELP = "reprint an item's receipt (CODE) or a printer test page (--test); --out 
 
 
 def register(p) -> None:
+    """Arguments of `kiosk receipt`."""
     p.add_argument("code", nargs="?", help="tracking code of a stored item, e.g. 0371-000045-7")
     p.add_argument("--test", action="store_true",
                    help="a test page: both text modes, a QR code, a column ruler")
@@ -20,6 +21,7 @@ def register(p) -> None:
 
 
 def run(args, ctx) -> int:
+    """Reprint, test page, or --out; exit 0 when printed or sent, 1 when not printed."""
     from kiosk import cli
     from kiosk.receipt import printing
     from kiosk.receipt.raster import FontError

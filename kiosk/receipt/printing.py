@@ -100,6 +100,7 @@ def send(data: bytes, cfg, printer=None) -> PrintOutcome:
         if printer is None:
             return PrintOutcome(False, "no printer is configured (printer.kind = \"none\")", DISABLED)
     opened_here = not printer.is_open
+    broken = False
     try:
         if opened_here:
             printer.open()
@@ -119,11 +120,15 @@ def send(data: bytes, cfg, printer=None) -> PrintOutcome:
     except PrinterNotFound as e:
         return PrintOutcome(False, f"printer absent: {e}", ABSENT)
     except PrinterError as e:
+        broken = True
         return PrintOutcome(False, f"printer error: {e}", ERROR)
     except Exception as e:  # a driver bug must not take the kiosk down
+        broken = True
         return PrintOutcome(False, f"printer error: {type(e).__name__}: {e}", ERROR)
     finally:
-        if opened_here:
+        # A connection that broke is closed even when the caller opened it: the next job
+        # then opens it afresh (a re-plugged printer comes back without a restart).
+        if opened_here or broken:
             printer.close()
 
 

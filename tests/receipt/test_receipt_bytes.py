@@ -175,3 +175,10 @@ def test_traditional_chinese_receipt_needs_gbk_or_pictures(write_config, store, 
     doc = reader.read(item_receipt_bytes(item, default))
     assert "類別：社會保障" not in doc.texts and len(doc.pictures) >= 5
     assert str(item.code) in doc.texts
+
+
+def test_no_cutter_feeds_instead(write_config, store, make_item, reader):
+    cfg = configmod.load(write_config("[receipt]\ncut = false\n"))
+    data = item_receipt_bytes(make_item(), cfg)
+    doc = reader.read(data)
+    assert doc.cuts == 0 and data.endswith(b"\n\n\n\n")

@@ -123,7 +123,7 @@ def test_write_failure_mid_job_is_an_error_outcome(cfg, make_item, tcp_printer):
     out = print_item_receipt(make_item(), cfg, p)
     assert (out.printed, out.status) == (False, "error")
     assert "network printer" in out.reason
-    p.close()
+    assert not p.is_open  # closed, so the next job opens a fresh connection
 
 
 def test_driver_errors_and_status_decoding():
