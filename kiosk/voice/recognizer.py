@@ -43,10 +43,12 @@ class Transcriber:
     """Feeds s16le mono audio at *rate* to a new ``KaldiRecognizer`` for *model*.
 
     *grammar* restricts recognition to those phrases (free dictation when empty);
-    *model_rate* is the rate the model's features expect.
+    *model_rate* is the rate the model's features expect; *partials* False skips
+    ``PartialResult()`` (file transcription needs no live text).
     """
 
-    def __init__(self, model: Any, rate: int, grammar: Iterable[str] = (), model_rate: int = 16000):
+    def __init__(self, model: Any, rate: int, grammar: Iterable[str] = (), model_rate: int = 16000,
+                 partials: bool = True):
         import vosk
 
         self.rate = rate
@@ -59,6 +61,7 @@ class Transcriber:
             self._rec = vosk.KaldiRecognizer(model, feed_rate)
         self.segments: list[str] = []
         self.partial = ""
+        self.partials = partials
 
     def accept(self, pcm: bytes) -> tuple[str | None, bool]:
         """Feed audio; return (a newly finalised segment or None, whether the partial changed)."""
@@ -72,6 +75,8 @@ class Transcriber:
                 self.segments.append(seg)
                 return seg, changed
             return None, changed
+        if not self.partials:
+            return None, False
         partial = tidy(json.loads(self._rec.PartialResult()).get("partial", ""))
         if partial != self.partial:
             self.partial = partial
