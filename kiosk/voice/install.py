@@ -148,10 +148,12 @@ def sha256_of(path: Path) -> str:
 def download(url: str, dest: Path, progress: Progress | None = None, timeout: float = 30.0) -> Path:
     """Stream *url* into *dest* (resuming ``dest + '.part'``); return *dest* when complete."""
     import requests
+    import urllib3
 
     part = dest.with_name(dest.name + ".part")
     have = part.stat().st_size if part.exists() else 0
-    headers = {"Range": f"bytes={have}-"} if have else {}
+    # identity: the byte offsets of a resumed download must be those of the file itself
+    headers = {"Accept-Encoding": "identity", **({"Range": f"bytes={have}-"} if have else {})}
     name = dest.name
     try:
         resp = requests.get(url, headers=headers, stream=True, timeout=timeout)
@@ -182,14 +184,22 @@ def download(url: str, dest: Path, progress: Progress | None = None, timeout: fl
         got = have
         try:
             with open(part, mode) as f:
-                for block in resp.iter_content(CHUNK):
-                    f.write(block)
-                    got += len(block)
-                    if progress:
-                        progress(got, total)
-                f.flush()
-                os.fsync(f.fileno())
-        except requests.exceptions.RequestException as e:
+                try:
+                    while True:
+                        # read1: return what has arrived, so that a dropped connection
+                        # loses nothing already received (iter_content's read(amt) raises
+                        # IncompleteRead and discards the partial block).
+                        block = resp.raw.read1(CHUNK)
+                        if not block:
+                            break
+                        f.write(block)
+                        got += len(block)
+                        if progress:
+                            progress(got, total)
+                finally:
+                    f.flush()
+                    os.fsync(f.fileno())
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
             raise IncompleteDownload(
                 f"the download stopped after {got} of {total or '?'} bytes ({_reason(e)}); "
                 "run the same command again to resume it") from None
