@@ -19,24 +19,60 @@ from kiosk.voice.text import join, tidy
 
 
 class Upsampler:
-    """Streaming linear-interpolation resampler from *src* Hz up to *dst* Hz (s16le mono)."""
+    """Streaming band-limited resampler from *src* Hz up to *dst* Hz (s16le mono).
+
+    Windowed-sinc interpolation (Hann window, ``TAPS`` input samples each side, cutoff
+    just below the input's Nyquist frequency), the method of Kaldi's own
+    ``LinearResample``. Plain linear interpolation leaves images of the speech above
+    the input's Nyquist frequency, and the Korean test model then "hears" extra words.
+    Output lags input by ``TAPS`` samples until :meth:`flush`.
+    """
+
+    TAPS = 16
+    CUTOFF = 0.95  # fraction of the input Nyquist frequency kept
 
     def __init__(self, src: int, dst: int):
-        self.step = src / dst
-        self.pos = 0.0  # next output position, in input samples, relative to self.prev
-        self.prev: float | None = None
+        self.step = src / dst  # input samples per output sample
+        self.buf = np.zeros(self.TAPS)  # silence before the start is the left context
+        self.base = -self.TAPS  # absolute input index of buf[0]
+        self.n = 0  # index of the next output sample
+        self.end = 0  # real input samples received
+        self._offs = np.arange(-self.TAPS + 1, self.TAPS + 1)
+
+    def _kernel(self, d: np.ndarray) -> np.ndarray:
+        fc = self.CUTOFF
+        window = np.where(np.abs(d) < self.TAPS, 0.5 + 0.5 * np.cos(np.pi * d / self.TAPS), 0.0)
+        return fc * np.sinc(fc * d) * window
+
+    def _emit(self, max_t: float) -> bytes:
+        n_max = int(np.floor(max_t / self.step + 1e-9))
+        if n_max < self.n:
+            return b""
+        ts = np.arange(self.n, n_max + 1) * self.step
+        idx = np.floor(ts).astype(np.int64)[:, None] + self._offs[None, :]
+        y = (self._kernel(ts[:, None] - idx) * self.buf[idx - self.base]).sum(axis=1)
+        self.n = n_max + 1
+        keep_from = int(np.floor(self.n * self.step)) - self.TAPS + 1
+        cut = keep_from - self.base
+        if cut > 0:
+            self.buf, self.base = self.buf[cut:], self.base + cut
+        return np.clip(np.rint(y), -32768, 32767).astype("<i2").tobytes()
 
     def process(self, pcm: bytes) -> bytes:
+        """Resample a chunk; returns the output samples whose inputs have all arrived."""
         x = np.frombuffer(pcm, dtype="<i2").astype(np.float64)
         if x.size == 0:
             return b""
-        if self.prev is not None:
-            x = np.concatenate(([self.prev], x))
-        idx = np.arange(self.pos, x.size - 1 + 1e-9, self.step)
-        y = np.interp(idx, np.arange(x.size), x)
-        self.pos = (idx[-1] + self.step if idx.size else self.pos) - (x.size - 1)
-        self.prev = float(x[-1])
-        return np.clip(np.rint(y), -32768, 32767).astype("<i2").tobytes()
+        self.buf = np.concatenate((self.buf, x))
+        self.end += x.size
+        return self._emit(self.end - 1 - self.TAPS)
+
+    def flush(self) -> bytes:
+        """The remaining output at the end of the stream."""
+        if self.end == 0:
+            return b""
+        self.buf = np.concatenate((self.buf, np.zeros(self.TAPS)))
+        return self._emit(self.end - self.step)
 
 
 class Transcriber:
@@ -85,6 +121,12 @@ class Transcriber:
 
     def finish(self) -> str | None:
         """Flush the recognizer at the end of the audio; return the last segment, if any."""
+        if self._up is not None:
+            tail = self._up.flush()
+            if tail and self._rec.AcceptWaveform(tail):
+                seg = tidy(json.loads(self._rec.Result()).get("text", ""))
+                if seg:
+                    self.segments.append(seg)
         seg = tidy(json.loads(self._rec.FinalResult()).get("text", ""))
         self.partial = ""
         if seg:
