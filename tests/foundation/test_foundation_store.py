@@ -1,0 +1,171 @@
+"""The durable store: commit protocol, recovery, disk full, integrity, purge, two processes."""
+
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+
+import pytest
+
+from kiosk import fsutil
+from kiosk.store import DiskFullError, Store
+from kiosk.submission import AttachmentInput, submit
+from kiosk.trackcode import CodeError
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
+
+
+def _photo(tmp_path, n=0, data=PNG):
+    p = tmp_path / f"p{n}.png"
+    p.write_bytes(data)
+    return AttachmentInput(p.name, p, kind="photo")
+
+
+def test_pragmas_and_migration_version_table(store):
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    names = [r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations")]
+    assert names == ["m001_initial"]
+
+
+def test_codes_are_sequential_and_lookup_accepts_any_form(cfg, store):
+    items = [submit(store, cfg, text=f"第{i}条") for i in range(3)]
+    assert [i.seq for i in items] == [1, 2, 3]
+    c = items[1].code
+    for typed in (str(c), c.compact, f"{c.station} {c.seq:06d} {c.check}"):
+        assert store.find_by_code(typed).id == items[1].id
+    wrong = c.compact[:-1] + str((c.check + 1) % 10)
+    with pytest.raises(CodeError, match="check digit wrong"):
+        store.find_by_code(wrong)
+    from kiosk.trackcode import make
+    assert store.find_by_code(make("0371", 99)) is None
+
+
+def test_recovery_removes_temp_files_and_orphaned_media(cfg, store, tmp_path):
+    kept = submit(store, cfg, text="x", attachments=[_photo(tmp_path)])
+    (store.tmp_dir / "abc.0.part").write_bytes(b"half")
+    orphan = store.media_dir / "00000000-dead-beef-0000-000000000000"
+    orphan.mkdir()
+    (orphan / "00-p.png").write_bytes(PNG)
+    store.close()
+    s2 = Store.open(cfg)
+    try:
+        assert not any(s2.tmp_dir.iterdir())
+        assert not orphan.exists()
+        assert s2.get_item(kept.id).attachments[0].path.exists()
+        assert s2.events(1, kind="recovered")
+    finally:
+        s2.close()
+
+
+def test_changed_or_missing_attachment_is_flagged_never_dropped(cfg, store, tmp_path):
+    a = submit(store, cfg, text="a", attachments=[_photo(tmp_path, 0)])
+    b = submit(store, cfg, text="b", attachments=[_photo(tmp_path, 1)])
+    a.attachments[0].path.write_bytes(PNG[:-1] + b"!")
+    b.attachments[0].path.unlink()
+    store.close()
+    s2 = Store.open(cfg)
+    try:
+        ia, ib = s2.get_item(a.id), s2.get_item(b.id)
+        assert (ia.integrity, ia.attachments[0].integrity) == ("mismatch", "mismatch")
+        assert ib.attachments[0].integrity == "missing"
+        assert ia.delivery == "pending" and ib.delivery == "pending"  # still queued, not dropped
+        assert len(s2.events(10, kind="attachment_integrity")) == 2
+    finally:
+        s2.close()
+
+
+def test_disk_full_leaves_no_partial_item_and_store_keeps_working(cfg, store, tmp_path, monkeypatch):
+    before = submit(store, cfg, text="before", attachments=[_photo(tmp_path, 0)])
+    real_fsync = os.fsync
+    calls = {"n": 0}
+
+    def full_fsync(fd):  # the disk fills while the 2nd attachment is flushed
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(fsutil.os, "fsync", full_fsync)
+    with pytest.raises(DiskFullError, match="disk full: the item was not stored"):
+        submit(store, cfg, text="during", attachments=[_photo(tmp_path, 1), _photo(tmp_path, 2)])
+    monkeypatch.setattr(fsutil.os, "fsync", real_fsync)
+    assert store.count() == 1
+    assert not any(store.tmp_dir.iterdir())
+    assert sorted(p.name for p in store.media_dir.iterdir()) == [before.id]
+    after = submit(store, cfg, text="after", attachments=[_photo(tmp_path, 3)])
+    assert after.seq == 2  # no sequence number was burnt by the failed item
+    assert store.integrity_check() == "ok"
+
+
+def test_disk_full_in_write_is_named(cfg, store, tmp_path, monkeypatch):
+    class FullFile:
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *a):
+            self.f.close()
+
+        def write(self, b):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    real_open = open
+    monkeypatch.setattr(fsutil, "open", lambda p, m="r", *a, **k: FullFile(real_open(p, m, *a, **k))
+                        if "x" in m else real_open(p, m, *a, **k), raising=False)
+    with pytest.raises(DiskFullError):
+        submit(store, cfg, text="x", attachments=[_photo(tmp_path)])
+    assert store.count() == 0 and not any(store.tmp_dir.iterdir())
+
+
+def test_database_full_rolls_back(cfg, store, tmp_path, monkeypatch):
+    import sqlite3
+
+    def boom(*a, **k):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Store, "_insert_item", boom)
+    with pytest.raises(DiskFullError):
+        submit(store, cfg, text="x", attachments=[_photo(tmp_path)])
+    assert not any(store.media_dir.iterdir()) and not any(store.tmp_dir.iterdir())
+
+
+def test_purge_keeps_code_and_status_and_never_touches_undelivered(cfg, store, tmp_path):
+    d = submit(store, cfg, text="d", anonymous=False, name="李四", phone="13912345678",
+               attachments=[_photo(tmp_path, 0)])
+    u = submit(store, cfg, text="u", attachments=[_photo(tmp_path, 1)])
+    assert store.mark_delivered(d.id, "push") and not store.mark_delivered(d.id, "push")
+    store.record_status(d.id, "replied", "已修复", "2026-11-20T10:00:00Z")
+    assert store.purge_item(d.id)
+    assert not store.purge_item(u.id)
+    pd = store.get_item(d.id, with_pii=True)
+    assert (pd.name, pd.phone) == (None, None)
+    assert not (store.media_dir / d.id).exists() and pd.attachments[0].purged
+    assert store.find_by_code(d.code).centre_reply == "已修复"
+    assert store.get_item(u.id).attachments[0].path.exists()
+
+
+def test_two_processes_commit_concurrently(cfg, write_config, tmp_path):
+    cfg_path = write_config()
+    child = (
+        "import sys\n"
+        "from kiosk import config\nfrom kiosk.store import Store\nfrom kiosk.submission import submit\n"
+        "cfg = config.load(sys.argv[1])\ns = Store.open(cfg)\n"
+        "for i in range(40):\n    print(submit(s, cfg, text=f'{sys.argv[2]}-{i}').code.compact, flush=True)\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", child, str(cfg_path), tag], stdout=subprocess.PIPE,
+                              text=True) for tag in "ab"]
+    outs = [p.communicate(timeout=120)[0].split() for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    codes = outs[0] + outs[1]
+    assert len(codes) == len(set(codes)) == 80
+    s = Store.open(cfg)
+    try:
+        assert sorted(i.seq for i in s.rows_where()) == list(range(1, 81))
+    finally:
+        s.close()
