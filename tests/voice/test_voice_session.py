@@ -232,3 +232,20 @@ def test_recording_commits_as_an_audio_attachment(korean_audio, ko_holder, colle
     (att,) = item.attachments
     assert (att.kind, att.media_type) == ("audio", "audio/wav")
     assert att.size == len(r.wav)
+
+
+def test_wiring_from_config(write_config, tmp_path, korean_audio):
+    from drivers.microphone import NoMicrophone, SoundDeviceMicrophone
+    from kiosk import config as configmod
+    from kiosk.voice import wiring
+
+    cfg = configmod.load(write_config('[asr]\npreload = true\n'))
+    assert isinstance(wiring.microphone(cfg), SoundDeviceMicrophone)
+    assert isinstance(wiring.microphone(cfg, fake=True), NoMicrophone)
+    holder = wiring.model_holder(cfg)
+    assert holder is wiring.model_holder(cfg)  # one per process
+    assert holder.state is ModelState.ABSENT and "kiosk models install" in holder.reason
+    cfg2 = configmod.load(write_config(f'[microphone]\nkind = "wav"\nwav_file = "{korean_audio["wav"]}"\n'
+                                       'wav_realtime = false\n', name="b.toml"))
+    mic = wiring.microphone(cfg2)
+    assert isinstance(mic, WavMicrophone) and mic.realtime is False
