@@ -142,6 +142,19 @@ class SoundDeviceMicrophone:
                     raise MicrophoneUnavailable("PortAudio could not re-scan the audio devices") from None
             return _find_input(sd, self.device)
 
+    def probe(self) -> str | None:
+        """None when the device is there, else why not (for the UI's "no microphone" state).
+
+        Opens no stream: safe while another part of the app is recording.
+        """
+        if self._stream is not None:
+            return None
+        try:
+            self.find_device()
+        except MicrophoneUnavailable as e:
+            return str(e)
+        return None
+
     # -- Microphone ----------------------------------------------------------------
 
     def open(self) -> None:
@@ -351,6 +364,18 @@ class WavMicrophone:
         self._started = 0.0
         self._lock = threading.Lock()
 
+    def probe(self) -> str | None:
+        """None when the file is readable WAV, else why not."""
+        if self.path is None:
+            return "fake microphone has no WAV file configured"
+        try:
+            decode_wav(self.path.read_bytes())
+        except OSError as e:
+            return f"fake microphone cannot read {self.path}: {e.strerror or e}"
+        except WavFormatError as e:
+            return f"fake microphone file {self.path}: {e}"
+        return None
+
     def open(self) -> None:
         """Read and decode the file; raises :class:`MicrophoneUnavailable` if it cannot."""
         if self.path is None:
@@ -395,6 +420,9 @@ class NoMicrophone:
         self.sample_rate = 16000
         self.level = 0.0
 
+    def probe(self) -> str | None:
+        return "no microphone: the microphone is disabled in the configuration"
+
     def open(self) -> None:
         raise MicrophoneUnavailable("no microphone: the microphone is disabled in the configuration")
 
@@ -403,6 +431,15 @@ class NoMicrophone:
 
     def close(self) -> None:
         pass
+
+
+def problem(mic: Microphone) -> str | None:
+    """Why *mic* cannot record right now (None: it can), without opening it.
+
+    Uses the driver's ``probe()``; a microphone without one is assumed present.
+    """
+    probe = getattr(mic, "probe", None)
+    return probe() if probe is not None else None
 
 
 KINDS: dict[str, type] = {

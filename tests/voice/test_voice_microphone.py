@@ -138,3 +138,17 @@ def test_real_portaudio_with_no_device_is_a_clear_state():
     m.close()  # safe after a failed open
     with pytest.raises(MicrophoneUnavailable):
         m.read(160)
+
+
+def test_problem_says_why_without_opening(tmp_path):
+    good = tmp_path / "a.wav"
+    good.write_bytes(encode_wav(silence(0.1), 16000))
+    assert micmod.problem(WavMicrophone(good)) is None
+    assert "cannot read" in micmod.problem(WavMicrophone(tmp_path / "missing.wav"))
+    assert "disabled" in micmod.problem(NoMicrophone())
+    try:
+        devices = micmod.list_input_devices()
+    except MicrophoneUnavailable:
+        devices = None
+    if devices == []:  # this machine: PortAudio present, no sound card
+        assert "no capture device" in micmod.problem(SoundDeviceMicrophone(None, 16000))
