@@ -309,8 +309,6 @@ def install(source: str, root: Path, expected_sha256: str | None = None,
                 digest = sha256_of(archive)
                 verified = expected is not None
                 if expected and digest != expected:
-                    if cleanup_archive:
-                        archive.unlink(missing_ok=True)  # never resume onto a bad file
                     raise ChecksumMismatch(f"SHA-256 of {archive.name} is {digest}, expected {expected}; "
                                            "the file is damaged or not the model you meant")
                 extract_zip(archive, staging)
@@ -324,6 +322,7 @@ def install(source: str, root: Path, expected_sha256: str | None = None,
                     "installed_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
             (model / layout.META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
             _fsync_tree(model)
+            os.chmod(model, 0o755)  # mkdtemp's 0700 when the zip had no top folder
             final = root / name
             os.rename(model, final)
             fsync_dir(root)
@@ -331,8 +330,10 @@ def install(source: str, root: Path, expected_sha256: str | None = None,
             switch_current(root, name)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        if cleanup_archive:
-            archive.unlink(missing_ok=True)
+            if cleanup_archive:
+                # Installed, or a complete download that failed a check: never keep (and
+                # never resume onto) a bad file. Interrupted downloads stay as .part.
+                archive.unlink(missing_ok=True)
     return InstallResult(name=name, path=final, sha256=digest, verified=verified, source=source,
                          size_bytes=layout.dir_size(final), previous=previous)
 

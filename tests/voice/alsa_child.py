@@ -49,6 +49,17 @@ def main() -> None:
         "ended_by": result.ended_by.value, "asr_available": result.asr_available,
         "events": events,
     })
+    # After the session (each open re-reads the infile from its start): by index, and
+    # with no preferred rate (the device's default rate is used and reported).
+    index = next(d["index"] for d in report["devices"] if d["name"] == "kiosktest")
+    for key, mic in (("by_index", SoundDeviceMicrophone(index, 16000)),
+                     ("device_default_rate", SoundDeviceMicrophone("kiosk", None))):
+        mic.open()
+        try:
+            chunk = mic.read(1600)
+            report[key] = {"name": mic.device_name, "rate": mic.sample_rate, "bytes": len(chunk)}
+        finally:
+            mic.close()
     (out / "report.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
 
 

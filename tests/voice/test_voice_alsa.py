@@ -60,6 +60,10 @@ def test_portaudio_sees_the_alsa_device(alsa_run):
     assert "no capture device named 'USB Microphone'" in report["missing_name"]
     assert "kiosktest" in report["missing_name"]  # the message lists what is there
     assert report["device_name"] == "kiosktest" and report["sample_rate"] == RATE
+    assert report["by_index"] == {"name": "kiosktest", "rate": RATE, "bytes": 3200}
+    # No preferred rate: the device's own default (ALSA reports 44100) is opened and told.
+    assert report["device_default_rate"]["name"] == "kiosktest"
+    assert report["device_default_rate"]["rate"] == report["devices"][0]["default_rate"] != RATE
 
 
 def test_live_text_through_real_capture(alsa_run):

@@ -325,3 +325,19 @@ def test_cli_default_source_is_the_small_mandarin_model(monkeypatch, capsys, wri
     code, out = run_cli(capsys, "--config", str(write_config()), "models", "install")
     assert seen == {"source": layout.DEFAULT_MODEL_URL, "expected": layout.DEFAULT_MODEL_SHA256}
     assert code == cli.EXIT_FAIL and "kiosk models install /media/usb/" in out.err
+
+
+def test_zip_without_top_folder_is_named_after_the_file(root, tmp_path, installed_old):
+    z = make_zip(tmp_path / "flat-model.zip", top="")
+    r = inst.install(str(z), root)
+    assert r.name == "flat-model" and layout.current_name(root) == "flat-model"
+    assert (root / "flat-model").stat().st_mode & 0o777 == 0o755
+    assert layout.model_problem(root / "current") is None
+
+
+def test_downloaded_corrupt_archive_is_not_kept(root, server, installed_old):
+    (server.root / "page.zip").write_bytes(b"<html>captive portal login</html>")
+    with pytest.raises(inst.CorruptArchive):
+        inst.install(f"{server.base}/page.zip", root)
+    assert_old_kept(root)
+    assert not list((root / inst.DOWNLOADS).iterdir())
