@@ -288,6 +288,8 @@ def install(source: str, root: Path, expected_sha256: str | None = None,
         raise ValueError(f"--sha256 must be 64 hexadecimal digits, got {expected_sha256!r}")
     expected = (expected_sha256 or layout.KNOWN_SHA256.get(_file_name(source)) or "").lower() or None
     with _install_lock(root):
+        for leftover in root.glob(".staging-*"):  # an install cut short by a power failure
+            shutil.rmtree(leftover, ignore_errors=True)
         if is_url(source):
             downloads = root / DOWNLOADS
             downloads.mkdir(exist_ok=True)

@@ -341,3 +341,17 @@ def test_downloaded_corrupt_archive_is_not_kept(root, server, installed_old):
         inst.install(f"{server.base}/page.zip", root)
     assert_old_kept(root)
     assert not list((root / inst.DOWNLOADS).iterdir())
+
+
+def test_leftover_staging_from_a_power_cut_is_cleaned(root, tmp_path, installed_old):
+    (root / ".staging-dead" / "half").mkdir(parents=True)
+    inst.install(str(make_zip(tmp_path / "new.zip")), root)
+    assert not (root / ".staging-dead").exists()
+    assert layout.current_name(root) == "vosk-model-test-1.0"
+
+
+def test_concurrent_install_is_refused(root, tmp_path, installed_old):
+    with inst._install_lock(root):
+        with pytest.raises(inst.ModelInstallError, match="another `kiosk models install` is running"):
+            inst.install(str(make_zip(tmp_path / "new.zip")), root)
+    assert_old_kept(root)

@@ -85,7 +85,7 @@ def test_stop_ends_with_stopped_and_keeps_audio(tmp_path, collect):
     s.stop()
     r = s.wait(5)
     assert r.ended_by is EndReason.STOPPED
-    assert 0.2 < r.seconds < 1.5 and r.has_audio
+    assert 0.2 < r.seconds < 3.0 and r.has_audio  # about the 0.4 s before "done" (loose: busy CI)
 
 
 def test_cancel_is_quick(tmp_path, collect):
@@ -97,7 +97,7 @@ def test_cancel_is_quick(tmp_path, collect):
     s.cancel()
     r = s.wait(5)
     assert r is not None and r.ended_by is EndReason.CANCELLED
-    assert time.monotonic() - t0 < 1.0
+    assert time.monotonic() - t0 < 2.0  # one chunk (0.1 s) plus thread hand-off; loose for busy CI
     assert collect.kinds()[-1] == "ended"
 
 
