@@ -82,6 +82,9 @@ def test_live_text_through_real_capture(alsa_run):
     assert report["events"][first_partial]["seconds"] < report["seconds"] - 1.0
     assert report["text"] == "안녕하세요 감사합니다"
     assert report["ended_by"] == "silence"  # silence ended the session
+    levels = [e["level"] for e in report["events"] if e["kind"] == "level"]
+    assert len(levels) == round(report["seconds"] / 0.1)  # one per chunk, for the meter
+    assert levels[0] == 0.0 and max(levels) > 0.05 and levels[-1] < 0.01
 
 
 def test_saved_recording_equals_the_input(alsa_run, korean_audio):
