@@ -2,7 +2,6 @@
 
 import threading
 
-import pytest
 
 from kiosk.voice.model import ModelHolder, ModelState, holder_for
 
