@@ -2,7 +2,6 @@
 
 import threading
 
-
 from kiosk.voice.model import ModelHolder, ModelState, holder_for
 
 
