@@ -38,9 +38,6 @@ def test_sync_code_never_imports_kivy_or_central_dev(central, make_cfg, store, h
     assert central.db.q("SELECT count(*) AS n FROM items")[0]["n"] == 2
 
 
-@pytest.mark.xfail(strict=True, reason="kiosk.media.settings imports drivers.camera, which imports numpy at "
-                                       "module level: +20 MB RSS in the sync daemon (lead: make it lazy, then "
-                                       "drop this marker)")
 def test_sync_daemon_does_not_load_numpy(tmp_path, write_config):
     cfg = write_config('[sync]\ncentral_url = "http://127.0.0.1:9"\nconnect_timeout_s = 0.2\n')
     code = ("import sys\nfrom kiosk.cli import main\n"
