@@ -32,7 +32,8 @@ class Cipher:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             key = Fernet.generate_key()
-            tmp = path.with_name(path.name + ".tmp")
+            # A per-process temp name: two processes may create the key at the same moment.
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
                 os.write(fd, key)

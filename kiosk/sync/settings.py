@@ -1,15 +1,182 @@
-"""Configuration sections owned by kiosk.sync (see kiosk/settings.py for the rules)."""
+"""Configuration sections owned by kiosk.sync (see kiosk/settings.py for the rules).
+
+Both sections default to a working local demo: ``kiosk central-dev`` listens on
+127.0.0.1:8765 and ``kiosk sync`` forwards there, both using the shared development
+token :data:`DEV_TOKEN`. The development token is only accepted for loopback URLs and
+binds; anything reachable from the network needs a real token (``token_file``).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import ipaddress
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+#: Token both sides use when none is configured and everything is on this machine.
+DEV_TOKEN = "minyi-dev-token"
+
+LOOPBACK_NAMES = ("localhost",)
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """True for localhost and loopback IP addresses (127.0.0.0/8, ::1)."""
+    if not host:
+        return False
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _resolve(base: Path, p: str) -> str:
+    if not p:
+        return p
+    path = Path(p).expanduser()
+    return str(path if path.is_absolute() else base / path)
+
+
+def read_token(token: str, token_file: str, loopback: bool, what: str) -> str:
+    """The secret to use: the token file's content, else *token*, else the dev token.
+
+    Raises ValueError naming the key when the file is unreadable or empty, or when no
+    token is set for a non-loopback endpoint.
+    """
+    if token_file:
+        try:
+            text = Path(token_file).read_text(encoding="utf-8").strip()
+        except OSError as e:
+            raise ValueError(f"{what}token_file: cannot read {token_file}: {e.strerror or e}") from None
+        if not text:
+            raise ValueError(f"{what}token_file: {token_file} is empty")
+        return text
+    if token:
+        return token
+    if loopback:
+        return DEV_TOKEN
+    raise ValueError(f"{what}token_file: required (a per-kiosk secret) when the endpoint is not on this machine")
 
 
 @dataclass(frozen=True)
 class SyncSettings:
-    """The sync daemon - where the centre is and how to reach it (issue 3)."""
+    """The sync daemon: where the centre is, how to reach it, and the pull API."""
+
+    enabled: bool = True
+    central_url: str = "http://127.0.0.1:8765"
+    token: str = ""
+    token_file: str = ""
+    ca_bundle: str = ""
+    connect_timeout_s: float = 5.0
+    read_timeout_s: float = 30.0
+    backoff_base_s: float = 1.0
+    backoff_cap_s: float = 300.0
+    auth_pause_s: float = 600.0
+    poll_interval_s: float = 2.0
+    batch_size: int = 50
+    status_poll_interval_s: float = 60.0
+    heartbeat_interval_s: float = 300.0
+    config_poll_interval_s: float = 900.0
+    retention_days: int = 90
+    retention_interval_s: float = 3600.0
+    pull_api_enabled: bool = True
+    pull_api_host: str = "127.0.0.1"
+    pull_api_port: int = 8766
+    pull_api_token: str = ""
+    pull_api_token_file: str = ""
+    pull_page_max: int = 200
+
+    def validate(self) -> None:
+        parts = urlsplit(self.central_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"central_url: expected an http(s) URL like \"https://centre.example/\", got {self.central_url!r}")
+        if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+            raise ValueError("central_url: plain http is only allowed for 127.0.0.1/localhost; use https "
+                             f"(TLS is verified), got {self.central_url!r}")
+        if parts.query or parts.fragment:
+            raise ValueError(f"central_url: expected no query or fragment, got {self.central_url!r}")
+        for key in ("connect_timeout_s", "read_timeout_s", "backoff_base_s", "poll_interval_s"):
+            v = getattr(self, key)
+            if not 0 < v <= 3600:
+                raise ValueError(f"{key}: expected a number of seconds above 0 and at most 3600, got {v}")
+        if not self.backoff_base_s <= self.backoff_cap_s <= 86400:
+            raise ValueError(f"backoff_cap_s: expected backoff_base_s to 86400 seconds, got {self.backoff_cap_s}")
+        for key in ("auth_pause_s", "status_poll_interval_s", "heartbeat_interval_s",
+                    "config_poll_interval_s", "retention_interval_s"):
+            v = getattr(self, key)
+            if not 0 < v <= 7 * 86400:
+                raise ValueError(f"{key}: expected seconds above 0 and at most 604800, got {v}")
+        if not 1 <= self.batch_size <= 10_000:
+            raise ValueError(f"batch_size: expected 1 to 10000, got {self.batch_size}")
+        if not 0 <= self.retention_days <= 3650:
+            raise ValueError(f"retention_days: expected 0 (never purge) to 3650, got {self.retention_days}")
+        if not 0 <= self.pull_api_port <= 65535:
+            raise ValueError(f"pull_api_port: expected 0 to 65535, got {self.pull_api_port}")
+        if not self.pull_api_host:
+            raise ValueError("pull_api_host: expected an address to bind, e.g. \"127.0.0.1\"")
+        if not 1 <= self.pull_page_max <= 5000:
+            raise ValueError(f"pull_page_max: expected 1 to 5000, got {self.pull_page_max}")
+        if not self.token and not self.token_file and not is_loopback_host(parts.hostname):
+            raise ValueError("token_file: required (the kiosk's secret) when central_url is not on this machine")
+        if (self.pull_api_enabled and not self.pull_api_token and not self.pull_api_token_file
+                and not is_loopback_host(self.pull_api_host)):
+            raise ValueError("pull_api_token_file: required when the pull API listens beyond this machine")
+
+    def resolve_paths(self, base: Path) -> "SyncSettings":
+        return dataclasses.replace(self, token_file=_resolve(base, self.token_file),
+                                   ca_bundle=_resolve(base, self.ca_bundle),
+                                   pull_api_token_file=_resolve(base, self.pull_api_token_file))
+
+    @property
+    def central_is_loopback(self) -> bool:
+        return is_loopback_host(urlsplit(self.central_url).hostname)
+
+    def central_token(self) -> str:
+        """The bearer token for the centre (raises ValueError naming the key)."""
+        return read_token(self.token, self.token_file, self.central_is_loopback, "")
+
+    def pull_token(self) -> str:
+        """The bearer token the centre must present to the pull API."""
+        return read_token(self.pull_api_token, self.pull_api_token_file,
+                          is_loopback_host(self.pull_api_host), "pull_api_")
+
+    def verify(self) -> bool | str:
+        """The ``verify`` argument for requests: the CA bundle, else the system store."""
+        return self.ca_bundle or True
 
 
 @dataclass(frozen=True)
 class CentralDevSettings:
-    """The reference central receiver, kiosk central-dev (issue 3)."""
+    """The reference central receiver, ``kiosk central-dev`` (for the demo and tests)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    data_dir: str = ""
+    token: str = ""
+    token_file: str = ""
+    max_item_mb: int = 200
+    station_config_file: str = ""
+    threads: int = 4
+
+    def validate(self) -> None:
+        if not self.host:
+            raise ValueError("host: expected an address to bind, e.g. \"127.0.0.1\"")
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port: expected 0 to 65535, got {self.port}")
+        if not 1 <= self.max_item_mb <= 10_000:
+            raise ValueError(f"max_item_mb: expected 1 to 10000, got {self.max_item_mb}")
+        if not 1 <= self.threads <= 64:
+            raise ValueError(f"threads: expected 1 to 64, got {self.threads}")
+        if not self.token and not self.token_file and not is_loopback_host(self.host):
+            raise ValueError("token_file: required when central-dev listens beyond this machine")
+
+    def resolve_paths(self, base: Path) -> "CentralDevSettings":
+        return dataclasses.replace(self, data_dir=_resolve(base, self.data_dir),
+                                   token_file=_resolve(base, self.token_file),
+                                   station_config_file=_resolve(base, self.station_config_file))
+
+    def accepted_token(self) -> str:
+        """The bearer token kiosks must present."""
+        return read_token(self.token, self.token_file, is_loopback_host(self.host), "")

@@ -29,7 +29,8 @@ def run_crash_loop(cfg_path: Path, kills: int, seed: int = 1) -> dict[str, tuple
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     for k in range(kills):
         p = subprocess.Popen([sys.executable, str(CHILD), str(cfg_path), str(seed * 100_000 + k)],
-                             stdout=subprocess.PIPE, env=env)
+                             stdout=subprocess.PIPE, env=env, bufsize=0)
+        # bufsize=0: readline() must not read ahead of the bytes os.read() takes below.
         assert p.stdout.readline() == b"ready\n", "child did not start"
         deadline = time.monotonic() + rng.uniform(0.0, 0.25)
         buf = b""
@@ -43,9 +44,10 @@ def run_crash_loop(cfg_path: Path, kills: int, seed: int = 1) -> dict[str, tuple
         p.send_signal(signal.SIGKILL)
         buf += p.stdout.read()
         p.wait()
-        for line in buf.decode().splitlines():
+        # Only newline-terminated lines were fully printed; a torn tail is not counted.
+        for line in buf.decode().split("\n")[:-1]:
             parts = line.split(" ")
-            if len(parts) == 3:  # a torn last line was never fully printed: not counted
+            if len(parts) == 3:
                 printed[parts[0]] = (int(parts[1]), [d for d in parts[2].split(",") if d])
     return printed
 

@@ -1,0 +1,219 @@
+"""central-dev's implementation of the centre's API (docs/protocol.md, docs/openapi.yaml).
+
+A werkzeug WSGI application run by waitress. Waitress has buffered the whole request
+body (to a temp file when large) before the app runs, so a 413 is an answer the kiosk
+reads, not a reset in the middle of its upload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import shutil
+
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.formparser import parse_form_data
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from kiosk.central_dev.db import CentralDB, etag_of
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+STATION = re.compile(r"[0-9]{4}")
+RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
+CHUNK = 64 * 1024
+
+API_URLS = Map([
+    Rule("/api/v1/items/<item_id>", endpoint="put_item", methods=["PUT"]),
+    Rule("/api/v1/ratings/<rating_id>", endpoint="put_rating", methods=["PUT"]),
+    Rule("/api/v1/stations/<station>/updates", endpoint="updates", methods=["GET"]),
+    Rule("/api/v1/stations/<station>/heartbeat", endpoint="heartbeat", methods=["POST"]),
+    Rule("/api/v1/stations/<station>/config", endpoint="config", methods=["GET"]),
+])
+
+
+def jresp(data, status: int = 200, **headers) -> Response:
+    return Response(json.dumps(data, ensure_ascii=False), status=status, mimetype="application/json",
+                    headers=headers)
+
+
+def err(status: int, message: str, **headers) -> Response:
+    return jresp({"error": message}, status, **headers)
+
+
+def default_config() -> str:
+    """The document served before staff set one: the kiosk's built-in categories."""
+    from kiosk.settings import DEFAULT_CATEGORIES
+    return json.dumps({
+        "version": "central-dev-1",
+        "categories": [{"id": c.id, "names": dict(c.names)} for c in DEFAULT_CATEGORIES],
+        "representatives": [{"id": "r1", "name": "王代表", "title": "区人大代表", "on_duty": True,
+                             "schedule": [{"weekday": 2, "start": "09:00", "end": "11:30"}]}],
+        "announcements": [{"id": "a1", "title": "欢迎来到24小时民意工作站", "body": "您的意见我们都会认真办理。"}],
+        "statistics": {"period": "本月", "received": 0, "replied": 0},
+    }, ensure_ascii=False, indent=1)
+
+
+class CentralAPI:
+    """The /api/v1 routes."""
+
+    def __init__(self, db: CentralDB, token: str, max_item_bytes: int):
+        self.db = db
+        self._token = token.encode("utf-8")
+        self.max_item_bytes = max_item_bytes
+
+    def authorised(self, req: Request) -> bool:
+        scheme, _, given = req.headers.get("Authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode("utf-8"), self._token)
+
+    def __call__(self, environ, start_response):
+        req = Request(environ)
+        try:
+            endpoint, args = API_URLS.bind_to_environ(environ).match()
+            if not self.authorised(req):
+                resp = err(401, "missing or wrong bearer token", **{"WWW-Authenticate": 'Bearer realm="centre"'})
+            else:
+                resp = getattr(self, endpoint)(req, **args)
+        except HTTPException as e:
+            resp = err(e.code or 500, e.description or e.name)
+        return resp(environ, start_response)
+
+    # -- items ------------------------------------------------------------------------
+
+    def put_item(self, req: Request, item_id: str) -> Response:
+        if not UUID.fullmatch(item_id):
+            return err(400, "item id must be a lower-case UUID")
+        if req.content_length is not None and req.content_length > self.max_item_bytes:
+            self.db.add_receipt(item_id, "rejected-413")
+            return err(413, f"item larger than {self.max_item_bytes} bytes")
+        if self.db.has_item(item_id):
+            # Idempotent: the first receipt stands; the body is not needed again.
+            self.db.add_receipt(item_id, "duplicate")
+            return jresp({"id": item_id, "result": "duplicate"})
+        tmp = self.db.new_tmp_dir()
+        try:
+            return self._receive(req, item_id, tmp)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+
+    def _receive(self, req: Request, item_id: str, tmp) -> Response:
+        def stream_factory(total_content_length, content_type, filename, content_length=None):
+            # Parts go straight to files in our tmp dir (named by counter, never by filename).
+            n = len(list(tmp.iterdir()))
+            return open(tmp / f"part{n}", "wb+")
+        try:
+            _, form, files = parse_form_data(req.environ, stream_factory=stream_factory,
+                                             max_form_memory_size=1024 * 1024)
+        except HTTPException as e:
+            return err(400, f"malformed multipart body: {e.description}")
+        meta_file = files.get("metadata")
+        try:
+            meta = json.loads(meta_file.stream.read() if meta_file else form["metadata"])
+        except (KeyError, ValueError, UnicodeDecodeError):
+            return err(400, "part 'metadata' missing or not JSON")
+        problem = _check_meta(meta, item_id)
+        if problem:
+            return err(400, problem)
+        manifest = {a["idx"]: a for a in meta["attachments"]}
+        extra = [k for k in files if k != "metadata" and (not k.startswith("file") or
+                                                           not k[4:].isdigit() or int(k[4:]) not in manifest)]
+        if extra:
+            return err(400, f"unexpected part {extra[0][:40]!r}")
+        out = []
+        for idx, a in manifest.items():
+            part = files.get(f"file{idx}")
+            if part is None:
+                return err(400, f"part file{idx} missing")
+            h, size = hashlib.sha256(), 0
+            part.stream.seek(0)
+            while chunk := part.stream.read(CHUNK):
+                h.update(chunk)
+                size += len(chunk)
+            if size != a["size"] or h.hexdigest() != a["sha256"]:
+                self.db.add_receipt(item_id, "rejected-422")
+                return err(422, f"attachment {idx} does not match its manifest "
+                                f"(size {size}, sha256 {h.hexdigest()[:12]}...)")
+            part.stream.flush()
+            os.fsync(part.stream.fileno())
+            part.stream.close()
+            os.rename(part.stream.name, tmp / str(idx))
+            out.append(a)
+        for p in tmp.glob("part*"):
+            p.unlink()
+        result = self.db.store_item(meta, out, tmp)
+        return jresp({"id": item_id, "result": result}, 201 if result == "created" else 200)
+
+    # -- ratings, back-channel --------------------------------------------------------
+
+    def put_rating(self, req: Request, rating_id: str) -> Response:
+        body = req.get_json(silent=True)
+        if not UUID.fullmatch(rating_id) or not isinstance(body, dict) or body.get("id") != rating_id:
+            return err(400, "rating must be JSON whose id matches the URL")
+        if body.get("rating") not in RATINGS:
+            return err(422, f"rating must be one of {', '.join(RATINGS)}")
+        if not isinstance(body.get("item_id"), str) or not self.db.has_item(body["item_id"]):
+            return err(422, "rating refers to an item the centre does not have")
+        result = self.db.add_rating(body)
+        return jresp({"id": rating_id, "result": result}, 201 if result == "created" else 200)
+
+    def updates(self, req: Request, station: str) -> Response:
+        if not STATION.fullmatch(station):
+            raise NotFound("unknown station")
+        try:
+            after = int(req.args.get("after", "0"))
+            limit = max(1, min(int(req.args.get("limit", "100")), 500))
+        except ValueError:
+            return err(400, "after and limit must be integers")
+        rows = self.db.updates(station, after, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return jresp({"updates": [{"cursor": r["cursor"], "item_id": r["item_id"], "status": r["status"],
+                                   "reply": r["reply"], "at": r["at"]} for r in rows],
+                      "more": more})
+
+    def heartbeat(self, req: Request, station: str) -> Response:
+        body = req.get_json(silent=True)
+        if not STATION.fullmatch(station) or not isinstance(body, dict):
+            return err(400, "heartbeat must be a JSON object")
+        self.db.add_heartbeat(station, body)
+        return Response(status=204)
+
+    def config(self, req: Request, station: str) -> Response:
+        if not STATION.fullmatch(station):
+            raise NotFound("unknown station")
+        found = self.db.config_for(station)
+        body, etag = found if found else (default_config(), None)
+        etag = etag or etag_of(body)
+        if etag in [e.strip() for e in req.headers.get("If-None-Match", "").split(",")]:
+            return Response(status=304, headers={"ETag": etag})
+        return Response(body, mimetype="application/json", headers={"ETag": etag})
+
+
+def _check_meta(meta, item_id: str) -> str | None:
+    if not isinstance(meta, dict):
+        return "metadata must be a JSON object"
+    if meta.get("id") != item_id:
+        return "metadata id does not match the URL"
+    if not isinstance(meta.get("station"), str) or not STATION.fullmatch(meta["station"]):
+        return "metadata station must be 4 digits"
+    atts = meta.get("attachments")
+    if not isinstance(atts, list):
+        return "metadata attachments must be a list"
+    seen = set()
+    for a in atts:
+        if not (isinstance(a, dict) and isinstance(a.get("idx"), int) and isinstance(a.get("size"), int)
+                and isinstance(a.get("sha256"), str) and isinstance(a.get("name"), str)
+                and isinstance(a.get("media_type"), str)):
+            return "each attachment needs idx, name, media_type, size and sha256"
+        if a["idx"] in seen:
+            return "duplicate attachment idx"
+        seen.add(a["idx"])
+    if not meta.get("anonymous"):
+        ident = meta.get("identity")
+        if not (isinstance(ident, dict) and ident.get("name") and ident.get("phone")):
+            return "a real-name item needs identity.name and identity.phone"
+    return None

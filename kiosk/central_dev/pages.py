@@ -1,0 +1,168 @@
+"""central-dev's staff pages: received items (play audio, view photos), set a status and
+write a reply, see heartbeats, edit the station config served to kiosks.
+
+Plain server-rendered HTML (every value through ``html.escape``). The pages have no
+login: they answer only requests from this machine (loopback), which is where the demo
+runs them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from html import escape
+
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
+from werkzeug.wsgi import wrap_file
+
+from kiosk.central_dev.api import default_config
+from kiosk.central_dev.db import STATUSES, CentralDB
+
+PAGE_URLS = Map([
+    Rule("/", endpoint="index", methods=["GET"]),
+    Rule("/items/<item_id>", endpoint="item", methods=["GET"]),
+    Rule("/items/<item_id>/status", endpoint="status", methods=["POST"]),
+    Rule("/files/<item_id>/<int:idx>", endpoint="file", methods=["GET"]),
+    Rule("/config", endpoint="config", methods=["GET", "POST"]),
+])
+
+STATUS_ZH = {"received": "已接收", "accepted": "已受理", "assigned": "已交办", "in_progress": "办理中",
+             "replied": "已答复", "closed": "已办结"}
+
+STYLE = """body{font-family:sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ccc;padding:.3rem;text-align:left}
+img{max-width:100%;max-height:30rem}textarea{width:100%}.muted{color:#666}"""
+
+
+def page(title: str, body: str) -> Response:
+    return Response(f"<!doctype html><html lang=zh-CN><meta charset=utf-8><title>{escape(title)}</title>"
+                    f"<style>{STYLE}</style><body><p><a href='/'>收件箱 Inbox</a> · <a href='/config'>"
+                    f"站点配置 Station config</a></p><h1>{escape(title)}</h1>{body}</body></html>",
+                    mimetype="text/html")
+
+
+class StaffPages:
+    """The browser pages (WSGI)."""
+
+    def __init__(self, db: CentralDB):
+        self.db = db
+
+    def __call__(self, environ, start_response):
+        req = Request(environ)
+        try:
+            if not _loopback(req.remote_addr):
+                resp = Response("staff pages answer only on this machine", status=403)
+            else:
+                endpoint, args = PAGE_URLS.bind_to_environ(environ).match()
+                resp = getattr(self, endpoint)(req, **args)
+        except HTTPException as e:
+            resp = e.get_response(environ)
+        return resp(environ, start_response)
+
+    def index(self, req: Request) -> Response:
+        rows = []
+        for r in self.db.items():
+            meta = json.loads(r["meta"])
+            rows.append(f"<tr><td><a href='/items/{escape(r['id'])}'>{escape(r['code'] or r['id'])}</a></td>"
+                        f"<td>{escape(r['station'])}</td><td>{escape(meta.get('created_at', ''))}</td>"
+                        f"<td>{escape(meta.get('category') or '-')}</td>"
+                        f"<td>{escape((meta.get('text') or '')[:40])}</td>"
+                        f"<td>{len(meta.get('attachments', []))}</td>"
+                        f"<td>{escape(STATUS_ZH.get(r['status'], r['status']))}</td></tr>")
+        beats = "".join(
+            f"<tr><td>{escape(h['station'])}</td><td>{escape(h['received_at'])}</td>"
+            f"<td><code>{escape(_beat_summary(h['body']))}</code></td></tr>" for h in self.db.last_heartbeats())
+        body = ("<table><tr><th>编号 Code</th><th>站点</th><th>时间</th><th>类别</th><th>内容</th><th>附件</th>"
+                f"<th>状态</th></tr>{''.join(rows) or '<tr><td colspan=7>暂无 none yet</td></tr>'}</table>"
+                f"<h2>心跳 Heartbeats</h2><table>{beats or '<tr><td>none yet</td></tr>'}</table>")
+        return page("收件箱 Received items", body)
+
+    def item(self, req: Request, item_id: str) -> Response:
+        r = self.db.item(item_id)
+        if r is None:
+            raise NotFound("no such item")
+        meta = json.loads(r["meta"])
+        ident = meta.get("identity") or {}
+        media = []
+        for f in self.db.files(item_id):
+            src = f"/files/{escape(item_id)}/{f['idx']}"
+            if f["media_type"].startswith("audio/"):
+                media.append(f"<p>{escape(f['name'])}<br><audio controls preload=none src='{src}'></audio></p>")
+            elif f["media_type"].startswith("image/"):
+                media.append(f"<p>{escape(f['name'])}<br><a href='{src}'><img src='{src}' alt='{escape(f['name'])}'></a></p>")
+            else:
+                media.append(f"<p><a href='{src}'>{escape(f['name'])}</a> ({f['size']} bytes)</p>")
+        options = "".join(f"<option value='{s}'{' selected' if s == r['status'] else ''}>{STATUS_ZH[s]} {s}</option>"
+                          for s in STATUSES)
+        history = "".join(f"<li>{escape(u['at'])}: {escape(u['status'])} {escape(u['reply'] or '')}</li>"
+                          for u in self.db.q("SELECT * FROM updates WHERE item_id = ? ORDER BY cursor", [item_id]))
+        body = (f"<p class=muted>{escape(item_id)} · 站点 {escape(r['station'])} · {escape(meta.get('created_at', ''))}"
+                f" · 来源 {escape(meta.get('source', ''))}</p>"
+                f"<p>类别: {escape(meta.get('category') or '-')} · "
+                + ("匿名 anonymous" if meta.get("anonymous") else
+                   f"实名: {escape(ident.get('name', ''))} {escape(ident.get('phone', ''))}")
+                + f"</p><blockquote>{escape(meta.get('text', '')).replace(chr(10), '<br>')}</blockquote>"
+                f"{''.join(media)}<h2>办理 Handle</h2><form method=post action='/items/{escape(item_id)}/status'>"
+                f"<select name=status>{options}</select><br><textarea name=reply rows=4 "
+                f"placeholder='答复内容 reply'>{escape(r['reply'] or '')}</textarea><br>"
+                f"<button type=submit>保存 Save</button></form><h2>History</h2><ul>{history}</ul>")
+        return page(f"事项 {r['code'] or item_id}", body)
+
+    def status(self, req: Request, item_id: str) -> Response:
+        try:
+            self.db.set_status(item_id, req.form.get("status", ""), req.form.get("reply", "").strip() or None)
+        except KeyError:
+            raise NotFound("no such item") from None
+        except ValueError as e:
+            return Response(str(e), status=400)
+        return redirect(f"/items/{item_id}", code=303)
+
+    def file(self, req: Request, item_id: str, idx: int) -> Response:
+        f = next((f for f in self.db.files(item_id) if f["idx"] == idx), None)
+        if f is None:
+            raise NotFound("no such file")
+        try:
+            fh = open(self.db.file_path(item_id, idx), "rb")
+        except OSError:
+            raise NotFound("file missing on disk") from None
+        return Response(wrap_file(req.environ, fh),
+                        mimetype=f["media_type"], direct_passthrough=True,
+                        headers={"Content-Length": str(f["size"])})
+
+    def config(self, req: Request) -> Response:
+        msg = ""
+        if req.method == "POST":
+            text = req.form.get("body", "")
+            station = req.form.get("station", "*").strip() or "*"
+            try:
+                json.loads(text)
+            except ValueError as e:
+                msg = f"<p style='color:red'>not JSON: {escape(str(e))}</p>"
+            else:
+                msg = f"<p>saved for {escape(station)}, ETag {escape(self.db.set_config(station, text))}</p>"
+        found = self.db.config_for("*")
+        current = found[0] if found else default_config()
+        body = (f"{msg}<p class=muted>Served to kiosks at GET /api/v1/stations/&lt;station&gt;/config; the kiosk "
+                "validates it and keeps its last good one if this is wrong.</p><form method=post>"
+                "<label>station (* = all) <input name=station value='*' size=6></label><br>"
+                f"<textarea name=body rows=24>{escape(current)}</textarea><br><button>保存 Save</button></form>")
+        return page("站点配置 Station config", body)
+
+
+def _beat_summary(body: str) -> str:
+    try:
+        b = json.loads(body)
+        return (f"v{b.get('app_version')} queue={b.get('queue', {}).get('pending')} "
+                f"disk_free={b.get('disk', {}).get('free_mb')}MB devices={b.get('devices')}")
+    except ValueError:
+        return body[:100]
+
+
+def _loopback(addr: str | None) -> bool:
+    try:
+        return ipaddress.ip_address(addr or "").is_loopback
+    except ValueError:
+        return False

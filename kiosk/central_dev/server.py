@@ -1,0 +1,58 @@
+"""Assemble central-dev (API + staff pages) and serve it with waitress."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from kiosk.central_dev.api import CentralAPI
+from kiosk.central_dev.db import CentralDB
+from kiosk.central_dev.pages import StaffPages
+
+log = logging.getLogger("kiosk.central_dev")
+
+
+class CentralApp:
+    """WSGI: /api/* to the API, everything else to the staff pages."""
+
+    def __init__(self, db: CentralDB, token: str, max_item_bytes: int):
+        self.db = db
+        self.api = CentralAPI(db, token, max_item_bytes)
+        self.pages = StaffPages(db)
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO", "").startswith("/api/"):
+            return self.api(environ, start_response)
+        return self.pages(environ, start_response)
+
+
+class CentralServer:
+    """central-dev on a waitress server; ``start()`` runs it on a thread (tests),
+    ``serve()`` in the foreground (the command)."""
+
+    def __init__(self, data_dir: Path, token: str, *, host: str = "127.0.0.1", port: int = 8765,
+                 max_item_bytes: int = 200 * 2**20, threads: int = 4, wrap=None):
+        from kiosk.sync.serving import BackgroundServer
+        self.db = CentralDB(data_dir)
+        self.app = CentralApp(self.db, token, max_item_bytes)
+        app = wrap(self.app) if wrap else self.app
+        self.bg = BackgroundServer(app, host, port, threads=threads, ident="central-dev",
+                                   max_request_body_size=max_item_bytes + 2**20)
+
+    @property
+    def port(self) -> int:
+        return self.bg.port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.bg.host}:{self.port}"
+
+    def start(self) -> "CentralServer":
+        """Serve on a background thread."""
+        self.bg.start("central-dev")
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the database."""
+        self.bg.stop()
+        self.db.close()

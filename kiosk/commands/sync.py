@@ -1,0 +1,102 @@
+"""`kiosk sync`: the sync daemon (forward, pull API, status/config, heartbeat, retention)."""
+
+from __future__ import annotations
+
+NAME = "sync"
+HELP = "run the sync daemon: forward items, serve the pull API, fetch answers and config"
+
+
+def register(p) -> None:
+    p.add_argument("--once", action="store_true",
+                   help="do every task once (whole queue, status, config, heartbeat, retention) and exit")
+    p.add_argument("--requeue", metavar="CODE",
+                   help="put a quarantined item back in the queue (staff action) and exit")
+
+
+def _requeue(args, ctx) -> int:
+    from kiosk import cli
+    from kiosk.trackcode import CodeError, parse
+    try:
+        code = parse(args.requeue)
+    except CodeError as e:
+        return ctx.fail(cli.EXIT_INVALID, str(e))
+    item = ctx.store.find_by_code(code)
+    if item is None:
+        return ctx.fail(cli.EXIT_NOT_FOUND, f"no item with tracking code {code} at this kiosk")
+    if item.delivery != "quarantined":
+        return ctx.fail(cli.EXIT_INVALID, f"item {code} is {item.delivery}, not quarantined: nothing to requeue")
+    ctx.store.requeue(item.id)
+    ctx.emit({"ok": True, "code": str(code), "delivery": "pending"},
+             f"{code} returned to the queue (was quarantined: {item.quarantine_reason})")
+    return cli.EXIT_OK
+
+
+def _keep_daemon_small() -> None:
+    """Stop sqlite-utils from importing numpy and pandas into the daemon.
+
+    sqlite-utils imports both if installed, only to map their scalar types to SQLite
+    columns (sqlite_utils/db.py, ``try: importlib.import_module("numpy")``); the kiosk
+    never hands it numpy values, and numpy alone costs the daemon ~20 MB of RSS on a
+    board with 2 GB. A ``None`` entry in ``sys.modules`` makes that import raise
+    ImportError, which sqlite-utils handles. Only done when neither is loaded yet.
+    """
+    import sys
+    if "sqlite_utils" not in sys.modules:
+        for name in ("numpy", "pandas"):
+            sys.modules.setdefault(name, None)
+
+
+def run(args, ctx) -> int:
+    _keep_daemon_small()
+    import logging
+    import signal
+    import threading
+
+    from kiosk import cli
+    from kiosk.sync.daemon import SyncDaemon
+
+    if args.requeue:
+        return _requeue(args, ctx)
+    cfg = ctx.config
+    if not cfg.sync.enabled:
+        return ctx.fail(cli.EXIT_CONFIG, "sync is disabled in the config (sync.enabled = false)")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from kiosk.watchdog import Notifier
+    try:
+        daemon = SyncDaemon(cfg, ctx.store, notifier=None if args.once else Notifier())
+    except ValueError as e:  # token file unreadable and the like: the message names the key
+        return ctx.fail(cli.EXIT_CONFIG, f"configuration error: sync.{e}")
+    if args.once:
+        out = daemon.run_once()
+        daemon.client.close()
+        f = out["forward"]
+        human = (f"delivered {f['delivered']}, quarantined {f['quarantined']}, ratings {f['ratings']}, "
+                 f"status updates {out.get('status') or 0}, config {out.get('config') or 'not fetched'}, "
+                 f"purged {out.get('purged', 0)}" + (f"; stopped: {f['stopped']}" if f["stopped"] else ""))
+        ctx.emit(out, human)
+        return cli.EXIT_OK if out["ok"] else cli.EXIT_FAIL
+    # One daemon per data dir. Two would still not duplicate items (the centre dedups by
+    # UUID) but would double the traffic and fight over the pull API port.
+    import fcntl
+    lock = open(cfg.storage.data_path / ".sync.lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return ctx.fail(cli.EXIT_FAIL, f"another kiosk sync is already running for {cfg.storage.data_path}")
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        daemon.start_pull_api()
+    except ValueError as e:
+        return ctx.fail(cli.EXIT_CONFIG, f"configuration error: sync.{e}")
+    except OSError as e:
+        return ctx.fail(cli.EXIT_FAIL, f"pull API cannot listen on {cfg.sync.pull_api_host}:"
+                                       f"{cfg.sync.pull_api_port}: {e.strerror or e}")
+    try:
+        daemon.run_forever(stop)
+    finally:
+        daemon.stop_pull_api()
+        lock.close()
+    return cli.EXIT_OK

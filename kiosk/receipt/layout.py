@@ -1,0 +1,237 @@
+"""What a receipt says, line by line, already wrapped to the paper. Pure: no I/O.
+
+A :class:`Layout` is a list of elements (:class:`Text`, :class:`QR`, :class:`Feed`,
+:class:`Cut`) plus the paper's columns and dots; an encoder (``kiosk.receipt.encode``)
+turns it into ESC/POS bytes. Every :class:`Text` line fits the paper: its display width
+times its size is at most ``columns`` (see ``kiosk.receipt.wrap`` for the width rule).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from kiosk.receipt.wrap import display_width, truncate, wrap
+
+ALIGNS = ("left", "center", "right")
+
+
+@dataclass(frozen=True)
+class Text:
+    """One printed line. ``size`` 2 = double width and height; ``raster`` forces a picture."""
+
+    text: str
+    align: str = "left"
+    size: int = 1
+    bold: bool = False
+    raster: bool = False
+
+
+@dataclass(frozen=True)
+class QR:
+    """A QR code carrying *data*, centred."""
+
+    data: str
+
+
+@dataclass(frozen=True)
+class Feed:
+    """Blank lines."""
+
+    lines: int = 1
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Feed past the cutter and cut."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A receipt ready to encode."""
+
+    columns: int
+    dots: int
+    elements: tuple = field(default_factory=tuple)
+
+    def lines(self) -> list[str]:
+        """The text lines, for previews and tests (QR codes shown as ``[QR …]``)."""
+        out = []
+        for el in self.elements:
+            if isinstance(el, Text):
+                out.append(el.text)
+            elif isinstance(el, QR):
+                out.append(f"[QR {el.data}]")
+            elif isinstance(el, Feed):
+                out.extend([""] * el.lines)
+        return out
+
+
+LABELS = {
+    "zh-CN": dict(title="意见建议受理回执", time="时间", untrusted="（时间未校准）", code="跟踪码",
+                  scan="扫码查询办理进度", category="类别", not_sure="未选择", identity="身份",
+                  anonymous="匿名", real_name="实名", name="姓名", phone="电话", content="内容",
+                  no_text="（无文字内容，见录音或图片）",
+                  keep="请妥善保管此回执，凭跟踪码或扫码查询办理进度和答复。", hotline="服务热线",
+                  reprint="（补打）", test_title="打印机测试页"),
+    "zh-TW": dict(title="意見建議受理回執", time="時間", untrusted="（時間未校準）", code="追蹤碼",
+                  scan="掃碼查詢辦理進度", category="類別", not_sure="未選擇", identity="身分",
+                  anonymous="匿名", real_name="實名", name="姓名", phone="電話", content="內容",
+                  no_text="（無文字內容，見錄音或圖片）",
+                  keep="請妥善保管此回執，憑追蹤碼或掃碼查詢辦理進度和答覆。", hotline="服務熱線",
+                  reprint="（補打）", test_title="打印機測試頁"),
+    "en": dict(title="Receipt for your submission", time="Time", untrusted=" (clock not verified)",
+               code="Tracking code", scan="Scan to follow up", category="Category",
+               not_sure="not chosen", identity="Identity", anonymous="anonymous",
+               real_name="real name", name="Name", phone="Phone", content="Text",
+               no_text="(no text: see the recording or photos)",
+               keep="Keep this receipt. Use the tracking code or the QR code to see progress "
+                    "and the reply.", hotline="Hotline", reprint=" (reprint)",
+               test_title="Printer test page"),
+}
+
+
+def labels(lang: str) -> dict:
+    """The receipt's words in *lang* (Simplified Chinese when unknown)."""
+    return LABELS.get(lang, LABELS["zh-CN"])
+
+
+def _colon(lang: str) -> str:
+    return ": " if lang == "en" else "："
+
+
+def mask_phone(phone: str | None) -> str:
+    """``13812341234`` → ``138****1234``; landlines keep area code and last 4 digits."""
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) < 7:
+        return "*" * len(digits)
+    if len(digits) == 11 and digits.startswith("1"):
+        return digits[:3] + "****" + digits[-4:]
+    # Area codes 010 and 02x have 3 digits, the other 0xxx have 4 (the national numbering plan).
+    head = 4 if digits.startswith("0") and digits[1] not in "12" else 3
+    return digits[:head] + "*" * (len(digits) - head - 4) + digits[-4:]
+
+
+def local_time(created_at: str, tz: str) -> str:
+    """UTC ISO time → ``YYYY-MM-DD HH:MM`` in the station's time zone."""
+    from zoneinfo import ZoneInfo
+    try:
+        t = datetime.fromisoformat(created_at)
+    except (TypeError, ValueError):
+        return str(created_at or "")
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return t.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+class _Builder:
+    def __init__(self, columns: int, dots: int):
+        self.columns, self.dots, self.out = columns, dots, []
+
+    def text(self, text: str, *, align="left", size=1, bold=False, raster=False):
+        """Wrap *text* for *size* and add its lines."""
+        for line in wrap(text, self.columns // size):
+            self.out.append(Text(line, align, size, bold, raster))
+
+    def big(self, text: str, *, bold=True):
+        """Centred double size when it fits on one line, else normal size."""
+        size = 2 if display_width(text) * 2 <= self.columns else 1
+        self.text(text, align="center", size=size, bold=bold)
+
+    def rule(self, ch: str = "-"):
+        self.out.append(Text(ch * self.columns))
+
+    def layout(self) -> Layout:
+        return Layout(self.columns, self.dots, tuple(self.out))
+
+
+def item_receipt(*, code: str, code_compact: str, created_at: str, clock_trusted: bool,
+                 category_name: str | None, anonymous: bool, text: str, lang: str,
+                 station_name: str, columns: int, dots: int, qr_data: str,
+                 name: str | None = None, phone: str | None = None, text_lines: int = 3,
+                 timezone_name: str = "Asia/Shanghai", footer: tuple = (), hotline: str = "",
+                 cut: bool = True, reprint: bool = False) -> Layout:
+    """The receipt for one stored item (see ``kiosk.receipt.printing`` for the Item glue)."""
+    L, c = labels(lang), _colon(lang)
+    b = _Builder(columns, dots)
+    b.big(station_name)
+    b.text(L["title"] + (L["reprint"] if reprint else ""), align="center")
+    b.rule()
+    when = local_time(created_at, timezone_name)
+    line, mark = f"{L['time']}{c}{when}", "" if clock_trusted else L["untrusted"]
+    if display_width(line + mark) <= columns:
+        b.text(line + mark)
+    else:  # keep the date whole; the mark goes on its own line
+        b.text(line)
+        b.text(mark.strip())
+    b.text(L["code"] + c.strip(), align="center")
+    b.big(code)
+    b.out.append(QR(qr_data))
+    b.text(L["scan"], align="center")
+    b.rule()
+    b.text(f"{L['category']}{c}{category_name or L['not_sure']}")
+    if anonymous:
+        b.text(f"{L['identity']}{c}{L['anonymous']}")
+    else:
+        b.text(f"{L['identity']}{c}{L['real_name']}")
+        if name:
+            b.text(f"{L['name']}{c}{name}")
+        if phone:
+            b.text(f"{L['phone']}{c}{mask_phone(phone)}")
+    if text_lines:
+        b.text(f"{L['content']}{c}")
+        body = [ln for ln in wrap(text.strip(), columns) if ln.strip()] if text.strip() else []
+        if not body:
+            b.text(L["no_text"])
+        else:
+            shown = body[:text_lines]
+            if len(body) > text_lines:
+                shown[-1] = truncate(shown[-1], columns)
+            for ln in shown:
+                b.out.append(Text(ln))
+    b.rule()
+    b.text(L["keep"])
+    for line in footer:
+        b.text(line, align="center")
+    if hotline:
+        b.text(f"{L['hotline']}{c}{hotline}", align="center")
+    if cut:
+        b.out.append(Cut())
+    else:
+        b.out.append(Feed(4))
+    return b.layout()
+
+
+TEST_SAMPLE = "测试：中文、English 与全角标点（，。！？）混排，Wrap 12345678901234567890。"
+RARE_SAMPLE = "生僻字：堃、喆、昇、赟"
+
+
+def selftest_page(*, station_name: str, station_number: str, columns: int, dots: int,
+              paper_mm: int, encoding: str, qr_data: str, cut: bool = True) -> Layout:
+    """A page that shows the printer works: both text modes, a QR code, a column ruler."""
+    b = _Builder(columns, dots)
+    b.big(LABELS["zh-CN"]["test_title"])
+    b.text(f"{station_name} ({station_number})", align="center")
+    b.text(f"paper {paper_mm} mm, {dots} dots, {columns} columns; encoding {encoding}")
+    b.rule("=")
+    digits = "".join(str(i % 10) for i in range(1, columns + 1))
+    b.out.append(Text(digits))
+    tens = "".join(str((i // 10) % 10) if i % 10 == 0 else " " for i in range(1, columns + 1))
+    b.out.append(Text(tens.rstrip()))
+    b.out.append(Text("一二三四五六七八九十" * (columns // 20) + "一二三四五六七八九十"[:(columns // 2) % 10]))
+    b.rule()
+    b.text("GB18030 文字模式：")
+    b.text(TEST_SAMPLE)
+    b.text(RARE_SAMPLE)
+    b.rule()
+    b.text("光栅模式（图片）：", raster=True)
+    b.text(TEST_SAMPLE, raster=True)
+    b.text(RARE_SAMPLE, raster=True)
+    b.rule()
+    b.text("QR:", align="center")
+    b.out.append(QR(qr_data))
+    b.text(qr_data, align="center")
+    b.big("OK")
+    b.out.append(Cut() if cut else Feed(4))
+    return b.layout()

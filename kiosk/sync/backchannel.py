@@ -1,0 +1,154 @@
+"""The centre → kiosk half: status changes and replies, station config, plus the
+heartbeat and the retention purge the daemon runs on the same schedule loop.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from datetime import datetime, timedelta, timezone
+
+from kiosk import clock
+from kiosk.records import CENTRE_STATES
+from kiosk.sync import station_config
+from kiosk.sync.client import CentreClient, CentreError
+from kiosk.sync.wire import app_version
+
+log = logging.getLogger("kiosk.sync")
+
+CURSOR_KEY = "sync.status_cursor"
+MAX_REPLY_CHARS = 10_000
+PAGE = 100
+
+
+def pull_updates(store, client: CentreClient) -> int:
+    """Apply every status change after the stored cursor; returns how many were applied.
+
+    The cursor advances past a bad update too (logged once, as an event) so that one
+    broken record cannot block every later answer. Raises :class:`CentreError`.
+    """
+    applied = 0
+    cursor = int(store.get_meta(CURSOR_KEY, "0") or 0)
+    while True:
+        page = client.updates(cursor, PAGE)
+        updates = page["updates"]
+        for u in updates:
+            if not isinstance(u, dict) or not isinstance(u.get("cursor"), int) or u["cursor"] <= cursor:
+                raise CentreError("transient", "malformed updates page: each update needs an increasing integer cursor")
+            problem = _check_update(u)
+            item = None if problem else store.get_item(u["item_id"])
+            if item is None and not problem:
+                problem = "unknown item id"
+            if problem:
+                store.log_event("status_update_skipped", f"status update {u['cursor']} skipped: {problem}",
+                                level="warning")
+            else:
+                store.record_status(item.id, u["status"], u.get("reply"), u["at"])
+                applied += 1
+            cursor = u["cursor"]
+            store.set_meta(CURSOR_KEY, str(cursor))
+        if not updates or not page.get("more"):
+            return applied
+
+
+def _check_update(u: dict) -> str | None:
+    if not isinstance(u.get("item_id"), str):
+        return "item_id missing"
+    if u.get("status") not in CENTRE_STATES:
+        return f"unknown status {str(u.get('status'))[:30]!r}"
+    reply = u.get("reply")
+    if reply is not None and (not isinstance(reply, str) or len(reply) > MAX_REPLY_CHARS):
+        return "reply must be text of at most 10000 characters"
+    if not isinstance(u.get("at"), str):
+        return "at missing"
+    return None
+
+
+def fetch_config(store, client: CentreClient) -> str:
+    """Fetch the station config if changed; returns "unchanged", "applied" or "rejected"."""
+    res = client.station_config(station_config.current_etag(store))
+    if not res.changed:
+        return "unchanged"
+    try:
+        station_config.apply(store, res.body, res.etag)
+    except station_config.StationConfigError as e:
+        if station_config.reject(store, res.etag, str(e)):
+            log.warning("station config from the centre rejected, last good one kept: %s", e)
+        return "rejected"
+    log.info("station config %s applied", res.etag)
+    return "applied"
+
+
+def _age_s(iso: str | None) -> float | None:
+    if not iso:
+        return None
+    try:
+        t = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return max(0.0, (datetime.now(timezone.utc) - t).total_seconds())
+
+
+def device_states(store) -> dict:
+    """Device states the UI process wrote to meta keys ``device.<name>``."""
+    out = {}
+    with store._lock:
+        rows = store.db.execute("SELECT key, value FROM meta WHERE key LIKE 'device.%'").fetchall()
+    for key, value in rows:
+        try:
+            v = json.loads(value)
+            if not isinstance(v, dict):
+                raise ValueError
+            out[key[len("device."):]] = {"state": str(v.get("state", "unknown")),
+                                          "detail": str(v.get("detail", ""))[:200]}
+        except ValueError:
+            out[key[len("device."):]] = {"state": "unknown", "detail": "unreadable state record"}
+    return out
+
+
+def heartbeat_body(store, started_mono: float, now_mono: float) -> dict:
+    """What a heartbeat reports (no personal data)."""
+    with store._lock:
+        oldest = store.db.execute(
+            "SELECT created_at FROM items WHERE delivery != 'delivered' ORDER BY seq LIMIT 1").fetchone()
+        ratings_pending = store.db.execute("SELECT count(*) FROM ratings WHERE delivery = 'pending'").fetchone()[0]
+    disk = shutil.disk_usage(store.data_dir)
+    db_bytes = sum(os.path.getsize(p) for p in (store.db_path, store.db_path.with_name("kiosk.db-wal"))
+                   if os.path.exists(p))
+    return {
+        "station": store.station,
+        "sent_at": clock.now_iso(),
+        "clock_trusted": clock.clock_trusted(),
+        "app_version": app_version(),
+        "uptime_s": round(now_mono - started_mono),
+        "queue": {
+            "pending": store.count("delivery = 'pending'"),
+            "quarantined": store.count("delivery = 'quarantined'"),
+            "oldest_undelivered_age_s": _age_s(oldest[0]) if oldest else None,
+            "ratings_pending": ratings_pending,
+        },
+        "disk": {"free_mb": disk.free // 2**20, "total_mb": disk.total // 2**20},
+        "db_size_mb": round(db_bytes / 2**20, 2),
+        "devices": device_states(store),
+        "config_etag": station_config.current_etag(store),
+    }
+
+
+def purge_expired(store, retention_days: int) -> int:
+    """Purge media and personal data of items delivered more than *retention_days* ago.
+
+    Undelivered items are never touched (``Store.purge_item`` refuses them too).
+    ``retention_days = 0`` disables purging.
+    """
+    if retention_days <= 0:
+        return 0
+    cutoff = (datetime.now(timezone.utc) - timedelta(days=retention_days)).isoformat(timespec="milliseconds")
+    with store._lock:
+        ids = [r[0] for r in store.db.execute(
+            "SELECT id FROM items WHERE delivery = 'delivered' AND purged_at IS NULL "
+            "AND delivered_at IS NOT NULL AND delivered_at < ? ORDER BY seq", [cutoff]).fetchall()]
+    return sum(1 for i in ids if store.purge_item(i))

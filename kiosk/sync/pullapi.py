@@ -1,0 +1,144 @@
+"""The kiosk's pull API: the centre lists items after a cursor, downloads attachments
+and acknowledges items (docs/protocol.md, "Pull API").
+
+A WSGI application (werkzeug routing and responses) served by waitress from the sync
+daemon. The cursor is the item's ``seq``: it is allocated inside the same ``BEGIN
+IMMEDIATE`` transaction that inserts the item, and write transactions are serialised,
+so items become visible strictly in ``seq`` order — a reader can never see ``seq`` N+1
+before N is committed, so paging by ``after=seq`` never skips an item.
+
+Attachments are addressed by their index, never by a name taken from the URL: the path
+on disk comes only from the database, so no request can reach outside ``media/``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+from werkzeug.wsgi import wrap_file
+
+from kiosk.sync.wire import attachment_meta, item_meta
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+DEFAULT_PAGE = 50
+
+URLS = Map([
+    Rule("/pull/v1/items", endpoint="list", methods=["GET"]),
+    Rule("/pull/v1/items/<item_id>", endpoint="item", methods=["GET"]),
+    Rule("/pull/v1/items/<item_id>/attachments/<int:idx>", endpoint="attachment", methods=["GET"]),
+    Rule("/pull/v1/items/<item_id>/ack", endpoint="ack", methods=["POST"]),
+], strict_slashes=False)
+
+
+def _json(data, status: int = 200, **headers) -> Response:
+    return Response(json.dumps(data, ensure_ascii=False), status=status,
+                    mimetype="application/json", headers=headers)
+
+
+def _error(status: int, message: str, **headers) -> Response:
+    return _json({"error": message}, status, **headers)
+
+
+class PullAPI:
+    """WSGI callable; *token* is the secret the centre presents as a bearer token."""
+
+    def __init__(self, store, token: str, page_max: int = 200):
+        self.store = store
+        self._token = token.encode("utf-8")
+        self.page_max = page_max
+
+    def __call__(self, environ, start_response):
+        req = Request(environ)
+        try:
+            resp = self.dispatch(req)
+        except HTTPException as e:
+            resp = _error(e.code or 500, e.description or e.name)
+        return resp(environ, start_response)
+
+    def _authorised(self, req: Request) -> bool:
+        header = req.headers.get("Authorization", "")
+        scheme, _, given = header.partition(" ")
+        # hmac.compare_digest: the time taken does not reveal how much of the token matched.
+        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode("utf-8"), self._token)
+
+    def dispatch(self, req: Request) -> Response:
+        adapter = URLS.bind_to_environ(req.environ)
+        endpoint, args = adapter.match()  # raises NotFound / MethodNotAllowed
+        if not self._authorised(req):
+            return _error(401, "missing or wrong bearer token", **{"WWW-Authenticate": 'Bearer realm="kiosk-pull"'})
+        if endpoint == "list":
+            return self.list_items(req)
+        item_id = args["item_id"]
+        if not _UUID.fullmatch(item_id):
+            raise NotFound(f"no item {item_id[:40]!r} (item ids are lower-case UUIDs)")
+        if endpoint == "item":
+            return self.get_item(item_id)
+        if endpoint == "attachment":
+            return self.get_attachment(req, item_id, args["idx"])
+        return self.ack(item_id)
+
+    def list_items(self, req: Request) -> Response:
+        try:
+            after = int(req.args.get("after", "0"))
+            limit = int(req.args.get("limit", str(DEFAULT_PAGE)))
+        except ValueError:
+            return _error(400, "after and limit must be integers")
+        if after < 0 or limit < 1:
+            return _error(400, "after must be >= 0 and limit >= 1")
+        limit = min(limit, self.page_max)
+        delivery = req.args.get("delivery")
+        where, params = "seq > ?", [after]
+        if delivery:
+            if delivery not in ("pending", "delivered", "quarantined"):
+                return _error(400, "delivery must be pending, delivered or quarantined")
+            where += " AND delivery = ?"
+            params.append(delivery)
+        # One more than asked tells whether another page exists.
+        items = self.store.rows_where(where, params, order_by="seq", limit=limit + 1)
+        more = len(items) > limit
+        items = items[:limit]
+        page = [self._summary(i) for i in items]
+        return _json({"items": page, "next_after": items[-1].seq if items else after, "more": more})
+
+    def _summary(self, item) -> dict:
+        d = item_meta(item, with_pii=False)
+        d["identity"] = None  # fetch one item to get the identity of a real-name item
+        d.update(delivery=item.delivery, state=item.state, purged=item.purged_at is not None)
+        return d
+
+    def get_item(self, item_id: str) -> Response:
+        item = self.store.get_item(item_id, with_pii=True)
+        if item is None:
+            raise NotFound(f"no item {item_id}")
+        d = item_meta(item, with_pii=item.purged_at is None)
+        d.update(delivery=item.delivery, state=item.state, purged=item.purged_at is not None)
+        d["attachments"] = [{**attachment_meta(a), "purged": a.purged} for a in item.attachments]
+        return _json(d)
+
+    def get_attachment(self, req: Request, item_id: str, idx: int) -> Response:
+        att = next((a for a in self.store.attachments(item_id) if a.idx == idx), None)
+        if att is None:
+            raise NotFound(f"item {item_id} has no attachment {idx}")
+        if att.purged:
+            return _error(410, "attachment purged by the retention policy")
+        try:
+            f = open(att.path, "rb")
+        except OSError:
+            return _error(404, "attachment file missing on this kiosk")
+        # wrap_file uses the server's wsgi.file_wrapper (waitress streams it in blocks).
+        resp = Response(wrap_file(req.environ, f), mimetype=att.media_type, direct_passthrough=True,
+                        headers={"Content-Length": str(att.size), "Digest": f"sha-256={att.sha256}",
+                                 "X-Content-SHA256": att.sha256})
+        return resp
+
+    def ack(self, item_id: str) -> Response:
+        if self.store.get_item(item_id) is None:
+            raise NotFound(f"no item {item_id}")
+        changed = self.store.mark_delivered(item_id, "pull")
+        item = self.store.get_item(item_id)
+        return _json({"id": item_id, "delivery": item.delivery, "changed": changed})

@@ -1,0 +1,227 @@
+"""Station config sent by the centre: categories, representatives on duty, announcements,
+public statistics.
+
+The daemon fetches it with an ETag, :func:`parse` validates every field (a bad document
+raises :class:`StationConfigError` naming the field), and :func:`apply` stores it
+atomically in store meta (key ``station_config``: the raw JSON and its ETag in one
+value, written in one transaction). A rejected document never replaces the last good
+one. The touchscreen app reads the current one with :func:`load_current`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from kiosk import clock
+from kiosk.settings import Category
+
+META_KEY = "station_config"
+REJECTED_KEY = "station_config.rejected"
+MAX_BYTES = 1024 * 1024
+_HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+class StationConfigError(ValueError):
+    """The centre's station config is invalid; ``str()`` names the field."""
+
+
+@dataclass(frozen=True)
+class DutySlot:
+    """A representative's regular time at the station (ISO weekday 1 = Monday)."""
+
+    weekday: int
+    start: str  # "HH:MM", local time
+    end: str
+
+
+@dataclass(frozen=True)
+class Representative:
+    """A people's congress representative (public information)."""
+
+    id: str
+    name: str
+    title: str = ""
+    on_duty: bool = False
+    schedule: tuple[DutySlot, ...] = ()
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """A notice shown on the home screen."""
+
+    id: str
+    title: str
+    body: str = ""
+    starts: str | None = None  # ISO 8601 or None
+    ends: str | None = None
+
+
+@dataclass(frozen=True)
+class StationConfig:
+    """The centre's config for this station, as applied."""
+
+    version: str
+    categories: tuple[Category, ...]
+    representatives: tuple[Representative, ...] = ()
+    announcements: tuple[Announcement, ...] = ()
+    statistics: dict = field(default_factory=dict)
+    etag: str | None = None
+    applied_at: str | None = None
+
+
+def _req(d: dict, key: str, typ, where: str):
+    if key not in d:
+        raise StationConfigError(f"{where}{key}: missing")
+    v = d[key]
+    if not isinstance(v, typ) or (typ is int and isinstance(v, bool)):
+        raise StationConfigError(f"{where}{key}: expected {typ.__name__ if isinstance(typ, type) else typ}, got {v!r:.60}")
+    return v
+
+
+def _opt_str(d: dict, key: str, where: str, limit: int) -> str | None:
+    v = d.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, str) or len(v) > limit:
+        raise StationConfigError(f"{where}{key}: expected a string of at most {limit} characters")
+    return v
+
+
+def parse(raw: bytes | str, etag: str | None = None) -> StationConfig:
+    """Validate a station-config document; raise :class:`StationConfigError` if bad."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8")
+    if len(raw) > MAX_BYTES:
+        raise StationConfigError(f"document: larger than {MAX_BYTES} bytes")
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise StationConfigError(f"document: not valid JSON ({e})") from None
+    if not isinstance(doc, dict):
+        raise StationConfigError("document: expected a JSON object")
+    version = doc.get("version", "")
+    if not isinstance(version, (str, int)) or isinstance(version, bool):
+        raise StationConfigError("version: expected a string or integer")
+
+    cats_raw = _req(doc, "categories", list, "")
+    if not cats_raw:
+        raise StationConfigError("categories: expected at least one category")
+    cats = []
+    for i, c in enumerate(cats_raw):
+        where = f"categories[{i}]."
+        if not isinstance(c, dict):
+            raise StationConfigError(f"categories[{i}]: expected an object")
+        names = _req(c, "names", dict, where)
+        if not all(isinstance(v, str) and v.strip() for v in names.values()):
+            raise StationConfigError(f"{where}names: expected non-empty strings")
+        try:
+            cats.append(Category(_req(c, "id", str, where), dict(names)))
+        except ValueError as e:
+            raise StationConfigError(f"{where}{e}") from None
+    ids = [c.id for c in cats]
+    if len(set(ids)) != len(ids):
+        raise StationConfigError("categories: duplicate id")
+
+    reps = []
+    for i, r in enumerate(doc.get("representatives") or []):
+        where = f"representatives[{i}]."
+        if not isinstance(r, dict):
+            raise StationConfigError(f"representatives[{i}]: expected an object")
+        slots = []
+        for j, s in enumerate(r.get("schedule") or []):
+            sw = f"{where}schedule[{j}]."
+            if not isinstance(s, dict):
+                raise StationConfigError(f"{where}schedule[{j}]: expected an object")
+            wd = _req(s, "weekday", int, sw)
+            start, end = _req(s, "start", str, sw), _req(s, "end", str, sw)
+            if not 1 <= wd <= 7:
+                raise StationConfigError(f"{sw}weekday: expected 1 (Monday) to 7, got {wd}")
+            for k, v in (("start", start), ("end", end)):
+                if not _HHMM.fullmatch(v):
+                    raise StationConfigError(f"{sw}{k}: expected HH:MM, got {v!r:.20}")
+            if end <= start:
+                raise StationConfigError(f"{sw}end: expected later than start")
+            slots.append(DutySlot(wd, start, end))
+        name = _req(r, "name", str, where)
+        if not name.strip() or len(name) > 50:
+            raise StationConfigError(f"{where}name: expected 1-50 characters")
+        on_duty = r.get("on_duty", False)
+        if not isinstance(on_duty, bool):
+            raise StationConfigError(f"{where}on_duty: expected true or false")
+        reps.append(Representative(id=_req(r, "id", str, where), name=name,
+                                   title=_opt_str(r, "title", where, 100) or "",
+                                   on_duty=on_duty, schedule=tuple(slots)))
+
+    anns = []
+    for i, a in enumerate(doc.get("announcements") or []):
+        where = f"announcements[{i}]."
+        if not isinstance(a, dict):
+            raise StationConfigError(f"announcements[{i}]: expected an object")
+        title = _req(a, "title", str, where)
+        if not title.strip() or len(title) > 200:
+            raise StationConfigError(f"{where}title: expected 1-200 characters")
+        starts, ends = _opt_str(a, "starts", where, 40), _opt_str(a, "ends", where, 40)
+        for k, v in (("starts", starts), ("ends", ends)):
+            if v is not None:
+                try:
+                    datetime.fromisoformat(v)
+                except ValueError:
+                    raise StationConfigError(f"{where}{k}: expected an ISO 8601 time, got {v!r}") from None
+        anns.append(Announcement(id=_req(a, "id", str, where), title=title,
+                                 body=_opt_str(a, "body", where, 5000) or "", starts=starts, ends=ends))
+
+    stats = doc.get("statistics") or {}
+    if not isinstance(stats, dict):
+        raise StationConfigError("statistics: expected an object")
+    for k, v in stats.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float, str)) or (isinstance(v, str) and len(v) > 200):
+            raise StationConfigError(f"statistics.{k}: expected a number or a short string")
+    return StationConfig(version=str(version), categories=tuple(cats), representatives=tuple(reps),
+                         announcements=tuple(anns), statistics=dict(stats), etag=etag)
+
+
+def apply(store, raw: bytes, etag: str | None) -> StationConfig:
+    """Validate and store a new config atomically; raises StationConfigError (old kept)."""
+    cfg = parse(raw, etag)
+    applied = clock.now_iso()
+    value = json.dumps({"etag": etag, "applied_at": applied, "document": raw.decode("utf-8")},
+                       ensure_ascii=False)
+    with store.write() as db:
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [META_KEY, value])
+        db.execute("DELETE FROM meta WHERE key = ?", [REJECTED_KEY])
+        db["events"].insert({"at": applied, "level": "info", "kind": "station_config_applied",
+                             "message": f"station config {cfg.version or etag} applied", "item_id": None,
+                             "data": json.dumps({"etag": etag, "categories": len(cfg.categories)})})
+    return StationConfig(**{**cfg.__dict__, "applied_at": applied})
+
+
+def reject(store, etag: str | None, reason: str) -> bool:
+    """Record that the config with *etag* was refused; True the first time for this ETag
+    (the caller logs once per bad document, not once per poll)."""
+    prev = store.get_meta(REJECTED_KEY)
+    if prev and json.loads(prev).get("etag") == etag:
+        return False
+    store.set_meta(REJECTED_KEY, json.dumps({"etag": etag, "reason": reason, "at": clock.now_iso()},
+                                            ensure_ascii=False))
+    store.log_event("station_config_rejected", f"station config from the centre rejected: {reason}",
+                    level="warning", data={"etag": etag})
+    return True
+
+
+def current_etag(store) -> str | None:
+    """ETag of the applied config (for If-None-Match)."""
+    raw = store.get_meta(META_KEY)
+    return json.loads(raw).get("etag") if raw else None
+
+
+def load_current(store) -> StationConfig | None:
+    """The last good station config, or None when the centre has not sent one yet."""
+    raw = store.get_meta(META_KEY)
+    if not raw:
+        return None
+    rec = json.loads(raw)
+    cfg = parse(rec["document"], rec.get("etag"))
+    return StationConfig(**{**cfg.__dict__, "applied_at": rec.get("applied_at")})

@@ -1,0 +1,51 @@
+"""The JSON shapes the kiosk sends to the centre (docs/protocol.md, docs/openapi.yaml).
+
+One item description serves both directions: the body of a push and what the pull API
+returns, so the centre sees the same thing however it got the item.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+from kiosk.records import Attachment, Item
+
+PROTOCOL_VERSION = 1
+
+
+def app_version() -> str:
+    """The installed kiosk version (``0+unknown`` when running from a bare checkout)."""
+    try:
+        return metadata.version("minyi-kiosk")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def attachment_meta(a: Attachment) -> dict:
+    """One attachment in the manifest: the centre verifies size and SHA-256."""
+    return {"idx": a.idx, "name": a.name, "kind": a.kind, "media_type": a.media_type,
+            "size": a.size, "sha256": a.sha256}
+
+
+def item_meta(item: Item, *, with_pii: bool) -> dict:
+    """The item as the centre sees it. ``identity`` carries name and phone of a real-name
+    item only when *with_pii* (the item must have been read with ``with_pii=True``)."""
+    identity = None
+    if not item.anonymous and with_pii:
+        identity = {"name": item.name, "phone": item.phone}
+    return {
+        "protocol": PROTOCOL_VERSION,
+        "id": item.id,
+        "station": item.station,
+        "seq": item.seq,
+        "code": str(item.code),
+        "created_at": item.created_at,
+        "clock_trusted": item.clock_trusted,
+        "text": item.text,
+        "category": item.category,
+        "anonymous": item.anonymous,
+        "identity": identity,
+        "source": item.source,
+        "lang": item.lang,
+        "attachments": [attachment_meta(a) for a in item.attachments],
+    }
