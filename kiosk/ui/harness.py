@@ -74,6 +74,7 @@ class Harness:
                                  f"is not shown (current: {node.manager.current!r})")
         if widget.disabled:
             raise AssertionError(f"cannot tap disabled widget {widget!r} ({getattr(widget, 'text', '')!r})")
+        self.pump(2)  # a screen just switched to must be laid out before we aim
         x, y = widget.to_window(*widget.center)
         self.taps += 1
         touch = UnitTestTouch(x, y)

@@ -134,7 +134,11 @@ class VoiceScreen(KioskScreen):
         self._session = None
         s = self.session
         wav = getattr(result, "wav", None)
-        has_audio = result.has_audio() if hasattr(result, "has_audio") else bool(wav) and len(wav) > 44
+        has_audio = getattr(result, "has_audio", None)
+        if callable(has_audio):
+            has_audio = has_audio()
+        if has_audio is None:
+            has_audio = bool(wav) and len(wav) > 44  # more than a WAV header
         ended_by = str(getattr(getattr(result, "ended_by", ""), "value", getattr(result, "ended_by", "")))
         if not has_audio:
             if ended_by == "error":
