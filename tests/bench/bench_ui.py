@@ -130,7 +130,7 @@ def main() -> None:
     from kiosk import config as configmod
     from kiosk.store import Store
     from kiosk.ui.harness import Harness
-    from ui_doubles import REAL_VOICE, TestServices
+    from ui_doubles import TestServices
 
     shared = REPO.parent / "shared" / "testdata" / "speech"
     wavs = sorted(shared.glob("*.wav")) if shared.is_dir() else []
@@ -154,17 +154,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         cfg = configmod.load(write_cfg(Path(d)))
         store = Store.open(cfg)
-        services = BenchServices(cfg, store, wav=wav, script=None)
+        services = BenchServices(cfg, store, wav=wav)
         h = Harness(cfg, store, services)
         app = h.start()
-        if REAL_VOICE:
-            holder = services.voice_model()
-            holder.start_loading()
-            t = time.perf_counter()
-            holder.wait(60)
-            print(f"model: {services.model_note}: {services.asr_state()} after {time.perf_counter() - t:.1f} s")
-        else:
-            print("model: kiosk.voice not merged on this branch: stand-in session (no partial text)")
+        holder = services.voice_model()
+        holder.start_loading()
+        t = time.perf_counter()
+        holder.wait(60)
+        print(f"model: {services.model_note}: {services.asr_state()} after {time.perf_counter() - t:.1f} s")
         voice = h.screen("voice")
         partials = []
         voice.ids.partial.bind(text=lambda _w, v: partials.append(v))

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import pytest
 
 from kiosk.ui.widgets.keyboard import CandidateButton
-from ui_doubles import REAL_IME
 
 
 @dataclass
@@ -98,7 +97,6 @@ def test_ui_numpad_types_digits(harness):
     assert ident.phone_text == "0371-"
 
 
-@pytest.mark.skipif(not REAL_IME, reason="kiosk.ime.pinyin (media branch) not merged on this branch yet")
 def test_ui_keyboard_real_pinyin_offers_the_phrase(harness):
     h = harness
     h.tap(h.screen("home").ids.write)
