@@ -21,6 +21,9 @@ from kiosk.ui.services import FeatureUnavailable
 log = logging.getLogger(__name__)
 
 
+SHOWN_CHARS = 72
+
+
 def mmss(seconds: float) -> str:
     s = max(0, int(seconds))
     return f"{s // 60}:{s % 60:02d}"
@@ -119,15 +122,19 @@ class VoiceScreen(KioskScreen):
         if ev.kind == "level":
             self.ids.meter.level = ev.level
         elif ev.kind == "partial":
-            self.ids.partial.text = ev.text           # everything recognised so far
+            self._show_text(ev.text)                  # everything recognised so far
         elif ev.kind == "segment":
             self._segments.append(ev.text)
-            self.ids.partial.text = ev.transcript or "".join(self._segments)
+            self._show_text(ev.transcript or "".join(self._segments))
         elif ev.kind == "error":
             # The session goes on or ends with "ended"; say what happened meanwhile.
             self.ids.status.text = self.app.t("voice.error", detail=ev.detail)
         elif ev.kind == "ended":
             self._ended(ev.result)
+
+    def _show_text(self, text: str) -> None:
+        # The newest words matter while speaking: show the end (about three lines).
+        self.ids.partial.text = text if len(text) <= SHOWN_CHARS else "…" + text[-SHOWN_CHARS:]
 
     def _ended(self, result) -> None:
         self._stop_recording_state()
