@@ -11,6 +11,9 @@ waits for llvmpipe's rasteriser threads, so CPU load from other processes shows 
 stalls that a Raspberry Pi's GPU does not have; the load average is printed with the
 figures.
 
+A stall whose UI-thread CPU time is small was spent waiting (for the GIL or for
+llvmpipe), not computing: the per-frame CPU time is printed beside the worst frames.
+
 Stall = the wall time of one iteration of Kivy's loop (clock callbacks, input, layout,
 drawing) on the UI thread — exactly how long a tap would wait. Recording uses the real
 voice session (kiosk.voice) with the WAV-fed fake microphone in real time and, when the
@@ -97,17 +100,23 @@ def frames_while(h, seconds: float, until=None) -> list[float]:
     stalls = []
     end = time.perf_counter() + seconds
     while time.perf_counter() < end and not (until and until()):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         EventLoop.idle()
         stalls.append((time.perf_counter() - t) * 1000)
+        CPU.append((time.thread_time() - c) * 1000)
         time.sleep(max(0.0, 1 / 60 - stalls[-1] / 1000))   # Kivy's own loop paces to 60 fps
     return stalls
+
+
+CPU: list[float] = []   # UI-thread CPU ms of each frame (wall minus this = waiting)
 
 
 def report(name: str, stalls: list[float], extra: str = "") -> None:
     over = sum(1 for s in stalls if s > 50)
     worst = sorted(range(len(stalls)), key=lambda i: -stalls[i])[:3]
-    print("  worst frames (index, ms):", [(i, round(stalls[i], 1)) for i in worst])
+    cpu = CPU[-len(stalls):]
+    print("  worst frames (index, wall ms, UI-thread CPU ms):",
+          [(i, round(stalls[i], 1), round(cpu[i], 1)) for i in worst])
     print(f"{name}: {len(stalls)} frames, longest stall {max(stalls):.1f} ms, p99 {pct(stalls, 99):.1f} ms, "
           f"median {statistics.median(stalls):.1f} ms, frames > 50 ms: {over}  (target: none > 50 ms){extra}")
 
