@@ -20,6 +20,7 @@ called from two threads at once (the UI hops to its own thread itself).
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -270,6 +271,20 @@ class VoiceSession:
         self._done.set()
 
 
+def _lower_thread_priority(niceness: int = 10) -> None:
+    """Make the calling thread yield the CPU to the UI thread and the renderer.
+
+    Recognition is bulk work that may lag a little; the UI thread drawing live text must
+    not. On Linux, setpriority(PRIO_PROCESS, tid) applies to one thread (setpriority(2),
+    "NOTES": the nice value is a per-thread attribute). Best effort elsewhere.
+    """
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
+                       min(19, os.getpriority(os.PRIO_PROCESS, 0) + niceness))
+    except (AttributeError, OSError):
+        pass
+
+
 @dataclass
 class _Recognition:
     """The recognition thread of one session (see the module docstring)."""
@@ -291,6 +306,7 @@ class _Recognition:
         self._fed = 0
 
     def _run(self) -> None:
+        _lower_thread_priority()
         while True:
             chunk = self.feed.get()
             if self.abort.is_set():
