@@ -25,6 +25,14 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_CONFIG, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_
 EXIT_INTERRUPTED = 130
 
 
+class CommandFailed(Exception):
+    """Raised by a command (or a Context helper) to end with *exit_code* and *message*."""
+
+    def __init__(self, exit_code: int, message: str):
+        self.exit_code = exit_code
+        super().__init__(message)
+
+
 class Context:
     """What a command needs, loaded on first use: the config and the store."""
 
@@ -45,6 +53,22 @@ class Context:
             from kiosk.store import Store
             self._store = Store.open(self.config)
         return self._store
+
+    def item_by_code(self, text: str, *, with_pii: bool = False):
+        """The item with the tracking code a person typed.
+
+        Raises :class:`CommandFailed`: exit 4 with "check digit wrong" (or what else is
+        malformed) for a typo, exit 5 when this kiosk has no such item.
+        """
+        from kiosk.trackcode import CodeError, parse
+        try:
+            code = parse(text)
+        except CodeError as e:
+            raise CommandFailed(EXIT_INVALID, str(e)) from None
+        item = self.store.find_by_code(code, with_pii=with_pii)
+        if item is None:
+            raise CommandFailed(EXIT_NOT_FOUND, f"no item with tracking code {code} at this kiosk")
+        return item
 
     def emit(self, data: Any, human: str) -> None:
         """Print *data* as JSON with --json, else the human text."""
@@ -111,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         return args._module.run(args, ctx) or EXIT_OK
     except configmod.ConfigError as e:
         return ctx.fail(EXIT_CONFIG, f"configuration error: {e}")
+    except CommandFailed as e:
+        return ctx.fail(e.exit_code, str(e))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     finally:

@@ -25,7 +25,6 @@ def run(args, ctx) -> int:
     from kiosk import cli
     from kiosk.receipt import printing
     from kiosk.receipt.raster import FontError
-    from kiosk.trackcode import CodeError, parse
 
     if bool(args.code) == bool(args.test):
         return ctx.fail(cli.EXIT_USAGE, "give either a tracking CODE or --test (not both)")
@@ -37,13 +36,7 @@ def run(args, ctx) -> int:
             data = printing.encode_layout(printing.selftest_layout(cfg, override.get("encoding")), cfg, **override)
             what = "test page"
         else:
-            try:
-                code = parse(args.code)
-            except CodeError as e:
-                return ctx.fail(cli.EXIT_INVALID, str(e))
-            item = ctx.store.find_by_code(code, with_pii=True)
-            if item is None:
-                return ctx.fail(cli.EXIT_NOT_FOUND, f"no item with tracking code {code} at this kiosk")
+            item = ctx.item_by_code(args.code, with_pii=True)
             data = printing.item_receipt_bytes(item, cfg, name=item.name, phone=item.phone,
                                                reprint=True, **override)
             what = f"receipt {item.code}"

@@ -14,15 +14,8 @@ def register(p) -> None:
 
 def run(args, ctx) -> int:
     from kiosk import cli
-    from kiosk.trackcode import CodeError, parse
 
-    try:
-        code = parse(args.code)
-    except CodeError as e:
-        return ctx.fail(cli.EXIT_INVALID, str(e))
-    item = ctx.store.find_by_code(code)
-    if item is None:
-        return ctx.fail(cli.EXIT_NOT_FOUND, f"no item with tracking code {code} at this kiosk")
+    item = ctx.item_by_code(args.code)
     data = {"ok": True, **item_summary(item), "history": ctx.store.status_history(item.id)}
     lines = [
         f"code:        {item.code}",

@@ -15,14 +15,8 @@ def register(p) -> None:
 
 def _requeue(args, ctx) -> int:
     from kiosk import cli
-    from kiosk.trackcode import CodeError, parse
-    try:
-        code = parse(args.requeue)
-    except CodeError as e:
-        return ctx.fail(cli.EXIT_INVALID, str(e))
-    item = ctx.store.find_by_code(code)
-    if item is None:
-        return ctx.fail(cli.EXIT_NOT_FOUND, f"no item with tracking code {code} at this kiosk")
+    item = ctx.item_by_code(args.requeue)
+    code = item.code
     if item.delivery != "quarantined":
         return ctx.fail(cli.EXIT_INVALID, f"item {code} is {item.delivery}, not quarantined: nothing to requeue")
     ctx.store.requeue(item.id)
