@@ -86,10 +86,9 @@ class Store:
                                timeout=BUSY_TIMEOUT_MS / 1000)
         self.db = Database(conn)
         self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = FULL")
         self.db.execute("PRAGMA foreign_keys = ON")
-        self._migrate()
+        self._prepare()
         if recover:
             self.recover()
 
@@ -125,11 +124,18 @@ class Store:
                 raise
             self.db.execute("COMMIT")
 
-    def _migrate(self) -> None:
-        # Two processes may start together: serialise migrations with a file lock.
+    def _prepare(self) -> None:
+        # Two processes may start together (app and sync daemon at boot). Switching a new
+        # database to WAL can fail with SQLITE_BUSY at once, without the busy handler
+        # being consulted (https://sqlite.org/wal.html#sometimes_queries_return_sqlite_busy_in_wal_mode),
+        # so the switch and the migrations are serialised with a file lock. The migrations
+        # then run in one BEGIN IMMEDIATE transaction: a deferred one that upgrades from
+        # read to write fails at once (no busy handler) when the other process is writing.
         with open(self.data_dir / ".migrate.lock", "w") as lockf:
             fcntl.flock(lockf, fcntl.LOCK_EX)
-            migrations.apply(self.db)
+            self.db.execute("PRAGMA journal_mode = WAL")
+            with self.write():
+                migrations.apply(self.db)
 
     # -- committing items -------------------------------------------------------------
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import errno
 import os
 import subprocess
+import sqlite3
 import sys
+import threading
+import time
 
 import pytest
 
 from kiosk import fsutil
+from kiosk.pii import Cipher
 from kiosk.store import DiskFullError, Store
 from kiosk.submission import AttachmentInput, submit
 from kiosk.trackcode import CodeError
@@ -148,6 +152,49 @@ def test_purge_keeps_code_and_status_and_never_touches_undelivered(cfg, store, t
     assert not (store.media_dir / d.id).exists() and pd.attachments[0].purged
     assert store.find_by_code(d.code).centre_reply == "已修复"
     assert store.get_item(u.id).attachments[0].path.exists()
+
+
+def test_many_processes_open_a_new_store_at_once(tmp_path):
+    """App and sync daemon start together at boot on an empty data dir: neither may fail
+    with "database is locked" while the other switches the new database to WAL."""
+    child = (
+        "import sys\nfrom pathlib import Path\nfrom kiosk.store import Store\n"
+        "from kiosk.pii import Cipher\nimport time\nd = Path(sys.argv[1])\n"
+        "cipher = Cipher.from_key_file(Path(sys.argv[2]))\n"
+        "go = Path(sys.argv[3])\nwhile not go.exists():\n    time.sleep(0.001)\n"
+        "for n in range(25):\n    Store(d / str(n), '0371', cipher).close()\n"
+    )
+    key = tmp_path / "pii.key"
+    Cipher.from_key_file(key)
+    for round_ in range(3):
+        d, go = tmp_path / f"data{round_}", tmp_path / f"go{round_}"
+        procs = [subprocess.Popen([sys.executable, "-c", child, str(d), str(key), str(go)],
+                                  stderr=subprocess.PIPE, text=True) for _ in range(6)]
+        time.sleep(1.0)  # let every child finish importing, then release them together
+        go.touch()
+        errors = [p.communicate(timeout=60)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0] * 6, "\n".join(errors)
+
+
+def test_open_waits_for_another_writer_instead_of_failing(tmp_path):
+    """Another process may be writing while migrations are pending (an upgraded app
+    restarting beside the running sync daemon): opening the store must wait for the
+    write lock (busy timeout), not fail at once with "database is locked"."""
+    key = tmp_path / "pii.key"
+    (tmp_path / "data").mkdir()
+    other = sqlite3.connect(tmp_path / "data" / "kiosk.db", isolation_level=None,
+                            check_same_thread=False)
+    other.execute("PRAGMA journal_mode = WAL")
+    other.execute("CREATE TABLE other_process (n)")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO other_process VALUES (1)")
+    releaser = threading.Timer(0.5, lambda: other.execute("COMMIT"))
+    releaser.start()
+    try:
+        Store(tmp_path / "data", "0371", Cipher.from_key_file(key)).close()
+    finally:
+        releaser.join()
+        other.close()
 
 
 def test_two_processes_commit_concurrently(cfg, write_config, tmp_path):
