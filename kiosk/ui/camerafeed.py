@@ -81,16 +81,21 @@ def shrink(frame, width: int):
     return cv2.resize(frame, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
 
 
-def frame_to_texture(frame, texture=None):
-    """A Kivy texture showing a numpy BGR (or gray) frame; reuses *texture* when it fits."""
+def frame_to_texture(frame):
+    """A new Kivy texture showing a numpy BGR (or gray) frame.
+
+    Always a new texture, never a refill of the one on screen: on Mesa llvmpipe, writing
+    into a texture the last frame drew with can wait for that frame's rasterisation, which
+    stalled the UI thread 50–350 ms (tests/bench/bench_ui.py); see
+    :class:`kiosk.ui.widgets.base.FreshTextLabel` for the same effect with text.
+    """
     import numpy as np
     from kivy.graphics.texture import Texture
 
     if frame.ndim == 2:
         frame = np.dstack([frame] * 3)
     h, w = frame.shape[:2]
-    if texture is None or tuple(texture.size) != (w, h):
-        texture = Texture.create(size=(w, h), colorfmt="rgb")
+    texture = Texture.create(size=(w, h), colorfmt="rgb")
     # OpenCV rows go top-down, GL textures bottom-up.
     data = np.ascontiguousarray(frame[::-1, :, :3])
     texture.blit_buffer(data.tobytes(), colorfmt="bgr", bufferfmt="ubyte")

@@ -9,7 +9,8 @@ nothing (machines are noisy). Runs offscreen (SDL_VIDEODRIVER=offscreen) when un
 On this build machine the window is drawn by Mesa llvmpipe (software GL): the UI thread
 waits for llvmpipe's rasteriser threads, so CPU load from other processes shows up as
 stalls that a Raspberry Pi's GPU does not have; the load average is printed with the
-figures.
+figures. Refilling a texture already on screen used to cost 30–350 ms per change there;
+labels and the camera preview now draw into new textures (docs/ui.md, "Threads").
 
 A stall whose UI-thread CPU time is small was spent waiting (for the GIL or for
 llvmpipe), not computing: the per-frame CPU time is printed beside the worst frames.

@@ -25,7 +25,6 @@ class CameraScreen(KioskScreen):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.feed: FrameFeed | None = None
-        self._texture = None
         self._opening = False
 
     def on_enter(self, *_):
@@ -63,9 +62,7 @@ class CameraScreen(KioskScreen):
         self.camera_ready(False)
 
     def _show_frame(self, frame) -> None:
-        self._texture = frame_to_texture(frame, self._texture)
-        self.ids.preview.texture = self._texture
-        self.ids.preview.canvas.ask_update()
+        self.ids.preview.texture = frame_to_texture(frame)
 
     def camera_ready(self, ok: bool) -> None:
         self.ids.capture.disabled = not ok
@@ -144,6 +141,5 @@ class PhotoScreen(CameraScreen):
         self.stop_feed()
         self.ids.thumbs.clear_widgets()
         self.ids.preview.texture = None
-        self._texture = None
         self.ids.count.text = ""
         self.notice("")

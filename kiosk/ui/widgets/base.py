@@ -15,7 +15,24 @@ from kivy.uix.widget import Widget
 from kiosk.ui import theme
 
 
-class KLabel(Label):
+class FreshTextLabel(Label):
+    """A Label that renders changed text into a new texture instead of refilling its old one.
+
+    Kivy re-uses a label's texture when the new text has the same pixel size and refills it
+    while the next frame is being drawn (``kivy.core.text.LabelBase.refresh`` →
+    ``Texture.ask_update``). On Mesa llvmpipe (software GL) that in-place update made one
+    frame cost 30–45 ms instead of 12 ms, and 50–200 ms while speech recognition shared the
+    two cores: the elapsed-time clock and the live partial text change every second, so
+    every change stalled the UI (tests/bench/bench_ui.py). A fresh texture avoids it; the
+    old one is released by Kivy as usual. On a GPU both ways are cheap.
+    """
+
+    def texture_update(self, *largs):
+        self._label.texture = None  # make LabelBase.refresh() create a new texture
+        super().texture_update(*largs)
+
+
+class KLabel(FreshTextLabel):
     """Body text: wraps to its width, ≥ 32 px."""
 
 
@@ -27,7 +44,7 @@ class Notice(KLabel):
     """A message to the resident (a feature is unavailable, a check failed)."""
 
 
-class KButton(ButtonBehavior, Label):
+class KButton(ButtonBehavior, FreshTextLabel):
     """A big flat button with a solid background of guaranteed contrast.
 
     ``role`` picks the colours: primary (yellow), secondary (pale), danger (pale with red
