@@ -129,6 +129,26 @@ def test_ui_idle_waits_while_recording(idle_app):
     assert h.app.root.current == "home"
 
 
+def test_ui_draft_of_a_killed_app_is_wiped_at_the_next_start(idle_cfg):
+    """systemd stops the app with SIGTERM (no clean-up runs): the resident's unfinished
+    recording and photos must not survive into the next start."""
+    from pathlib import Path
+
+    from kiosk.store import Store
+    leftover = Path(idle_cfg.storage.data_dir) / "ui-session" / "abc123"
+    leftover.mkdir(parents=True)
+    (leftover / "recording.wav").write_bytes(b"RIFF secret voice")
+    store = Store.open(idle_cfg)
+    h = Harness(idle_cfg, store, TestServices(idle_cfg, store))
+    try:
+        h.start()
+        assert not leftover.exists()
+        assert list(store.rows_where()) == []
+    finally:
+        h.stop()
+        store.close()
+
+
 def test_ui_escape_and_window_close_do_not_exit(harness):
     from kivy.config import Config
     assert Config.get("kivy", "exit_on_escape") == "0"
