@@ -11,6 +11,12 @@ Exactly once is the product of three things:
 3. an item acknowledged by pull (``POST /pull/v1/items/{id}/ack``) is delivered too; the
    forwarder re-reads ``delivery`` before each push.
 
+Order: oldest ``seq`` first. One item must not hold up the queue, though: when the centre
+answers an item with HTTP 500 the item is held back with its own backoff and the newer
+items go ahead; if :data:`SUSPECT_LIMIT` different items fail like that in a row, the
+centre is failing as a whole, the holds are released and the link's outage backoff
+takes over (as for every other transient failure, which never blames an item).
+
 Personal data (name, phone of real-name items) is decrypted just for the request body
 and never logged: errors name items by tracking code only.
 """
@@ -18,14 +24,25 @@ and never logged: errors name items by tracking code only.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
+import backoff
+
 from kiosk.records import Delivery
-from kiosk.sync.client import AUTH, REJECTED, CentreClient, CentreError
+from kiosk.sync.client import AUTH, REJECTED, TRANSIENT, CentreClient, CentreError
 from kiosk.sync.link import Link
 from kiosk.sync.wire import item_meta
 
 log = logging.getLogger("kiosk.sync")
+
+#: Different items failed by an answering centre in a row that mean the centre, not the
+#: items, is at fault.
+SUSPECT_LIMIT = 3
+#: Failures of one held item after which staff are told (log line and event).
+HOLD_NOTE_AFTER = 3
+
+_OK, _HELD, _STOP = "ok", "held", "stop"
 
 
 @dataclass
@@ -41,7 +58,8 @@ class DrainResult:
 class Forwarder:
     """Pushes pending items (oldest first) and then pending ratings."""
 
-    def __init__(self, store, client: CentreClient, link: Link, batch_size: int = 50, tick=None):
+    def __init__(self, store, client: CentreClient, link: Link, batch_size: int = 50, tick=None,
+                 *, monotonic=time.monotonic):
         self.store = store
         # Called after each item: the daemon pets the systemd watchdog from here, so a
         # long but healthy drain is not mistaken for a hang.
@@ -49,44 +67,83 @@ class Forwarder:
         self.client = client
         self.link = link
         self.batch_size = batch_size
+        self._mono = monotonic
+        # item id -> (failures in a row, monotonic time before which it is not retried).
+        # In memory: after a restart every item gets a fresh first try.
+        self._holds: dict[str, tuple[int, float]] = {}
 
-    def pending(self, limit: int) -> list[str]:
-        """UUIDs of the oldest pending items."""
-        with self.store._lock:  # read-only; the store's own lock keeps the connection consistent
-            return [r[0] for r in self.store.db.execute(
-                "SELECT id FROM items WHERE delivery = ? ORDER BY seq LIMIT ?",
-                [Delivery.PENDING.value, limit]).fetchall()]
+    def held(self, item_id: str) -> bool:
+        """Is *item_id* held back (the centre failed on it; its own backoff runs)?"""
+        hold = self._holds.get(item_id)
+        return hold is not None and self._mono() < hold[1]
+
+    def pending(self, limit: int, after_seq: int = 0) -> list[tuple[str, int]]:
+        """(UUID, seq) of the oldest pending items after *after_seq*, held ones left out."""
+        out: list[tuple[str, int]] = []
+        while len(out) < limit:
+            with self.store._lock:  # read-only; the store's own lock keeps the connection consistent
+                rows = self.store.db.execute(
+                    "SELECT id, seq FROM items WHERE delivery = ? AND seq > ? ORDER BY seq LIMIT ?",
+                    [Delivery.PENDING.value, after_seq, limit]).fetchall()
+            out += [(r[0], r[1]) for r in rows if not self.held(r[0])]
+            if len(rows) < limit:
+                break
+            after_seq = rows[-1][1]
+        return out[:limit]
 
     def drain(self, max_items: int | None = None) -> DrainResult:
         """Push until the queue is empty, *max_items* are done, or the link fails."""
         res = DrainResult()
         done = 0
+        if self.link.failures:
+            # The centre has been failing as a whole since the holds were made: they
+            # blame no item any more; start again from the oldest.
+            self._holds.clear()
+        failed_in_a_row: list[str] = []
+        after = 0
         while self.link.ready():
-            ids = self.pending(self.batch_size)
-            if not ids:
+            batch = self.pending(self.batch_size, after)
+            if not batch:
                 break
-            for item_id in ids:
+            for item_id, seq in batch:
                 if max_items is not None and done >= max_items:
                     return res
-                ok = self._push_one(item_id, res)
+                after = seq
+                outcome = self._push_one(item_id, res)
                 self.tick()
-                if not ok:
+                if outcome == _STOP:
                     return res
+                if outcome == _HELD:
+                    failed_in_a_row.append(item_id)
+                    if len(failed_in_a_row) >= SUSPECT_LIMIT:
+                        return self._centre_failing(failed_in_a_row, res)
+                    continue
+                failed_in_a_row.clear()
                 done += 1
         if self.link.ready() and res.stopped is None:
             self.push_ratings(res)
         return res
 
-    def _push_one(self, item_id: str, res: DrainResult) -> bool:
-        """One item; returns False when the pass must stop (link down or paused)."""
+    def _centre_failing(self, item_ids: list[str], res: DrainResult) -> DrainResult:
+        for item_id in item_ids:
+            self._holds.pop(item_id, None)
+        reason = self.store.get_item(item_ids[-1]).last_error or "the centre failed several items"
+        res.stopped = reason
+        self.link.failure(reason)
+        return res
+
+    def _push_one(self, item_id: str, res: DrainResult) -> str:
+        """One item: ``_OK`` (done with it), ``_HELD`` (the centre failed on it; held back)
+        or ``_STOP`` (link down or paused: this pass ends)."""
         item = self.store.get_item(item_id, with_pii=True)
         if item is None or item.delivery != Delivery.PENDING.value:
-            return True  # acknowledged by pull meanwhile, or requeued/quarantined by staff
+            self._holds.pop(item_id, None)
+            return _OK  # acknowledged by pull meanwhile, or requeued/quarantined by staff
         missing = [a.name for a in item.attachments if a.purged or not a.path.is_file()]
         if missing:
             self.store.quarantine(item.id, f"attachment file missing on this kiosk: {', '.join(missing)}")
             res.quarantined += 1
-            return True
+            return _OK
         meta = item_meta(item, with_pii=True)
         try:
             self.client.push_item(meta, item.attachments)
@@ -96,28 +153,53 @@ class Forwarder:
             # The file vanished or became unreadable between the check and the read.
             self.store.quarantine(item.id, f"cannot read attachment: {e.strerror or e}")
             res.quarantined += 1
-            return True
+            return _OK
         finally:
             del meta, item  # drop decrypted personal data promptly
+        self._holds.pop(item_id, None)
         self.link.success()
         if self.store.mark_delivered(item_id, "push"):
             res.delivered += 1
-        return True
+        return _OK
 
-    def _failed(self, item_id: str, code: str, e: CentreError, res: DrainResult) -> bool:
+    def _failed(self, item_id: str, code: str, e: CentreError, res: DrainResult) -> str:
         if e.kind == REJECTED:
             self.store.quarantine(item_id, f"centre rejected the item: {e}")
             log.error("item %s quarantined: centre rejected it: %s", code, e)
             res.quarantined += 1
             self.link.success()  # the centre answered: it is reachable
-            return True
+            self._holds.pop(item_id, None)
+            return _OK
         self.store.record_attempt(item_id, str(e))
+        if e.kind == TRANSIENT and e.status == 500:
+            # The centre's application crashed on this request: maybe this item triggers
+            # a bug there, maybe the centre is broken. Hold the item back with its own
+            # backoff and let the newer ones go. (502/503/504/429, timeouts, resets and
+            # garbage answers - a captive portal's page - say nothing about the item.)
+            self._hold(item_id, code, e)
+            return _HELD
         res.stopped = str(e)
         if e.kind == AUTH:
             self.link.auth_failure(str(e))
         else:
             self.link.failure(str(e))
-        return False
+        return _STOP
+
+    def _hold(self, item_id: str, code: str, e: CentreError) -> None:
+        failures = self._holds.get(item_id, (0, 0.0))[0] + 1
+        cap = self.link.cap_s
+        delay = backoff.full_jitter(min(cap, self.link.base_s * 2 ** (failures - 1)))
+        self._holds[item_id] = (failures, self._mono() + delay)
+        # Holds are cleared whenever the centre fails as a whole, so reaching NOTE_AFTER
+        # means it kept failing on this item while answering everything else: say so,
+        # once (not once per retry, and not for each item of a general outage).
+        if failures == HOLD_NOTE_AFTER:
+            msg = (f"the centre failed on item {code} {failures} times in a row while answering "
+                   f"other requests ({e}); newer items go first, it is retried with its own backoff")
+            log.warning(msg)
+            self.store.log_event("sync_item_held", msg, level="warning", item_id=item_id)
+        else:
+            log.debug("item %s held back after failure %d: %s", code, failures, e)
 
     # -- ratings ----------------------------------------------------------------------
 
