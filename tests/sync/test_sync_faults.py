@@ -4,6 +4,7 @@ at the centre exactly once (counted by UUID) and the kiosk's states must be righ
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -17,6 +18,26 @@ from kiosk.sync.link import AUTH_KEY, OUTAGE_KEY
 
 def events(store, kind):
     return store.events(limit=1000, kind=kind)
+
+
+@contextlib.contextmanager
+def running(daemon):
+    """The daemon's own loop on a thread for the duration of the block."""
+    stop = threading.Event()
+    t = threading.Thread(target=daemon.run_forever, args=(stop,))
+    t.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        t.join(10)
+
+
+def wait_until(predicate, timeout: float = 20) -> None:
+    """Poll *predicate* (the tests then assert what they expect, with a clear message)."""
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def test_central_down_at_start_then_recovers_with_one_log_line_each(make_cfg, store, h, tmp_path, caplog, capsys):
@@ -60,17 +81,8 @@ def test_500s_are_retried_with_backoff_until_delivered(central, make_cfg, store,
     cfg = make_cfg(central.url)
     items = h.add_items(store, cfg, 6)
     central.faults.arm("500", times=4)
-    d = SyncDaemon(cfg, store)
-    stop = threading.Event()
-    t = threading.Thread(target=d.run_forever, args=(stop,))
-    t.start()
-    try:
-        deadline = time.monotonic() + 20
-        while store.count("delivery = 'pending'") and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        stop.set()
-        t.join(10)
+    with running(SyncDaemon(cfg, store)):
+        wait_until(lambda: not store.count("delivery = 'pending'"))
     assert sum(1 for s in central.faults.seen if s[2] == "500") == 4
     h.assert_exactly_once(central, store, items)
     # every 500 was counted on some item; none was blamed on one item (a general outage)
@@ -87,15 +99,9 @@ def test_an_item_the_centre_always_fails_on_does_not_block_the_others(central, m
     items = h.add_items(store, cfg, 5)
     poison = items[1]
     central.faults.arm("500", times=10_000, prefix=f"/api/v1/items/{poison.id}")
-    d = SyncDaemon(cfg, store)
-    stop = threading.Event()
-    t = threading.Thread(target=d.run_forever, args=(stop,))
-    t.start()
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not (
-                store.count("delivery = 'delivered'") == 4 and store.get_item(poison.id).attempts >= 4):
-            time.sleep(0.05)
+    with running(SyncDaemon(cfg, store)):
+        wait_until(lambda: store.count("delivery = 'delivered'") == 4
+                   and store.get_item(poison.id).attempts >= 4)
         assert store.count("delivery = 'delivered'") == 4, "the newer items must get past the bad one"
         got = store.get_item(poison.id)
         assert got.delivery == "pending" and "HTTP 500" in got.last_error
@@ -109,12 +115,7 @@ def test_an_item_the_centre_always_fails_on_does_not_block_the_others(central, m
         assert len(held) == 1 and str(poison.code) in held[0]["message"]
 
         central.faults.clear()                   # the centre is fixed
-        deadline = time.monotonic() + 20
-        while store.count("delivery = 'pending'") and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        stop.set()
-        t.join(10)
+        wait_until(lambda: not store.count("delivery = 'pending'"))
     h.assert_exactly_once(central, store, items)
     # held back with its own (capped) backoff, not hammered on every round
     tries = sum(1 for s in central.faults.seen if s[1] == f"/api/v1/items/{poison.id}")
@@ -260,21 +261,14 @@ def test_every_fault_in_one_run_with_concurrent_submissions(central, make_cfg, s
         proxy.arm("pass")
         proxy.arm("reset_upload")
         proxy.arm("drop_after_store")
-        d = SyncDaemon(kcfg, store)
-        stop = threading.Event()
-        t = threading.Thread(target=d.run_forever, args=(stop,))
-        t.start()
         ui = Store.open(kcfg)  # a second connection, as the UI process has
         try:
-            for _ in range(5):
-                items += h.add_items(ui, kcfg, 3)
-                time.sleep(0.1)
-            deadline = time.monotonic() + 30
-            while store.count("delivery != 'delivered'") and time.monotonic() < deadline:
-                time.sleep(0.05)
+            with running(SyncDaemon(kcfg, store)):
+                for _ in range(5):
+                    items += h.add_items(ui, kcfg, 3)
+                    time.sleep(0.1)
+                wait_until(lambda: not store.count("delivery != 'delivered'"), timeout=30)
         finally:
-            stop.set()
-            t.join(10)
             ui.close()
         assert not central.faults.faults, "every armed HTTP fault was hit"
         h.assert_exactly_once(central, store, items)
