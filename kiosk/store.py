@@ -145,6 +145,22 @@ class Store:
         Raises :class:`DiskFullError` or :class:`StoreError`; on failure nothing of the
         item remains and the store is usable for the next one.
         """
+        # Shared: commits of several processes run side by side; start-up recovery in
+        # another process waits for them (see _files_lock).
+        with self._files_lock(fcntl.LOCK_SH):
+            return self._commit_item(draft)
+
+    @contextlib.contextmanager
+    def _files_lock(self, mode: int) -> Iterator[None]:
+        # Between writing its temp files and committing its row, an item's files look
+        # exactly like the leftovers of a crash. Without this lock, recovery run by a
+        # second process (the sync daemon restarting, staff running `kiosk status`)
+        # deleted the files of an item another process was committing.
+        with open(self.data_dir / ".files.lock", "a+b") as lockf:
+            fcntl.flock(lockf, mode)
+            yield
+
+    def _commit_item(self, draft: Draft) -> Item:
         item_id = str(uuidlib.uuid4())
         item_dir = self.media_dir / item_id
         temps: list[Path] = []
@@ -395,22 +411,24 @@ class Store:
         verifies the hashes of undelivered items' attachments, flagging (never dropping)
         any mismatch. Returns counts of what it did.
         """
-        removed_tmp = 0
-        for p in self.tmp_dir.iterdir():
-            with contextlib.suppress(OSError):
-                p.unlink()
-                removed_tmp += 1
-        with self._lock:
-            known = {r[0] for r in self.db.execute("SELECT id FROM items")}
-        removed_orphans = 0
-        for d in self.media_dir.iterdir():
-            if d.name not in known:
-                # Renamed into place, but the transaction never committed: no code was
-                # ever shown for it, so it is not an item.
-                shutil.rmtree(d, ignore_errors=True)
-                removed_orphans += 1
-        if removed_orphans:
-            fsutil.fsync_dir(self.media_dir)
+        # Exclusive: no commit is half-way in any process, so what looks orphaned is.
+        with self._files_lock(fcntl.LOCK_EX):
+            removed_tmp = 0
+            for p in self.tmp_dir.iterdir():
+                with contextlib.suppress(OSError):
+                    p.unlink()
+                    removed_tmp += 1
+            with self._lock:
+                known = {r[0] for r in self.db.execute("SELECT id FROM items")}
+            removed_orphans = 0
+            for d in self.media_dir.iterdir():
+                if d.name not in known:
+                    # Renamed into place, but the transaction never committed: no code was
+                    # ever shown for it, so it is not an item.
+                    shutil.rmtree(d, ignore_errors=True)
+                    removed_orphans += 1
+            if removed_orphans:
+                fsutil.fsync_dir(self.media_dir)
         flagged = self.verify_attachments()
         if removed_tmp or removed_orphans:
             self.log_event("recovered", "start-up clean-up after an interrupted commit",

@@ -197,6 +197,40 @@ def test_open_waits_for_another_writer_instead_of_failing(tmp_path):
         other.close()
 
 
+def test_recovery_in_another_process_never_touches_a_commit_in_progress(cfg, write_config, tmp_path, store):
+    """Staff run `kiosk status` (or the sync daemon restarts) while the app is committing
+    a resident's recording: its files sit renamed into media/ before the row commits and
+    look exactly like a crash's leftovers. That recovery must wait, not delete them."""
+    cfg_path = write_config()
+    renamed = threading.Event()
+    release = threading.Event()
+    insert = store._insert_item
+
+    def paused_insert(*args):
+        renamed.set()          # files are in media/<id>/, the row is not committed yet
+        assert release.wait(30)
+        return insert(*args)
+
+    store._insert_item = paused_insert
+    result = {}
+    committer = threading.Thread(target=lambda: result.update(
+        item=submit(store, cfg, text="路灯坏了", attachments=[_photo(tmp_path)])))
+    committer.start()
+    assert renamed.wait(30)
+    other = subprocess.Popen(
+        [sys.executable, "-c", "import sys\nfrom kiosk import config\nfrom kiosk.store import Store\n"
+         "Store.open(config.load(sys.argv[1])).close()\nprint('recovered', flush=True)", str(cfg_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)            # long enough for the other process to reach its recovery
+    release.set()
+    committer.join(30)
+    out, err = other.communicate(timeout=60)
+    assert other.returncode == 0 and "recovered" in out, err
+    item = store.get_item(result["item"].id)
+    assert [a.path.read_bytes() for a in item.attachments] == [PNG]
+    assert store.verify_attachments() == 0
+
+
 def test_two_processes_commit_concurrently(cfg, write_config, tmp_path):
     cfg_path = write_config()
     child = (
