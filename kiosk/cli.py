@@ -49,9 +49,12 @@ class Context:
 
     @property
     def store(self):
+        """The store, opened on first use WITHOUT start-up recovery: a command run by
+        staff only reads or adds; the app, the sync daemon and ``doctor`` run
+        ``store.recover()`` themselves."""
         if self._store is None:
             from kiosk.store import Store
-            self._store = Store.open(self.config)
+            self._store = Store.open(self.config, recover=False)
         return self._store
 
     def item_by_code(self, text: str, *, with_pii: bool = False):

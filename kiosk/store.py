@@ -404,12 +404,17 @@ class Store:
 
     # -- recovery and checks ----------------------------------------------------------
 
-    def recover(self) -> dict:
+    def recover(self, *, verify: bool = True) -> dict:
         """Start-up clean-up after a crash or power cut.
 
-        Removes temp files and media directories of items that never committed, and
-        verifies the hashes of undelivered items' attachments, flagging (never dropping)
-        any mismatch. Returns counts of what it did.
+        Removes temp files and media directories of items that never committed, and (with
+        *verify*) re-hashes undelivered items' attachments, flagging (never dropping) any
+        mismatch. Returns counts of what it did ("flagged" is None when not verified).
+
+        Removing leftovers is quick; re-hashing reads every undelivered file, which after
+        a long outage is gigabytes (tens of seconds on a Pi). So the touchscreen app
+        starts with ``verify=False`` and the sync daemon - the process that sends the
+        files - verifies them when it starts (docs/store.md).
         """
         # Exclusive: no commit is half-way in any process, so what looks orphaned is.
         with self._files_lock(fcntl.LOCK_EX):
@@ -429,7 +434,7 @@ class Store:
                     removed_orphans += 1
             if removed_orphans:
                 fsutil.fsync_dir(self.media_dir)
-        flagged = self.verify_attachments()
+        flagged = self.verify_attachments() if verify else None
         if removed_tmp or removed_orphans:
             self.log_event("recovered", "start-up clean-up after an interrupted commit",
                            data={"temp_files": removed_tmp, "orphaned_dirs": removed_orphans})

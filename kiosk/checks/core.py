@@ -41,6 +41,7 @@ def checks(ctx) -> list[Check]:
     key = Path(cfg.storage.key_file)
     try:
         store = ctx.store
+        store.recover()  # leftovers removed and queued files re-hashed: flags below are current
     except Exception as e:
         out.append(Check("database", FAIL, f"cannot open {cfg.storage.db_path}: {e}"))
         return out

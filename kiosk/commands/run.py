@@ -30,6 +30,9 @@ def run(args, ctx) -> int:
         return ctx.fail(cli.EXIT_FAIL, f"cannot start the touchscreen app: {e}")
     try:
         store = ctx.store
+        # Leftovers of an interrupted commit only; the sync daemon re-hashes the queue's
+        # files when it starts, so a long backlog does not delay the screen.
+        store.recover(verify=False)
     except StoreError as e:
         return ctx.fail(cli.EXIT_STORAGE, f"cannot open the store: {e}")
 

@@ -56,6 +56,9 @@ def run(args, ctx) -> int:
         return ctx.fail(cli.EXIT_CONFIG, "sync is disabled in the config (sync.enabled = false)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     from kiosk.watchdog import Notifier
+    # Start-up recovery, with the re-hash of every queued file: this is the process
+    # that sends them, and a changed file must be flagged before it goes out.
+    ctx.store.recover()
     try:
         daemon = SyncDaemon(cfg, ctx.store, notifier=None if args.once else Notifier())
     except ValueError as e:  # token file unreadable and the like: the message names the key

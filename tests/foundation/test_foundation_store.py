@@ -82,6 +82,45 @@ def test_changed_or_missing_attachment_is_flagged_never_dropped(cfg, store, tmp_
         s2.close()
 
 
+def _leftover_and_tampered(store, cfg, tmp_path):
+    """A crash's temp file, plus a queued item whose file changed on disk."""
+    item = submit(store, cfg, text="a", attachments=[_photo(tmp_path, 0)])
+    item.attachments[0].path.write_bytes(PNG[:-1] + b"!")
+    leftover = store.tmp_dir / "crashed.0.part"
+    leftover.write_bytes(b"half")
+    return item, leftover
+
+
+def test_recover_without_verify_removes_leftovers_but_reads_no_file(cfg, store, tmp_path, monkeypatch):
+    """The app's start-up: quick even with gigabytes queued (the sync daemon verifies)."""
+    item, leftover = _leftover_and_tampered(store, cfg, tmp_path)
+    hashed = []
+    monkeypatch.setattr(fsutil, "sha256_file", lambda p: hashed.append(p))
+    out = store.recover(verify=False)
+    assert out == {"temp_files": 1, "orphaned_dirs": 0, "flagged": None}
+    assert not leftover.exists() and hashed == []
+    assert store.get_item(item.id).integrity == "ok"
+
+
+def test_which_commands_recover(cfg, store, tmp_path, write_config, capsys):
+    """Staff commands only read or add (no clean-up, no re-hash); doctor and the sync
+    daemon run the whole start-up recovery."""
+    from kiosk.cli import main as kiosk_main
+    cfg_path = str(write_config())
+    item, leftover = _leftover_and_tampered(store, cfg, tmp_path)
+    assert kiosk_main(["--config", cfg_path, "status", str(item.code)]) == 0
+    assert leftover.exists() and store.get_item(item.id).integrity == "ok"
+    kiosk_main(["--config", cfg_path, "doctor"])
+    assert not leftover.exists() and store.get_item(item.id).integrity == "mismatch"
+
+    # the sync daemon (here one round against a centre that is not there)
+    item2, leftover2 = _leftover_and_tampered(store, cfg, tmp_path)
+    sync_cfg = str(write_config('[sync]\ncentral_url = "http://127.0.0.1:9"\nconnect_timeout_s = 0.2\n',
+                                name="sync.toml"))
+    kiosk_main(["--config", sync_cfg, "sync", "--once"])
+    assert not leftover2.exists() and store.get_item(item2.id).integrity == "mismatch"
+
+
 def test_disk_full_leaves_no_partial_item_and_store_keeps_working(cfg, store, tmp_path, monkeypatch):
     before = submit(store, cfg, text="before", attachments=[_photo(tmp_path, 0)])
     real_fsync = os.fsync
