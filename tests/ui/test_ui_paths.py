@@ -258,3 +258,30 @@ def test_ui_voice_live_partial_text_with_a_real_model(cfg, store):
         assert h.app.session.asr_available
     finally:
         h.stop()
+
+
+def test_ui_replay_plays_the_recording_and_rerecord_starts_again(cfg, store):
+    """Replay decodes the kept recording through Kivy's real audio path (SDL's dummy
+    output driver here: silent, but the sound is loaded and playing, with the right
+    length); re-record is one tap and throws the old recording away."""
+    h, _ = start(cfg, store, wav=speech_wav())
+    try:
+        voice, review = h.screen("voice"), h.screen("review")
+        h.tap(h.screen("home").ids.speak)
+        if h.app.root.current == "voice":
+            h.wait(lambda: voice.ids.meter.level > 0, what="the level meter to move")
+            h.tap(voice.ids.done)
+        h.wait(lambda: h.app.root.current == "review", what="the review screen")
+        seconds = h.app.session.audio_seconds
+        h.tap(review.ids.replay)
+        sound = review._sound
+        assert sound is not None, review.ids.notice.text
+        assert sound.state == "play"
+        assert sound.length == pytest.approx(seconds, abs=0.1)
+        h.tap(review.ids.rerecord)
+        assert review._sound is None and sound.state == "stop"
+        assert h.app.root.current == "voice" and voice.recording
+        voice.cancel()
+    finally:
+        h.stop()
+    assert store.count() == 0
