@@ -40,6 +40,10 @@ class StoreError(Exception):
     """The store could not do what was asked; ``str()`` says why."""
 
 
+class AlreadyRated(StoreError):
+    """A resident tried to rate an item a second time (``add_rating(once=True)``)."""
+
+
 class DiskFullError(StoreError):
     """No space left: the item was not stored, nothing else was lost."""
 
@@ -345,6 +349,13 @@ class Store:
                        "centre_reply = COALESCE(?, centre_reply), centre_updated_at = ? WHERE id = ?",
                        [status, status, reply, at, item_id])
 
+    def rating_of(self, item_id: str) -> str | None:
+        """The resident's (first) rating of the item, or None."""
+        with self._lock:
+            row = self.db.execute("SELECT rating FROM ratings WHERE item_id = ? ORDER BY created_at, id LIMIT 1",
+                                  [item_id]).fetchone()
+        return row[0] if row else None
+
     def status_history(self, item_id: str) -> list[dict]:
         """Every status the centre sent for the item, oldest first."""
         with self._lock:
@@ -352,12 +363,18 @@ class Store:
 
     # -- ratings ----------------------------------------------------------------------
 
-    def add_rating(self, item_id: str, rating: str) -> str:
-        """Record a resident's rating; returns the rating's UUID (its idempotency key)."""
+    def add_rating(self, item_id: str, rating: str, *, once: bool = False) -> str:
+        """Record a resident's rating; returns the rating's UUID (its idempotency key).
+
+        With *once*, raises :class:`AlreadyRated` when the item has a rating already (the
+        check and the insert are one transaction, so two taps cannot make two).
+        """
         from kiosk.records import Rating
         Rating(rating)  # raises ValueError for an unknown rating
         rid = str(uuidlib.uuid4())
         with self.write() as db:
+            if once and db.execute("SELECT 1 FROM ratings WHERE item_id = ?", [item_id]).fetchone():
+                raise AlreadyRated("this item has been rated already")
             db["ratings"].insert({"id": rid, "item_id": item_id, "rating": rating,
                                   "created_at": clock.now_iso(),
                                   "clock_trusted": int(clock.clock_trusted())})

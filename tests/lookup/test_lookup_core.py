@@ -1,0 +1,81 @@
+"""Looking up an item by its receipt and rating the answer: the UI-free core."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk import lookup, trackcode
+from kiosk.submission import submit
+from kiosk.trackcode import CodeError
+
+REPLY = "路灯已于11月20日修复，感谢您的反映。"
+
+
+def _replied(store, cfg, state="replied"):
+    item = submit(store, cfg, text="路灯坏了", category="urban")
+    store.record_status(item.id, "accepted", None, "2026-11-18T09:00:00Z")
+    store.record_status(item.id, state, REPLY, "2026-11-20T10:00:00Z")
+    return item
+
+
+def test_look_up_shows_state_and_reply_but_never_the_text(store, cfg):
+    item = _replied(store, cfg)
+    a = lookup.look_up(store, str(item.code))
+    assert (a.code, a.state, a.reply, a.replied_at) == (item.code, "replied", REPLY, "2026-11-20T10:00:00Z")
+    assert a.category == "urban" and a.rating is None and a.can_rate
+    assert not hasattr(a, "text") and not hasattr(a, "name")
+
+
+def test_an_item_not_answered_yet_cannot_be_rated(store, cfg):
+    item = submit(store, cfg, text="噪音扰民")
+    a = lookup.look_up(store, item.code.compact)
+    assert a.state == "stored" and a.reply is None and not a.can_rate
+    with pytest.raises(lookup.RatingRefused) as e:
+        lookup.rate(store, a, "satisfied")
+    assert e.value.reason == "not_replied"
+    assert store.rating_of(item.id) is None
+
+
+def test_rating_is_recorded_once_and_queued_for_the_centre(store, cfg):
+    item = _replied(store, cfg, state="closed")
+    a = lookup.rate(store, lookup.look_up(store, str(item.code)), "basically_satisfied")
+    assert a.rating == "basically_satisfied" and not a.can_rate
+    with pytest.raises(lookup.RatingRefused) as e:
+        lookup.rate(store, a, "unsatisfied")          # a second tap, or a second visit
+    assert e.value.reason == "already_rated"
+    rows = list(store.db.execute("SELECT rating, delivery FROM ratings WHERE item_id = ?", [item.id]))
+    assert rows == [("basically_satisfied", "pending")]
+    with pytest.raises(ValueError):
+        lookup.rate(store, a, "great")
+
+
+def test_typo_says_check_digit_and_unknown_says_not_found(store, cfg):
+    item = submit(store, cfg, text="x")
+    digits = item.code.compact
+    typo = digits[:-2] + str((int(digits[-2]) + 1) % 10) + digits[-1]
+    with pytest.raises(CodeError, match="check digit wrong"):
+        lookup.look_up(store, typo)
+    with pytest.raises(lookup.NotFound) as e:
+        lookup.look_up(store, str(trackcode.make(store.station, 999)))
+    assert e.value.other_station is None
+    with pytest.raises(lookup.NotFound) as e:
+        lookup.look_up(store, str(trackcode.make("0999", 3)))
+    assert e.value.other_station == "0999" and "0999" in str(e.value)
+
+
+@pytest.mark.parametrize("payload", [
+    "{c}", "{d}", " {d}\r\n", "https://my.example.gov.cn/q?code={c}",
+    "https://my.example.gov.cn/q/{c}/view", "https://old.example.cn/lookup/{d}",
+])
+def test_code_from_scan_reads_bare_codes_and_lookup_urls(payload):
+    code = trackcode.make("0371", 45)
+    text = payload.format(c=code.compact, d=str(code))
+    url = "https://my.example.gov.cn/q?code={code}" if "my.example" in payload and "?" in payload else ""
+    assert lookup.code_from_scan(text, url) == code
+
+
+def test_code_from_scan_rejects_what_is_not_a_receipt():
+    with pytest.raises(CodeError):
+        lookup.code_from_scan("https://weixin.qq.com/r/abcdef")
+    with pytest.raises(CodeError):
+        lookup.code_from_scan("hello")
