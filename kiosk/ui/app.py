@@ -34,7 +34,8 @@ def load_kv() -> None:
         return
     import kiosk.ui.widgets.base  # noqa: F401  (registers classes with the Factory)
     import kiosk.ui.widgets.keyboard  # noqa: F401
-    from kiosk.ui.screens import done, finish, home, identity, letter, photo, review, voice, write  # noqa: F401
+    from kiosk.ui.screens import (answer, done, finish, home, identity, letter, lookup, photo,  # noqa: F401
+                                  review, voice, write)
     for name in ("widgets", "keyboard", "base", "idle", *SCREENS):
         Builder.load_file(str(KV_DIR / f"{name}.kv"))
     _kv_loaded = True
@@ -130,6 +131,8 @@ class KioskApp(App):
             self.edit_text(return_to="finish")
         elif feature in ("photo", "letter"):
             self.go(feature)
+        elif feature == "lookup":
+            self.go("lookup")
 
     def edit_text(self, return_to: str) -> None:
         self.screen("write").return_to = return_to

@@ -28,6 +28,16 @@ class SampleServices(Services):
     def open_camera(self, role: str):
         return SampleCamera(letter=role == "scanner")
 
+    def open_code_reader(self, on_code, on_error):
+        return SampleCodeFeed()
+
+
+class SampleCodeFeed:
+    """A code reader that is listening (the screen shows the scan hint) and reads nothing."""
+
+    def stop(self):
+        pass
+
 
 class SampleCamera:
     """Shows the sample frame; nothing is opened."""
@@ -68,7 +78,18 @@ def _jpeg(frame) -> bytes:
 
 
 SAMPLES = ("home", "voice", "review", "write", "photo", "letter", "finish", "identity", "done",
-           "done-printer-problem", "idle")
+           "done-printer-problem", "idle", "lookup", "answer", "answer-rated")
+
+
+def sample_answer(lang: str, rated: bool):
+    """A kiosk.lookup.Answer the centre has replied to (rated or not yet)."""
+    from kiosk import trackcode
+    from kiosk.lookup import Answer
+    from kiosk.ui.i18n import tr
+    return Answer(item_id="sample", code=trackcode.make("0371", 45), created_at="2026-11-13T01:20:00+00:00",
+                  clock_trusted=True, category="urban", state="closed" if rated else "replied",
+                  reply=tr("sample.reply", lang), replied_at="2026-11-20T02:05:00+00:00",
+                  rating="satisfied" if rated else None)
 
 
 def show_sample(h, sample: str, lang: str) -> None:
@@ -123,6 +144,12 @@ def show_sample(h, sample: str, lang: str) -> None:
     elif sample == "idle":
         app.go("finish")
         app.idle.show(17)
+    elif sample == "lookup":
+        app.go("lookup")
+        h.screen("lookup").code_text = "0371-0000"
+    elif sample in ("answer", "answer-rated"):
+        h.screen("answer").show(sample_answer(lang, rated=sample == "answer-rated"))
+        app.go("answer")
     else:
         raise ValueError(f"unknown sample screen {sample!r}")
     h.pump(3)

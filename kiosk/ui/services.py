@@ -103,6 +103,44 @@ class Services:
         except Exception:  # a heartbeat detail must never break the UI
             log.exception("could not publish device state %s", name)
 
+    # -- looking up an answer (the resident's receipt) ---------------------------------
+
+    def make_code_reader(self):
+        """An unopened receipt code reader (drivers.codereader) as configured."""
+        from drivers.codereader import make_code_reader
+        if self.fake_hardware:
+            return make_code_reader("fake")
+        s = self.cfg.code_reader
+        return make_code_reader(s.kind, device=s.device, baudrate=s.baudrate)
+
+    def open_code_reader(self, on_code: Callable[[str], None], on_error: Callable[[str], None]):
+        """Start reading receipt codes on a worker thread; returns the feed (``stop()``).
+
+        Raises :class:`FeatureUnavailable` when no reader can be made; a reader that
+        fails to open reports through *on_error* on the UI thread.
+        """
+        from kiosk.ui.codefeed import CodeFeed
+        try:
+            reader = self.make_code_reader()
+        except Exception as e:  # driver missing or misconfigured: typing the code still works
+            raise FeatureUnavailable("code_reader", str(e)) from None
+        return CodeFeed(reader, on_code, on_error).start()
+
+    def code_from_scan(self, payload: str):
+        """The tracking code in a scanned payload (raises kiosk.trackcode.CodeError)."""
+        from kiosk.lookup import code_from_scan
+        return code_from_scan(payload, self.cfg.receipt.lookup_url)
+
+    def look_up(self, code):
+        """kiosk.lookup.look_up on this kiosk's store. Blocking (a database read)."""
+        from kiosk.lookup import look_up
+        return look_up(self.store, code)
+
+    def rate(self, answer, rating: str):
+        """kiosk.lookup.rate on this kiosk's store. Blocking (a database write)."""
+        from kiosk.lookup import rate
+        return rate(self.store, answer, rating)
+
     # -- submission ------------------------------------------------------------------
 
     def categories(self) -> list:

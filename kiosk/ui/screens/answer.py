@@ -1,0 +1,100 @@
+"""The answer to a resident's item: its state, the centre's reply, and the rating.
+
+Shows only what a receipt holder may see (kiosk.lookup.Answer): never the item's text,
+photos or name. The rating (满意 / 基本满意 / 不满意) is offered once the centre replied,
+and only once; it is saved on a worker thread and forwarded by the sync daemon.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from kivy.properties import BooleanProperty, ObjectProperty
+
+from kiosk.ui.mainthread import run_in_worker
+from kiosk.ui.screens.base import KioskScreen
+
+log = logging.getLogger(__name__)
+
+RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
+
+
+class AnswerScreen(KioskScreen):
+    """One item's answer."""
+
+    answer = ObjectProperty(None, allownone=True)
+    saving = BooleanProperty(False)
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self._generation = 0
+
+    def show(self, answer) -> None:
+        """Fill the screen from a kiosk.lookup.Answer."""
+        self.answer = answer
+        self.notice("")
+        self._refresh()
+
+    def _refresh(self, *_):
+        a, t = self.answer, self.app.t
+        if a is None:
+            for key in ("code", "when", "state", "reply", "rating_state"):
+                self.ids[key].text = ""
+            return
+        from kiosk.receipt.layout import local_time
+        self.ids.code.text = str(a.code)
+        when = local_time(a.created_at, self.app.cfg.receipt.timezone)
+        self.ids.when.text = t("answer.submitted", when=when, category=self._category(a.category))
+        self.ids.state.text = t(f"state.{a.state}")
+        if a.reply:
+            replied = local_time(a.replied_at, self.app.cfg.receipt.timezone) if a.replied_at else ""
+            self.ids.reply.text = t("answer.reply", when=replied) + "\n" + a.reply
+        else:
+            self.ids.reply.text = t("answer.no_reply_yet")
+        if a.rating:
+            self.ids.rating_state.text = t("answer.rated", rating=t(f"rating.{a.rating}"))
+        elif a.can_rate:
+            self.ids.rating_state.text = t("answer.rate_question")
+        else:
+            self.ids.rating_state.text = t("answer.rate_later")
+
+    def _category(self, category_id: str | None) -> str:
+        if not category_id:
+            return self.app.t("answer.no_category")
+        for c in self.app.services.categories():
+            if c.id == category_id:
+                return c.name(self.app.lang)
+        return category_id
+
+    def rate(self, rating: str) -> None:
+        """A rating button was tapped: save it (once) on a worker."""
+        if self.saving or self.answer is None or not self.answer.can_rate:
+            return
+        self.saving = True
+        gen = self._generation
+        run_in_worker(self.app.services.rate, self.answer, rating, name="kiosk-rate",
+                      on_done=lambda a: self._rated(gen, a), on_error=lambda e: self._rate_failed(gen, e))
+
+    def _rated(self, gen: int, answer) -> None:
+        if gen != self._generation:
+            return
+        self.saving = False
+        self.show(answer)
+        self.notice(self.app.t("answer.thanks"))
+
+    def _rate_failed(self, gen: int, e: BaseException) -> None:
+        if gen != self._generation:
+            return
+        self.saving = False
+        from kiosk.lookup import RatingRefused
+        if isinstance(e, RatingRefused) and e.reason == "already_rated":
+            self.notice(self.app.t("answer.already_rated"))
+        else:
+            self.notice(self.app.t("answer.rate_failed"))
+
+    def reset(self) -> None:
+        self._generation += 1
+        self.saving = False
+        self.answer = None
+        self._refresh()
+        self.notice("")
