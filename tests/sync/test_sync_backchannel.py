@@ -191,3 +191,26 @@ def test_staff_config_page_edits_what_kiosks_get(central, make_cfg, store):
     assert d.run_once()["config"] == "applied"
     assert station_config.load_current(store).version == "page"
     assert "道路" in requests.get(f"{central.url}/config").text
+
+
+def test_the_whole_loop_answer_comes_back_and_the_rating_goes_out(central, make_cfg, store, h):
+    """DESIGN's closed loop: an item goes to the centre, staff reply there, the reply comes
+    back to the kiosk where the receipt holder reads it (kiosk.lookup, what the answer
+    screen shows) and rates it, and the rating reaches the centre exactly once."""
+    from kiosk import lookup
+    cfg = make_cfg(central.url)
+    item = h.add_items(store, cfg, 1)[0]
+    d = SyncDaemon(cfg, store)
+    assert d.run_once()["forward"]["delivered"] == 1
+    seen = lookup.look_up(store, str(item.code))
+    assert seen.state == "delivered" and not seen.can_rate
+    central.db.set_status(item.id, "replied", "已安排维修，感谢反映。")
+    assert d.run_once()["status"] == 1
+    seen = lookup.look_up(store, item.code.compact)
+    assert seen.reply == "已安排维修，感谢反映。" and seen.can_rate
+    rated = lookup.rate(store, seen, "satisfied")
+    assert rated.rating == "satisfied"
+    assert d.run_once()["forward"]["ratings"] == 1
+    rows = central.db.q("SELECT item_id, rating FROM ratings")
+    assert [(r["item_id"], r["rating"]) for r in rows] == [(item.id, "satisfied")]
+    assert d.run_once()["forward"]["ratings"] == 0
