@@ -79,3 +79,28 @@ def test_ui_idle_wipes_the_answer_screen(harness, store, cfg):
     texts = [str(getattr(w, "text", "")) for s in h.app.root.screens for w in s.walk()]
     assert not any(REPLY in t or str(item.code) in t for t in texts)
     assert h.screen("lookup").code_text == ""
+
+
+def test_ui_scan_the_receipt_qr_code_opens_the_answer(harness, services, store, cfg):
+    """The code reader listens while the lookup screen is shown: scanning the receipt's
+    QR payload (here the compact code, as printed without a lookup URL) opens the answer;
+    a QR code that is not a receipt says so; an unplugged reader leaves typing."""
+    item = _replied_item(store, cfg)
+    h = harness
+    h.tap(h.screen("home").ids.lookup)
+    lookup = h.screen("lookup")
+    assert lookup.scanning and lookup.ids.hint.text == h.app.t("lookup.hint_scan")
+    reader = services.code_readers[-1]
+    reader.scan("https://weixin.qq.com/r/not-a-receipt")
+    h.wait(lambda: lookup.ids.notice.text == h.app.t("lookup.scan_unreadable"), what="the unreadable notice")
+    reader.scan(item.code.compact)
+    h.wait(lambda: h.app.root.current == "answer", what="the answer screen after a scan")
+    assert REPLY in h.screen("answer").ids.reply.text
+    assert lookup.feed is None, "the reader stops listening when the screen is left"
+
+    h.tap(h.screen("answer").ids.finish)
+    h.tap(h.screen("home").ids.lookup)
+    services.code_readers[-1].unplug()
+    h.wait(lambda: not lookup.scanning, what="the reader to be reported gone")
+    assert lookup.ids.hint.text == h.app.t("lookup.hint_type")
+    assert '"error"' in store.get_meta("device.code_reader")

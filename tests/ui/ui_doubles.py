@@ -34,6 +34,7 @@ class TestServices(Services):
         self.printer_ok = printer_ok
         self.printed: list[Printed] = []
         self.cameras: list = []
+        self.code_readers: list = []
 
     def make_microphone(self):
         from drivers.microphone import make_microphone
@@ -56,6 +57,13 @@ class TestServices(Services):
     def printer_output(self) -> bytes:
         """Every ESC/POS byte the fake printer received."""
         return self.make_printer().output
+
+    def make_code_reader(self):
+        """The driver's fake reader (a fake serial port under the real line protocol);
+        kept so a test can ``scan()`` a receipt or ``unplug()`` the reader."""
+        reader = super().make_code_reader()
+        self.code_readers.append(reader)
+        return reader
 
     def make_camera(self, role):
         from drivers.camera import FakeCamera
