@@ -169,7 +169,8 @@ class SerialCodeReader:
 
     @property
     def is_open(self) -> bool:
-        return self._port is not None
+        """True from ``open()`` until ``close()`` is called or the device vanishes."""
+        return self._port is not None and not self._closing
 
     @property
     def dropped_lines(self) -> int:
