@@ -222,11 +222,11 @@ class SerialCodeReader:
             while True:
                 if self._lines.codes:
                     return self._lines.codes.popleft()
-                if self._closing:
-                    return None
                 port = self._port
                 if port is None:
                     raise CodeReaderUnavailable(f"{self.describe()}: not open")
+                if self._closing:  # close() was called while this call waited
+                    return None
                 remaining = deadline - time.monotonic()
                 chunk = self._read(port, max(0.0, remaining))
                 if chunk:
