@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 import threading
 import time
 
@@ -158,3 +162,19 @@ def test_describe_and_bad_options():
         make_code_reader("hid")
     with pytest.raises(CodeReaderError, match="serial code reader: .*colour"):
         make_code_reader("serial", device="/dev/ttyACM0", colour="red")
+
+
+def test_device_without_permission_says_so(line, tmp_path):
+    # As root every open succeeds, so the open runs as "nobody" against the real pty node
+    # (socat makes it root-only, mode 0600), as the kiosk user meets a tty it may not open.
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv (util-linux) to open the device as another user")
+    node = os.path.realpath(line().kiosk)
+    code = ("from drivers.codereader import make_code_reader, CodeReaderUnavailable\n"
+            f"r = make_code_reader('serial', device={node!r})\n"
+            "try:\n    r.open()\nexcept CodeReaderUnavailable as e:\n    print(e)\n")
+    out = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                          sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         cwd="/")
+    assert f"serial code reader {node} @ 9600: permission denied" in out.stdout, out.stderr
+    assert "dialout" in out.stdout
