@@ -31,6 +31,7 @@ PAGE_URLS = Map([
 
 STATUS_ZH = {"received": "已接收", "accepted": "已受理", "assigned": "已交办", "in_progress": "办理中",
              "replied": "已答复", "closed": "已办结"}
+RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 
 STYLE = """body{font-family:sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ccc;padding:.3rem;text-align:left}
@@ -99,6 +100,8 @@ class StaffPages:
                           for s in STATUSES)
         history = "".join(f"<li>{escape(u['at'])}: {escape(u['status'])} {escape(u['reply'] or '')}</li>"
                           for u in self.db.q("SELECT * FROM updates WHERE item_id = ? ORDER BY cursor", [item_id]))
+        ratings = "".join(f"<li>{escape(x['created_at'] or '')}: {RATING_ZH.get(x['rating'], '')} {escape(x['rating'])}</li>"
+                          for x in self.db.q("SELECT * FROM ratings WHERE item_id = ? ORDER BY received_at", [item_id]))
         body = (f"<p class=muted>{escape(item_id)} · 站点 {escape(r['station'])} · {escape(meta.get('created_at', ''))}"
                 f" · 来源 {escape(meta.get('source', ''))}</p>"
                 f"<p>类别: {escape(meta.get('category') or '-')} · "
@@ -108,7 +111,8 @@ class StaffPages:
                 f"{''.join(media)}<h2>办理 Handle</h2><form method=post action='/items/{escape(item_id)}/status'>"
                 f"<select name=status>{options}</select><br><textarea name=reply rows=4 "
                 f"placeholder='答复内容 reply'>{escape(r['reply'] or '')}</textarea><br>"
-                f"<button type=submit>保存 Save</button></form><h2>History</h2><ul>{history}</ul>")
+                f"<button type=submit>保存 Save</button></form><h2>History</h2><ul>{history}</ul>"
+                f"<h2>群众评价 Rating</h2><ul>{ratings or '<li>暂无 none yet</li>'}</ul>")
         return page(f"事项 {r['code'] or item_id}", body)
 
     def status(self, req: Request, item_id: str) -> Response:

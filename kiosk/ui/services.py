@@ -111,6 +111,8 @@ class Services:
         if self.fake_hardware:
             return make_code_reader("fake")
         s = self.cfg.code_reader
+        if s.kind == "none":  # not a fault: this kiosk has no reader, residents type the number
+            raise FeatureUnavailable("code_reader", "no code reader configured (code_reader.kind = \"none\")")
         return make_code_reader(s.kind, device=s.device, baudrate=s.baudrate)
 
     def open_code_reader(self, on_code: Callable[[str], None], on_error: Callable[[str], None]):
@@ -122,6 +124,8 @@ class Services:
         from kiosk.ui.codefeed import CodeFeed
         try:
             reader = self.make_code_reader()
+        except FeatureUnavailable:
+            raise
         except Exception as e:  # driver missing or misconfigured: typing the code still works
             raise FeatureUnavailable("code_reader", str(e)) from None
         return CodeFeed(reader, on_code, on_error).start()

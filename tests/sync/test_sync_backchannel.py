@@ -214,3 +214,6 @@ def test_the_whole_loop_answer_comes_back_and_the_rating_goes_out(central, make_
     rows = central.db.q("SELECT item_id, rating FROM ratings")
     assert [(r["item_id"], r["rating"]) for r in rows] == [(item.id, "satisfied")]
     assert d.run_once()["forward"]["ratings"] == 0
+    import requests
+    staff_page = requests.get(f"{central.url}/items/{item.id}", timeout=5).text
+    assert "群众评价" in staff_page and "满意 satisfied" in staff_page
