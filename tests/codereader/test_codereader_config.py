@@ -81,3 +81,37 @@ def test_kiosk_doctor_lists_the_code_reader(write_config, tmp_path):
     checks = {c["name"]: c for c in json.loads(out.stdout)["checks"]}
     assert checks["code_reader"]["status"] == FAIL and "ttyNone" in checks["code_reader"]["detail"]
     assert out.returncode != 0
+
+
+def _kiosk(*argv, **kw):
+    return subprocess.Popen([sys.executable, "-m", "kiosk", *argv], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kw)
+
+
+def test_kiosk_codereader_prints_what_was_scanned(write_config, line):
+    ln = line()
+    path = write_config(f'[code_reader]\nkind = "serial"\ndevice = "{ln.kiosk}"\n'
+                        '[receipt]\nlookup_url = "https://minyi.example.gov.cn/q?c={code}"\n')
+    from kiosk import trackcode
+    code = trackcode.make("0371", 42)
+    proc = _kiosk("--config", str(path), "codereader", "--count", "2", "--timeout", "20")
+    first = proc.stdout.readline()  # printed once the port is open
+    assert f"serial code reader {ln.kiosk} @ 9600: scan a receipt" in first, proc.stderr.read()
+    ln.send(f"https://minyi.example.gov.cn/q?c={code.compact}\r".encode() + b"hello\r\n")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert f"tracking code {code}" in out
+    assert "scanned 'hello': no tracking code" in out
+
+
+def test_kiosk_codereader_fails_clearly(write_config, line):
+    ln = line()
+    path = write_config(f'[code_reader]\nkind = "serial"\ndevice = "{ln.kiosk}"\n')
+    proc = _kiosk("--config", str(path), "--json", "codereader", "--timeout", "0.3")
+    out, _ = proc.communicate(timeout=60)
+    data = json.loads(out)
+    assert proc.returncode == 1 and data["ok"] is False and data["scans"] == []
+    assert "nothing scanned within 0.3 s" in data["error"]
+    proc = _kiosk("--config", str(write_config()), "codereader")
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and "no code reader configured" in err
