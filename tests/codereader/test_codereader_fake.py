@@ -109,3 +109,19 @@ def test_none_kind_says_there_is_no_reader():
         r.read_code(0.1)
     r.close()
     r.close()
+
+
+def test_driver_never_imports_kiosk_and_the_config_does_not_load_pyserial():
+    import ast
+    import subprocess
+    import sys
+    from pathlib import Path
+    src = Path(__file__).resolve().parents[2] / "drivers" / "codereader.py"
+    for node in ast.walk(ast.parse(src.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            assert not any(a.name.split(".")[0] == "kiosk" for a in node.names)
+        if isinstance(node, ast.ImportFrom):
+            assert (node.module or "").split(".")[0] != "kiosk"
+    code = "import sys, kiosk.config, kiosk.checks.codereader\nprint('serial' in sys.modules)\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
