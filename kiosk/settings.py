@@ -20,6 +20,7 @@ from pathlib import Path
 
 import platformdirs
 
+from kiosk.codereader_settings import CodeReaderSettings
 from kiosk.receipt.settings import PrinterSettings, ReceiptSettings
 from kiosk.sync.settings import CentralDevSettings, SyncSettings
 from kiosk.media.settings import CameraSettings, ScannerSettings
@@ -161,4 +162,5 @@ class Config:
     receipt: ReceiptSettings = field(default_factory=ReceiptSettings)
     camera: CameraSettings = field(default_factory=CameraSettings)
     scanner: ScannerSettings = field(default_factory=ScannerSettings)
+    code_reader: CodeReaderSettings = field(default_factory=CodeReaderSettings)
     ui: UISettings = field(default_factory=UISettings)

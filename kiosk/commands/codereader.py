@@ -1,0 +1,64 @@
+"""`kiosk codereader`: wait for receipts scanned with the code reader and show what came.
+
+For maintainers at the kiosk: `kiosk doctor` can only prove that the serial port opens; this
+proves the scanner, its mode, suffix and baud rate — a receipt held under it must give
+its tracking code. It prints the payload as received and the tracking code found in it
+(through the same ``kiosk.lookup.code_from_scan`` the lookup screen uses).
+"""
+
+from __future__ import annotations
+
+NAME = "codereader"
+HELP = "wait for receipts scanned with the code reader and print their tracking codes"
+
+
+def register(p) -> None:
+    p.add_argument("--timeout", type=float, default=30.0, metavar="S",
+                   help="seconds to wait for each scan (default 30)")
+    p.add_argument("--count", type=int, default=1, metavar="N",
+                   help="scans to wait for before exiting (default 1)")
+
+
+def run(args, ctx) -> int:
+    from drivers.codereader import CodeReaderError
+
+    from kiosk import cli
+    from kiosk.codereader_settings import make_configured_code_reader
+    from kiosk.lookup import code_from_scan
+    from kiosk.trackcode import CodeError
+
+    if not 0 < args.timeout <= 3600:
+        return ctx.fail(cli.EXIT_USAGE, f"--timeout: expected seconds, more than 0 and at most 3600, got {args.timeout:g}")
+    if not 1 <= args.count <= 1000:
+        return ctx.fail(cli.EXIT_USAGE, f"--count: expected 1 to 1000, got {args.count}")
+    cfg = ctx.config
+    scans: list[dict] = []
+    try:
+        reader = make_configured_code_reader(cfg.code_reader)
+        reader.open()
+        try:
+            if not ctx.args.json:
+                print(f"{reader.describe()}: scan a receipt (waiting {args.timeout:g} s) …", flush=True)
+            for _ in range(args.count):
+                payload = reader.read_code(args.timeout)
+                if payload is None:
+                    break
+                try:
+                    scan = {"payload": payload, "code": str(code_from_scan(payload, cfg.receipt.lookup_url)),
+                            "problem": None}
+                except CodeError as e:
+                    scan = {"payload": payload, "code": None, "problem": str(e)}
+                scans.append(scan)
+                if not ctx.args.json:
+                    print(f"scanned {payload!r}: " + (f"tracking code {scan['code']}" if scan["code"]
+                                                      else f"no tracking code ({scan['problem']})"), flush=True)
+        finally:
+            reader.close()
+    except CodeReaderError as e:
+        return ctx.fail(cli.EXIT_FAIL, str(e), scans=scans)
+    if len(scans) < args.count:
+        return ctx.fail(cli.EXIT_FAIL, f"nothing scanned within {args.timeout:g} s "
+                                       f"({len(scans)} of {args.count} scans came; check the scanner's "
+                                       "serial mode, suffix and baud rate, see docs/codereader.md)", scans=scans)
+    ctx.emit({"ok": True, "scans": scans}, f"{len(scans)} scan(s) read")
+    return cli.EXIT_OK
