@@ -32,13 +32,16 @@ class LookupScreen(KioskScreen):
         super().__init__(**kw)
         self.feed = None
         self._generation = 0
+        self._feed_gen = 0
 
     # -- the code reader ---------------------------------------------------------------
 
     def on_pre_enter(self, *_):
         if self.feed is None:
+            gen = self._feed_gen
             try:
-                self.feed = self.app.services.open_code_reader(self._scanned, self._reader_failed)
+                self.feed = self.app.services.open_code_reader(
+                    lambda payload: self._scanned(gen, payload), lambda detail: self._reader_failed(gen, detail))
                 self.scanning = True
             except FeatureUnavailable as e:
                 log.warning("code reader unavailable: %s", e)
@@ -49,18 +52,21 @@ class LookupScreen(KioskScreen):
         self.stop_feed()
 
     def stop_feed(self) -> None:
+        self._feed_gen += 1  # a scan or error already on its way to the UI is ignored
         if self.feed is not None:
             self.feed.stop()
             self.feed = None
         self.scanning = False
 
-    def _reader_failed(self, detail: str) -> None:
+    def _reader_failed(self, gen: int, detail: str) -> None:
+        if gen != self._feed_gen:
+            return
         self.feed = None
         self.scanning = False
         self.app.services.publish_device("code_reader", "error", detail)
 
-    def _scanned(self, payload: str) -> None:
-        if self.app.root.current != self.name:
+    def _scanned(self, gen: int, payload: str) -> None:
+        if gen != self._feed_gen or self.app.root.current != self.name:
             return  # a late scan after the resident left
         from kiosk.trackcode import CodeError
         try:
@@ -106,6 +112,7 @@ class LookupScreen(KioskScreen):
             return  # the session was wiped meanwhile
         self.checking = False
         self.notice("")
+        self.stop_feed()  # now, not on the next frame's on_leave: no scan may overtake this
         self.app.screen("answer").show(answer)
         self.app.go("answer")
 
