@@ -16,7 +16,9 @@ def run(args, ctx) -> int:
     from kiosk import cli
 
     item = ctx.item_by_code(args.code)
-    data = {"ok": True, **item_summary(item), "history": ctx.store.status_history(item.id)}
+    rating = ctx.store.rating_of(item.id)
+    data = {"ok": True, **item_summary(item), "history": ctx.store.status_history(item.id),
+            "rating": rating}
     lines = [
         f"code:        {item.code}",
         f"stored:      {item.created_at}{'' if item.clock_trusted else ' (clock not synchronised)'}",
@@ -30,5 +32,7 @@ def run(args, ctx) -> int:
         lines.append(f"integrity:   {item.integrity} — staff must check this item")
     if item.centre_reply:
         lines.append(f"reply:       {item.centre_reply}")
+    if rating:
+        lines.append(f"rating:      {rating} (the resident's, at the kiosk)")
     ctx.emit(data, "\n".join(lines))
     return cli.EXIT_OK

@@ -79,3 +79,16 @@ def test_code_from_scan_rejects_what_is_not_a_receipt():
         lookup.code_from_scan("https://weixin.qq.com/r/abcdef")
     with pytest.raises(CodeError):
         lookup.code_from_scan("hello")
+
+
+def test_status_command_shows_the_residents_rating(store, cfg, write_config, capsys):
+    import json
+
+    from kiosk.cli import main as kiosk_main
+    item = _replied(store, cfg)
+    path = str(write_config())
+    assert kiosk_main(["--config", path, "--json", "status", str(item.code)]) == 0
+    assert json.loads(capsys.readouterr().out)["rating"] is None
+    lookup.rate(store, lookup.look_up(store, str(item.code)), "unsatisfied")
+    assert kiosk_main(["--config", path, "status", str(item.code)]) == 0
+    assert "rating:      unsatisfied" in capsys.readouterr().out
