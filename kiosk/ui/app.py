@@ -95,6 +95,7 @@ class KioskApp(App):
         self.services.start_voice_model()
 
     def on_stop(self):
+        self.stop_devices(timeout=2.0)
         self.idle.stop()
         Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
 
@@ -137,6 +138,29 @@ class KioskApp(App):
     def edit_text(self, return_to: str) -> None:
         self.screen("write").return_to = return_to
         self.go("write")
+
+    def stop_devices(self, timeout: float = 5.0) -> bool:
+        """Stop camera previews, the code reader and a recording, and wait for their
+        threads (before the app exits). True when every thread ended in time.
+
+        A daemon thread still inside OpenCV or Vosk while the interpreter shuts down
+        makes the process abort ("terminate called without an active exception"); the
+        screens keep what they show.
+        """
+        feeds = []
+        for name in ("photo", "letter", "lookup"):
+            screen = self.screen(name)
+            if screen.feed is not None:
+                feeds.append(screen.feed)
+                screen.stop_feed()
+        voice = self.screen("voice")
+        session = voice.session_in_progress()
+        if session is not None:
+            voice.cancel_recording()
+        ended = all(f.join(timeout) for f in feeds)
+        if session is not None:
+            ended = session.wait(timeout) is not None and ended
+        return ended
 
     # -- session ----------------------------------------------------------------------
 

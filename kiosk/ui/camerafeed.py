@@ -43,6 +43,12 @@ class FrameFeed:
         """Stop reading and close the camera (the thread closes it when it exits)."""
         self._stop.set()
 
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the thread to end; True when it has."""
+        if self._thread.ident is not None:
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
+
     def _run(self) -> None:
         try:
             while not self._stop.is_set():

@@ -38,8 +38,9 @@ class CodeFeed:
         self._stop.set()
 
     def join(self, timeout: float | None = None) -> bool:
-        """Wait for the thread to end (tests); True when it has."""
-        self._thread.join(timeout)
+        """Wait for the thread to end; True when it has."""
+        if self._thread.ident is not None:
+            self._thread.join(timeout)
         return not self._thread.is_alive()
 
     def _run(self) -> None:

@@ -38,7 +38,10 @@ class Harness:
         return self.app
 
     def stop(self) -> None:
+        """Stop the devices' threads (waiting for them), then the app; screens keep
+        what they show so a test can still read them."""
         app = self.app
+        app.stop_devices()
         app.dispatch("on_stop")
         for child in list(Window.children):
             Window.remove_widget(child)

@@ -79,6 +79,14 @@ class VoiceScreen(KioskScreen):
         self._drop_session()
         self.app.reset_session()
 
+    def session_in_progress(self):
+        """The running voice session (kiosk.voice), or None."""
+        return self._session
+
+    def cancel_recording(self) -> None:
+        """Abandon the recording without leaving the screen (the app is stopping)."""
+        self._drop_session()
+
     def _drop_session(self) -> None:
         self._generation += 1  # late events of the old session are ignored
         if self._session is not None:
