@@ -42,7 +42,6 @@ import unicodedata
 from collections import deque
 from typing import Callable, Protocol, runtime_checkable
 
-KINDS = ("none", "serial", "fake")
 BAUDRATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 MAX_LINE = 512
 _TERMINATORS = b"\r\n"
@@ -407,7 +406,8 @@ class NoCodeReader:
         pass
 
 
-_CLASSES: dict[str, type] = {"none": NoCodeReader, "serial": SerialCodeReader, "fake": FakeCodeReader}
+KINDS: dict[str, type] = {"none": NoCodeReader, "serial": SerialCodeReader, "fake": FakeCodeReader}
+"""Config ``kind`` → implementation class (the one list of kinds)."""
 
 
 def make_code_reader(kind: str, **options) -> CodeReader:
@@ -415,7 +415,7 @@ def make_code_reader(kind: str, **options) -> CodeReader:
 
     Raises :class:`CodeReaderError` for an unknown kind or bad options.
     """
-    cls = _CLASSES.get(kind)
+    cls = KINDS.get(kind)
     if cls is None:
         raise CodeReaderError(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
     try:

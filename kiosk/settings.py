@@ -20,14 +20,16 @@ from pathlib import Path
 
 import platformdirs
 
-from kiosk.codereader_settings import CodeReaderSettings
+# Each capability contributes its section from its own settings module. Those modules are
+# config records only: they import no driver, no UI and no Kivy at import time (a test
+# checks this), so the sync daemon loading the config pulls in none of them.
+from kiosk.codereader.settings import CodeReaderSettings
+from kiosk.languages import LANGUAGES
+from kiosk.media.settings import CameraSettings, ScannerSettings
 from kiosk.receipt.settings import PrinterSettings, ReceiptSettings
 from kiosk.sync.settings import CentralDevSettings, SyncSettings
-from kiosk.media.settings import CameraSettings, ScannerSettings
-from kiosk.ui.settings import UISettings
+from kiosk.ui_settings import UISettings
 from kiosk.voice.settings import ASRSettings, MicrophoneSettings
-
-LANGUAGES = ("zh-CN", "zh-TW", "en")
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ class CentralServer:
 
     def __init__(self, data_dir: Path, token: str, *, host: str = "127.0.0.1", port: int = 8765,
                  max_item_bytes: int = 200 * 2**20, threads: int = 4, wrap=None):
-        from kiosk.sync.serving import BackgroundServer
+        from kiosk.httpserve import BackgroundServer
         self.db = CentralDB(data_dir)
         self.app = CentralApp(self.db, token, max_item_bytes)
         app = wrap(self.app) if wrap else self.app

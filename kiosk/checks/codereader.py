@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 
 from kiosk.config import ConfigError
-from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
+from kiosk.checks import FAIL, OK, SKIP, WARN, Check
 
 NAME = "code_reader"
 TIMEOUT_S = 5.0
@@ -25,10 +25,8 @@ def probe(settings, timeout: float = TIMEOUT_S) -> Check:
 
     def work():
         from drivers.codereader import CodeReaderBusy, CodeReaderError
-
-        from kiosk.codereader_settings import make_configured_code_reader
         try:
-            reader = make_configured_code_reader(settings)
+            reader = settings.build()
             result["what"] = reader.describe()
             reader.open()
             reader.close()

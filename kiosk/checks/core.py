@@ -9,7 +9,7 @@ from pathlib import Path
 
 from kiosk import clock
 from kiosk.config import ConfigError
-from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
+from kiosk.checks import FAIL, OK, SKIP, WARN, Check
 from kiosk.records import Delivery
 
 

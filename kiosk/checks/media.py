@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 
 from kiosk.config import ConfigError
-from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
+from kiosk.checks import FAIL, OK, SKIP, WARN, Check
 
 TIMEOUT_S = 10.0
 MIN_SCANNER_PIXELS = 1280 * 960  # below this, handwriting on an A4 page is hard to read
@@ -40,10 +40,8 @@ def probe(name: str, s, timeout: float = TIMEOUT_S) -> Check:
 
     def work():
         from drivers.camera import CameraUnavailable
-
-        from kiosk.media.devices import build_camera
         try:
-            cam = build_camera(s)
+            cam = s.build()
             cam.open()
             try:
                 frame = cam.read_frame()

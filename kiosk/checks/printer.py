@@ -5,20 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from kiosk.config import ConfigError
-from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
+from kiosk.checks import FAIL, OK, SKIP, WARN, Check
 
 
 def printer_check(cfg, printer=None) -> Check:
     """Open the printer (configured, or *printer*), ask its status, close it. Never raises."""
     from drivers.printer import PrinterConfigError, PrinterError, PrinterNotFound
-    from kiosk.receipt.printing import make_configured_printer
 
     ps = cfg.printer
     if printer is None:
         if ps.kind == "none":
             return Check("printer", SKIP, "no printer configured (printer.kind = \"none\"): receipts are not printed")
         try:
-            printer = make_configured_printer(cfg)
+            printer = ps.build()
         except PrinterConfigError as e:
             return Check("printer", FAIL, f"printer configuration is wrong: {e}")
     where = f"{printer.kind} printer {printer.describe()}, {ps.paper_width_mm} mm"

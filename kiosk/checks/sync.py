@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
+from kiosk.checks import FAIL, OK, SKIP, WARN, Check
 from kiosk.records import Delivery
 
 

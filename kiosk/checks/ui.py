@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.doctor import FAIL, OK, SKIP, Check
+from kiosk.checks import FAIL, OK, SKIP, Check
 
 
 def checks(ctx) -> list[Check]:

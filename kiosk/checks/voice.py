@@ -10,15 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from kiosk.config import ConfigError
-from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
+from kiosk.checks import FAIL, OK, SKIP, WARN, Check
 
 DISABLED = "voice entry is disabled; residents can still type"
 
 
 def microphone_check(mic) -> Check:
     """The configured microphone as one check (``mic`` is a ``MicrophoneSettings``)."""
-    from drivers.microphone import (MicrophoneUnavailable, SoundDeviceMicrophone, WavFormatError,
-                                    decode_wav)
+    from drivers.microphone import MicrophoneUnavailable, WavFormatError, decode_wav
 
     if mic.kind == "none":
         return Check("microphone", SKIP, "microphone.kind = \"none\": " + DISABLED)
@@ -29,7 +28,7 @@ def microphone_check(mic) -> Check:
             return Check("microphone", FAIL, f"fake microphone file {mic.wav_file}: {e}; {DISABLED}")
         return Check("microphone", WARN, f"fake microphone playing {mic.wav_file} ({rate} Hz, "
                                          f"{channels} ch): no real capture device in use")
-    dev = SoundDeviceMicrophone(**mic.driver_options())
+    dev = mic.build()  # kind "sounddevice": a SoundDeviceMicrophone
     try:
         info = dev.find_device()
     except MicrophoneUnavailable as e:

@@ -25,7 +25,6 @@ def run(args, ctx) -> int:
     from drivers.camera import CameraUnavailable
 
     from kiosk import cli
-    from kiosk.media.devices import build_camera
     from kiosk.media.photo import ImageRejected
 
     name = "scanner" if args.scanner else "camera"
@@ -34,7 +33,7 @@ def run(args, ctx) -> int:
         return ctx.fail(cli.EXIT_FAIL, f"the {name} is disabled in the config ([{name}] enabled = false)")
     if args.warmup < 0:
         return ctx.fail(cli.EXIT_USAGE, f"--warmup: expected 0 or more, got {args.warmup}")
-    cam = build_camera(s)
+    cam = s.build()
     try:
         cam.open()
         try:
@@ -61,8 +60,7 @@ def run(args, ctx) -> int:
             payload = buf.tobytes()
         elif args.scanner:
             from kiosk.media.letter import process_page
-            r = process_page(frame, max_edge=s.max_edge, enhance_mode=s.enhance,
-                             quality=s.jpeg_quality, min_area=s.min_page_area)
+            r = process_page(frame, **s.page_options())
             payload = r.jpeg
             data.update(found_page=r.found_page, page_size=list(r.size),
                         corners=None if r.corners is None else [[round(float(v), 1) for v in p] for p in r.corners])
@@ -70,8 +68,7 @@ def run(args, ctx) -> int:
                          f"{r.size[0]}×{r.size[1]}")
         else:
             from kiosk.media.photo import prepare_photo
-            payload = prepare_photo(frame, max_edge=s.max_edge, max_input_pixels=s.max_input_pixels,
-                                    quality=s.jpeg_quality)
+            payload = prepare_photo(frame, **s.photo_options())
     except ImageRejected as e:
         return ctx.fail(cli.EXIT_FAIL, f"the frame was refused: {e.reason}")
     if args.out:

@@ -23,7 +23,6 @@ def run(args, ctx) -> int:
     from drivers.codereader import CodeReaderError
 
     from kiosk import cli
-    from kiosk.codereader_settings import make_configured_code_reader
     from kiosk.lookup import code_from_scan
     from kiosk.trackcode import CodeError
 
@@ -34,7 +33,7 @@ def run(args, ctx) -> int:
     cfg = ctx.config
     scans: list[dict] = []
     try:
-        reader = make_configured_code_reader(cfg.code_reader)
+        reader = cfg.code_reader.build()
         reader.open()
         try:
             if not ctx.args.json:

@@ -12,7 +12,7 @@ def register(p) -> None:
 
 def run(args, ctx) -> int:
     from kiosk import cli
-    from kiosk.doctor import FAIL, run_checks
+    from kiosk.checks import FAIL, run_checks
 
     results = run_checks(ctx)
     failed = [r for r in results if r.status == FAIL]

@@ -2,5 +2,5 @@
 
 See docs/media.md. Public entry points: :func:`kiosk.media.photo.prepare_photo`,
 :func:`kiosk.media.letter.process_page`, :class:`kiosk.media.stream.FrameGrabber`,
-:class:`kiosk.media.captures.Captures`, :func:`kiosk.media.devices.build_camera`.
+:class:`kiosk.media.captures.Captures`, ``CameraSettings.build()`` (kiosk.media.settings).
 """

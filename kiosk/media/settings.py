@@ -6,14 +6,15 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from drivers.camera import KINDS, SYNTHETIC_SOURCES
-
 ENHANCE_MODES = ("gray", "binary", "none")
 
 
 def _check_device(kind: str, device, width: int, height: int, fourcc: str,
                   fake_source: str) -> None:
     """Checks shared by the photo camera and the document camera."""
+    # The driver's registry is the one list of kinds; imported here, not at module
+    # import, so that loading the config imports no driver (docs/architecture.md).
+    from drivers.camera import KINDS, SYNTHETIC_SOURCES
     if kind not in KINDS:
         raise ValueError(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
     if isinstance(device, bool) or not (
@@ -35,10 +36,23 @@ def _check_device(kind: str, device, width: int, height: int, fourcc: str,
 
 def _resolve_source(s, base: Path):
     """A fake camera's image directory, relative to the config file's directory."""
+    from drivers.camera import SYNTHETIC_SOURCES
     if s.fake_source in SYNTHETIC_SOURCES or Path(s.fake_source).expanduser().is_absolute():
         return dataclasses.replace(s, fake_source=str(Path(s.fake_source).expanduser())
                                    if s.fake_source not in SYNTHETIC_SOURCES else s.fake_source)
     return dataclasses.replace(s, fake_source=str(base / s.fake_source))
+
+
+def _build_camera(s, fake_hardware: bool):
+    """The camera *s* describes (not opened; touches no hardware)."""
+    from drivers.camera import SYNTHETIC_SOURCES, make_camera
+    if fake_hardware or s.kind == "fake":
+        if s.fake_source in SYNTHETIC_SOURCES:
+            return make_camera("fake", source=s.fake_source, width=s.width, height=s.height)
+        return make_camera("fake", source=s.fake_source)  # a directory: its images keep their own size
+    if s.kind == "picamera2":
+        return make_camera("picamera2", device=s.device, width=s.width, height=s.height)
+    return make_camera(s.kind, device=s.device, width=s.width, height=s.height, fourcc=s.fourcc)
 
 
 def _check_quality(quality: int) -> None:
@@ -48,7 +62,7 @@ def _check_quality(quality: int) -> None:
 
 @dataclass(frozen=True)
 class CameraSettings:
-    """The photo camera (issue 6): what residents photograph (a broken lamp, a pothole)."""
+    """The photo camera: what residents photograph (a broken lamp, a pothole)."""
 
     enabled: bool = True
     kind: str = "fake"
@@ -76,10 +90,22 @@ class CameraSettings:
     def resolve_paths(self, base: Path) -> "CameraSettings":
         return _resolve_source(self, base)
 
+    def build(self, *, fake_hardware: bool = False):
+        """The photo camera (``drivers.camera``), not opened; the fake one with *fake_hardware*.
+
+        The one factory: the app, ``kiosk camera`` and ``kiosk doctor`` all call it.
+        """
+        return _build_camera(self, fake_hardware)
+
+    def photo_options(self) -> dict:
+        """The keywords ``kiosk.media.photo.prepare_photo`` takes for a stored photo."""
+        return {"max_edge": self.max_edge, "max_input_pixels": self.max_input_pixels,
+                "quality": self.jpeg_quality}
+
 
 @dataclass(frozen=True)
 class ScannerSettings:
-    """The document camera for paper letters (高拍仪) (issue 6)."""
+    """The document camera for paper letters (高拍仪)."""
 
     enabled: bool = True
     kind: str = "fake"
@@ -109,3 +135,15 @@ class ScannerSettings:
 
     def resolve_paths(self, base: Path) -> "ScannerSettings":
         return _resolve_source(self, base)
+
+    def build(self, *, fake_hardware: bool = False):
+        """The document camera (``drivers.camera``), not opened; the fake one with *fake_hardware*.
+
+        The one factory: the app, ``kiosk camera --scanner`` and ``kiosk doctor`` all call it.
+        """
+        return _build_camera(self, fake_hardware)
+
+    def page_options(self) -> dict:
+        """The keywords ``kiosk.media.letter.process_page`` takes for a stored page."""
+        return {"max_edge": self.max_edge, "enhance_mode": self.enhance,
+                "quality": self.jpeg_quality, "min_area": self.min_page_area}

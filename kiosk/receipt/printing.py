@@ -1,6 +1,6 @@
 """Print a stored item's receipt and say honestly what happened.
 
-The item is already committed when this runs (DESIGN.md: store first, then print), so a
+The item is already committed when this runs (docs/design.md: store first, then print), so a
 printer problem never loses anything: :func:`print_item_receipt` returns a
 :class:`PrintOutcome` that says why, logs a ``print_failed`` event for staff, and never
 raises for printer trouble.
@@ -34,18 +34,6 @@ class PrintOutcome:
     status: str
     bytes_sent: int = 0
     paper_low: bool = False
-
-
-def make_configured_printer(cfg):
-    """The printer ``[printer]`` describes (not opened), or None for kind ``none``.
-
-    Raises ``drivers.printer.PrinterConfigError`` for options the driver refuses.
-    """
-    from drivers.printer import make_printer
-    ps = cfg.printer
-    if ps.kind == "none":
-        return None
-    return make_printer(ps.kind, **ps.driver_options())
 
 
 def item_layout(item, cfg, *, name: str | None = None, phone: str | None = None,
@@ -94,7 +82,7 @@ def send(data: bytes, cfg, printer=None) -> PrintOutcome:
 
     if printer is None:
         try:
-            printer = make_configured_printer(cfg)
+            printer = cfg.printer.build()
         except PrinterConfigError as e:
             return PrintOutcome(False, f"printer configuration is wrong: {e}", ERROR)
         if printer is None:

@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-PRINTER_KINDS = ("none", "fake", "usb", "serial", "network", "file")
 PAPER_DOTS = {58: 384, 80: 576}      # printable dots at 203 dpi (8 dots/mm)
 PAPER_COLUMNS = {58: 32, 80: 48}     # 12-dot-wide Latin font A
 DEFAULT_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
@@ -15,7 +14,7 @@ DEFAULT_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 
 @dataclass(frozen=True)
 class PrinterSettings:
-    """The receipt printer connection (issue 5).
+    """The receipt printer connection.
 
     ``kind`` picks the driver in ``drivers.printer``; only the keys of that kind are used.
     The default ``fake`` keeps receipts in memory so a PC with no printer runs the app.
@@ -46,9 +45,12 @@ class PrinterSettings:
     query_status: bool = True
 
     def validate(self) -> None:
-        from drivers.printer import SerialPrinter
-        if self.kind not in PRINTER_KINDS:
-            raise ValueError(f"kind: expected one of {', '.join(PRINTER_KINDS)}, got {self.kind!r}")
+        # The driver's registry is the one list of kinds (plus "none": no printer);
+        # imported here so that loading the config imports no driver (docs/architecture.md).
+        from drivers.printer import PRINTERS, SerialPrinter
+        kinds = ("none", *PRINTERS)
+        if self.kind not in kinds:
+            raise ValueError(f"kind: expected one of {', '.join(kinds)}, got {self.kind!r}")
         if self.paper_width_mm not in PAPER_DOTS:
             raise ValueError(f"paper_width_mm: expected 58 or 80, got {self.paper_width_mm}")
         if self.kind == "usb":
@@ -112,6 +114,20 @@ class PrinterSettings:
             return {"path": self.path, **common}
         return common
 
+    def build(self, *, fake_hardware: bool = False):
+        """The printer (``drivers.printer``), not opened; None for kind ``none``.
+
+        With *fake_hardware*, the byte-collecting fake. The one factory: the app,
+        ``kiosk receipt`` and ``kiosk doctor`` all call it. Raises
+        ``drivers.printer.PrinterConfigError`` for options the driver refuses.
+        """
+        from drivers.printer import make_printer
+        if fake_hardware:
+            return make_printer("fake")
+        if self.kind == "none":
+            return None
+        return make_printer(self.kind, **self.driver_options())
+
 
 ENCODINGS = ("gb18030", "raster")
 FALLBACKS = ("outside_gb2312", "outside_gbk", "never")
@@ -120,7 +136,7 @@ QR_MODES = ("native", "image")
 
 @dataclass(frozen=True)
 class ReceiptSettings:
-    """What a receipt shows and how its text reaches the paper (issue 5)."""
+    """What a receipt shows and how its text reaches the paper."""
 
     encoding: str = "gb18030"
     raster_fallback: str = "outside_gb2312"

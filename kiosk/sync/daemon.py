@@ -130,7 +130,7 @@ class SyncDaemon:
         if not s.pull_api_enabled:
             return None
         from kiosk.sync.pullapi import PullAPI
-        from kiosk.sync.serving import BackgroundServer
+        from kiosk.httpserve import BackgroundServer
         app = PullAPI(self.store, s.pull_token(), s.pull_page_max)
         self._server = BackgroundServer(app, s.pull_api_host, s.pull_api_port, threads=2,
                                         ident="minyi-kiosk-pull").start("pull-api")

@@ -92,7 +92,8 @@ class KioskApp(App):
     def on_start(self):
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         self.idle.start()
-        self.services.start_voice_model()
+        if self.cfg.asr.preload:  # else the model loads on the first voice entry
+            self.services.start_voice_model()
 
     def on_stop(self):
         self.stop_devices(timeout=2.0)

@@ -11,8 +11,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-LANGUAGES = ("zh-CN", "zh-TW", "en")
-FALLBACK = "zh-CN"
+from kiosk.languages import FALLBACK, LANGUAGES
+
 ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
 CATALOG_DIR = ASSETS / "i18n"
 

@@ -15,13 +15,9 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
 log = logging.getLogger(__name__)
-
-ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
-SAMPLE_WAV = ASSETS / "sounds" / "sample-zh.wav"
 
 
 class FeatureUnavailable(Exception):
@@ -107,13 +103,10 @@ class Services:
 
     def make_code_reader(self):
         """An unopened receipt code reader (drivers.codereader) as configured."""
-        from drivers.codereader import make_code_reader
-        if self.fake_hardware:
-            return make_code_reader("fake")
         s = self.cfg.code_reader
-        if s.kind == "none":  # not a fault: this kiosk has no reader, residents type the number
+        if s.kind == "none" and not self.fake_hardware:  # not a fault: residents type the number
             raise FeatureUnavailable("code_reader", "no code reader configured (code_reader.kind = \"none\")")
-        return make_code_reader(s.kind, device=s.device, baudrate=s.baudrate)
+        return s.build(fake_hardware=self.fake_hardware)
 
     def open_code_reader(self, on_code: Callable[[str], None], on_error: Callable[[str], None]):
         """Start reading receipt codes on a worker thread; returns the feed (``stop()``).
@@ -186,8 +179,7 @@ class Services:
         if not self.fake_hardware:
             return None
         if getattr(self, "_fake_printer", None) is None:
-            from drivers.printer import make_printer
-            self._fake_printer = make_printer("fake")
+            self._fake_printer = self.cfg.printer.build(fake_hardware=True)
         return self._fake_printer
 
     # -- voice -----------------------------------------------------------------------
@@ -223,13 +215,9 @@ class Services:
     def make_microphone(self):
         """The microphone driver (the WAV-fed fake with ``fake_hardware``); not opened."""
         try:
-            from drivers.microphone import make_microphone
+            return self.cfg.microphone.build(fake_hardware=self.fake_hardware)
         except ImportError as e:
             raise FeatureUnavailable("microphone", f"microphone driver not installed ({e.name})") from None
-        if self.fake_hardware:
-            return make_microphone("wav", path=str(SAMPLE_WAV), realtime=True)
-        mic = self.cfg.microphone
-        return make_microphone(mic.kind, **mic.driver_options())
 
     def open_voice(self, on_event: Callable[[VoiceEvent], None]):
         """Start a recording session at once; *on_event* is called ON THE WORKER THREAD.
@@ -254,13 +242,9 @@ class Services:
     def make_camera(self, role: str):
         """The photo camera (role "camera") or document camera ("scanner"); not opened."""
         try:
-            from drivers.camera import FakeCamera
-            from kiosk.media.devices import build_camera
+            return getattr(self.cfg, role).build(fake_hardware=self.fake_hardware)
         except ImportError as e:
             raise FeatureUnavailable(role, f"camera driver not installed ({e.name})") from None
-        if self.fake_hardware:
-            return FakeCamera("synthetic-letter" if role == "scanner" else "synthetic-scene")
-        return build_camera(getattr(self.cfg, role))
 
     def open_camera(self, role: str):
         """The opened camera for *role*; FeatureUnavailable when it is missing. Blocking."""
@@ -281,14 +265,14 @@ class Services:
         """A captured frame as a stored photo: JPEG, no EXIF, long edge capped. Blocking."""
         from kiosk.media.photo import ImageRejected, prepare_photo
         try:
-            return prepare_photo(frame)
+            return prepare_photo(frame, **self.cfg.camera.photo_options())
         except ImageRejected as e:
             raise ImageUnusable(str(e)) from None
 
     def scan_page(self, frame) -> ScannedPage:
         """Find, straighten and enhance a letter page from a document-camera frame. Blocking."""
         from kiosk.media.letter import process_page
-        r = process_page(frame)
+        r = process_page(frame, **self.cfg.scanner.page_options())
         return ScannedPage(jpeg=r.jpeg, found_page=bool(r.found_page), preview=r.preview)
 
     # -- Chinese input ---------------------------------------------------------------

@@ -6,12 +6,13 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-MICROPHONE_KINDS = ("sounddevice", "wav", "none")
+# What ``kiosk run --fake-hardware`` plays when no ``microphone.wav_file`` is configured.
+SAMPLE_WAV = Path(__file__).resolve().parents[2] / "assets" / "sounds" / "sample-zh.wav"
 
 
 @dataclass(frozen=True)
 class MicrophoneSettings:
-    """The capture device (issue 4).
+    """The capture device.
 
     ``kind`` picks the driver in ``drivers.microphone.KINDS``: ``sounddevice`` (a real
     device through PortAudio), ``wav`` (the fake: plays ``wav_file``) or ``none`` (no
@@ -29,8 +30,11 @@ class MicrophoneSettings:
     wav_realtime: bool = True
 
     def validate(self) -> None:
-        if self.kind not in MICROPHONE_KINDS:
-            raise ValueError(f"kind: expected one of {', '.join(MICROPHONE_KINDS)}, got {self.kind!r}")
+        # The driver's registry is the one list of kinds; imported here, not at module
+        # import, so that loading the config imports no driver (docs/architecture.md).
+        from drivers.microphone import KINDS
+        if self.kind not in KINDS:
+            raise ValueError(f"kind: expected one of {', '.join(KINDS)}, got {self.kind!r}")
         if isinstance(self.device, int) and self.device < 0:
             raise ValueError(f"device: expected a device index ≥ 0 or a name, got {self.device}")
         if self.sample_rate != 0 and not 8000 <= self.sample_rate <= 192000:
@@ -53,10 +57,23 @@ class MicrophoneSettings:
             return {"path": self.wav_file, "realtime": self.wav_realtime}
         return {}
 
+    def build(self, *, fake_hardware: bool = False):
+        """The microphone (``drivers.microphone``), not opened: no hardware touched.
+
+        With *fake_hardware*, the WAV-fed fake playing ``wav_file`` (or the bundled
+        Mandarin sample when none is set). The one factory: the app, the CLI and
+        ``kiosk doctor`` all call it.
+        """
+        from drivers.microphone import make_microphone
+        if fake_hardware:
+            return make_microphone("wav", path=self.wav_file or str(SAMPLE_WAV),
+                                   realtime=self.wav_realtime)
+        return make_microphone(self.kind, **self.driver_options())
+
 
 @dataclass(frozen=True)
 class ASRSettings:
-    """Offline speech recognition and when a recording ends (issue 4)."""
+    """Offline speech recognition and when a recording ends."""
 
     # Where `kiosk models install` puts models ("" = <storage.data_dir>/models); the
     # model in use is its `current` link.

@@ -10,21 +10,21 @@ import pytest
 
 from kiosk import config as configmod
 from kiosk.checks.codereader import probe
-from kiosk.codereader_settings import CodeReaderSettings, make_configured_code_reader
+from kiosk.codereader.settings import CodeReaderSettings
 from kiosk.config import ConfigError
-from kiosk.doctor import FAIL, OK, SKIP, WARN
+from kiosk.checks import FAIL, OK, SKIP, WARN
 
 
 def test_defaults_need_no_reader(cfg):
     assert cfg.code_reader == CodeReaderSettings(kind="none", device="", baudrate=9600)
-    assert make_configured_code_reader(cfg.code_reader).describe() == "no code reader"
-    assert make_configured_code_reader(cfg.code_reader, fake_hardware=True).describe() == "fake code reader (in memory)"
+    assert cfg.code_reader.build().describe() == "no code reader"
+    assert cfg.code_reader.build(fake_hardware=True).describe() == "fake code reader (in memory)"
 
 
 def test_serial_section_reaches_the_driver(write_config):
     cfg = configmod.load(write_config('[code_reader]\nkind = "serial"\ndevice = "/dev/ttyACM0"\nbaudrate = 115200\n'))
     assert (cfg.code_reader.kind, cfg.code_reader.device, cfg.code_reader.baudrate) == ("serial", "/dev/ttyACM0", 115200)
-    assert make_configured_code_reader(cfg.code_reader).describe() == "serial code reader /dev/ttyACM0 @ 115200"
+    assert cfg.code_reader.build().describe() == "serial code reader /dev/ttyACM0 @ 115200"
 
 
 @pytest.mark.parametrize("text, key, words", [

@@ -112,3 +112,42 @@ def test_the_scan_leaves_prose_alone(tmp_path):
     p.write_text('msg = "select a photo from the list, then update the set of pages"\n'
                  'items = store.list_items(delivery="pending")\n', encoding="utf-8")
     assert find_sql_violations(p) == []
+
+
+# -- loading the config imports no feature code ------------------------------------------
+
+FORBIDDEN_ON_IMPORT = ("kiosk.ui", "drivers", "kivy")
+# Loading validates device kinds against the drivers' own registries (imported then), but
+# never the UI, Kivy or OpenCV: the sync daemon loads the same file.
+FORBIDDEN_ON_LOAD = ("kiosk.ui", "kivy", "cv2")
+
+_PROBE = """
+import json, sys
+import kiosk.config
+imported = sorted(sys.modules)
+kiosk.config.load(sys.argv[1])
+print(json.dumps({"import": imported, "load": sorted(sys.modules)}))
+"""
+
+
+def _under(names, prefixes):
+    return sorted(n for n in names if any(n == p or n.startswith(p + ".") for p in prefixes))
+
+
+def test_loading_the_config_imports_no_ui_driver_or_kivy(write_config):
+    import json
+    import subprocess
+    import sys
+    path = write_config('[camera]\nkind = "opencv"\n[printer]\nkind = "serial"\n'
+                        '[code_reader]\nkind = "serial"\ndevice = "/dev/ttyACM0"\n[ui]\nfullscreen = false\n')
+    out = subprocess.run([sys.executable, "-c", _PROBE, str(path)], capture_output=True, text=True,
+                         cwd=ROOT, timeout=60)
+    assert out.returncode == 0, out.stderr
+    mods = json.loads(out.stdout)
+    assert _under(mods["import"], FORBIDDEN_ON_IMPORT) == [], "import kiosk.config pulled these in"
+    assert _under(mods["load"], FORBIDDEN_ON_LOAD) == [], "kiosk.config.load() pulled these in"
+
+
+def test_the_import_probe_sees_a_forbidden_import():
+    assert _under(["kiosk.ui", "kiosk.ui.app", "kiosk.uix", "drivers.camera", "kivy.core"],
+                  FORBIDDEN_ON_IMPORT) == ["drivers.camera", "kiosk.ui", "kiosk.ui.app", "kivy.core"]

@@ -10,7 +10,6 @@ import pytest
 
 from drivers.camera import FakeCamera, OpenCVCamera, PiCamera2Camera
 from kiosk import config as configmod
-from kiosk.media.devices import build_camera
 from kiosk.media.settings import CameraSettings, ScannerSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -19,22 +18,22 @@ REPO = Path(__file__).resolve().parents[2]
 def test_defaults_run_without_hardware(cfg):
     assert cfg.camera.kind == "fake" and cfg.scanner.kind == "fake"
     for s in (cfg.camera, cfg.scanner):
-        with build_camera(s) as cam:
+        with s.build() as cam:
             assert cam.read_frame().shape[:2] == (s.height, s.width)
 
 
 def test_real_kinds_are_built_without_opening(write_config):
     c = configmod.load(write_config('[camera]\nkind = "opencv"\ndevice = "/dev/video4"\nwidth = 1920\n'
                                     'height = 1080\n[scanner]\nkind = "picamera2"\ndevice = 1\n'))
-    cam = build_camera(c.camera)
+    cam = c.camera.build()
     assert isinstance(cam, OpenCVCamera) and cam.device == "/dev/video4" and cam.resolution == (1920, 1080)
-    assert isinstance(build_camera(c.scanner), PiCamera2Camera)
+    assert isinstance(c.scanner.build(), PiCamera2Camera)
 
 
 def test_fake_directory_is_relative_to_the_config(write_config, tmp_path):
     c = configmod.load(write_config('[camera]\nfake_source = "samples"\n'))
     assert c.camera.fake_source == str(tmp_path / "samples")
-    assert isinstance(build_camera(c.camera), FakeCamera)
+    assert isinstance(c.camera.build(), FakeCamera)
     c = configmod.load(write_config('[scanner]\nfake_source = "synthetic-letter"\n'))
     assert c.scanner.fake_source == "synthetic-letter"
 

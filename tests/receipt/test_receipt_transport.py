@@ -103,11 +103,10 @@ def test_an_open_printer_is_left_open_for_the_next_receipt(cfg, make_item, tcp_p
 
 def test_serial_settings_from_config_reach_the_port(write_config, store, make_item, serial_device, pty_pair):
     from kiosk import config as configmod
-    from kiosk.receipt.printing import make_configured_printer
     cfg = configmod.load(write_config(
         f'[printer]\nkind = "serial"\nserial_device = "{pty_pair[0]}"\nserial_baudrate = 115200\n'
         'serial_flow_control = "xonxoff"\nstatus_timeout = 2.0\n'))
-    printer = make_configured_printer(cfg)
+    printer = cfg.printer.build()
     printer.open()
     try:
         port = printer._conn.device

@@ -234,18 +234,24 @@ def test_recording_commits_as_an_audio_attachment(korean_audio, ko_holder, colle
     assert att.size == len(r.wav)
 
 
-def test_wiring_from_config(write_config, tmp_path, korean_audio):
+def test_microphone_and_model_from_config(write_config, tmp_path, korean_audio):
     from drivers.microphone import NoMicrophone, SoundDeviceMicrophone
     from kiosk import config as configmod
-    from kiosk.voice import wiring
+    from kiosk.voice.model import holder_from_config
+    from kiosk.voice.settings import SAMPLE_WAV
 
     cfg = configmod.load(write_config('[asr]\npreload = true\n'))
-    assert isinstance(wiring.microphone(cfg), SoundDeviceMicrophone)
-    assert isinstance(wiring.microphone(cfg, fake=True), NoMicrophone)
-    holder = wiring.model_holder(cfg)
-    assert holder is wiring.model_holder(cfg)  # one per process
-    assert holder.state is ModelState.ABSENT and "kiosk models install" in holder.reason
+    assert isinstance(cfg.microphone.build(), SoundDeviceMicrophone)
+    fake = cfg.microphone.build(fake_hardware=True)   # no wav_file: the bundled sample
+    assert isinstance(fake, WavMicrophone) and str(fake.path) == str(SAMPLE_WAV) and SAMPLE_WAV.is_file()
+    holder = holder_from_config(cfg)
+    assert holder is holder_from_config(cfg)  # one per process
+    holder.start_loading()
+    assert holder.wait(5) is ModelState.ABSENT and "kiosk models install" in holder.reason
     cfg2 = configmod.load(write_config(f'[microphone]\nkind = "wav"\nwav_file = "{korean_audio["wav"]}"\n'
                                        'wav_realtime = false\n', name="b.toml"))
-    mic = wiring.microphone(cfg2)
+    mic = cfg2.microphone.build()
     assert isinstance(mic, WavMicrophone) and mic.realtime is False
+    assert str(cfg2.microphone.build(fake_hardware=True).path) == str(korean_audio["wav"])
+    none = configmod.load(write_config('[microphone]\nkind = "none"\n', name="c.toml"))
+    assert isinstance(none.microphone.build(), NoMicrophone)

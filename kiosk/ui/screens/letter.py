@@ -39,8 +39,8 @@ class LetterScreen(CameraScreen):
         frame = self.latest_frame()
         if frame is None:
             return
-        if len(self.session.pages) >= self.app.cfg.ui.max_letter_pages:
-            self.notice(self.app.t("letter.full", max=self.app.cfg.ui.max_letter_pages))
+        if len(self.session.pages) >= self.app.cfg.scanner.max_pages:
+            self.notice(self.app.t("letter.full", max=self.app.cfg.scanner.max_pages))
             return
         self.ids.capture.disabled = True
         self.notice(self.app.t("common.working"))

@@ -1,4 +1,4 @@
-"""Photograph: live preview, up to ui.max_photos photos, delete/retake."""
+"""Photograph: live preview, up to camera.max_photos photos, delete/retake."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ class PhotoScreen(CameraScreen):
 
     def capture(self) -> None:
         frame = self.latest_frame()
-        limit = self.app.cfg.ui.max_photos
+        limit = self.app.cfg.camera.max_photos
         if frame is None:
             return
         if len(self.session.photos) >= limit:
@@ -117,7 +117,7 @@ class PhotoScreen(CameraScreen):
 
     def _refresh(self) -> None:
         app = self.app
-        limit = app.cfg.ui.max_photos
+        limit = app.cfg.camera.max_photos
         box = self.ids.thumbs
         box.clear_widgets()
         for i, jpeg in enumerate(self.session.photos):

@@ -117,7 +117,7 @@ class VoiceScreen(KioskScreen):
     # -- events (already on the UI thread) -----------------------------------------------
 
     def _update_clock(self, *_):
-        limit = self.app.cfg.ui.max_recording_s
+        limit = self.app.cfg.asr.max_seconds
         elapsed = time.monotonic() - self._started
         self.ids.clock.text = self.app.t("voice.elapsed", elapsed=mmss(elapsed),
                                          remaining=mmss(limit - elapsed))

@@ -1,4 +1,8 @@
-"""Configuration sections owned by kiosk.ui (see kiosk/settings.py for the rules)."""
+"""The ``[ui]`` section: the touchscreen app's settings (see kiosk/settings.py for the rules).
+
+A plain config record, kept outside the ``kiosk.ui`` package on purpose: loading the
+config (the sync daemon does too) must not import the UI or Kivy (docs/architecture.md).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,14 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-LANGUAGES = ("zh-CN", "zh-TW", "en")
+from kiosk.languages import LANGUAGES
+
 TOUCH_INPUTS = ("mouse", "mtdev", "hidinput")
 
 
 @dataclass(frozen=True)
 class UISettings:
-    """The touchscreen app (issue 6)."""
+    """The touchscreen app."""
 
     fullscreen: bool = True
     window_width: int = 1280           # used when not fullscreen (a developer PC)
@@ -22,9 +27,6 @@ class UISettings:
     idle_timeout_s: int = 90           # no touch for this long → "need more time?"
     idle_countdown_s: int = 20         # then this countdown, then the session is wiped
     done_return_s: int = 45            # the done screen returns home by itself after this
-    max_photos: int = 3
-    max_letter_pages: int = 10
-    max_recording_s: int = 180         # shown as remaining time while recording
     touch_input: str = "mouse"         # the ONE input provider (see kiosk/ui/kivyenv.py)
     touch_device: str = ""             # /dev/input/eventN for mtdev / hidinput
     show_cursor: bool = False
@@ -42,12 +44,6 @@ class UISettings:
             raise ValueError(f"idle_countdown_s: expected 3 to 300 seconds, got {self.idle_countdown_s}")
         if not 5 <= self.done_return_s <= 600:
             raise ValueError(f"done_return_s: expected 5 to 600 seconds, got {self.done_return_s}")
-        if not 0 <= self.max_photos <= 10:
-            raise ValueError(f"max_photos: expected 0 to 10, got {self.max_photos}")
-        if not 1 <= self.max_letter_pages <= 30:
-            raise ValueError(f"max_letter_pages: expected 1 to 30, got {self.max_letter_pages}")
-        if not 10 <= self.max_recording_s <= 1800:
-            raise ValueError(f"max_recording_s: expected 10 to 1800 seconds, got {self.max_recording_s}")
         if self.touch_input not in TOUCH_INPUTS:
             raise ValueError(f"touch_input: expected one of {', '.join(TOUCH_INPUTS)}, got {self.touch_input!r}")
         if self.touch_input != "mouse" and not self.touch_device.startswith("/dev/input/"):

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from drivers.codereader import BAUDRATES, KINDS
-
 
 @dataclass(frozen=True)
 class CodeReaderSettings:
@@ -24,6 +22,9 @@ class CodeReaderSettings:
     baudrate: int = 9600
 
     def validate(self) -> None:
+        # The driver's registry is the one list of kinds; imported here, not at module
+        # import, so that loading the config imports no driver (docs/architecture.md).
+        from drivers.codereader import BAUDRATES, KINDS
         if self.kind not in KINDS:
             raise ValueError(f"kind: expected one of {', '.join(KINDS)}, got {self.kind!r}")
         if self.kind == "serial" and not self.device.strip():
@@ -36,10 +37,13 @@ class CodeReaderSettings:
         """The keyword options ``drivers.codereader.make_code_reader(kind, **options)`` takes."""
         return {"device": self.device, "baudrate": self.baudrate}
 
+    def build(self, *, fake_hardware: bool = False):
+        """The (unopened) reader these settings describe; the fake one with *fake_hardware*.
 
-def make_configured_code_reader(settings: CodeReaderSettings, *, fake_hardware: bool = False):
-    """The (unopened) reader *settings* describe; the fake one with *fake_hardware*."""
-    from drivers.codereader import make_code_reader
-    if fake_hardware:
-        return make_code_reader("fake", baudrate=settings.baudrate)
-    return make_code_reader(settings.kind, **settings.driver_options())
+        The one factory: the app, ``kiosk codereader`` and ``kiosk doctor`` all call it.
+        Kind ``none`` gives the driver's ``NoCodeReader`` (its ``open()`` says why).
+        """
+        from drivers.codereader import make_code_reader
+        if fake_hardware:
+            return make_code_reader("fake", baudrate=self.baudrate)
+        return make_code_reader(self.kind, **self.driver_options())
