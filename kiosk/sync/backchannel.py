@@ -81,6 +81,12 @@ def fetch_config(store, client: CentreClient) -> str:
     return "applied"
 
 
+def fetch_photos(store, client: CentreClient, config):
+    """Cache the representatives' photos of the applied config (kiosk/sync/photos.py)."""
+    from kiosk.sync import photos
+    return photos.refresh(store, client, config)
+
+
 def _age_s(iso: str | None) -> float | None:
     if not iso:
         return None
