@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 from typing import Callable, Protocol, runtime_checkable
 
-import numpy as np
 
 SAMPLE_WIDTH = 2  # bytes per sample: every microphone delivers s16le mono
 # Rates tried, in order, when neither the preferred rate nor the device's default works.
@@ -62,6 +61,7 @@ def rms_level(pcm: bytes) -> float:
     """RMS of s16le samples relative to full scale (0.0 silence … 1.0 full-scale square)."""
     if len(pcm) < SAMPLE_WIDTH:
         return 0.0
+    import numpy as np  # here, not at import: loading the config must not pull numpy in
     a = np.frombuffer(pcm[: len(pcm) // SAMPLE_WIDTH * SAMPLE_WIDTH], dtype="<i2").astype(np.float64)
     return min(1.0, math.sqrt(float(np.mean(a * a))) / 32768.0)
 
@@ -212,6 +212,7 @@ class SoundDeviceMicrophone:
             self.overflows += 1
         pcm = bytes(data)
         if self.channels > 1:
+            import numpy as np
             pcm = np.frombuffer(pcm, dtype="<i2").reshape(-1, self.channels)[:, 0].tobytes()
         self.level = rms_level(pcm)
         return pcm
@@ -316,6 +317,7 @@ def decode_wav(data: bytes) -> tuple[bytes, int, int]:
         raise WavFormatError(f"WAV header is implausible ({channels} channels, {rate} Hz)")
     width = block // channels
     payload = payload[: len(payload) // block * block]
+    import numpy as np
     if tag == _PCM and width == 1:
         a = (np.frombuffer(payload, dtype=np.uint8).astype(np.float64) - 128.0) * 256.0
     elif tag == _PCM and width == 2:

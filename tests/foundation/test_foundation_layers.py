@@ -118,8 +118,9 @@ def test_the_scan_leaves_prose_alone(tmp_path):
 
 FORBIDDEN_ON_IMPORT = ("kiosk.ui", "drivers", "kivy")
 # Loading validates device kinds against the drivers' own registries (imported then), but
-# never the UI, Kivy or OpenCV: the sync daemon loads the same file.
-FORBIDDEN_ON_LOAD = ("kiosk.ui", "kivy", "cv2")
+# never the UI, Kivy, OpenCV or numpy: the sync daemon loads the same file and keeps
+# numpy out (kiosk/commands/sync.py).
+FORBIDDEN_ON_LOAD = ("kiosk.ui", "kivy", "cv2", "numpy", "PIL")
 
 _PROBE = """
 import json, sys
