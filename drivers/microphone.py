@@ -2,7 +2,7 @@
 
 Every microphone delivers **signed 16-bit little-endian mono** PCM at ``sample_rate``,
 which is the rate the device was really opened at (many USB microphones refuse 16 kHz;
-the recognizer must be told the true rate, see the Vosk notes in STACK.md).
+the recognizer must be told the true rate, see docs/platform.md, "Vosk").
 
 Constructors only store their options and touch no hardware; :meth:`open` finds and opens
 the device and raises :class:`MicrophoneUnavailable` with a sentence a maintainer can act

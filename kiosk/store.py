@@ -1,6 +1,6 @@
 """The durable item store: SQLite (WAL, synchronous=FULL) plus attachment files.
 
-Commit protocol (DESIGN.md, "how nothing gets lost"): each attachment is written to a
+Commit protocol (docs/design.md, "How nothing gets lost"): each attachment is written to a
 temp file and fsynced, renamed into ``media/<item id>/`` and the directory fsynced; then
 one ``BEGIN IMMEDIATE`` transaction allocates the sequence number and inserts the item
 and its attachments. Only after that commit does the item have a tracking code. A crash
@@ -510,7 +510,8 @@ class Store:
                                    [len(prefix), prefix]).fetchall()
         return {k: v for k, v in rows}
 
-    def replace_meta(self, values: dict[str, str | None], *, event: tuple[str, str, dict] | None = None) -> None:
+    def replace_meta(self, values: dict[str, str | None], *,
+                     event: tuple[str, str, dict] | None = None) -> None:
         """Set (None: delete) several persistent values and log *event* (kind, message,
         data) in one transaction: a reader sees all of the change or none of it."""
         with self.write() as db:

@@ -6,7 +6,7 @@ Two text modes (``receipt.encoding``):
   select Chinese character mode) and ``FS .`` (1C 2E, cancel it): the convention of the
   Chinese printer firmwares (Xprinter, GPrinter, HPRT manuals, "FS &"). GB18030 is in no
   python-escpos printer profile and its magic encoder prints "?" for lines of only
-  full-width punctuation (STACK.md), so these bytes are written raw. A line holding a
+  full-width punctuation (docs/platform.md, "ESC/POS"), so these bytes are written raw. A line holding a
   character the printer's font probably lacks (``receipt.raster_fallback``, e.g. a rare
   name character outside GB2312) is drawn as a picture instead.
 * ``raster`` – for printers without a Chinese font: every line with a non-ASCII

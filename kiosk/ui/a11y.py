@@ -1,6 +1,6 @@
 """Accessibility audit of a widget tree: text size, touch-target size, contrast.
 
-Rules (DESIGN.md "Resident experience rules", at the 1280×800 reference size):
+Rules (docs/design.md "Resident experience rules", at the 1280×800 reference size):
 body text ≥ 32 px, titles ≥ 48 px, touch targets ≥ 96 px on both sides, and a text /
 background contrast ratio ≥ 7:1 (WCAG 2 relative luminance). Invisible widgets
 (opacity 0 anywhere above them) are skipped. Each problem names the widget: its kv id

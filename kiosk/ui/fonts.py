@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# apt fonts-wqy-microhei: Simplified and Traditional Chinese plus Latin and digits (STACK.md).
+# apt fonts-wqy-microhei: Simplified and Traditional Chinese plus Latin and digits (docs/platform.md).
 SYSTEM_FONTS = (
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
 )

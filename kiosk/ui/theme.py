@@ -1,4 +1,4 @@
-"""Colours and sizes, designed for a 70-year-old at arm's length (DESIGN.md).
+"""Colours and sizes, designed for a 70-year-old at arm's length (docs/design.md).
 
 Sizes are pixels on the 1280×800 reference screen. Every text/background pair below
 has a contrast ratio of at least 7:1 (WCAG AAA); tests/ui/test_ui_accessibility.py

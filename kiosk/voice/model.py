@@ -1,7 +1,7 @@
 """The Vosk model, loaded once per process on a background thread, with a visible state.
 
-A Vosk model takes seconds to load and hundreds of MB of memory (STACK.md: the Korean
-test model 1.2-2.1 s and ~550 MB), so the UI must never wait for it and the process must
+A Vosk model takes seconds to load and hundreds of MB of memory (docs/platform.md,
+"Vosk": the Korean test model 1-2 s and ~550 MB), so the UI must never wait for it and the process must
 never load it twice (a Vosk tracker pitfall). :func:`holder_for` returns the one
 :class:`ModelHolder` per model directory; :meth:`ModelHolder.start_loading` returns at
 once and the state moves ``absent → loading → ready`` (or ``failed`` with a reason).

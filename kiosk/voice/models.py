@@ -24,7 +24,7 @@ from pathlib import Path
 CURRENT = "current"
 META = "minyi-model.json"
 
-# The built-in default: the small Mandarin model (STACK.md; the Vosk model list).
+# The built-in default: the small Mandarin model (docs/platform.md, "Vosk"; the Vosk model list).
 DEFAULT_MODEL_URL = "https://alphacephei.com/vosk/models/vosk-model-small-cn-0.22.zip"
 DEFAULT_MODEL_SHA256 = "3af8b0e7e0f835ae9d414ce5df580237a3cfb08d586c9fbbb0f7ff29ad5b14ba"
 # Known archives by file name, so a zip copied from a USB stick is verified too.

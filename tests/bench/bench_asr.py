@@ -13,7 +13,7 @@ recognition thread, level, endpointing, text tidying, WAV encoding), its CPU RTF
 seconds per audio second: the per-core figure) and the ratio of the pipeline's time to a
 bare Vosk loop (same model, same chunks, AcceptWaveform/Result/PartialResult).
 
-Targets (issue 4), with the small Mandarin model: pipeline/bare ratio <= 1.05; RTF <= 0.15
+Targets (docs/design.md), with the small Mandarin model: pipeline/bare ratio <= 1.05; RTF <= 0.15
 per core. Asserts nothing: machines are noisy; run it and read the figures. A CER from a
 non-Mandarin model (the Korean test model) is meaningless; the script says so.
 """

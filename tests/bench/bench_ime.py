@@ -1,7 +1,7 @@
 """Pinyin engine figures: dictionary load time and memory, per-keystroke latency.
 
 Run: .venv/bin/python tests/bench/bench_ime.py
-Targets (issue 6): the dictionary loads once, off the UI thread, in about a second on a
+Targets (docs/design.md): the dictionary loads once, off the UI thread, in about a second on a
 Pi; each keystroke's candidates well under one frame budget (< 50 ms).
 """
 

@@ -4,7 +4,7 @@ Prints figures; asserts nothing.
 
     .venv/bin/python tests/bench/bench_receipt.py [--repeat 20]
 
-Target (issue 5): gb18030 mode <= 2 KB per receipt (<= 2 s at 9600 baud).
+Target (docs/design.md): gb18030 mode <= 2 KB per receipt (<= 2 s at 9600 baud).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ by tracking code at 100,000 items. Prints figures; asserts nothing (machines are
 
     .venv/bin/python tests/bench/bench_store.py [--commits 300] [--items 100000] [--dir DIR]
 
-Targets (issue 2): commit p99 <= 50 ms, lookup <= 5 ms.
+Targets (docs/design.md): commit p99 <= 50 ms, lookup <= 5 ms.
 """
 
 from __future__ import annotations

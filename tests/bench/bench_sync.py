@@ -4,7 +4,7 @@ and the daemon's RSS over the run (peak = VmHWM). Asserts nothing (machines are 
 
     .venv/bin/python tests/bench/bench_sync.py [--items 10000] [--size 102400] [--dir DIR]
 
-Targets (issue 3): >= 50 items/s, daemon RSS <= 60 MB and flat.
+Targets (docs/design.md): >= 50 items/s, daemon RSS <= 60 MB and flat.
 
 The queue is filled directly (files written, rows inserted in large transactions, the
 same columns and hashes a commit writes) because this measures forwarding, not

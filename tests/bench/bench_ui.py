@@ -3,7 +3,7 @@ stall while recording with live partial text (and during a camera preview).
 
     .venv/bin/python tests/bench/bench_ui.py [--runs 3] [--seconds 6]
 
-Targets (issue 6): cold start <= 3 s; no UI-thread stall > 50 ms. Prints figures; asserts
+Targets (docs/design.md): cold start <= 3 s; no UI-thread stall > 50 ms. Prints figures; asserts
 nothing (machines are noisy). Runs offscreen (SDL_VIDEODRIVER=offscreen) when unset.
 
 On this build machine the window is drawn by Mesa llvmpipe (software GL): the UI thread

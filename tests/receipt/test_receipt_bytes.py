@@ -48,7 +48,7 @@ def test_gb18030_native_receipt_reads_back(cfg, make_item, reader):
 
 
 def test_lines_of_only_fullwidth_punctuation_survive(cfg, make_item, reader):
-    # python-escpos' magic encoder prints "?" for these (STACK.md); FS & + GB18030 must not.
+    # python-escpos' magic encoder prints "?" for these (docs/platform.md); FS & + GB18030 must not.
     item = make_item("……！！？？（）\n“好”")
     doc = reader.read(item_receipt_bytes(item, cfg))
     assert "……！！？？（）" in doc.texts

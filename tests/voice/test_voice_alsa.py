@@ -1,7 +1,7 @@
 """The real audio path: PortAudio capture from an ALSA ``file`` PCM into the real Vosk model.
 
 An ALSA ``file`` PCM with ``infile`` is a real capture device that returns the file
-sample-exactly (STACK.md). ``ALSA_CONFIG_PATH`` must be set before PortAudio
+sample-exactly (docs/platform.md, "Audio"). ``ALSA_CONFIG_PATH`` must be set before PortAudio
 initialises, so each test runs a child process with it set.
 """
 

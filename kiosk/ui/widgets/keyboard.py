@@ -1,6 +1,6 @@
 """On-screen keyboards: a pinyin keyboard with a candidate bar, and a numeric pad.
 
-Kivy's own VKeyboard has no IME (DESIGN.md), so the kiosk draws its own. The keyboard
+Kivy's own VKeyboard has no IME (docs/design.md), so the kiosk draws its own. The keyboard
 does not own any text: it dispatches ``on_insert(text)`` and ``on_delete()`` and the
 screen edits its own text. Pinyin → characters comes from the engine the app passes in
 (kiosk.ime.pinyin via Services.pinyin(): ``candidates(letters, limit) -> [Candidate(text,
