@@ -111,3 +111,18 @@ def test_scanner_settings_shape_the_stored_page(write_config, store):
     unfound = TestServices(configmod.load(write_config('[scanner]\nmin_page_area = 0.95\n', name="m.toml")),
                            store).scan_page(frame)
     assert not unfound.found_page
+
+
+def test_camera_and_scanner_enabled_false_hide_their_home_tiles(write_config, store):
+    cfg = configmod.load(write_config("[camera]\nenabled = false\n"))
+    h, _ = _start(cfg, store)
+    try:
+        home = h.screen("home")
+        h.pump(2)
+        assert home.ids.photo.opacity == 0 and home.ids.photo.disabled
+        assert home.ids.letter.opacity == 1 and not home.ids.letter.disabled
+        h.app.reset_session()                       # a new resident: still hidden
+        h.pump(2)
+        assert home.ids.photo.opacity == 0 and home.ids.photo.disabled
+    finally:
+        h.stop()

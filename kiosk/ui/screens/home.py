@@ -27,3 +27,14 @@ class HomeScreen(KioskScreen):
         for tile in TILES.values():
             self.ids[tile].disabled = False
         self.notice("")
+        self.on_pre_enter()
+
+    def on_pre_enter(self, *_):
+        # camera.enabled / scanner.enabled = false (docs/config.md): a kiosk without that
+        # device shows no tile for it at all, rather than one that fails when tapped.
+        cfg = self.app.cfg
+        for feature, enabled in (("photo", cfg.camera.enabled), ("letter", cfg.scanner.enabled)):
+            tile = self.ids[TILES[feature]]
+            tile.opacity = 1 if enabled else 0
+            if not enabled:
+                tile.disabled = True
