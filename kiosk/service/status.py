@@ -34,7 +34,8 @@ def status_snapshot(cfg, store, *, app_started_mono: float | None = None, now_mo
     from kiosk.sync.wire import app_version
     from kiosk.voice import models as voice_models
 
-    counts = store.count_by_delivery()
+    counts = {d.value: store.count(d) for d in Delivery}
+    oldest = store.oldest_item(Delivery.PENDING, Delivery.QUARANTINED)
     disk = shutil.disk_usage(store.data_dir)
     outage = _json_meta(store, OUTAGE_KEY)
     auth = _json_meta(store, AUTH_KEY)
@@ -55,7 +56,7 @@ def status_snapshot(cfg, store, *, app_started_mono: float | None = None, now_mo
                   "held": len(store.held_item_ids()),
                   "quarantined": counts[Delivery.QUARANTINED.value],
                   "delivered": counts[Delivery.DELIVERED.value],
-                  "oldest_undelivered_age_s": clock.age_s(store.oldest_undelivered_at())},
+                  "oldest_undelivered_age_s": clock.age_s(oldest.created_at) if oldest else None},
         "centre": {"url": cfg.sync.central_url,
                    "last_contact": store.get_meta(CONTACT_KEY),
                    "outage_since": outage.get("since"),
@@ -119,10 +120,10 @@ def list_queue(store, limit: int = 200) -> QueueListing:
     """Pending, held (the centre failed on them repeatedly) and quarantined items."""
     held_ids = store.held_item_ids()
     listing = QueueListing()
-    for item in store.items_by_delivery(Delivery.PENDING.value, limit):
+    for item in store.list_items(delivery=Delivery.PENDING, limit=limit):
         (listing.held if item.id in held_ids else listing.pending).append(
             _entry(item, "held" if item.id in held_ids else Delivery.PENDING.value))
-    for item in store.items_by_delivery(Delivery.QUARANTINED.value, limit):
+    for item in store.list_items(delivery=Delivery.QUARANTINED, limit=limit):
         listing.quarantined.append(_entry(item, Delivery.QUARANTINED.value))
     return listing
 
