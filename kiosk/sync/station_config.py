@@ -306,12 +306,10 @@ def apply(store, raw: bytes, etag: str | None) -> StationConfig:
     applied = clock.now_iso()
     value = json.dumps({"etag": etag, "applied_at": applied, "document": raw.decode("utf-8")},
                        ensure_ascii=False)
-    with store.write() as db:
-        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [META_KEY, value])
-        db.execute("DELETE FROM meta WHERE key = ?", [REJECTED_KEY])
-        db["events"].insert({"at": applied, "level": "info", "kind": "station_config_applied",
-                             "message": f"station config {cfg.version or etag} applied", "item_id": None,
-                             "data": json.dumps({"etag": etag, "categories": len(cfg.categories)})})
+    # One transaction: the new document, the cleared rejection and the event together.
+    store.replace_meta({META_KEY: value, REJECTED_KEY: None},
+                       event=("station_config_applied", f"station config {cfg.version or etag} applied",
+                              {"etag": etag, "categories": len(cfg.categories)}))
     return StationConfig(**{**cfg.__dict__, "applied_at": applied})
 
 
