@@ -27,6 +27,7 @@ from kiosk.codereader.settings import CodeReaderSettings
 from kiosk.languages import LANGUAGES
 from kiosk.media.settings import CameraSettings, ScannerSettings
 from kiosk.receipt.settings import PrinterSettings, ReceiptSettings
+from kiosk.service.settings import ServiceSettings
 from kiosk.sync.settings import CentralDevSettings, SyncSettings
 from kiosk.ui_settings import UISettings
 from kiosk.voice.settings import ASRSettings, MicrophoneSettings
@@ -166,3 +167,4 @@ class Config:
     scanner: ScannerSettings = field(default_factory=ScannerSettings)
     code_reader: CodeReaderSettings = field(default_factory=CodeReaderSettings)
     ui: UISettings = field(default_factory=UISettings)
+    service: ServiceSettings = field(default_factory=ServiceSettings)
