@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kiosk.config import ConfigError
-from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
+from kiosk.checks import FAIL, OK, SKIP, WARN, Check
 
 
 def pin_check(cfg, store) -> Check:

@@ -74,7 +74,7 @@ def test_printer(cfg, printer=None) -> SelfTestResult:
         return SelfTestResult("printer", False, f"cannot lay out the test page: {e}")
     if printer is None:
         try:
-            printer = printing.make_configured_printer(cfg)
+            printer = cfg.printer.build()
         except ValueError as e:
             return SelfTestResult("printer", False, f"printer configuration is wrong: {e}")
         if printer is None:
@@ -252,11 +252,8 @@ def run_configured(cfg, device: str, *, code_timeout_s: float = 20.0, seconds: f
     if device == "printer":
         return test_printer(cfg)
     if device == "microphone":
-        from kiosk.voice.wiring import microphone
-        return test_microphone(microphone(cfg), seconds)[0]
+        return test_microphone(cfg.microphone.build(), seconds)[0]
     if device in ("camera", "scanner"):
-        from kiosk.media.devices import build_camera
         s = getattr(cfg, device)
-        return test_camera(build_camera(s))[0] if device == "camera" else test_scanner(build_camera(s), s)[0]
-    from kiosk.codereader_settings import make_configured_code_reader
-    return test_code_reader(make_configured_code_reader(cfg.code_reader), cfg.receipt.lookup_url, code_timeout_s)
+        return test_camera(s.build())[0] if device == "camera" else test_scanner(s.build(), s)[0]
+    return test_code_reader(cfg.code_reader.build(), cfg.receipt.lookup_url, code_timeout_s)

@@ -18,6 +18,11 @@ from kiosk.settings import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 NOT_USES = {"validate", "resolve_paths", "__post_init__"}
+# Keys documented ahead of the code that will read them, each with who wires it in. The
+# test fails when one of these becomes read too, so the list only shrinks.
+NOT_YET_READ = {
+    "service.allow_power": "the service menu's shut down / reboot buttons (kiosk/service)",
+}
 
 
 def _reads() -> set[str]:
@@ -52,7 +57,10 @@ def test_every_config_key_is_read_outside_its_checks():
         for f in dataclasses.fields(cls):
             if f.init and f.name not in reads:
                 unread.append(f"{section}.{f.name}")
-    assert not unread, "documented keys nothing reads (remove them or honour them): " + ", ".join(unread)
+    missing = [k for k in unread if k not in NOT_YET_READ]
+    assert not missing, "documented keys nothing reads (remove them or honour them): " + ", ".join(missing)
+    done = sorted(set(NOT_YET_READ) - set(unread))
+    assert not done, f"now read, take them off NOT_YET_READ: {done}"
 
 
 def test_the_key_list_matches_the_sections():
