@@ -70,3 +70,11 @@ def test_every_key_is_documented():
         body = doc.split(f"## `[{section}]`")[1].split("\n## ")[0]
         documented = set(re.findall(rf"^\| `{section}\.([a-z_]+)`", body, re.M))
         assert documented == {f.name for f in dataclasses.fields(cls)}, section
+
+
+def test_fake_hardware_builds_the_fake_whatever_the_kind(write_config):
+    c = configmod.load(write_config('[camera]\nkind = "opencv"\ndevice = "/dev/video4"\n'
+                                    '[scanner]\nkind = "picamera2"\ndevice = 1\n'))
+    assert isinstance(c.camera.build(fake_hardware=True), FakeCamera)
+    with c.scanner.build(fake_hardware=True) as cam:   # the synthetic letter at the scanner's size
+        assert cam.read_frame().shape[:2] == (c.scanner.height, c.scanner.width)

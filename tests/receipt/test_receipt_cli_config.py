@@ -140,3 +140,16 @@ def test_cli_and_config_stay_light():
             "print(sorted(m for m in ('escpos', 'PIL', 'qrcode', 'serial', 'usb') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_printer_build_is_the_one_factory(write_config):
+    from drivers.printer import FakePrinter, NetworkPrinter
+    cfg = configmod.load(write_config('[printer]\nkind = "network"\nhost = "10.0.0.9"\n'))
+    assert isinstance(cfg.printer.build(), NetworkPrinter)
+    assert isinstance(cfg.printer.build(fake_hardware=True), FakePrinter)
+    none = configmod.load(write_config('[printer]\nkind = "none"\n', name="n.toml"))
+    assert none.printer.build() is None
+    assert isinstance(none.printer.build(fake_hardware=True), FakePrinter)
+    with pytest.raises(ConfigError) as e:   # the kinds are the driver's registry, plus "none"
+        configmod.from_dict({"printer": {"kind": "parallel"}})
+    assert e.value.key == "printer.kind" and "none, usb, serial, network, file, fake" in str(e.value)
