@@ -127,10 +127,13 @@ def test_central_dev_settings_errors_and_tokens(write_config, tmp_path):
         configmod.load(write_config('[central_dev]\nhost = "0.0.0.0"\n'))
     assert e.value.key == "central_dev.token_file"
     tok = tmp_path / "t.token"
-    tok.write_text("s3cret\n")
+    secret = "s3cret-0123456789abcdef0123456789"
+    tok.write_text(secret + "\n")
+    cert_p, _ = _self_signed(tmp_path)
+    cert_p.rename(tmp_path / "ca.pem")
     cfg = configmod.load(write_config(f'[sync]\ncentral_url = "https://c.example/"\ntoken_file = "t.token"\n'
                                       f'ca_bundle = "ca.pem"\n[central_dev]\ntoken_file = "{tok}"\n'))
-    assert cfg.sync.central_token() == "s3cret" and cfg.central_dev.accepted_token() == "s3cret"
+    assert cfg.sync.central_token() == secret and cfg.central_dev.accepted_token() == secret
     assert cfg.sync.verify() == str(tmp_path / "ca.pem")
     assert SyncSettings().central_token() == DEV_TOKEN and SyncSettings().verify() is True
     tok.write_text("")
