@@ -160,17 +160,23 @@ class CentreClient:
         s = self.settings
         return s.call_deadline_s + upload_bytes / (s.min_upload_kib_s * 1024)
 
-    def _send(self, method: str, path: str, *, upload_bytes: int = 0, **kw) -> Answer:
-        """Make one call to the centre (the only place one is made) and read its answer."""
+    def _send(self, method: str, path: str = "", *, url: str | None = None, upload_bytes: int = 0,
+              cap: tuple[int, str, str] | None = None, **kw) -> Answer:
+        """Make one call to the centre (the only place one is made) and read its answer.
+
+        *path* is below the API base, or *url* is absolute (on the centre's origin).
+        *cap* overrides the answer size cap: (bytes, the kind of error past it, what for).
+        """
+        cap = cap or (self.max_answer, TRANSIENT, "(sync.max_answer_kib)")
         seconds = self.deadline_s(upload_bytes)
         late = CentreError(TRANSIENT, f"no complete answer within the {seconds:.0f} s deadline "
                                       "(sync.call_deadline_s)")
         with CallDeadline(seconds) as deadline:
             try:
-                resp = self.session.request(method, self.base + path, timeout=self.timeout,
+                resp = self.session.request(method, url or self.base + path, timeout=self.timeout,
                                             allow_redirects=False, stream=True, **kw)
                 try:
-                    answer = Answer(resp.status_code, resp.headers, self._read_answer(resp))
+                    answer = Answer(resp.status_code, resp.headers, self._read_answer(resp, cap))
                 finally:
                     resp.close()
             except CentreError:
@@ -195,7 +201,8 @@ class CentreClient:
         classify(answer)
         return answer
 
-    def _read_answer(self, resp: requests.Response) -> bytes:
+    @staticmethod
+    def _read_answer(resp: requests.Response, cap: tuple[int, str, str]) -> bytes:
         """The body, refusing a redirect, a compressed body and one past the size cap."""
         code = resp.status_code
         if 300 <= code < 400 and code != 304:
@@ -207,20 +214,18 @@ class CentreClient:
         if encoding not in ("", "identity"):
             raise CentreError(TRANSIENT, f"the centre's answer is {encoding[:30]!r}-encoded although "
                                          "the kiosk asks for an uncompressed one", code)
+        limit, kind, what = cap
+        too_large = CentreError(kind, f"the centre's answer is larger than {limit} bytes, the most this kiosk "
+                                      f"reads {what}", code)
         declared = resp.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self.max_answer:
-            raise CentreError(TRANSIENT, self._too_large(int(declared)), code)
+        if declared.isdigit() and int(declared) > limit:
+            raise too_large
         body = bytearray()
         for block in resp.raw.stream(_READ_BLOCK, decode_content=False):
             body += block
-            if len(body) > self.max_answer:
-                raise CentreError(TRANSIENT, self._too_large(None), code)
+            if len(body) > limit:
+                raise too_large
         return bytes(body)
-
-    def _too_large(self, size: int | None) -> str:
-        said = f"{size} bytes" if size is not None else "longer"
-        return (f"the centre's answer is too large ({said}; at most {self.settings.max_answer_kib} KiB "
-                "are read, sync.max_answer_kib)")
 
     @staticmethod
     def _json(answer: Answer) -> Any:
@@ -291,6 +296,13 @@ class CentreClient:
         if answer.status == 304:
             return ConfigFetch(False, etag, b"")
         return ConfigFetch(True, answer.headers.get("ETag"), answer.body)
+
+    def fetch_photo(self, url: str, max_bytes: int) -> tuple[str, bytes]:
+        """GET a representative's photo on the centre's origin (absolute *url*);
+        returns (Content-Type, body). A body over *max_bytes* is not read to the end:
+        ``CentreError("rejected")``. Other failures as for every call."""
+        answer = self._send("GET", url=url, cap=(max_bytes, REJECTED, "for a photo"))
+        return answer.headers.get("Content-Type", ""), answer.body
 
 
 def _short(e: Exception) -> str:
