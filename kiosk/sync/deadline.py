@@ -9,7 +9,10 @@ thread blocked on the socket, close(2) from another thread does not), for plain 
 connections alike.
 
 The sockets are found through :class:`DeadlineAdapter`: its urllib3 pools register
-each connection they hand out with the deadline of the call running on this thread.
+each connection they hand out with the deadline of the call running on this thread, and
+its connections remember the socket they connected (http.client drops ``sock`` as soon
+as the headers of a ``Connection: close`` answer are read, while the body still comes
+through that socket).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import socket
 import threading
 
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 
@@ -72,7 +76,7 @@ class CallDeadline:
 
     def _shut_all(self) -> None:
         with self._lock:
-            socks = [c.sock for c in self._conns if c.sock is not None]
+            socks = [c.connected_sock for c in self._conns if c.connected_sock is not None]
         for s in socks:
             try:
                 s.shutdown(socket.SHUT_RDWR)
@@ -87,12 +91,32 @@ def _register(conn):
     return conn
 
 
+class _WatchedHTTPConnection(HTTPConnection):
+    connected_sock: socket.socket | None = None
+
+    def connect(self) -> None:
+        super().connect()
+        self.connected_sock = self.sock
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    connected_sock: socket.socket | None = None
+
+    def connect(self) -> None:
+        super().connect()
+        self.connected_sock = self.sock
+
+
 class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
     def _get_conn(self, timeout=None):
         return _register(super()._get_conn(timeout))
 
 
 class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
     def _get_conn(self, timeout=None):
         return _register(super()._get_conn(timeout))
 

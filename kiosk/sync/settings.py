@@ -98,10 +98,10 @@ def check_ca_bundle(path: str) -> None:
     except FileNotFoundError:
         raise ValueError(f"ca_bundle: {path} does not exist; install the centre's CA certificate there "
                          "or remove the key to use the system CA store") from None
+    except ssl.SSLError as e:  # before OSError, its base class
+        raise ValueError(f"ca_bundle: {path} holds no usable PEM certificate ({e.reason or e})") from None
     except OSError as e:
         raise ValueError(f"ca_bundle: cannot read {path}: {e.strerror or e}") from None
-    except ssl.SSLError as e:
-        raise ValueError(f"ca_bundle: {path} holds no usable PEM certificate ({e.reason or e})") from None
 
 
 @dataclass(frozen=True)
