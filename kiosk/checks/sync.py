@@ -45,6 +45,8 @@ def checks(ctx) -> list[Check]:
     out = []
     try:
         s.check_files()  # the token files and the CA bundle, as they are now
+        if s.pull_api_enabled:
+            s.pull_token()  # what `kiosk sync` needs to start the pull API
         out.append(Check("sync_config", OK, f"centre {s.central_url}"
                          + (f"; pull API on {s.pull_api_host}:{s.pull_api_port}" if s.pull_api_enabled else "")))
     except ValueError as e:

@@ -60,9 +60,15 @@ class SyncDaemon:
         return out
 
     def heartbeat(self):
-        """Send one heartbeat now."""
-        return self._call("heartbeat", lambda: self.client.heartbeat(
-            backchannel.heartbeat_body(self.store, self.started, time.monotonic())) or True)
+        """Send one heartbeat now (service events in it are marked sent once accepted)."""
+        from kiosk.service.health import mark_events_sent
+
+        def beat():
+            body = backchannel.heartbeat_body(self.store, self.started, time.monotonic(), self.config)
+            self.client.heartbeat(body)
+            mark_events_sent(self.store, body)
+            return True
+        return self._call("heartbeat", beat)
 
     def step(self, now: float | None = None, *, force: bool = False) -> dict:
         """One round: forward what is queued (the kiosk's first duty), then the due periodic tasks."""
@@ -127,11 +133,8 @@ class SyncDaemon:
         s = self.settings
         if not s.pull_api_enabled:
             return None
-        from kiosk.sync.pullapi import PullAPI
-        from kiosk.sync.serving import BackgroundServer
-        app = PullAPI(self.store, s.pull_token(), s.pull_page_max)
-        self._server = BackgroundServer(app, s.pull_api_host, s.pull_api_port, threads=2,
-                                        ident="minyi-kiosk-pull").start("pull-api")
+        from kiosk.sync import pullapi
+        self._server = pullapi.serve(self.store, s)
         port = self._server.port
         log.info("pull API listening on %s:%s", s.pull_api_host, port)
         return port
