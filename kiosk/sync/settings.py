@@ -194,9 +194,10 @@ class SyncSettings:
             return
         self.central_token()
         if self.pull_api_enabled and (self.pull_api_token or self.pull_api_token_file):
-            # Only a configured token here: whether one is required (dev_mode) is decided
-            # when the pull API starts, and reported by `kiosk doctor`.
-            self.pull_token()
+            # Only the configured token's file and form here: whether one is required and
+            # where the dev token is accepted (dev_mode) is decided when the pull API
+            # starts (pull_token), and reported by `kiosk doctor`.
+            self._configured_pull_token()
         if self.ca_bundle:
             check_ca_bundle(self.ca_bundle)
 
@@ -227,11 +228,21 @@ class SyncSettings:
             raise ValueError("pull_api_token_file: required: the pull API serves residents' names and phones, "
                              f"so the public development token {DEV_TOKEN!r} opens it only with "
                              "sync.dev_mode = true on loopback (or set sync.pull_api_enabled = false)")
-        token = read_token(self.pull_api_token, self.pull_api_token_file, is_loopback_host(self.pull_api_host),
-                           "pull_api_")
+        token = self._configured_pull_token()
         if token == DEV_TOKEN and not self.pull_dev_token_allowed:
             raise ValueError(f"pull_api_token_file: holds the public development token {DEV_TOKEN!r}, accepted "
                              "only with sync.dev_mode = true on loopback; install a per-kiosk secret")
+        return token
+
+    def _configured_pull_token(self) -> str:
+        """The pull token as configured (the dev token when none is): the file readable,
+        the token well-formed, 32 characters beyond loopback. The public dev token is
+        judged by :meth:`pull_token`'s dev_mode rule instead."""
+        token = read_token(self.pull_api_token, self.pull_api_token_file, True, "pull_api_")
+        problem = None if token == DEV_TOKEN else check_token(token, is_loopback_host(self.pull_api_host))
+        if problem:
+            key = "pull_api_token_file" if self.pull_api_token_file else "pull_api_token"
+            raise ValueError(f"{key}: the token {problem}")
         return token
 
     def verify(self) -> bool | str:
