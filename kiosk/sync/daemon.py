@@ -94,6 +94,12 @@ class SyncDaemon:
                 continue
             if task == "config":
                 res = self._call("config", lambda: backchannel.fetch_config(self.store, self.client))
+                if res is not None:
+                    # Photos are retried on every config poll until cached; a refused
+                    # photo never fails the config task (it is logged once).
+                    photos = self._call("photos", lambda: backchannel.fetch_photos(
+                        self.store, self.client, self.config))
+                    out["photos"] = asdict(photos) if photos is not None else None
             elif task == "heartbeat":
                 res = self.heartbeat()
             else:

@@ -92,14 +92,10 @@ class PullAPI:
             return _error(400, "after must be >= 0 and limit >= 1")
         limit = min(limit, self.page_max)
         delivery = req.args.get("delivery")
-        where, params = "seq > ?", [after]
-        if delivery:
-            if delivery not in ("pending", "delivered", "quarantined"):
-                return _error(400, "delivery must be pending, delivered or quarantined")
-            where += " AND delivery = ?"
-            params.append(delivery)
+        if delivery and delivery not in ("pending", "delivered", "quarantined"):
+            return _error(400, "delivery must be pending, delivered or quarantined")
         # One more than asked tells whether another page exists.
-        items = self.store.rows_where(where, params, order_by="seq", limit=limit + 1)
+        items = self.store.list_items(after_seq=after, delivery=delivery or None, limit=limit + 1)
         more = len(items) > limit
         items = items[:limit]
         page = [self._summary(i) for i in items]
