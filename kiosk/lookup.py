@@ -21,6 +21,7 @@ rating exactly once like an item.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -37,7 +38,8 @@ from kiosk.trackcode import CodeError, TrackingCode
 RATEABLE_STATES = (ItemState.REPLIED.value, ItemState.CLOSED.value)
 
 #: Wrong receipt secrets accepted per window at this kiosk before lookups with a secret
-#: are refused (docs/security.md): 5 a minute make 10^6 secrets take months to try.
+#: are refused (docs/security.md): 5 a minute make one item's secret take about 69 days
+#: of typing on average.
 MAX_FAILURES = 5
 WINDOW_SECONDS = 60.0
 
@@ -82,22 +84,46 @@ class RatingRefused(Exception):
 class FailureLimiter:
     """Counts wrong receipt secrets at this kiosk: at most *max_failures* per *window*.
 
-    In-process on purpose (docs/security.md): the only place a secret can be tried is
-    this kiosk's screen and code reader, served by one process; the monotonic clock is
-    immune to the wall clock jumps of a board without RTC; and a failed guess costs no
-    write to the SD card. A restart forgets the count, but a restart is a reboot of the
-    kiosk, which takes far longer than the window. Thread-safe.
+    With a *store*, the times of the recent failures are kept in its meta table
+    (``lookup.failures``), so that restarting the app - a crash brings it back within
+    seconds under systemd - does not reset the count (docs/security.md). It costs one
+    small write per wrong secret, and wrong secrets are limited. Times are wall-clock
+    seconds because they must outlive the process; a board without RTC may see its clock
+    jump, so a failure that seems to lie in the future counts as happening now (a
+    backward jump can lengthen a lockout, never shorten it). Thread-safe.
     """
 
-    def __init__(self, max_failures: int = MAX_FAILURES, window: float = WINDOW_SECONDS,
-                 clock: Callable[[], float] = time.monotonic):
+    META_KEY = "lookup.failures"
+
+    def __init__(self, store=None, max_failures: int = MAX_FAILURES, window: float = WINDOW_SECONDS,
+                 clock: Callable[[], float] = time.time):
         if max_failures < 1 or window <= 0:
             raise ValueError("max_failures must be 1 or more and window positive")
-        self.max_failures, self.window, self._clock = max_failures, window, clock
+        self.max_failures, self.window, self._clock, self._store = max_failures, window, clock, store
         self._failures: deque[float] = deque()
         self._lock = threading.Lock()
+        if store is not None:
+            self._failures.extend(self._load(store))
+
+    def _load(self, store) -> list[float]:
+        raw = store.get_meta(self.META_KEY)
+        if raw is None:
+            return []
+        try:
+            times = json.loads(raw)
+            if not isinstance(times, list) or not all(isinstance(t, (int, float)) for t in times):
+                raise ValueError(raw[:40])
+            return sorted(float(t) for t in times)[-self.max_failures:]
+        except ValueError:
+            # A damaged record must not open the door: start locked for one window.
+            store.log_event("lookup_failures_unreadable",
+                            f"store meta {self.META_KEY} is unreadable; lookups with a secret "
+                            f"are refused for {self.window:g} s", level="error")
+            return [self._clock()] * self.max_failures
 
     def _prune(self, now: float) -> None:
+        if any(t > now for t in self._failures):
+            self._failures = deque(min(t, now) for t in self._failures)
         while self._failures and self._failures[0] <= now - self.window:
             self._failures.popleft()
 
@@ -115,6 +141,10 @@ class FailureLimiter:
             now = self._clock()
             self._prune(now)
             self._failures.append(now)
+            while len(self._failures) > self.max_failures:
+                self._failures.popleft()
+            if self._store is not None:
+                self._store.set_meta(self.META_KEY, json.dumps(list(self._failures)))
             return max(0, self.max_failures - len(self._failures))
 
 

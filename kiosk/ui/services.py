@@ -138,11 +138,11 @@ class Services:
         return scan_from_payload(payload, self.cfg.receipt.lookup_url)
 
     def lookup_limiter(self):
-        """The one wrong-secret limiter of this kiosk process (kiosk.lookup.FailureLimiter)."""
+        """This kiosk's wrong-secret limiter (kiosk.lookup.FailureLimiter, kept in the store)."""
         from kiosk.lookup import FailureLimiter
         with self._lock:
             if self._lookup_limiter is None:
-                self._lookup_limiter = FailureLimiter()
+                self._lookup_limiter = FailureLimiter(self.store)
             return self._lookup_limiter
 
     def look_up(self, code, secret: str | None = None):

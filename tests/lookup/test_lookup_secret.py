@@ -70,7 +70,7 @@ def test_rating_without_the_secret_is_refused_and_nothing_is_stored(store, cfg):
 def test_wrong_secrets_are_counted_and_limited_per_minute(store, cfg):
     item = _replied(store, cfg)
     clock = Clock()
-    limiter = lookup.FailureLimiter(max_failures=3, window=60, clock=clock)
+    limiter = lookup.FailureLimiter(store, max_failures=3, window=60, clock=clock)
     wrong = f"{(int(item.secret) + 1) % 10**6:06d}"
     left = []
     for guess in (wrong, "12345", "abcdef"):     # malformed guesses count too
@@ -88,10 +88,37 @@ def test_wrong_secrets_are_counted_and_limited_per_minute(store, cfg):
     assert lookup.look_up(store, item.code, limiter=limiter).state == "replied"  # state: still
     (ev,) = store.events(kind="lookup_limited")
     assert ev["level"] == "warning" and ev["item_id"] == item.id
+    # A restart of the app (a crash, systemd brings it back) does not reset the count.
+    with pytest.raises(lookup.TooManyFailures):
+        lookup.FailureLimiter(store, max_failures=3, window=60, clock=clock).check()
     clock.now += 31
     a = lookup.look_up(store, item.code, item.secret, limiter=limiter)
     assert a.authorised and a.reply == REPLY
     assert store.rating_of(item.id) is None
+
+
+def test_a_clock_jumping_back_cannot_shorten_a_lockout(store):
+    clock = Clock()
+    limiter = lookup.FailureLimiter(store, max_failures=2, window=60, clock=clock)
+    limiter.record_failure()
+    limiter.record_failure()
+    clock.now -= 3600                          # NTP corrects a clock that ran ahead
+    with pytest.raises(lookup.TooManyFailures) as e:
+        limiter.check()
+    assert e.value.retry_after == pytest.approx(60)
+    clock.now += 61
+    limiter.check()
+
+
+def test_a_damaged_failure_record_starts_locked_and_says_so(store):
+    store.set_meta(lookup.FailureLimiter.META_KEY, "{not json")
+    clock = Clock()
+    limiter = lookup.FailureLimiter(store, clock=clock)
+    with pytest.raises(lookup.TooManyFailures):
+        limiter.check()
+    assert store.events(kind="lookup_failures_unreadable")[0]["level"] == "error"
+    clock.now += lookup.WINDOW_SECONDS + 1
+    limiter.check()
 
 
 def test_an_item_from_before_secrets_shows_its_state_only(tmp_path, cfg):
@@ -130,7 +157,7 @@ def test_an_item_from_before_secrets_shows_its_state_only(tmp_path, cfg):
 def test_a_damaged_secret_hash_is_an_error_not_a_wrong_guess(store, cfg):
     item = _replied(store, cfg)
     store.db.execute("UPDATE items SET secret_hash = 'scrypt$x' WHERE id = ?", [item.id])
-    limiter = lookup.FailureLimiter()
+    limiter = lookup.FailureLimiter(store)
     with pytest.raises(itemsecret.SecretHashError):
         lookup.look_up(store, item.code, item.secret, limiter=limiter)
     limiter.check()    # not counted
@@ -157,3 +184,17 @@ def test_scan_reads_code_and_secret(payload):
 def test_a_scan_with_an_unreadable_secret_is_a_code_error(tail):
     with pytest.raises(CodeError):
         lookup.scan_from_payload(trackcode.make("0371", 45).compact + "#k=" + tail)
+
+
+def test_the_centre_and_staff_views_never_carry_the_secret_or_its_hash(store, cfg):
+    """docs/protocol.md: the centre does not get the secret; neither do the JSON views."""
+    import json
+
+    from kiosk.sync.wire import item_meta
+    from kiosk.views import item_summary
+    item = submit(store, cfg, text="外墙脱落", anonymous=False, name="李四", phone="13912345678")
+    (stored,) = store.db.execute("SELECT secret_hash FROM items WHERE id = ?", [item.id]).fetchone()
+    back = store.get_item(item.id, with_pii=True)
+    for view in (item_meta(back, with_pii=True), item_summary(back)):
+        text = json.dumps(view, ensure_ascii=False)
+        assert "secret" not in text and stored not in text and f'"{item.secret}"' not in text
