@@ -129,11 +129,8 @@ class SyncDaemon:
         s = self.settings
         if not s.pull_api_enabled:
             return None
-        from kiosk.sync.pullapi import PullAPI
-        from kiosk.sync.serving import BackgroundServer
-        app = PullAPI(self.store, s.pull_token(), s.pull_page_max)
-        self._server = BackgroundServer(app, s.pull_api_host, s.pull_api_port, threads=2,
-                                        ident="minyi-kiosk-pull").start("pull-api")
+        from kiosk.sync import pullapi
+        self._server = pullapi.serve(self.store, s)
         port = self._server.port
         log.info("pull API listening on %s:%s", s.pull_api_host, port)
         return port

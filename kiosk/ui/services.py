@@ -156,6 +156,13 @@ class Services:
         from kiosk.lookup import rate
         return rate(self.store, answer, rating, limiter=self.lookup_limiter())
 
+    # -- public disclosure -------------------------------------------------------------
+
+    def board(self):
+        """What the public screens show now (kiosk.board.Board). A database read."""
+        from kiosk.board import current_board
+        return current_board(self.store)
+
     # -- submission ------------------------------------------------------------------
 
     def categories(self) -> list:

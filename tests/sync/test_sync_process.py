@@ -53,6 +53,7 @@ def test_central_dev_and_sync_daemon_as_processes_from_one_config(tmp_path, writ
 [sync]
 central_url = "http://127.0.0.1:{cport}"
 pull_api_port = {pport}
+dev_mode = true
 poll_interval_s = 0.1
 backoff_base_s = 0.05
 backoff_cap_s = 0.2
