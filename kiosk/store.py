@@ -15,6 +15,7 @@ a read-to-write upgrade.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import os
@@ -28,7 +29,7 @@ from typing import Iterable, Iterator
 
 from sqlite_utils import Database
 
-from kiosk import clock, fsutil, trackcode
+from kiosk import clock, fsutil, itemsecret, trackcode
 from kiosk.pii import Cipher, PIIKeyError
 from kiosk.records import Attachment, Delivery, Item, ItemState
 from kiosk.schema import migrations
@@ -163,6 +164,10 @@ class Store:
     def commit_item(self, draft: Draft) -> Item:
         """Durably store *draft* and return the committed item with its tracking code.
 
+        The returned item also carries its receipt secret (``Item.secret``, issued here
+        and stored only as a hash, see kiosk/itemsecret.py): the one moment the plaintext
+        exists, for the receipt. Items read back later never have it.
+
         Raises :class:`DiskFullError` or :class:`StoreError`; on failure nothing of the
         item remains and the store is usable for the next one.
         """
@@ -241,6 +246,8 @@ class Store:
         shutil.rmtree(item_dir, ignore_errors=True)
 
     def _insert_item(self, item_id: str, draft: Draft, placed, identity: tuple[str | None, str | None]) -> Item:
+        secret = itemsecret.issue()
+        secret_hash = itemsecret.hash_secret(secret)  # before BEGIN: the write lock is not held for it
         created = clock.now_iso()
         trusted = clock.clock_trusted()
         with self.write() as db:
@@ -257,6 +264,7 @@ class Store:
                 "phone_enc": identity[1],
                 "source": draft.source, "lang": draft.lang,
                 "state": ItemState.STORED.value, "delivery": Delivery.PENDING.value,
+                "secret_hash": secret_hash,
             })
             db["attachments"].insert_all([
                 {"item_id": item_id, "idx": i, "kind": att.kind, "name": name,
@@ -265,7 +273,7 @@ class Store:
             ])
             self._log(db, "info", "item_stored", f"item {code} stored", item_id,
                       {"attachments": len(placed), "source": draft.source})
-        return self.get_item(item_id)
+        return dataclasses.replace(self.get_item(item_id), secret=secret)
 
     # -- reading ----------------------------------------------------------------------
 
@@ -345,6 +353,7 @@ class Store:
             centre_status=r["centre_status"], centre_reply=r["centre_reply"],
             centre_updated_at=r["centre_updated_at"], purged_at=r["purged_at"],
             attachments=self.attachments(r["id"]) if with_attachments else (),
+            has_secret=r.get("secret_hash") is not None,
             name=self.cipher.decrypt(r["name_enc"]) if with_pii else None,
             phone=self.cipher.decrypt(r["phone_enc"]) if with_pii else None,
         )
@@ -460,6 +469,32 @@ class Store:
             row = self.db.execute("SELECT rating FROM ratings WHERE item_id = ? ORDER BY created_at, id LIMIT 1",
                                   [item_id]).fetchone()
         return row[0] if row else None
+
+    # -- receipt secrets (kiosk/itemsecret.py) ------------------------------------------
+
+    def secret_matches(self, item_id: str, secret: str) -> bool | None:
+        """Whether *secret* is the item's receipt secret; None when the item has none
+        (committed before receipts carried one). Raises itemsecret.SecretHashError for a
+        damaged hash."""
+        with self._lock:
+            row = self.db.execute("SELECT secret_hash FROM items WHERE id = ?", [item_id]).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return itemsecret.matches(secret, row[0])
+
+    def replace_secret(self, item_id: str, secret: str) -> None:
+        """Give the item a new receipt secret (*secret*, from ``itemsecret.issue()``) for
+        a staff reprint.
+
+        Only hashes are kept, so a reprint cannot print the old secret: the old receipt
+        stops opening the reply from this moment (docs/receipts.md).
+        """
+        secret_hash = itemsecret.hash_secret(secret)
+        with self.write() as db:
+            cur = db.execute("UPDATE items SET secret_hash = ? WHERE id = ?", [secret_hash, item_id])
+            if not cur.rowcount:
+                raise StoreError(f"no item {item_id}")
+            self._log(db, "info", "secret_reissued", "a new receipt secret was issued (reprint)", item_id)
 
     def status_history(self, item_id: str) -> list[dict]:
         """Every status the centre sent for the item, oldest first."""
