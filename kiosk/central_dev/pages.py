@@ -160,7 +160,7 @@ def _beat_summary(body: str) -> str:
     try:
         b = json.loads(body)
         return (f"v{b.get('app_version')} queue={b.get('queue', {}).get('pending')} "
-                f"disk_free={b.get('disk', {}).get('free_mb')}MB devices={b.get('devices')}")
+                f"disk={b.get('disk', {}).get('state', '?')} {b.get('disk', {}).get('free_mb')}MB devices={b.get('devices')}")
     except ValueError:
         return body[:100]
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 from datetime import datetime, timedelta, timezone
 
 from kiosk import clock
@@ -116,7 +115,6 @@ def heartbeat_body(store, started_mono: float, now_mono: float) -> dict:
         oldest = store.db.execute(
             "SELECT created_at FROM items WHERE delivery != 'delivered' ORDER BY seq LIMIT 1").fetchone()
         ratings_pending = store.db.execute("SELECT count(*) FROM ratings WHERE delivery = 'pending'").fetchone()[0]
-    disk = shutil.disk_usage(store.data_dir)
     db_bytes = sum(os.path.getsize(p) for p in (store.db_path, store.db_path.with_name("kiosk.db-wal"))
                    if os.path.exists(p))
     return {
@@ -131,7 +129,8 @@ def heartbeat_body(store, started_mono: float, now_mono: float) -> dict:
             "oldest_undelivered_age_s": _age_s(oldest[0]) if oldest else None,
             "ratings_pending": ratings_pending,
         },
-        "disk": {"free_mb": disk.free // 2**20, "total_mb": disk.total // 2**20},
+        # state "low" (media refused) or "critical" (out of service) is the alert.
+        "disk": store.guard.read().as_alert(),
         "db_size_mb": round(db_bytes / 2**20, 2),
         "devices": device_states(store),
         "config_etag": station_config.current_etag(store),
