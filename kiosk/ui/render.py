@@ -78,7 +78,8 @@ def _jpeg(frame) -> bytes:
 
 
 SAMPLES = ("home", "voice", "review", "write", "photo", "letter", "finish", "identity", "done",
-           "done-printer-problem", "idle", "lookup", "answer", "answer-rated")
+           "done-printer-problem", "idle", "lookup", "answer", "answer-rated", "unavailable",
+           "finish-media-refused")
 
 
 def sample_answer(lang: str, rated: bool):
@@ -150,6 +151,13 @@ def show_sample(h, sample: str, lang: str) -> None:
     elif sample in ("answer", "answer-rated"):
         h.screen("answer").show(sample_answer(lang, rated=sample == "answer-rated"))
         app.go("answer")
+    elif sample == "unavailable":
+        app.go("unavailable")
+    elif sample == "finish-media-refused":
+        s.text = text
+        app.go("finish")
+        h.screen("finish").notice(app.t("finish.error_media_refused"))
+        h.screen("finish").offer_text_only = True
     else:
         raise ValueError(f"unknown sample screen {sample!r}")
     h.pump(3)
