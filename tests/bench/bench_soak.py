@@ -50,6 +50,9 @@ KINDS = ("voice", "text", "photo", "letter", "lookup")
 WEIGHTS = (30, 25, 20, 10, 15)
 
 
+from kiosk.records import Delivery  # noqa: E402
+
+
 def proc_figures(pid: int) -> dict:
     """RSS (kB), open fds and threads of a process, from /proc (proc(5))."""
     status = Path(f"/proc/{pid}/status").read_text()
@@ -227,8 +230,8 @@ idle_countdown_s = 10
             h.tap(letter.ids.next)
             self.finish_and_submit()
         elif kind == "lookup":
-            replied = self.store.rows_where("centre_status = 'replied'", order_by="seq desc", limit=20,
-                                            with_attachments=False)
+            recent = self.store.list_items(after_seq=max(0, len(self.shown) - 60), with_attachments=False)
+            replied = [i for i in recent if i.centre_status == "replied"]
             h.tap(home.ids.lookup)
             lookup = h.screen("lookup")
             code = str(rng.choice(replied).code) if replied else (self.shown[-1] if self.shown else "0371-000001-2")
@@ -284,7 +287,7 @@ idle_countdown_s = 10
              "db_mb": sum((data / f).stat().st_size for f in ("kiosk.db", "kiosk.db-wal")
                           if (data / f).exists()) / 2**20,
              "media_mb": dir_bytes(data / "media") / 2**20,
-             "stored": self.store.count(), "delivered": self.store.count("delivery = 'delivered'"),
+             "stored": self.store.count(), "delivered": self.store.count(Delivery.DELIVERED),
              "lost": self.lost(final=False)}
         self.samples.append(s)
         a, d = s["app"], s["daemon"]
@@ -308,12 +311,14 @@ idle_countdown_s = 10
 
     def drain(self, timeout: float = 300) -> None:
         end = time.monotonic() + timeout
-        while time.monotonic() < end and self.store.count("delivery != 'delivered'"):
+        while time.monotonic() < end and self.store.count(Delivery.PENDING):
             self.h.pump(1)
             time.sleep(0.2)
 
     def run(self) -> None:
         args = self.args
+        # SIGTERM ends the run like Ctrl-C: the daemon and central-dev are stopped too.
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         self.start_children()
         self.start_app()
         t0 = time.monotonic()
