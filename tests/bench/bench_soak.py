@@ -166,9 +166,10 @@ idle_countdown_s = 10
     def pump_until(self, cond, what: str, timeout: float = 30.0) -> None:
         self.h.wait(cond, timeout=timeout, what=what)
 
-    def finish_and_submit(self) -> None:
+    def finish_and_submit(self, button=None) -> None:
+        """Tap submit (the finish screen's, or *button*), note the code, back home."""
         h, app = self.h, self.app
-        h.tap(h.screen("finish").ids.submit)
+        h.tap(button or h.screen("finish").ids.submit)
         done = h.screen("done")
         self.pump_until(lambda: app.root.current == "done" and not done.pending, "the done screen")
         self.shown.append(done.ids.code.text)
@@ -190,12 +191,7 @@ idle_countdown_s = 10
             self.pump_until(lambda: app.root.current == "review", "the review screen")
             if self.interrupt(cancel_at, idle_wipe):
                 return
-            h.tap(h.screen("review").ids.submit)
-            done = h.screen("done")
-            self.pump_until(lambda: app.root.current == "done" and not done.pending, "the done screen")
-            self.shown.append(done.ids.code.text)
-            self._empty_printer()
-            h.tap(done.ids.finish)
+            self.finish_and_submit(h.screen("review").ids.submit)
         elif kind == "text":
             h.tap(home.ids.write)
             kb = h.screen("write").ids.kb
@@ -326,7 +322,8 @@ idle_countdown_s = 10
         try:
             self.sample(0, t0)
             for n in range(1, args.sessions + 1):
-                self.session(self.rng.choices(KINDS, WEIGHTS)[0])
+                kinds = [k for k in KINDS if k in args.kinds]
+                self.session(self.rng.choices(kinds, [w for k, w in zip(KINDS, WEIGHTS) if k in kinds])[0])
                 if n % 25 == 0:
                     self.reply_some()
                 if n % args.every == 0 or n == args.sessions:
@@ -366,7 +363,13 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=2000, help="resident sessions to run (default 2000)")
     ap.add_argument("--every", type=int, default=100, help="print figures every N sessions")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--kinds", default=",".join(KINDS),
+                    help="comma-separated session kinds to mix (default: all; one kind finds a leak's source)")
     args = ap.parse_args()
+    args.kinds = [k for k in args.kinds.split(",") if k]
+    unknown = set(args.kinds) - set(KINDS)
+    if unknown or not args.kinds:
+        ap.error(f"--kinds: expected some of {', '.join(KINDS)}")
     with tempfile.TemporaryDirectory(prefix="kiosk-soak-") as d:
         Soak(args, Path(d)).run()
 

@@ -55,6 +55,8 @@ def test_both_thresholds_through_the_cli_and_recovery(small_disk, write_config, 
     rc, out = kiosk(cfg_path, "submit", "--text", "路灯坏了", "--attach", str(photo))
     assert rc == 0 and out["ok"], out
     first = out["code"]
+    with Store.open(configmod.load(cfg_path)) as s:  # for a staff write below
+        s.quarantine(s.find_by_code(first).id, "rejected by the centre (test)")
 
     # -- low: below min_free_mb, media refused before a byte is written; text still works
     small_disk.fill_to(3 * MB + 200_000)
@@ -79,6 +81,10 @@ def test_both_thresholds_through_the_cli_and_recovery(small_disk, write_config, 
     assert rc == 6 and out["reason"] == "out_of_service" and out["disk"]["state"] == "critical", out
     rc, out = kiosk(cfg_path, "doctor")
     assert rc == 1 and "CRITICAL" in json.dumps(out, ensure_ascii=False)
+    with Store.open(configmod.load(cfg_path)) as s:  # reads still work on the full disk ...
+        assert s.find_by_code(first).delivery == "quarantined"
+    rc, out = kiosk(cfg_path, "sync", "--requeue", first)  # ... any write: named, no traceback
+    assert rc == 6 and out["reason"] == "out_of_service", out
 
     # -- full to the last block: the store still opens (ballast) and refuses by name
     small_disk.fill_to(0)
