@@ -15,6 +15,7 @@ a read-to-write upgrade.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import os
@@ -28,9 +29,9 @@ from typing import Iterable, Iterator
 
 from sqlite_utils import Database
 
-from kiosk import clock, fsutil, trackcode
+from kiosk import clock, fsutil, itemsecret, trackcode
 from kiosk.diskguard import DiskGuard, DiskSpaceError, OutOfServiceError
-from kiosk.pii import Cipher
+from kiosk.pii import Cipher, PIIKeyError
 from kiosk.records import Attachment, Delivery, Item, ItemState
 from kiosk.schema import migrations
 
@@ -99,14 +100,16 @@ class RatingToSend:
 class Store:
     """One open kiosk database with its media directory. Thread-safe (one lock)."""
 
-    def __init__(self, data_dir: Path, station: str, cipher: Cipher, *, recover: bool = True,
+    def __init__(self, data_dir: Path, station: str, cipher: Cipher | Path, *, recover: bool = True,
                  guard: DiskGuard | None = None):
+        """Open (creating) the store in *data_dir*. *cipher* is the personal-data cipher,
+        or the key file to load once the database is open: the key is created only while
+        no item carries encrypted personal data (kiosk/pii.py)."""
         self.data_dir = Path(data_dir)
         # Checked before every write (kiosk/diskguard.py); with no guard given only a
         # completely full disk refuses writes.
         self.guard = guard or DiskGuard(self.data_dir)
         self.station = station
-        self.cipher = cipher
         self.media_dir = self.data_dir / "media"
         self.tmp_dir = self.data_dir / "tmp"
         self.db_path = self.data_dir / "kiosk.db"
@@ -118,6 +121,8 @@ class Store:
         self.db = Database(conn)
         try:
             self._open_on_any_disk()
+            self.cipher = cipher if isinstance(cipher, Cipher) else \
+                Cipher.from_key_file(Path(cipher), locked_items=self.count_encrypted_items())
         except BaseException:
             conn.close()
             raise
@@ -128,7 +133,7 @@ class Store:
     def open(cls, config, *, recover: bool = True) -> "Store":
         """Open the store described by a :class:`kiosk.settings.Config`."""
         return cls(config.storage.data_path, config.station.number,
-                   Cipher.from_key_file(Path(config.storage.key_file)), recover=recover,
+                   Path(config.storage.key_file), recover=recover,
                    guard=DiskGuard.from_settings(config.storage))
 
     def _open_on_any_disk(self) -> None:
@@ -219,6 +224,10 @@ class Store:
     def commit_item(self, draft: Draft) -> Item:
         """Durably store *draft* and return the committed item with its tracking code.
 
+        The returned item also carries its receipt secret (``Item.secret``, issued here
+        and stored only as a hash, see kiosk/itemsecret.py): the one moment the plaintext
+        exists, for the receipt. Items read back later never have it.
+
         Raises :class:`~kiosk.diskguard.MediaRefusedError` (attachments below
         ``storage.min_free_mb``) or :class:`~kiosk.diskguard.OutOfServiceError` (below
         the hard floor) before anything is written, :class:`DiskFullError` or
@@ -242,6 +251,11 @@ class Store:
             yield
 
     def _commit_item(self, draft: Draft) -> Item:
+        try:
+            # First, before any file is written: with an unusable key nothing is stored.
+            identity = (self.cipher.encrypt(draft.name), self.cipher.encrypt(draft.phone))
+        except PIIKeyError as e:
+            raise StoreError(f"real-name item not stored: {e}") from None
         item_id = str(uuidlib.uuid4())
         item_dir = self.media_dir / item_id
         temps: list[Path] = []
@@ -262,7 +276,7 @@ class Store:
                 placed.append((att, stored_name, digest, size))
             if staged:
                 fsutil.fsync_dir(item_dir)
-            return self._insert_item(item_id, draft, placed)
+            return self._insert_item(item_id, draft, placed, identity)
         except fsutil.DiskFullError:
             self._discard(temps, item_dir)
             raise DiskFullError("disk full: the item was not stored; free space or call staff") from None
@@ -300,7 +314,9 @@ class Store:
                 t.unlink()
         shutil.rmtree(item_dir, ignore_errors=True)
 
-    def _insert_item(self, item_id: str, draft: Draft, placed) -> Item:
+    def _insert_item(self, item_id: str, draft: Draft, placed, identity: tuple[str | None, str | None]) -> Item:
+        secret = itemsecret.issue()
+        secret_hash = itemsecret.hash_secret(secret)  # before BEGIN: the write lock is not held for it
         created = clock.now_iso()
         trusted = clock.clock_trusted()
         with self.write() as db:
@@ -313,10 +329,11 @@ class Store:
                 "id": item_id, "seq": seq, "station": self.station, "code": code.compact,
                 "created_at": created, "clock_trusted": int(trusted), "text": draft.text,
                 "category": draft.category, "anonymous": int(draft.anonymous),
-                "name_enc": self.cipher.encrypt(draft.name),
-                "phone_enc": self.cipher.encrypt(draft.phone),
+                "name_enc": identity[0],
+                "phone_enc": identity[1],
                 "source": draft.source, "lang": draft.lang,
                 "state": ItemState.STORED.value, "delivery": Delivery.PENDING.value,
+                "secret_hash": secret_hash,
             })
             db["attachments"].insert_all([
                 {"item_id": item_id, "idx": i, "kind": att.kind, "name": name,
@@ -325,7 +342,7 @@ class Store:
             ])
             self._log(db, "info", "item_stored", f"item {code} stored", item_id,
                       {"attachments": len(placed), "source": draft.source})
-        return self.get_item(item_id)
+        return dataclasses.replace(self.get_item(item_id), secret=secret)
 
     # -- reading ----------------------------------------------------------------------
 
@@ -405,9 +422,23 @@ class Store:
             centre_status=r["centre_status"], centre_reply=r["centre_reply"],
             centre_updated_at=r["centre_updated_at"], purged_at=r["purged_at"],
             attachments=self.attachments(r["id"]) if with_attachments else (),
+            has_secret=r.get("secret_hash") is not None,
             name=self.cipher.decrypt(r["name_enc"]) if with_pii else None,
             phone=self.cipher.decrypt(r["phone_enc"]) if with_pii else None,
         )
+
+    def count_encrypted_items(self) -> int:
+        """How many items carry encrypted personal data (a name or phone not purged)."""
+        with self._lock:
+            return self.db.execute("SELECT count(*) FROM items WHERE name_enc IS NOT NULL "
+                                   "OR phone_enc IS NOT NULL").fetchone()[0]
+
+    def sample_encrypted_value(self) -> str | None:
+        """One stored encrypted name or phone (the newest), to test the key against."""
+        with self._lock:
+            row = self.db.execute("SELECT coalesce(name_enc, phone_enc) FROM items WHERE name_enc IS NOT NULL "
+                                  "OR phone_enc IS NOT NULL ORDER BY seq DESC LIMIT 1").fetchone()
+            return row[0] if row else None
 
     def count(self, delivery: Delivery | str | None = None) -> int:
         """How many items there are (in delivery state *delivery*, when given)."""
@@ -420,6 +451,37 @@ class Store:
         """How many ratings are in delivery state *delivery*."""
         with self._lock:
             return self.db["ratings"].count_where("delivery = ?", [Delivery(delivery).value])
+
+    # -- the service menu's reads (kiosk/service) -------------------------------------
+
+    def held_item_ids(self) -> set[str]:
+        """Pending items the sync daemon reported held back (the centre failed on them
+        again and again while answering others: event ``sync_item_held``)."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT DISTINCT e.item_id FROM events e JOIN items i ON i.id = e.item_id "
+                "WHERE e.kind = 'sync_item_held' AND i.delivery = ? AND e.id > COALESCE("
+                "(SELECT max(r.id) FROM events r WHERE r.item_id = e.item_id AND r.kind = 'item_requeued'), 0)",
+                [Delivery.PENDING.value]).fetchall()
+        return {r[0] for r in rows}
+
+    def exportable_item_ids(self, *, include_delivered: bool) -> list[str]:
+        """Items a USB export carries, oldest first: undelivered ones, or with
+        *include_delivered* every item whose media is still kept (not purged)."""
+        where = "purged_at IS NULL" if include_delivered else "delivery != 'delivered'"
+        with self._lock:
+            return [r[0] for r in self.db.execute(f"SELECT id FROM items WHERE {where} ORDER BY seq")]
+
+    def events_after(self, after_id: int, kind_prefix: str, limit: int = 100) -> list[dict]:
+        """Events with id above *after_id* whose kind starts with *kind_prefix*, oldest first."""
+        with self._lock:
+            return list(self.db["events"].rows_where("id > ? AND kind LIKE ?", [after_id, kind_prefix + "%"],
+                                                     order_by="id", limit=limit))
+
+    def database_bytes(self) -> int:
+        """Size of the database file and its write-ahead log."""
+        return sum(p.stat().st_size for p in (self.db_path, self.db_path.with_name(self.db_path.name + "-wal"))
+                   if p.exists())
 
     # -- delivery (used by the sync daemon) -------------------------------------------
 
@@ -476,6 +538,32 @@ class Store:
             row = self.db.execute("SELECT rating FROM ratings WHERE item_id = ? ORDER BY created_at, id LIMIT 1",
                                   [item_id]).fetchone()
         return row[0] if row else None
+
+    # -- receipt secrets (kiosk/itemsecret.py) ------------------------------------------
+
+    def secret_matches(self, item_id: str, secret: str) -> bool | None:
+        """Whether *secret* is the item's receipt secret; None when the item has none
+        (committed before receipts carried one). Raises itemsecret.SecretHashError for a
+        damaged hash."""
+        with self._lock:
+            row = self.db.execute("SELECT secret_hash FROM items WHERE id = ?", [item_id]).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return itemsecret.matches(secret, row[0])
+
+    def replace_secret(self, item_id: str, secret: str) -> None:
+        """Give the item a new receipt secret (*secret*, from ``itemsecret.issue()``) for
+        a staff reprint.
+
+        Only hashes are kept, so a reprint cannot print the old secret: the old receipt
+        stops opening the reply from this moment (docs/receipts.md).
+        """
+        secret_hash = itemsecret.hash_secret(secret)
+        with self.write() as db:
+            cur = db.execute("UPDATE items SET secret_hash = ? WHERE id = ?", [secret_hash, item_id])
+            if not cur.rowcount:
+                raise StoreError(f"no item {item_id}")
+            self._log(db, "info", "secret_reissued", "a new receipt secret was issued (reprint)", item_id)
 
     def status_history(self, item_id: str) -> list[dict]:
         """Every status the centre sent for the item, oldest first."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path
 
 from kiosk import clock
 from kiosk.config import ConfigError
@@ -58,8 +57,6 @@ def checks(ctx) -> list[Check]:
     except Exception as e:
         out.append(Check("database", FAIL, f"cannot open {cfg.storage.db_path}: {e}"))
         return out
-    out.append(Check("pii_key", OK if key.exists() else FAIL,
-                     f"{key}" + ("" if key.exists() else " missing")))
     ic = store.integrity_check()
     size_mb = store.db_path.stat().st_size / 1e6
     out.append(Check("database", OK if ic == "ok" else FAIL,

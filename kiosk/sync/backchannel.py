@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from kiosk import clock
 from kiosk.records import CENTRE_STATES, Delivery
 from kiosk.sync import station_config
-from kiosk.sync.client import CentreClient, CentreError
+from kiosk.sync.client import TRANSIENT, CentreClient, CentreError
 from kiosk.sync.wire import app_version
 
 log = logging.getLogger("kiosk.sync")
@@ -20,6 +20,8 @@ log = logging.getLogger("kiosk.sync")
 CURSOR_KEY = "sync.status_cursor"
 MAX_REPLY_CHARS = 10_000
 PAGE = 100
+#: Largest cursor: SQLite's integer range (the cursor is sent back as ``after``).
+MAX_CURSOR = 2**63 - 1
 
 
 def pull_updates(store, client: CentreClient) -> int:
@@ -34,8 +36,9 @@ def pull_updates(store, client: CentreClient) -> int:
         page = client.updates(cursor, PAGE)
         updates = page["updates"]
         for u in updates:
-            if not isinstance(u, dict) or not isinstance(u.get("cursor"), int) or u["cursor"] <= cursor:
-                raise CentreError("transient", "malformed updates page: each update needs an increasing integer cursor")
+            if not isinstance(u, dict) or not _is_cursor(u.get("cursor")) or u["cursor"] <= cursor:
+                raise CentreError(TRANSIENT, "malformed updates page: each update needs an increasing integer "
+                                             "cursor (1 to 2^63-1)")
             problem = _check_update(u)
             item = None if problem else store.get_item(u["item_id"])
             if item is None and not problem:
@@ -52,6 +55,10 @@ def pull_updates(store, client: CentreClient) -> int:
             return applied
 
 
+def _is_cursor(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_CURSOR
+
+
 def _check_update(u: dict) -> str | None:
     if not isinstance(u.get("item_id"), str):
         return "item_id missing"
@@ -60,8 +67,13 @@ def _check_update(u: dict) -> str | None:
     reply = u.get("reply")
     if reply is not None and (not isinstance(reply, str) or len(reply) > MAX_REPLY_CHARS):
         return "reply must be text of at most 10000 characters"
-    if not isinstance(u.get("at"), str):
+    at = u.get("at")
+    if not isinstance(at, str) or len(at) > 40:
         return "at missing"
+    try:
+        datetime.fromisoformat(at)
+    except ValueError:
+        return "at is not an ISO 8601 time"
     return None
 
 
@@ -86,18 +98,6 @@ def fetch_photos(store, client: CentreClient, config):
     return photos.refresh(store, client, config)
 
 
-def _age_s(iso: str | None) -> float | None:
-    if not iso:
-        return None
-    try:
-        t = datetime.fromisoformat(iso)
-    except ValueError:
-        return None
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
-    return max(0.0, (datetime.now(timezone.utc) - t).total_seconds())
-
-
 def device_states(store) -> dict:
     """Device states the UI process wrote to meta keys ``device.<name>``."""
     out = {}
@@ -113,12 +113,13 @@ def device_states(store) -> dict:
     return out
 
 
-def heartbeat_body(store, started_mono: float, now_mono: float) -> dict:
-    """What a heartbeat reports (no personal data)."""
+def heartbeat_body(store, started_mono: float, now_mono: float, config=None) -> dict:
+    """What a heartbeat reports (no personal data). With *config*, every configured device
+    with its last self-test, and the service events not yet sent (kiosk/service/health.py)."""
     oldest = store.oldest_item(Delivery.PENDING, Delivery.QUARANTINED)
     db_bytes = sum(os.path.getsize(p) for p in (store.db_path, store.db_path.with_name("kiosk.db-wal"))
                    if os.path.exists(p))
-    return {
+    body = {
         "station": store.station,
         "sent_at": clock.now_iso(),
         "clock_trusted": clock.clock_trusted(),
@@ -127,7 +128,7 @@ def heartbeat_body(store, started_mono: float, now_mono: float) -> dict:
         "queue": {
             "pending": store.count(Delivery.PENDING),
             "quarantined": store.count(Delivery.QUARANTINED),
-            "oldest_undelivered_age_s": _age_s(oldest.created_at) if oldest else None,
+            "oldest_undelivered_age_s": clock.age_s(oldest.created_at) if oldest else None,
             "ratings_pending": store.count_ratings(Delivery.PENDING),
         },
         # state "low" (media refused) or "critical" (out of service) is the alert.
@@ -136,6 +137,11 @@ def heartbeat_body(store, started_mono: float, now_mono: float) -> dict:
         "devices": device_states(store),
         "config_etag": station_config.current_etag(store),
     }
+    if config is not None:
+        from kiosk.service import health
+        body["devices"].update(health.device_report(config, store))
+        body["service_events"] = health.events_to_send(store)
+    return body
 
 
 def purge_expired(store, retention_days: int) -> int:

@@ -18,7 +18,7 @@ from dataclasses import asdict
 
 from kiosk.diskguard import DiskState
 from kiosk.sync import backchannel
-from kiosk.sync.client import AUTH, CentreClient, CentreError
+from kiosk.sync.client import REJECTED, CentreClient, CentreError
 from kiosk.sync.forwarder import DrainResult, Forwarder
 from kiosk.sync.link import Link
 
@@ -52,21 +52,25 @@ class SyncDaemon:
         try:
             out = fn()
         except CentreError as e:
-            if e.kind == AUTH:
-                self.link.auth_failure(str(e))
-            elif e.kind == "rejected":
+            if e.kind == REJECTED:
                 log.error("%s: the centre rejected the request: %s", name, e)
                 self.link.success()
             else:
-                self.link.failure(f"{name}: {e}")
+                self.link.failed(e, name)
             return None
         self.link.success()
         return out
 
     def heartbeat(self):
-        """Send one heartbeat now."""
-        return self._call("heartbeat", lambda: self.client.heartbeat(
-            backchannel.heartbeat_body(self.store, self.started, time.monotonic())) or True)
+        """Send one heartbeat now (service events in it are marked sent once accepted)."""
+        from kiosk.service.health import mark_events_sent
+
+        def beat():
+            body = backchannel.heartbeat_body(self.store, self.started, time.monotonic(), self.config)
+            self.client.heartbeat(body)
+            mark_events_sent(self.store, body)
+            return True
+        return self._call("heartbeat", beat)
 
     def step(self, now: float | None = None, *, force: bool = False) -> dict:
         """One round: forward what is queued (the kiosk's first duty), then the due periodic tasks."""
