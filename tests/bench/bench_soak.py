@@ -319,15 +319,25 @@ idle_countdown_s = 10
         self.start_children()
         self.start_app()
         t0 = time.monotonic()
+        self.done_sessions, self.stopped = 0, None
+        kinds = [k for k in KINDS if k in args.kinds]
+        weights = [w for k, w in zip(KINDS, WEIGHTS) if k in kinds]
         try:
             self.sample(0, t0)
-            for n in range(1, args.sessions + 1):
-                kinds = [k for k in KINDS if k in args.kinds]
-                self.session(self.rng.choices(kinds, [w for k, w in zip(KINDS, WEIGHTS) if k in kinds])[0])
-                if n % 25 == 0:
-                    self.reply_some()
-                if n % args.every == 0 or n == args.sessions:
-                    self.sample(n, t0)
+            try:
+                for n in range(1, args.sessions + 1):
+                    self.session(self.rng.choices(kinds, weights)[0])
+                    self.done_sessions = n
+                    if n % 25 == 0:
+                        self.reply_some()
+                    if n % args.every == 0 or n == args.sessions:
+                        s = self.sample(n, t0)
+                        if s["app"]["rss_kb"] > args.max_rss_mb * 1024:
+                            self.stopped = f"app RSS above --max-rss-mb {args.max_rss_mb}"
+                            break
+            except KeyboardInterrupt:
+                self.stopped = "interrupted"
+                self.sample(self.done_sessions, t0)
             self.drain()
             lost = self.lost(final=True)
         finally:
@@ -338,7 +348,7 @@ idle_countdown_s = 10
 
     def report(self, lost: int) -> None:
         s = self.samples
-        first = [x for x in s if 0 < x["sessions"] <= max(1, self.args.sessions // 10)] or s[1:2]
+        first = [x for x in s if 0 < x["sessions"] <= max(1, self.done_sessions // 10)] or s[1:2]
         last = s[-1]
 
         def growth(who: str, key: str) -> str:
@@ -347,7 +357,9 @@ idle_countdown_s = 10
                    f"{last[who][key] / (1024 if key == 'rss_kb' else 1):.1f} ({(last[who][key] - base) / base * 100:+.1f} %)"
 
         print()
-        print(f"sessions: {self.args.sessions} ({', '.join(f'{k} {v}' for k, v in self.counts.items())}); "
+        if self.stopped:
+            print(f"STOPPED EARLY after {self.done_sessions} of {self.args.sessions} sessions: {self.stopped}")
+        print(f"sessions: {self.done_sessions} ({', '.join(f'{k} {v}' for k, v in self.counts.items())}); "
               f"codes shown {len(self.shown)}; {last['elapsed_s'] / 60:.1f} min")
         print(f"app RSS MB, first 10 % -> end: {growth('app', 'rss_kb')}  (target <= +5 %)")
         print(f"daemon RSS MB, first 10 % -> end: {growth('daemon', 'rss_kb')}  (target <= +5 %)")
@@ -363,6 +375,8 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=2000, help="resident sessions to run (default 2000)")
     ap.add_argument("--every", type=int, default=100, help="print figures every N sessions")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--max-rss-mb", type=int, default=6000,
+                    help="stop early (and report) when the app's RSS passes this (default 6000)")
     ap.add_argument("--kinds", default=",".join(KINDS),
                     help="comma-separated session kinds to mix (default: all; one kind finds a leak's source)")
     args = ap.parse_args()
