@@ -50,7 +50,6 @@ def checks(ctx) -> list[Check]:
         out.append(Check("data_dir", FAIL, f"{data} not writable: {e.strerror or e}"))
         return out
 
-    key = Path(cfg.storage.key_file)
     try:
         store = ctx.store
         store.recover()  # leftovers removed and queued files re-hashed: flags below are current
