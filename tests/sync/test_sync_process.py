@@ -75,6 +75,9 @@ port = {cport}
                 if db.execute("SELECT count(*) FROM events WHERE kind = 'sync_outage'").fetchone()[0]:
                     break
             time.sleep(0.1)
+        pw = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(cfg_path), "central-dev", "set-password"],
+                            input="staff passphrase 1\n", capture_output=True, text=True, env=ENV, timeout=60)
+        assert pw.returncode == 0, pw.stderr
         central = subprocess.Popen([sys.executable, "-m", "kiosk", "--config", str(cfg_path), "central-dev"],
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
         assert "central-dev listening on" in central.stdout.readline()
@@ -88,7 +91,7 @@ port = {cport}
                 break
             time.sleep(0.3)
         assert state == "delivered"
-        page = requests.get(f"http://127.0.0.1:{cport}/").text
+        page = h.StaffBrowser(f"http://127.0.0.1:{cport}", password="staff passphrase 1").get("/").text
         assert code in page
         r = requests.get(f"http://127.0.0.1:{pport}/pull/v1/items",
                          headers={"Authorization": f"Bearer {DEV_TOKEN}"}).json()
