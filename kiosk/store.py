@@ -15,6 +15,7 @@ a read-to-write upgrade.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import os
@@ -28,7 +29,7 @@ from typing import Iterable, Iterator
 
 from sqlite_utils import Database
 
-from kiosk import clock, fsutil, trackcode
+from kiosk import clock, fsutil, itemsecret, trackcode
 from kiosk.pii import Cipher
 from kiosk.records import Attachment, Delivery, Item, ItemState
 from kiosk.schema import migrations
@@ -159,6 +160,10 @@ class Store:
     def commit_item(self, draft: Draft) -> Item:
         """Durably store *draft* and return the committed item with its tracking code.
 
+        The returned item also carries its receipt secret (``Item.secret``, issued here
+        and stored only as a hash, see kiosk/itemsecret.py): the one moment the plaintext
+        exists, for the receipt. Items read back later never have it.
+
         Raises :class:`DiskFullError` or :class:`StoreError`; on failure nothing of the
         item remains and the store is usable for the next one.
         """
@@ -232,6 +237,8 @@ class Store:
         shutil.rmtree(item_dir, ignore_errors=True)
 
     def _insert_item(self, item_id: str, draft: Draft, placed) -> Item:
+        secret = itemsecret.issue()
+        secret_hash = itemsecret.hash_secret(secret)  # before BEGIN: the write lock is not held for it
         created = clock.now_iso()
         trusted = clock.clock_trusted()
         with self.write() as db:
@@ -248,6 +255,7 @@ class Store:
                 "phone_enc": self.cipher.encrypt(draft.phone),
                 "source": draft.source, "lang": draft.lang,
                 "state": ItemState.STORED.value, "delivery": Delivery.PENDING.value,
+                "secret_hash": secret_hash,
             })
             db["attachments"].insert_all([
                 {"item_id": item_id, "idx": i, "kind": att.kind, "name": name,
@@ -256,7 +264,7 @@ class Store:
             ])
             self._log(db, "info", "item_stored", f"item {code} stored", item_id,
                       {"attachments": len(placed), "source": draft.source})
-        return self.get_item(item_id)
+        return dataclasses.replace(self.get_item(item_id), secret=secret)
 
     # -- reading ----------------------------------------------------------------------
 
@@ -336,6 +344,7 @@ class Store:
             centre_status=r["centre_status"], centre_reply=r["centre_reply"],
             centre_updated_at=r["centre_updated_at"], purged_at=r["purged_at"],
             attachments=self.attachments(r["id"]) if with_attachments else (),
+            has_secret=r.get("secret_hash") is not None,
             name=self.cipher.decrypt(r["name_enc"]) if with_pii else None,
             phone=self.cipher.decrypt(r["phone_enc"]) if with_pii else None,
         )
@@ -351,6 +360,37 @@ class Store:
         """How many ratings are in delivery state *delivery*."""
         with self._lock:
             return self.db["ratings"].count_where("delivery = ?", [Delivery(delivery).value])
+
+    # -- the service menu's reads (kiosk/service) -------------------------------------
+
+    def held_item_ids(self) -> set[str]:
+        """Pending items the sync daemon reported held back (the centre failed on them
+        again and again while answering others: event ``sync_item_held``)."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT DISTINCT e.item_id FROM events e JOIN items i ON i.id = e.item_id "
+                "WHERE e.kind = 'sync_item_held' AND i.delivery = ? AND e.id > COALESCE("
+                "(SELECT max(r.id) FROM events r WHERE r.item_id = e.item_id AND r.kind = 'item_requeued'), 0)",
+                [Delivery.PENDING.value]).fetchall()
+        return {r[0] for r in rows}
+
+    def exportable_item_ids(self, *, include_delivered: bool) -> list[str]:
+        """Items a USB export carries, oldest first: undelivered ones, or with
+        *include_delivered* every item whose media is still kept (not purged)."""
+        where = "purged_at IS NULL" if include_delivered else "delivery != 'delivered'"
+        with self._lock:
+            return [r[0] for r in self.db.execute(f"SELECT id FROM items WHERE {where} ORDER BY seq")]
+
+    def events_after(self, after_id: int, kind_prefix: str, limit: int = 100) -> list[dict]:
+        """Events with id above *after_id* whose kind starts with *kind_prefix*, oldest first."""
+        with self._lock:
+            return list(self.db["events"].rows_where("id > ? AND kind LIKE ?", [after_id, kind_prefix + "%"],
+                                                     order_by="id", limit=limit))
+
+    def database_bytes(self) -> int:
+        """Size of the database file and its write-ahead log."""
+        return sum(p.stat().st_size for p in (self.db_path, self.db_path.with_name(self.db_path.name + "-wal"))
+                   if p.exists())
 
     # -- delivery (used by the sync daemon) -------------------------------------------
 
@@ -407,6 +447,32 @@ class Store:
             row = self.db.execute("SELECT rating FROM ratings WHERE item_id = ? ORDER BY created_at, id LIMIT 1",
                                   [item_id]).fetchone()
         return row[0] if row else None
+
+    # -- receipt secrets (kiosk/itemsecret.py) ------------------------------------------
+
+    def secret_matches(self, item_id: str, secret: str) -> bool | None:
+        """Whether *secret* is the item's receipt secret; None when the item has none
+        (committed before receipts carried one). Raises itemsecret.SecretHashError for a
+        damaged hash."""
+        with self._lock:
+            row = self.db.execute("SELECT secret_hash FROM items WHERE id = ?", [item_id]).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return itemsecret.matches(secret, row[0])
+
+    def replace_secret(self, item_id: str, secret: str) -> None:
+        """Give the item a new receipt secret (*secret*, from ``itemsecret.issue()``) for
+        a staff reprint.
+
+        Only hashes are kept, so a reprint cannot print the old secret: the old receipt
+        stops opening the reply from this moment (docs/receipts.md).
+        """
+        secret_hash = itemsecret.hash_secret(secret)
+        with self.write() as db:
+            cur = db.execute("UPDATE items SET secret_hash = ? WHERE id = ?", [secret_hash, item_id])
+            if not cur.rowcount:
+                raise StoreError(f"no item {item_id}")
+            self._log(db, "info", "secret_reissued", "a new receipt secret was issued (reprint)", item_id)
 
     def status_history(self, item_id: str) -> list[dict]:
         """Every status the centre sent for the item, oldest first."""

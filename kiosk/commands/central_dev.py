@@ -2,6 +2,9 @@
 
 Without an action it serves (API + staff pages). Actions are listed in ``ACTIONS``
 (name -> (help, register, run)); each takes the same ``--data-dir``.
+``kiosk central-dev keygen DIR`` and ``kiosk central-dev import BUNDLE`` handle the USB
+export bundles of docs/service.md (kiosk/central_dev/bundles.py, run from
+kiosk/commands/_central_bundles.py).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ def register(p) -> None:
     from kiosk import cli
     _register_serve(p)
     _data_dir_arg(p, None)
-    sub = p.add_subparsers(dest="central_action", metavar="ACTION")
+    sub = p.add_subparsers(dest="action", metavar="ACTION")
     for name, (help_, reg, _) in ACTIONS.items():
         # --config/--json also after the action, as after any command (kiosk/cli.py).
         sp = sub.add_parser(name, help=help_, parents=[cli._common(argparse.SUPPRESS)])
@@ -58,7 +61,7 @@ def _chosen_data_dir(args, cfg):
 
 
 def run(args, ctx) -> int:
-    action = getattr(args, "central_action", None)
+    action = getattr(args, "action", None)
     if action:
         return ACTIONS[action][2](args, ctx)
     return _serve(args, ctx)
@@ -146,8 +149,23 @@ def _serve(args, ctx) -> int:
     return cli.EXIT_OK
 
 
+def _register_keygen(p) -> None:
+    p.add_argument("path", nargs="?", help="the key directory: DIR/bundle.pub and DIR/bundle.key are written")
+
+
+def _register_import(p) -> None:
+    p.add_argument("path", nargs="?", help="the bundle file to verify and import")
+
+
+def _bundles(args, ctx) -> int:
+    from kiosk.commands import _central_bundles
+    return _central_bundles.run(args, ctx)
+
+
 #: name -> (help, register(parser), run(args, ctx)); more actions plug in here.
 ACTIONS = {
     "set-password": ("set a staff login for the pages (password read from stdin)",
                      _register_set_password, _set_password),
+    "keygen": ("write DIR/bundle.pub and DIR/bundle.key for USB export bundles", _register_keygen, _bundles),
+    "import": ("verify a USB export bundle and import its items", _register_import, _bundles),
 }

@@ -31,6 +31,45 @@ class SampleServices(Services):
     def open_code_reader(self, on_code, on_error):
         return SampleCodeFeed()
 
+    def board(self):
+        return sample_board()
+
+
+SAMPLE_STATION_CONFIG = {
+    "version": "sample",
+    "categories": [{"id": "urban", "names": {"zh-CN": "市政设施"}}],
+    "representatives": [
+        {"id": "r1", "name": "李明华", "title": "市人大代表", "constituency": "第三选区", "on_duty": True,
+         "schedule": [{"weekday": 3, "start": "14:00", "end": "16:00"}]},
+        {"id": "r2", "name": "王秀英", "title": "区人大代表", "constituency": "第五选区",
+         "schedule": [{"weekday": 5, "start": "09:00", "end": "11:30"}]}],
+    "announcements": [
+        {"id": "a1", "title": "本周五上午王秀英代表接待居民", "body": "地点：本工作站。欢迎大家来反映问题。"},
+        {"id": "a2", "title": "12月10日起社区服务中心搬到幸福路18号",
+         "starts": "2026-11-25T00:00:00+08:00", "ends": "2026-12-31T00:00:00+08:00"}],
+    "statistics": {"months": [
+        {"month": "2026-11", "received": 120, "replied": 113, "resolved": 104, "resolution_rate": 0.92,
+         "satisfaction_rate": 0.93},
+        {"month": "2026-10", "received": 96, "replied": 96, "resolved": 90, "resolution_rate": 0.94,
+         "satisfaction_rate": 0.95}]},
+    "published_matters": [
+        {"id": "m1", "category": "市政设施", "summary": "小区东门路灯不亮", "outcome": "已更换两盏路灯",
+         "handled_on": "2026-11-18"},
+        {"id": "m2", "category": "环境卫生", "summary": "垃圾清运不及时", "outcome": "清运改为每天两次",
+         "handled_on": "2026-11-25"}],
+}
+
+
+def sample_board():
+    """The board of a sample station config, on a Wednesday afternoon with a trusted clock."""
+    import json
+    from datetime import datetime, timedelta, timezone
+
+    from kiosk.board import compute
+    from kiosk.sync.station_config import parse
+    now = datetime(2026, 12, 2, 15, 0, tzinfo=timezone(timedelta(hours=8)))
+    return compute(parse(json.dumps(SAMPLE_STATION_CONFIG, ensure_ascii=False)), now, True, tempfile.gettempdir())
+
 
 class SampleCodeFeed:
     """A code reader that is listening (the screen shows the scan hint) and reads nothing."""
@@ -78,18 +117,23 @@ def _jpeg(frame) -> bytes:
 
 
 SAMPLES = ("home", "voice", "review", "write", "photo", "letter", "finish", "identity", "done",
-           "done-printer-problem", "idle", "lookup", "answer", "answer-rated")
+           "done-printer-problem", "idle", "lookup", "lookup-secret", "answer", "answer-rated",
+           "answer-state-only", "representatives", "board", "announcements", "attract")
 
 
-def sample_answer(lang: str, rated: bool):
-    """A kiosk.lookup.Answer the centre has replied to (rated or not yet)."""
+def sample_answer(lang: str, rated: bool, authorised: bool = True):
+    """A kiosk.lookup.Answer the centre has replied to (rated or not yet), as shown with
+    the receipt secret, or (*authorised* False) without it: the state only."""
     from kiosk import trackcode
     from kiosk.lookup import Answer
     from kiosk.ui.i18n import tr
-    return Answer(item_id="sample", code=trackcode.make("0371", 45), created_at="2026-11-13T01:20:00+00:00",
-                  clock_trusted=True, category="urban", state="closed" if rated else "replied",
+    code, state = trackcode.make("0371", 45), "closed" if rated else "replied"
+    if not authorised:
+        return Answer(item_id="sample", code=code, state=state)
+    return Answer(item_id="sample", code=code, state=state, authorised=True,
+                  created_at="2026-11-13T01:20:00+00:00", clock_trusted=True, category="urban",
                   reply=tr("sample.reply", lang), replied_at="2026-11-20T02:05:00+00:00",
-                  rating="satisfied" if rated else None)
+                  rating="satisfied" if rated else None, secret="482913")
 
 
 def show_sample(h, sample: str, lang: str) -> None:
@@ -140,16 +184,23 @@ def show_sample(h, sample: str, lang: str) -> None:
         idn.field = "phone"
     elif sample in ("done", "done-printer-problem"):
         app.go("done")
-        h.screen("done").show_result("0371-000045-7", sample == "done")
+        h.screen("done").show_result("0371-000045-7", sample == "done", "482913")
     elif sample == "idle":
         app.go("finish")
         app.idle.show(17)
     elif sample == "lookup":
         app.go("lookup")
         h.screen("lookup").code_text = "0371-0000"
-    elif sample in ("answer", "answer-rated"):
-        h.screen("answer").show(sample_answer(lang, rated=sample == "answer-rated"))
+    elif sample == "lookup-secret":
+        app.go("lookup")
+        lookup = h.screen("lookup")
+        lookup.code_text, lookup.secret_text, lookup.step = "0371-000045-7", "4829", "secret"
+    elif sample in ("answer", "answer-rated", "answer-state-only"):
+        h.screen("answer").show(sample_answer(lang, rated=sample == "answer-rated",
+                                              authorised=sample != "answer-state-only"))
         app.go("answer")
+    elif sample in ("representatives", "board", "announcements", "attract"):
+        app.go(sample)
     else:
         raise ValueError(f"unknown sample screen {sample!r}")
     h.pump(3)

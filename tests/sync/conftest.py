@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import selectors
-import re
 import socket
 import struct
 import threading
@@ -19,7 +18,6 @@ from collections import deque
 from pathlib import Path
 
 import pytest
-import requests
 
 from kiosk import config as configmod
 from kiosk.central_dev.server import CentralServer
@@ -188,38 +186,10 @@ def central(tmp_path):
     srv.stop()
 
 
-STAFF_PASSWORD = "staff-password-for-tests"
-
-
-class StaffBrowser:
-    """A requests session logged in to central-dev's staff pages, like a browser: the
-    login form's CSRF cookie and field, then the session cookie; :meth:`post` sends the
-    CSRF token read from the page it was on (the token is never taken from the db)."""
-
-    CSRF = re.compile(r"name=csrf value='([^']+)'")
-
-    def __init__(self, base: str, user: str = "staff", password: str = STAFF_PASSWORD):
-        self.base = base
-        self.s = requests.Session()
-        form = self.s.get(self.base + "/login", timeout=10)
-        r = self.s.post(self.base + "/login", timeout=10, allow_redirects=False,
-                        data={"csrf": self.CSRF.search(form.text).group(1), "user": user, "password": password})
-        assert r.status_code == 303, r.text
-        self.csrf = self.CSRF.search(self.s.get(self.base + "/", timeout=10).text).group(1)
-
-    def get(self, path: str, **kw) -> requests.Response:
-        return self.s.get(self.base + path, timeout=10, **kw)
-
-    def post(self, path: str, data: dict | None = None, **kw) -> requests.Response:
-        return self.s.post(self.base + path, data={**(data or {}), "csrf": self.csrf}, timeout=30, **kw)
-
-
 @pytest.fixture
-def staff(central):
+def staff(central, staff_browser):
     """A logged-in staff browser for the *central* fixture's pages."""
-    if not central.app.staff.has_users():
-        central.app.staff.set_password("staff", STAFF_PASSWORD)
-    return StaffBrowser(central.url)
+    return staff_browser(central)
 
 
 @pytest.fixture
@@ -271,4 +241,4 @@ def h():
     """The helpers above, for test modules (conftest is not importable by name)."""
     from types import SimpleNamespace
     return SimpleNamespace(add_items=add_items, receipts=receipts, assert_exactly_once=assert_exactly_once,
-                           FaultProxy=FaultProxy, free_port=free_port, StaffBrowser=StaffBrowser)
+                           FaultProxy=FaultProxy, free_port=free_port)

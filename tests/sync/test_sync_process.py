@@ -47,7 +47,7 @@ def test_sync_daemon_does_not_load_numpy(tmp_path, write_config):
     assert "HEAVY []" in res.stdout, res.stdout + res.stderr
 
 
-def test_central_dev_and_sync_daemon_as_processes_from_one_config(tmp_path, write_config, h):
+def test_central_dev_and_sync_daemon_as_processes_from_one_config(tmp_path, write_config, h, staff_browser):
     cport, pport = h.free_port(), h.free_port()
     cfg_path = write_config(f"""
 [sync]
@@ -91,7 +91,7 @@ port = {cport}
                 break
             time.sleep(0.3)
         assert state == "delivered"
-        page = h.StaffBrowser(f"http://127.0.0.1:{cport}", password="staff passphrase 1").get("/").text
+        page = staff_browser(f"http://127.0.0.1:{cport}", password="staff passphrase 1").get("/").text
         assert code in page
         r = requests.get(f"http://127.0.0.1:{pport}/pull/v1/items",
                          headers={"Authorization": f"Bearer {DEV_TOKEN}"}).json()
