@@ -74,6 +74,15 @@ def _port_free(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
+def _kill_leftovers(proc, kids) -> None:
+    """After a failed assertion: nothing of this test may outlive it."""
+    if proc.poll() is None:
+        proc.kill()
+    for k in kids:
+        if _alive(k):
+            os.kill(k, signal.SIGKILL)
+
+
 def _start_demo(tmp_path):
     """A running `kiosk demo --no-ui` (past delivery of its sample item), its port, its
     children's pids and the output read so far."""
@@ -105,11 +114,7 @@ def test_demo_stops_and_reaps_its_children_on_a_signal(tmp_path, sig):
         assert not [k for k in kids if _alive(k)], "children left running"
         assert _port_free(port) and _port_free(port + 1), "ports 8765/8766-style pair still held"
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        for k in kids:
-            if _alive(k):
-                os.kill(k, signal.SIGKILL)
+        _kill_leftovers(proc, kids)
 
 
 def test_demo_stops_everything_when_a_child_dies(tmp_path):
@@ -122,11 +127,7 @@ def test_demo_stops_everything_when_a_child_dies(tmp_path):
         assert not [k for k in kids if _alive(k)]
         assert _port_free(port)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        for k in kids:
-            if _alive(k):
-                os.kill(k, signal.SIGKILL)
+        _kill_leftovers(proc, kids)
 
 
 def test_demo_prints_a_staff_login_that_works(tmp_path):
