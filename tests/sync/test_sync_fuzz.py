@@ -104,6 +104,13 @@ def centre(scripted, make_cfg):
     client.close()
 
 
+def stored_ids(store, cfg, h) -> list[str]:
+    """Two real-name items, stored once for all the examples of a test."""
+    if not store.count():
+        h.add_items(store, cfg, 2, real_name=True)
+    return [i.id for i in store.list_items()]
+
+
 def snapshot(store, ids):
     """What must never change under the centre's answers (only centre status/reply may)."""
     out = {}
@@ -118,9 +125,7 @@ def snapshot(store, ids):
 @given(data=st.data())
 def test_only_a_real_receipt_delivers_an_item(centre, store, h, data):
     front, client, cfg = centre
-    if not store.count():
-        h.add_items(store, cfg, 1, real_name=True)
-    item = store.get_item(store.list_items(limit=1)[0].id, with_pii=True)
+    item = store.get_item(stored_ids(store, cfg, h)[0], with_pii=True)
     uuid = item.id
     good = {"id": uuid, "result": data.draw(st.sampled_from(["created", "duplicate", "stored", 1, None]))}
     if data.draw(st.booleans()):
@@ -166,9 +171,7 @@ def updates_pages(ids, data):
 @given(data=st.data())
 def test_update_pages_apply_only_valid_updates(centre, store, h, data):
     front, client, cfg = centre
-    if not store.count():
-        h.add_items(store, cfg, 2, real_name=True)
-    ids = [i.id for i in store.list_items()]
+    ids = stored_ids(store, cfg, h)
     before = snapshot(store, ids)
     store.set_meta(backchannel.CURSOR_KEY, None)
     body = bodies(updates_pages(ids, data), data)
