@@ -89,7 +89,10 @@ def test_status_command_shows_the_residents_rating(store, cfg, write_config, cap
     item = _replied(store, cfg)
     path = str(write_config())
     assert kiosk_main(["--config", path, "--json", "status", str(item.code)]) == 0
-    assert json.loads(capsys.readouterr().out)["rating"] is None
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["rating"] is None and shown["receipt_secret"] == "issued"
+    assert shown["centre_reply"] == REPLY       # staff see the reply without the secret
     lookup.rate(store, lookup.look_up(store, str(item.code), item.secret), "unsatisfied")
     assert kiosk_main(["--config", path, "status", str(item.code)]) == 0
-    assert "rating:      unsatisfied" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "rating:      unsatisfied" in out and "receipt:     has a receipt secret" in out
