@@ -54,8 +54,12 @@ def test_typo_says_check_digit_and_unknown_says_not_found(store, cfg):
     item = submit(store, cfg, text="x")
     digits = item.code.compact
     typo = digits[:-2] + str((int(digits[-2]) + 1) % 10) + digits[-1]
-    with pytest.raises(CodeError, match="check digit wrong"):
+    with pytest.raises(CodeError, match="check digit wrong") as e:
         lookup.look_up(store, typo)
+    assert e.value.check_digit_wrong
+    with pytest.raises(CodeError) as e:
+        lookup.look_up(store, "12")
+    assert not e.value.check_digit_wrong
     with pytest.raises(lookup.NotFound) as e:
         lookup.look_up(store, str(trackcode.make(store.station, 999)))
     assert e.value.other_station is None
