@@ -37,10 +37,12 @@ class Guidance:
     def start(self) -> None:
         Window.bind(on_touch_down=self._touched)
         self.app.root.bind(current=self._screen_changed)
+        self.app.bind(lang=self._language_changed)
         self._screen_changed(self.app.root, self.app.root.current)
 
     def stop(self) -> None:
         Window.unbind(on_touch_down=self._touched)
+        self.app.unbind(lang=self._language_changed)
         if self.app.root is not None:
             self.app.root.unbind(current=self._screen_changed)
         self.stop_prompt()
@@ -55,6 +57,11 @@ class Guidance:
         # The voice screen is started by KioskApp.start_path (prompt, then microphone).
         if self.app.cfg.ui.voice_guidance and name not in prompts.SILENT_SCREENS and name != "voice":
             Clock.schedule_once(lambda _dt: self._auto_play(name), 0)
+
+    def _language_changed(self, _app, _lang: str) -> None:
+        # A language button was tapped: the same screen's prompt, now in that language.
+        if self.app.root is not None:
+            self._screen_changed(self.app.root, self.app.root.current)
 
     def _auto_play(self, name: str) -> None:
         if self.app.root is not None and self.app.root.current == name:

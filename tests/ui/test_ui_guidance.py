@@ -196,3 +196,12 @@ def test_ui_every_resident_screen_has_a_speaker_button(harness):
             continue
         found = [w for w in harness.screen(name).walk(restrict=True) if type(w).__name__ == "SpeakerButton"]
         assert len(found) == 1, f"{name}: {len(found)} speaker buttons"
+
+
+def test_ui_a_language_button_plays_the_prompt_in_that_language(guided, built_zh, tmp_path):
+    h, _ = guided()
+    write_wav(tmp_path / "recorded" / "en" / "home.wav", 2.0)
+    g = h.app.guidance
+    h.tap(h.screen("home").ids.lang_en)
+    h.wait(lambda: g.sound is not None, what="home's English prompt")
+    assert g.playing_screen == "home" and g.sound.length == pytest.approx(2.0, abs=0.05)
