@@ -118,7 +118,9 @@ def _jpeg(frame) -> bytes:
 
 SAMPLES = ("home", "voice", "review", "write", "photo", "letter", "finish", "identity", "done",
            "done-printer-problem", "idle", "lookup", "answer", "answer-rated",
-           "representatives", "board", "announcements", "attract")
+           "representatives", "board", "announcements", "attract",
+           "service-pin", "service-status", "service-selftests", "service-queue", "service-logs",
+           "service-export", "service-config", "service-system")
 
 
 def sample_answer(lang: str, rated: bool):
@@ -192,6 +194,9 @@ def show_sample(h, sample: str, lang: str) -> None:
         app.go("answer")
     elif sample in ("representatives", "board", "announcements", "attract"):
         app.go(sample)
+    elif sample.startswith("service-"):
+        from kiosk.ui.service.samples import show_service_sample
+        show_service_sample(h, sample)
     else:
         raise ValueError(f"unknown sample screen {sample!r}")
     h.pump(3)
