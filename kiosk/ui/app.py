@@ -234,7 +234,7 @@ class KioskApp(App):
         # The item is stored: nothing of the session is needed any more except the code.
         self.session.wipe()
         self.session = Session(self.tmp_root)
-        self.screen("done").show_result(outcome.code, outcome.printed)
+        self.screen("done").show_result(outcome.code, outcome.printed, outcome.secret)
         self.idle.touch()
 
     def _submit_failed(self, e: BaseException, back_to: str) -> None:

@@ -92,6 +92,7 @@ class Services:
         self._pinyin = None
         self._pinyin_error: str | None = None
         self._lock = threading.Lock()
+        self._lookup_limiter = None
 
     # -- device states for the sync daemon's heartbeat -------------------------------
 
@@ -130,20 +131,30 @@ class Services:
             raise FeatureUnavailable("code_reader", str(e)) from None
         return CodeFeed(reader, on_code, on_error).start()
 
-    def code_from_scan(self, payload: str):
-        """The tracking code in a scanned payload (raises kiosk.trackcode.CodeError)."""
-        from kiosk.lookup import code_from_scan
-        return code_from_scan(payload, self.cfg.receipt.lookup_url)
+    def scan_from_payload(self, payload: str):
+        """The code and receipt secret in a scanned payload (kiosk.lookup.Scan; raises
+        kiosk.trackcode.CodeError)."""
+        from kiosk.lookup import scan_from_payload
+        return scan_from_payload(payload, self.cfg.receipt.lookup_url)
 
-    def look_up(self, code):
-        """kiosk.lookup.look_up on this kiosk's store. Blocking (a database read)."""
+    def lookup_limiter(self):
+        """This kiosk's wrong-secret limiter (kiosk.lookup.FailureLimiter, kept in the store)."""
+        from kiosk.lookup import FailureLimiter
+        with self._lock:
+            if self._lookup_limiter is None:
+                self._lookup_limiter = FailureLimiter(self.store)
+            return self._lookup_limiter
+
+    def look_up(self, code, secret: str | None = None):
+        """kiosk.lookup.look_up on this kiosk's store, wrong secrets counted by this
+        kiosk's limiter. Blocking (a database read, a hash)."""
         from kiosk.lookup import look_up
-        return look_up(self.store, code)
+        return look_up(self.store, code, secret, limiter=self.lookup_limiter())
 
     def rate(self, answer, rating: str):
         """kiosk.lookup.rate on this kiosk's store. Blocking (a database write)."""
         from kiosk.lookup import rate
-        return rate(self.store, answer, rating)
+        return rate(self.store, answer, rating, limiter=self.lookup_limiter())
 
     # -- public disclosure -------------------------------------------------------------
 

@@ -8,7 +8,7 @@ change the done screen's message.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kiosk.ui.services import PrintResult
 
@@ -32,6 +32,9 @@ class Outcome:
     item_id: str
     printed: bool
     print_reason: str | None
+    # The receipt secret (kiosk/itemsecret.py), shown with the code: when the receipt
+    # does not print, the screen is the only place the resident can note it.
+    secret: str | None = field(default=None, repr=False)
 
 
 def snapshot(session, lang: str) -> Snapshot:
@@ -52,4 +55,4 @@ def submit_and_print(services, snap: Snapshot) -> Outcome:
         log.exception("printing failed after commit")
         printed = PrintResult(False, str(e))
     return Outcome(code=str(item.code), item_id=item.id, printed=printed.printed,
-                   print_reason=printed.reason)
+                   print_reason=printed.reason, secret=item.secret)

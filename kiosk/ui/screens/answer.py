@@ -1,8 +1,10 @@
 """The answer to a resident's item: its state, the centre's reply, and the rating.
 
 Shows only what a receipt holder may see (kiosk.lookup.Answer): never the item's text,
-photos or name. The rating (满意 / 基本满意 / 不满意) is offered once the centre replied,
-and only once; it is saved on a worker thread and forwarded by the sync daemon.
+photos or name. Without the receipt secret (or for a receipt printed before secrets) only
+the code and the state, and a line saying how to see the reply. The rating (满意 / 基本满意
+/ 不满意) is offered once the centre replied, and only once; it is saved on a worker
+thread and forwarded by the sync daemon.
 """
 
 from __future__ import annotations
@@ -43,9 +45,14 @@ class AnswerScreen(KioskScreen):
             return
         from kiosk.receipt.layout import local_time
         self.ids.code.text = str(a.code)
+        self.ids.state.text = t(f"state.{a.state}")
+        if not a.authorised:
+            self.ids.when.text = ""
+            self.ids.reply.text = t("answer.state_only" if a.secret_issued else "answer.no_secret_issued")
+            self.ids.rating_state.text = ""
+            return
         when = local_time(a.created_at, self.app.cfg.receipt.timezone)
         self.ids.when.text = t("answer.submitted", when=when, category=self._category(a.category))
-        self.ids.state.text = t(f"state.{a.state}")
         if a.reply:
             replied = local_time(a.replied_at, self.app.cfg.receipt.timezone) if a.replied_at else ""
             self.ids.reply.text = t("answer.reply", when=replied) + "\n" + a.reply
@@ -86,9 +93,11 @@ class AnswerScreen(KioskScreen):
         if gen != self._generation:
             return
         self.saving = False
-        from kiosk.lookup import RatingRefused
+        from kiosk.lookup import RatingRefused, TooManyFailures
         if isinstance(e, RatingRefused) and e.reason == "already_rated":
             self.notice(self.app.t("answer.already_rated"))
+        elif isinstance(e, TooManyFailures):
+            self.notice(self.app.t("lookup.too_many", seconds=max(1, int(e.retry_after + 0.999))))
         else:
             self.notice(self.app.t("answer.rate_failed"))
 

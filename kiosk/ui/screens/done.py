@@ -1,4 +1,5 @@
-"""Done: the tracking code in very large digits, and whether the receipt printed."""
+"""Done: the tracking code in very large digits, the receipt secret, and whether the
+receipt printed."""
 
 from __future__ import annotations
 
@@ -15,13 +16,16 @@ class DoneScreen(KioskScreen):
     def show_pending(self) -> None:
         self.pending = True
         self.ids.code.text = "…"
+        self.ids.secret.text = ""
         self.ids.printed.text = self.app.t("finish.saving")
         self.ids.printed.color = (1, 1, 1, 1)
         self.ids.finish.disabled = True
 
-    def show_result(self, code: str, printed: bool) -> None:
+    def show_result(self, code: str, printed: bool, secret: str | None = None) -> None:
         self.pending = False
         self.ids.code.text = code
+        self.ids.secret.text = (self.app.t("done.secret", secret=f"{secret[:3]} {secret[3:]}")
+                                if secret else "")
         if printed:
             self.ids.printed.text = self.app.t("done.printed")
             self.ids.printed.color = (1, 1, 1, 1)
@@ -34,5 +38,6 @@ class DoneScreen(KioskScreen):
     def reset(self) -> None:
         self.pending = True
         self.ids.code.text = ""
+        self.ids.secret.text = ""
         self.ids.printed.text = ""
         self.ids.finish.disabled = False
