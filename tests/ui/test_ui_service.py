@@ -224,3 +224,22 @@ def test_config_page_masks_secrets_and_a_bad_file_is_refused_keeping_the_running
     bad.write_text("[service]\nidle_timeout_s = 60\n")
     h.tap(page.ids.reload)
     assert str(bad) in page.message and h.app.cfg is running
+
+
+def test_reprint_by_code_prints_with_a_new_secret_and_retires_the_old_one(app, service_cfg):
+    from kiosk.submission import submit
+    h, store, services = app
+    item = submit(store, service_cfg, text="路灯坏了", source="text")
+    old_secret = item.secret
+    assert old_secret and store.secret_matches(item.id, old_secret)
+    unlock(h)
+    h.app.go("service-system")
+    page = h.screen("service-system")
+    before = len(services.printer_output)
+    for d in item.code.compact:
+        h.tap(h.find(page.ids.pad, lambda w, d=d: getattr(w, "digit", None) == d))
+    h.tap(page.ids.pad.ids.ok)
+    h.wait(lambda: not page.busy, what="the reprint")
+    assert str(item.code) in page.message and len(services.printer_output) > before
+    assert store.secret_matches(item.id, old_secret) is False
+    assert old_secret not in page.message

@@ -159,12 +159,20 @@ class ServiceActions:
         """Reprint a receipt by its tracking code; returns the formatted code. Raises
         ``trackcode.CodeError`` (typo), ``LookupError`` (no such item) or
         ``RuntimeError`` (not printed, with the printer's reason)."""
-        from kiosk.receipt.printing import print_item_receipt
+        import dataclasses
+
+        from kiosk import itemsecret
+        from kiosk.receipt.printing import SENT_UNCONFIRMED, print_item_receipt
         item = self.store.find_by_code(code_text, with_pii=True)
         if item is None:
             raise LookupError(f"no item with tracking code {code_text} at this kiosk")
+        # Only the secret's hash is stored: a reprint carries a new one, which replaces the
+        # old only once the receipt left the kiosk (docs/receipts.md, as `kiosk receipt CODE`).
+        item = dataclasses.replace(item, secret=itemsecret.issue())
         out = print_item_receipt(item, self.cfg, self.services.make_printer(), store=self.store,
                                  name=item.name, phone=item.phone, reprint=True)
+        if out.printed or out.status == SENT_UNCONFIRMED:
+            self.store.replace_secret(item.id, item.secret)
         if not out.printed:
             raise RuntimeError(out.reason or out.status)
         self.store.log_event("service_reprint", f"receipt {item.code} reprinted by staff", item_id=item.id)
