@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
+import requests
 
 from kiosk import config as configmod
 
@@ -58,6 +60,61 @@ def store(cfg):
     s.close()
 
 
+class SmallDisk:
+    """A real 8 MB tmpfs mounted at tmp_path/data, with a filler file to set free space."""
+
+    SIZE_MB = 8
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.filler = root / ".test-filler"
+
+    def free(self) -> int:
+        st = os.statvfs(self.root)
+        return st.f_bavail * st.f_frsize
+
+    def fill_to(self, free_bytes: int) -> None:
+        """Grow or shrink the filler until about *free_bytes* are left (0 = full to the block)."""
+        self.filler.touch()
+        size = self.filler.stat().st_size + self.free() - free_bytes
+        with open(self.filler, "r+b") as f:
+            f.truncate(max(size, 0))  # shrinking frees blocks; growing is sparse until:
+            if size > 0:
+                try:
+                    os.posix_fallocate(f.fileno(), 0, size)
+                except OSError:
+                    pass  # full to the last block: exactly what was asked for
+        if free_bytes == 0:  # fill every last block (fallocate rounding can leave one)
+            fd = os.open(self.filler, os.O_WRONLY | os.O_APPEND)
+            try:
+                while os.write(fd, b"\0" * 4096):
+                    pass
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+
+    def empty(self) -> None:
+        self.filler.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """tmp_path/data on a real 8 MB tmpfs (mount needs root; skipped with the reason if not)."""
+    import subprocess
+    root = tmp_path / "data"
+    root.mkdir()
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={SmallDisk.SIZE_MB}m,mode=0755",
+                          "tmpfs", str(root)], capture_output=True, text=True)
+    if res.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here ({res.stderr.strip() or 'not root'}): "
+                    "the disk-guard tests with injected ENOSPC still run")
+    try:
+        yield SmallDisk(root)
+    finally:
+        subprocess.run(["umount", "-l", str(root)], capture_output=True)
+
+
 @pytest.fixture
 def station_doc():
     """A station config with every public disclosure part, dated around now (local time):
@@ -85,3 +142,43 @@ def station_doc():
                                    "outcome": "已更换两盏路灯", "handled_on": "2026-11-18"}],
         }
     return make
+
+
+STAFF_PASSWORD = "staff-password-for-tests"
+
+
+class StaffBrowser:
+    """A requests session logged in to central-dev's staff pages, like a browser: the
+    login form's CSRF cookie and field, then the session cookie; :meth:`post` sends the
+    CSRF token read from the page it was on (the token is never taken from the db)."""
+
+    CSRF = re.compile(r"name=csrf value='([^']+)'")
+
+    def __init__(self, base: str, user: str = "staff", password: str = STAFF_PASSWORD):
+        self.base = base
+        self.s = requests.Session()
+        form = self.s.get(self.base + "/login", timeout=10)
+        r = self.s.post(self.base + "/login", timeout=10, allow_redirects=False,
+                        data={"csrf": self.CSRF.search(form.text).group(1), "user": user, "password": password})
+        assert r.status_code == 303, r.text
+        self.csrf = self.CSRF.search(self.s.get(self.base + "/", timeout=10).text).group(1)
+
+    def get(self, path: str, **kw) -> requests.Response:
+        return self.s.get(self.base + path, timeout=10, **kw)
+
+    def post(self, path: str, data: dict | None = None, **kw) -> requests.Response:
+        return self.s.post(self.base + path, data={**(data or {}), "csrf": self.csrf}, timeout=30, **kw)
+
+
+@pytest.fixture
+def staff_browser():
+    """``staff_browser(central)``: a :class:`StaffBrowser` logged in to a running
+    CentralServer (a staff password is set first if it has none); or
+    ``staff_browser(url, password=...)`` for a central-dev process."""
+    def login(central_or_url, **kw):
+        if isinstance(central_or_url, str):
+            return StaffBrowser(central_or_url, **kw)
+        if not central_or_url.app.staff.has_users():
+            central_or_url.app.staff.set_password("staff", STAFF_PASSWORD)
+        return StaffBrowser(central_or_url.url)
+    return login

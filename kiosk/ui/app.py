@@ -18,6 +18,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.ui import i18n
 from kiosk.ui.dimmer import Dimmer
+from kiosk.ui.guidance import Guidance
 from kiosk.ui.idle import IdleWatcher
 from kiosk.ui.mainthread import run_in_worker
 from kiosk.ui.screens import SCREENS
@@ -25,6 +26,7 @@ from kiosk.ui.session import Session, clean_tmp_root
 
 log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent / "kv"
+DISK_CHECK_S = 15  # how often the app looks at the disk guard (one statvfs)
 _kv_loaded = False
 
 
@@ -36,7 +38,7 @@ def load_kv() -> None:
     import kiosk.ui.widgets.base  # noqa: F401  (registers classes with the Factory)
     import kiosk.ui.widgets.keyboard  # noqa: F401
     from kiosk.ui.screens import (answer, done, finish, home, identity, letter, lookup, photo,  # noqa: F401
-                                  review, voice, write)
+                                  review, unavailable, voice, write)
     from kiosk.ui.screens import announcements, attract, board, public, representatives  # noqa: F401
     for name in ("widgets", "keyboard", "base", "idle", "public", *SCREENS):
         Builder.load_file(str(KV_DIR / f"{name}.kv"))
@@ -69,6 +71,7 @@ class KioskApp(App):
         self.session = Session(self.tmp_root)
         self.idle = IdleWatcher(self)
         self.dimmer = Dimmer(self)
+        self.guidance = Guidance(self)
         self._submitting = False
         from kiosk.ui.service.actions import ServiceActions
         from kiosk.ui.service.controller import ServiceMenu
@@ -106,13 +109,20 @@ class KioskApp(App):
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         self.idle.start()
         self.dimmer.start()
+        self.guidance.start()
         self.service_menu.start()
         self.services.start_voice_model()
+        from kivy.clock import Clock
+        self.check_disk()
+        self._disk_event = Clock.schedule_interval(lambda _dt: self.check_disk(), DISK_CHECK_S)
 
     def on_stop(self):
+        if getattr(self, "_disk_event", None) is not None:
+            self._disk_event.cancel()
         self.stop_devices(timeout=2.0)
         self.idle.stop()
         self.dimmer.stop()
+        self.guidance.stop()
         self.service_menu.stop()
         Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
 
@@ -150,9 +160,8 @@ class KioskApp(App):
         if feature == "voice":
             self.session.source = "voice"
             self.go("voice")
-            if not self.screen("voice").start():
-                self.go("home")
-                self.screen("home").disable("voice", "voice.no_mic")
+            # The spoken prompt ends before the microphone opens: it is never recorded.
+            self.guidance.play("voice", then=self._open_microphone)
         elif feature == "text":
             self.session.source = "text"
             self.edit_text(return_to="finish")
@@ -160,6 +169,13 @@ class KioskApp(App):
             self.go(feature)
         elif feature == "lookup":
             self.go("lookup")
+
+    def _open_microphone(self) -> None:
+        if self.root.current != "voice":
+            return  # the resident left during the prompt
+        if not self.screen("voice").start():
+            self.go("home")
+            self.screen("home").disable("voice", "voice.no_mic")
 
     def edit_text(self, return_to: str) -> None:
         self.screen("write").return_to = return_to
@@ -211,6 +227,27 @@ class KioskApp(App):
         self.go("home")
         self.idle.touch()
 
+    # -- a full disk --------------------------------------------------------------------
+
+    def check_disk(self) -> None:
+        """Out of service while the disk guard says critical; back home once it is not."""
+        from kiosk.diskguard import DiskState
+        critical = self.services.disk_reading().state is DiskState.CRITICAL
+        current = self.root.current if self.root else None
+        if critical and current != "unavailable" and not self._submitting:
+            self.show_unavailable()
+        elif not critical and current == "unavailable":
+            log.info("disk has room again: back in service")
+            self.reset_session()
+
+    def show_unavailable(self) -> None:
+        """Wipe the session (nothing of it can be stored) and show the hotline."""
+        if self.root.current != "unavailable":
+            log.error("disk full: out of service until space is freed")
+            self.stop_devices(timeout=2.0)
+            self.reset_session()
+            self.go("unavailable")
+
     # -- submit -----------------------------------------------------------------------
 
     def submit(self) -> None:
@@ -238,11 +275,21 @@ class KioskApp(App):
         self.idle.touch()
 
     def _submit_failed(self, e: BaseException, back_to: str) -> None:
+        from kiosk.diskguard import MediaRefusedError, OutOfServiceError
         from kiosk.store import DiskFullError, StoreError
         from kiosk.submission import SubmissionError
         self._submitting = False
         self.busy = False
-        if isinstance(e, SubmissionError):
+        if isinstance(e, OutOfServiceError):
+            log.error("submission refused: %s", e)
+            self.show_unavailable()
+            return
+        offer_text_only = False
+        if isinstance(e, MediaRefusedError):
+            log.warning("submission refused: %s", e)
+            msg = self.t("finish.error_media_refused")
+            offer_text_only = True
+        elif isinstance(e, SubmissionError):
             # The core's message is English and technical: name the field in the
             # resident's language instead (the full message goes to the log).
             log.warning("submission refused: %s: %s", e.field, e)
@@ -257,3 +304,5 @@ class KioskApp(App):
             msg = self.t("finish.error_store")
         self.go(back_to if back_to != "done" else "finish")
         self.screen(self.root.current).notice(msg)
+        if self.root.current == "finish":
+            self.screen("finish").offer_text_only = offer_text_only

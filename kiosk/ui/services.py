@@ -179,6 +179,10 @@ class Services:
             log.exception("station config unreadable; using local categories")
         return list(self.cfg.submission.categories)
 
+    def disk_reading(self):
+        """The disk guard's look at the data dir (kiosk/diskguard.py); one statvfs."""
+        return self.store.guard.read()
+
     def submit(self, **fields):
         """Validate and commit one item (kiosk.submission.submit). Blocking."""
         from kiosk.submission import submit

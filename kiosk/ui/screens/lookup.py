@@ -178,7 +178,7 @@ class LookupScreen(KioskScreen):
             self.notice(t("lookup.other_station", station=e.other_station))
         elif isinstance(e, NotFound):
             self.notice(t("lookup.not_found"))
-        elif isinstance(e, CodeError) and "check digit" in str(e):
+        elif isinstance(e, CodeError) and e.check_digit_wrong:
             self.notice(t("lookup.check_digit"))
         elif isinstance(e, CodeError):
             self.notice(t("lookup.bad_code"))
