@@ -34,6 +34,10 @@ class CodeError(ValueError):
     """A tracking code that cannot be right, with the reason in ``str()``."""
 
 
+class CheckDigitWrong(CodeError):
+    """The code is well formed but its check digit does not match: a typo."""
+
+
 def damm(digits: str) -> int:
     """The Damm check digit of a string of decimal digits."""
     interim = 0
@@ -78,8 +82,8 @@ _SEPARATORS = re.compile(r"[\s\-－—_./·]+")
 def parse(text: str) -> TrackingCode:
     """Parse a code typed or scanned by a person, with or without separators.
 
-    Raises :class:`CodeError` with "check digit wrong" for a typo, or a description of
-    what is malformed.
+    Raises :class:`CheckDigitWrong` for a typo, or :class:`CodeError` describing what is
+    malformed.
     """
     raw = _SEPARATORS.sub("", text or "")
     # Full-width digits from a Chinese IME are still digits.
@@ -92,7 +96,7 @@ def parse(text: str) -> TrackingCode:
     if len(raw) < need:
         raise CodeError(f"tracking code too short: expected {need} digits, got {len(raw)}")
     if damm(raw) != 0:
-        raise CodeError("check digit wrong: please re-type the tracking code")
+        raise CheckDigitWrong("check digit wrong: please re-type the tracking code")
     station, seq = raw[:STATION_DIGITS], int(raw[STATION_DIGITS:-1])
     if seq < 1:
         raise CodeError("tracking code has sequence 0, which is never issued")

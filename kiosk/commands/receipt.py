@@ -23,6 +23,7 @@ def register(p) -> None:
 def run(args, ctx) -> int:
     """Reprint, test page, or --out; exit 0 when printed or sent, 1 when not printed."""
     from kiosk import cli
+    from kiosk.categories import current_categories
     from kiosk.receipt import printing
     from kiosk.receipt.raster import FontError
 
@@ -37,8 +38,8 @@ def run(args, ctx) -> int:
             what = "test page"
         else:
             item = ctx.item_by_code(args.code, with_pii=True)
-            data = printing.item_receipt_bytes(item, cfg, name=item.name, phone=item.phone,
-                                               reprint=True, **override)
+            data = printing.item_receipt_bytes(item, cfg, name=item.name, phone=item.phone, reprint=True,
+                                               categories=current_categories(ctx.store, cfg), **override)
             what = f"receipt {item.code}"
     except (FontError, ValueError) as e:
         return ctx.fail(cli.EXIT_FAIL, f"cannot lay out the {'test page' if args.test else 'receipt'}: {e}")

@@ -2,7 +2,8 @@
 
 Thin on purpose: each screen's behaviour lives in kiosk/ui/screens/<name>.py with its
 layout in kiosk/ui/kv/<name>.kv; everything outside the UI is reached through
-kiosk.ui.services.Services; workers report back through kiosk.ui.mainthread.
+the per-capability services of kiosk.ui.services; workers report back through
+kiosk.ui.mainthread.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ def load_kv() -> None:
         return
     import kiosk.ui.widgets.base  # noqa: F401  (registers classes with the Factory)
     import kiosk.ui.widgets.keyboard  # noqa: F401
-    from kiosk.ui.screens import (answer, done, finish, home, identity, letter, lookup, photo,  # noqa: F401
-                                  review, voice, write)
+    from kiosk.ui.screens import (answer, camera, done, finish, home, identity, letter, lookup,  # noqa: F401
+                                  photo, review, voice, write)
     for name in ("widgets", "keyboard", "base", "idle", *SCREENS):
         Builder.load_file(str(KV_DIR / f"{name}.kv"))
     _kv_loaded = True
@@ -92,7 +93,7 @@ class KioskApp(App):
     def on_start(self):
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         self.idle.start()
-        self.services.start_voice_model()
+        self.services.voice.start_loading()
 
     def on_stop(self):
         self.stop_devices(timeout=2.0)
@@ -202,18 +203,17 @@ class KioskApp(App):
                       on_done=self._submitted, on_error=lambda e: self._submit_failed(e, back_to),
                       name="submit")
 
-    def _submitted(self, outcome) -> None:
+    def _submitted(self, submitted) -> None:
         self._submitting = False
         self.busy = False
         # The item is stored: nothing of the session is needed any more except the code.
         self.session.wipe()
         self.session = Session(self.tmp_root)
-        self.screen("done").show_result(outcome.code, outcome.printed)
+        self.screen("done").show_result(submitted.code, submitted.printing)
         self.idle.touch()
 
     def _submit_failed(self, e: BaseException, back_to: str) -> None:
-        from kiosk.store import DiskFullError, StoreError
-        from kiosk.submission import SubmissionError
+        from kiosk.ui.services import DiskFullError, StoreError, SubmissionError
         self._submitting = False
         self.busy = False
         if isinstance(e, SubmissionError):

@@ -1,10 +1,12 @@
-"""Done: the tracking code in very large digits, and whether the receipt printed."""
+"""Done: the tracking code in very large digits, and what became of the receipt."""
 
 from __future__ import annotations
 
 from kivy.properties import BooleanProperty
 
+from kiosk.ui import theme
 from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.services import PrintOutcome
 
 
 class DoneScreen(KioskScreen):
@@ -16,19 +18,21 @@ class DoneScreen(KioskScreen):
         self.pending = True
         self.ids.code.text = "…"
         self.ids.printed.text = self.app.t("finish.saving")
-        self.ids.printed.color = (1, 1, 1, 1)
+        self.ids.printed.color = theme.FG
         self.ids.finish.disabled = True
 
-    def show_result(self, code: str, printed: bool) -> None:
+    def show_result(self, code: str, printing: PrintOutcome) -> None:
+        """The item is stored as *code*; say honestly what the printer did."""
         self.pending = False
         self.ids.code.text = code
-        if printed:
-            self.ids.printed.text = self.app.t("done.printed")
-            self.ids.printed.color = (1, 1, 1, 1)
+        t = self.app.t
+        if printing.printed:
+            self.ids.printed.text, self.ids.printed.color = t("done.printed"), theme.FG
+        elif printing.unconfirmed:
+            # The bytes left the kiosk; whether paper came out nobody knows.
+            self.ids.printed.text, self.ids.printed.color = t("done.sent_unconfirmed"), theme.YELLOW
         else:
-            self.ids.printed.text = self.app.t("done.printer_problem")
-            from kiosk.ui import theme
-            self.ids.printed.color = theme.YELLOW
+            self.ids.printed.text, self.ids.printed.color = t("done.printer_problem"), theme.YELLOW
         self.ids.finish.disabled = False
 
     def reset(self) -> None:

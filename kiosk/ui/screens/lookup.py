@@ -14,7 +14,7 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.ui.mainthread import run_in_worker
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.services import FeatureUnavailable
+from kiosk.ui.services import CheckDigitWrong, CodeError, FeatureUnavailable, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -31,50 +31,49 @@ class LookupScreen(KioskScreen):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.feed = None
-        self._generation = 0
-        self._feed_gen = 0
+        self._feed_token = None
+        self._lookup_token = None
 
     # -- the code reader ---------------------------------------------------------------
 
     def on_pre_enter(self, *_):
         if self.feed is None:
-            gen = self._feed_gen
+            self._feed_token = self.session.token()
             try:
-                self.feed = self.app.services.open_code_reader(
-                    lambda payload: self._scanned(gen, payload), lambda detail: self._reader_failed(gen, detail))
+                self.feed = self.app.services.lookup.open_code_reader(self._scanned, self._reader_failed,
+                                                                      token=self._feed_token)
                 self.scanning = True
             except FeatureUnavailable as e:
                 log.warning("code reader unavailable: %s", e)
-                self.app.services.publish_device("code_reader", "absent", str(e.detail))
+                self.app.services.states.publish("code_reader", "absent", e.detail)
                 self.scanning = False
 
     def on_leave(self, *_):
         self.stop_feed()
 
     def stop_feed(self) -> None:
-        self._feed_gen += 1  # a scan or error already on its way to the UI is ignored
+        if self._feed_token is not None:
+            self._feed_token.cancel()  # a scan or error already on its way to the UI is dropped
+            self._feed_token = None
         if self.feed is not None:
             self.feed.stop()
             self.feed = None
         self.scanning = False
 
-    def _reader_failed(self, gen: int, detail: str) -> None:
-        if gen != self._feed_gen:
-            return
+    def _reader_failed(self, detail: str) -> None:
         self.feed = None
         self.scanning = False
-        self.app.services.publish_device("code_reader", "error", detail)
+        self.app.services.states.publish("code_reader", "error", detail)
 
-    def _scanned(self, gen: int, payload: str) -> None:
-        if gen != self._feed_gen or self.app.root.current != self.name:
-            return  # a late scan after the resident left
-        from kiosk.trackcode import CodeError
+    def _scanned(self, payload: str) -> None:
+        if self.app.root.current != self.name:
+            return  # scanned in the frame the resident left (on_leave comes a frame later)
         try:
-            code = self.app.services.code_from_scan(payload)
+            code = self.app.services.lookup.code_from_scan(payload)
         except CodeError:
             self.notice(self.app.t("lookup.scan_unreadable"))
             return
-        self.app.services.publish_device("code_reader", "ok")
+        self.app.services.states.publish("code_reader", "ok")
         self.code_text = str(code)
         self.find(code)
 
@@ -102,32 +101,25 @@ class LookupScreen(KioskScreen):
             return
         self.checking = True
         self.notice(self.app.t("common.working"))
-        gen = self._generation
-        run_in_worker(self.app.services.look_up, code, name="kiosk-lookup",
-                      on_done=lambda answer: self._found(gen, answer),
-                      on_error=lambda e: self._failed(gen, e))
+        self._lookup_token = self.session.token()
+        run_in_worker(self.app.services.lookup.look_up, code, name="kiosk-lookup", token=self._lookup_token,
+                      on_done=self._found, on_error=self._failed)
 
-    def _found(self, gen: int, answer) -> None:
-        if gen != self._generation:
-            return  # the session was wiped meanwhile
+    def _found(self, answer) -> None:
         self.checking = False
         self.notice("")
         self.stop_feed()  # now, not on the next frame's on_leave: no scan may overtake this
         self.app.screen("answer").show(answer)
         self.app.go("answer")
 
-    def _failed(self, gen: int, e: BaseException) -> None:
-        if gen != self._generation:
-            return
+    def _failed(self, e: BaseException) -> None:
         self.checking = False
-        from kiosk.lookup import NotFound
-        from kiosk.trackcode import CodeError
         t = self.app.t
         if isinstance(e, NotFound) and e.other_station:
             self.notice(t("lookup.other_station", station=e.other_station))
         elif isinstance(e, NotFound):
             self.notice(t("lookup.not_found"))
-        elif isinstance(e, CodeError) and "check digit" in str(e):
+        elif isinstance(e, CheckDigitWrong):
             self.notice(t("lookup.check_digit"))
         elif isinstance(e, CodeError):
             self.notice(t("lookup.bad_code"))
@@ -135,7 +127,9 @@ class LookupScreen(KioskScreen):
             self.notice(t("lookup.failed"))
 
     def reset(self) -> None:
-        self._generation += 1
+        if self._lookup_token is not None:
+            self._lookup_token.cancel()
+            self._lookup_token = None
         self.stop_feed()
         self.checking = False
         self.code_text = ""
