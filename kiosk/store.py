@@ -73,6 +73,19 @@ class Draft:
     max_attachment_bytes: int
 
 
+@dataclass(frozen=True)
+class RatingToSend:
+    """A pending rating of a delivered item, with what the centre needs to file it."""
+
+    id: str            # UUID, the rating's idempotency key
+    item_id: str
+    rating: str
+    created_at: str
+    clock_trusted: bool
+    code: str          # the item's compact tracking code
+    station: str
+
+
 class Store:
     """One open kiosk database with its media directory. Thread-safe (one lock)."""
 
@@ -261,12 +274,44 @@ class Store:
             rows = list(self.db["items"].rows_where("code = ?", [code.compact]))
             return self._to_item(rows[0], with_pii) if rows else None
 
-    def rows_where(self, where: str | None = None, params: Iterable = (), *, order_by: str = "seq",
-                   limit: int | None = None, with_attachments: bool = True) -> list[Item]:
-        """Items matching an SQL condition, in *order_by* order."""
+    def list_items(self, *, after_seq: int = 0, delivery: Delivery | str | None = None,
+                   flagged: bool = False, limit: int | None = None,
+                   with_attachments: bool = True) -> list[Item]:
+        """Items with ``seq > after_seq``, oldest first.
+
+        *delivery* keeps only items in that delivery state; *flagged* keeps only items
+        whose attachments changed or vanished on disk (integrity not ``ok``).
+        """
+        where, params = self._item_filter(after_seq, delivery, flagged)
         with self._lock:
-            rows = list(self.db["items"].rows_where(where, list(params), order_by=order_by, limit=limit))
+            rows = list(self.db["items"].rows_where(where, params, order_by="seq", limit=limit))
             return [self._to_item(r, False, with_attachments) for r in rows]
+
+    @staticmethod
+    def _item_filter(after_seq: int, delivery, flagged: bool) -> tuple[str, list]:
+        where, params = ["seq > ?"], [int(after_seq)]
+        if delivery is not None:
+            where.append("delivery = ?")
+            params.append(Delivery(delivery).value)
+        if flagged:
+            where.append("integrity != 'ok'")
+        return " AND ".join(where), params
+
+    def pending_item_ids(self, after_seq: int, limit: int) -> list[tuple[str, int]]:
+        """(UUID, seq) of up to *limit* items waiting for delivery after *after_seq*, oldest first."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT id, seq FROM items WHERE delivery = ? AND seq > ? ORDER BY seq LIMIT ?",
+                [Delivery.PENDING.value, after_seq, limit]).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def oldest_item(self, *deliveries: Delivery | str) -> Item | None:
+        """The oldest item in any of the delivery states *deliveries* (all when none given)."""
+        states = [Delivery(d).value for d in deliveries]
+        where = f"delivery IN ({', '.join('?' * len(states))})" if states else None
+        with self._lock:
+            rows = list(self.db["items"].rows_where(where, states, order_by="seq", limit=1))
+            return self._to_item(rows[0], False, False) if rows else None
 
     def attachments(self, item_id: str) -> tuple[Attachment, ...]:
         """The attachments of one item, in order."""
@@ -295,10 +340,17 @@ class Store:
             phone=self.cipher.decrypt(r["phone_enc"]) if with_pii else None,
         )
 
-    def count(self, where: str | None = None, params: Iterable = ()) -> int:
-        """How many items match."""
+    def count(self, delivery: Delivery | str | None = None) -> int:
+        """How many items there are (in delivery state *delivery*, when given)."""
         with self._lock:
-            return self.db["items"].count_where(where, list(params)) if where else self.db["items"].count
+            if delivery is None:
+                return self.db["items"].count
+            return self.db["items"].count_where("delivery = ?", [Delivery(delivery).value])
+
+    def count_ratings(self, delivery: Delivery | str) -> int:
+        """How many ratings are in delivery state *delivery*."""
+        with self._lock:
+            return self.db["ratings"].count_where("delivery = ?", [Delivery(delivery).value])
 
     # -- delivery (used by the sync daemon) -------------------------------------------
 
@@ -381,6 +433,38 @@ class Store:
             self._log(db, "info", "item_rated", rating, item_id)
         return rid
 
+    def ratings_to_send(self, limit: int) -> list[RatingToSend]:
+        """Pending ratings of items the centre already has, oldest first.
+
+        A rating of an undelivered item waits: the centre cannot attach it to anything.
+        """
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT r.id, r.item_id, r.rating, r.created_at, r.clock_trusted, i.code, i.station "
+                "FROM ratings r JOIN items i ON i.id = r.item_id "
+                "WHERE r.delivery = 'pending' AND i.delivery = 'delivered' "
+                "ORDER BY r.created_at, r.id LIMIT ?", [limit]).fetchall()
+        return [RatingToSend(id=r[0], item_id=r[1], rating=r[2], created_at=r[3],
+                             clock_trusted=bool(r[4]), code=r[5], station=r[6]) for r in rows]
+
+    def mark_rating_delivered(self, rating_id: str) -> None:
+        """Record that the centre has the rating."""
+        self._set_rating(rating_id, Delivery.DELIVERED, None, attempt=False)
+
+    def record_rating_attempt(self, rating_id: str, error: str) -> None:
+        """Count a failed delivery attempt of a rating; it stays pending."""
+        self._set_rating(rating_id, Delivery.PENDING, error, attempt=True)
+
+    def quarantine_rating(self, rating_id: str, reason: str) -> None:
+        """Stop sending a rating the centre rejected; kept and counted for staff."""
+        self._set_rating(rating_id, Delivery.QUARANTINED, reason, attempt=False)
+
+    def _set_rating(self, rid: str, delivery: Delivery, error: str | None, *, attempt: bool) -> None:
+        with self.write() as db:
+            db.execute("UPDATE ratings SET delivery = ?, last_error = ?, attempts = attempts + ?, "
+                       "delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END WHERE id = ?",
+                       [delivery.value, error, int(attempt), delivery.value, clock.now_iso(), rid])
+
     # -- events and meta --------------------------------------------------------------
 
     def log_event(self, kind: str, message: str, *, level: str = "info",
@@ -418,6 +502,26 @@ class Store:
                 db.execute("DELETE FROM meta WHERE key = ?", [key])
             else:
                 db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+
+    def meta_with_prefix(self, prefix: str) -> dict[str, str]:
+        """Every persistent value whose key starts with *prefix* (e.g. ``device.``), by key."""
+        with self._lock:
+            rows = self.db.execute("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ? ORDER BY key",
+                                   [len(prefix), prefix]).fetchall()
+        return {k: v for k, v in rows}
+
+    def replace_meta(self, values: dict[str, str | None], *, event: tuple[str, str, dict] | None = None) -> None:
+        """Set (None: delete) several persistent values and log *event* (kind, message,
+        data) in one transaction: a reader sees all of the change or none of it."""
+        with self.write() as db:
+            for key, value in values.items():
+                if value is None:
+                    db.execute("DELETE FROM meta WHERE key = ?", [key])
+                else:
+                    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+            if event:
+                kind, message, data = event
+                self._log(db, "info", kind, message, None, data)
 
     # -- recovery and checks ----------------------------------------------------------
 
@@ -487,6 +591,14 @@ class Store:
         with self._lock:
             rows = self.db.execute("PRAGMA integrity_check").fetchall()
         return "; ".join(r[0] for r in rows)
+
+    def purge_delivered_before(self, cutoff_iso: str) -> int:
+        """Purge (see :meth:`purge_item`) every item delivered before *cutoff_iso*; how many."""
+        with self._lock:
+            ids = [r[0] for r in self.db.execute(
+                "SELECT id FROM items WHERE delivery = 'delivered' AND purged_at IS NULL "
+                "AND delivered_at IS NOT NULL AND delivered_at < ? ORDER BY seq", [cutoff_iso]).fetchall()]
+        return sum(1 for i in ids if self.purge_item(i))
 
     def purge_item(self, item_id: str) -> bool:
         """Remove media and personal data of a *delivered* item; keep code and status.

@@ -32,7 +32,10 @@ API_URLS = Map([
     Rule("/api/v1/stations/<station>/updates", endpoint="updates", methods=["GET"]),
     Rule("/api/v1/stations/<station>/heartbeat", endpoint="heartbeat", methods=["POST"]),
     Rule("/api/v1/stations/<station>/config", endpoint="config", methods=["GET"]),
+    Rule("/api/v1/photos/<name>", endpoint="photo", methods=["GET"]),
 ])
+PHOTO_NAME = re.compile(r"[a-z0-9_-]{1,64}\.(jpg|png)")
+PHOTO_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
 
 
 def jresp(data, status: int = 200, **headers) -> Response:
@@ -51,9 +54,13 @@ def default_config() -> str:
         "version": "central-dev-1",
         "categories": [{"id": c.id, "names": dict(c.names)} for c in DEFAULT_CATEGORIES],
         "representatives": [{"id": "r1", "name": "王代表", "title": "区人大代表", "on_duty": True,
+                             "constituency": "第三选区",
                              "schedule": [{"weekday": 2, "start": "09:00", "end": "11:30"}]}],
         "announcements": [{"id": "a1", "title": "欢迎来到24小时民意工作站", "body": "您的意见我们都会认真办理。"}],
-        "statistics": {"period": "本月", "received": 0, "replied": 0},
+        "statistics": {"period": "本月", "received": 0, "replied": 0,
+                       "months": [{"month": "2026-11", "received": 0, "replied": 0, "resolved": 0}]},
+        "published_matters": [{"id": "m1", "category": "市政设施", "summary": "小区门口路灯不亮",
+                               "outcome": "已修复", "handled_on": "2026-11-20"}],
     }, ensure_ascii=False, indent=1)
 
 
@@ -191,6 +198,11 @@ class CentralAPI:
         if etag in [e.strip() for e in req.headers.get("If-None-Match", "").split(",")]:
             return Response(status=304, headers={"ETag": etag})
         return Response(body, mimetype="application/json", headers={"ETag": etag})
+
+    def photo(self, req: Request, name: str) -> Response:
+        if not PHOTO_NAME.fullmatch(name) or not self.db.photo_path(name).is_file():
+            raise NotFound("no such photo")
+        return Response(self.db.photo_path(name).read_bytes(), mimetype=PHOTO_TYPES[name.rsplit(".", 1)[1]])
 
 
 def _check_meta(meta, item_id: str) -> str | None:

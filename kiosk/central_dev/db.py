@@ -188,6 +188,20 @@ class CentralDB:
                               [station, body, etag])
         return etag
 
+    # -- representatives' photos (served at /api/v1/photos/<name>) ---------------------
+
+    def save_photo(self, name: str, body: bytes) -> Path:
+        """Store a photo under *name* (already checked by the caller: PHOTO_NAME)."""
+        d = self.data_dir / "photos"
+        d.mkdir(exist_ok=True)
+        tmp = self.tmp / f"photo-{name}"
+        tmp.write_bytes(body)
+        os.replace(tmp, d / name)
+        return d / name
+
+    def photo_path(self, name: str) -> Path:
+        return self.data_dir / "photos" / name
+
     def config_for(self, station: str) -> tuple[str, str] | None:
         rows = self.q("SELECT body, etag FROM configs WHERE station IN (?, '*') "
                       "ORDER BY station = '*' LIMIT 1", [station])

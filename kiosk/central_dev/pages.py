@@ -18,7 +18,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import wrap_file
 
-from kiosk.central_dev.api import default_config
+from kiosk.central_dev.api import PHOTO_NAME, default_config
 from kiosk.central_dev.db import STATUSES, CentralDB
 
 PAGE_URLS = Map([
@@ -27,6 +27,7 @@ PAGE_URLS = Map([
     Rule("/items/<item_id>/status", endpoint="status", methods=["POST"]),
     Rule("/files/<item_id>/<int:idx>", endpoint="file", methods=["GET"]),
     Rule("/config", endpoint="config", methods=["GET", "POST"]),
+    Rule("/config/photo", endpoint="photo", methods=["POST"]),
 ])
 
 STATUS_ZH = {"received": "已接收", "accepted": "已受理", "assigned": "已交办", "in_progress": "办理中",
@@ -152,8 +153,23 @@ class StaffPages:
         body = (f"{msg}<p class=muted>Served to kiosks at GET /api/v1/stations/&lt;station&gt;/config; the kiosk "
                 "validates it and keeps its last good one if this is wrong.</p><form method=post>"
                 "<label>station (* = all) <input name=station value='*' size=6></label><br>"
-                f"<textarea name=body rows=24>{escape(current)}</textarea><br><button>保存 Save</button></form>")
+                f"<textarea name=body rows=24>{escape(current)}</textarea><br><button>保存 Save</button></form>"
+                "<h2>代表照片 Representative photo</h2><p class=muted>Upload a JPEG or PNG (at most 512 KiB, "
+                "the kiosk refuses larger ones), then put the URL shown into the representative's "
+                "<code>photo_url</code>.</p><form method=post action=/config/photo enctype=multipart/form-data>"
+                "<label>name <input name=name placeholder=r1.jpg size=16></label> "
+                "<input type=file name=photo accept='image/jpeg,image/png'> <button>上传 Upload</button></form>")
         return page("站点配置 Station config", body)
+
+    def photo(self, req: Request) -> Response:
+        name = req.form.get("name", "").strip()
+        f = req.files.get("photo")
+        if not PHOTO_NAME.fullmatch(name) or f is None:
+            return page("代表照片 Photo", "<p style='color:red'>name must look like r1.jpg or r1.png, "
+                        "and a file is needed</p>")
+        self.db.save_photo(name, f.read())
+        url = f"{req.host_url.rstrip('/')}/api/v1/photos/{name}"
+        return page("代表照片 Photo", f"<p>saved; use <code>\"photo_url\": \"{escape(url)}\"</code></p>")
 
 
 def _beat_summary(body: str) -> str:

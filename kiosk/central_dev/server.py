@@ -31,13 +31,17 @@ class CentralServer:
     ``serve()`` in the foreground (the command)."""
 
     def __init__(self, data_dir: Path, token: str, *, host: str = "127.0.0.1", port: int = 8765,
-                 max_item_bytes: int = 200 * 2**20, threads: int = 4, wrap=None):
+                 max_item_bytes: int = 200 * 2**20, threads: int = 4, allowed_hosts=(), wrap=None):
         from kiosk.sync.serving import BackgroundServer
+        from kiosk.sync.webguard import SERVING_LIMITS, HostGuard
         self.db = CentralDB(data_dir)
         self.app = CentralApp(self.db, token, max_item_bytes)
-        app = wrap(self.app) if wrap else self.app
+        app = HostGuard(self.app, allowed_hosts, "central_dev.allowed_hosts")
+        app = wrap(app) if wrap else app
+        # A kiosk's upload may pause longer than a browser's request: 30 s idle, not 10.
         self.bg = BackgroundServer(app, host, port, threads=threads, ident="central-dev",
-                                   max_request_body_size=max_item_bytes + 2**20)
+                                   max_request_body_size=max_item_bytes + 2**20,
+                                   **{**SERVING_LIMITS, "channel_timeout": 30})
 
     @property
     def port(self) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 from kiosk import clock
 from kiosk.config import ConfigError
 from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
+from kiosk.records import Delivery
 
 
 def checks(ctx) -> list[Check]:
@@ -52,9 +53,9 @@ def checks(ctx) -> list[Check]:
     out.append(Check("database", OK if ic == "ok" else FAIL,
                      f"integrity {ic}; {store.count()} items; {size_mb:.1f} MB"))
 
-    pending = store.count("delivery = 'pending'")
-    quarantined = store.rows_where("delivery = 'quarantined'", with_attachments=False)
-    flagged = store.rows_where("integrity != 'ok'", with_attachments=False)
+    pending = store.count(Delivery.PENDING)
+    quarantined = store.list_items(delivery=Delivery.QUARANTINED, with_attachments=False)
+    flagged = store.list_items(flagged=True, with_attachments=False)
     out.append(Check("queue", WARN if quarantined else OK,
                      f"{pending} waiting for delivery; {len(quarantined)} quarantined"
                      + "".join(f"\n  {i.code}: {i.quarantine_reason}" for i in quarantined[:20])))

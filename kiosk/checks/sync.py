@@ -11,6 +11,7 @@ import json
 from datetime import datetime, timezone
 
 from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
+from kiosk.records import Delivery
 
 
 def _age(iso: str | None) -> str:
@@ -71,15 +72,13 @@ def checks(ctx) -> list[Check]:
     else:
         out.append(Check("sync_link", OK if contact else WARN, f"last contact with the centre {_age(contact)}"))
 
-    with store._lock:
-        oldest = store.db.execute("SELECT code, created_at FROM items WHERE delivery = 'pending' "
-                                  "ORDER BY seq LIMIT 1").fetchone()
-        rq = store.db.execute("SELECT count(*) FROM ratings WHERE delivery = 'quarantined'").fetchone()[0]
-        rp = store.db.execute("SELECT count(*) FROM ratings WHERE delivery = 'pending'").fetchone()[0]
-    pending = store.count("delivery = 'pending'")
+    oldest = store.oldest_item(Delivery.PENDING)
+    rq = store.count_ratings(Delivery.QUARANTINED)
+    rp = store.count_ratings(Delivery.PENDING)
+    pending = store.count(Delivery.PENDING)
     detail = f"{pending} items and {rp} ratings waiting"
     if oldest:
-        detail += f"; oldest stored {_age(oldest[1])}"
+        detail += f"; oldest stored {_age(oldest.created_at)}"
     if rq:
         detail += f"; {rq} ratings rejected by the centre"
     out.append(Check("sync_queue", WARN if rq else OK, detail))

@@ -40,7 +40,8 @@ def run(args, ctx) -> int:
     try:
         srv = CentralServer(Path(args.data_dir) if args.data_dir else data_dir(cfg), token,
                             host=args.host or c.host, port=c.port if args.port is None else args.port,
-                            max_item_bytes=c.max_item_mb * 2**20, threads=c.threads)
+                            max_item_bytes=c.max_item_mb * 2**20, threads=c.threads,
+                            allowed_hosts=c.allowed_hosts)
     except OSError as e:
         return ctx.fail(cli.EXIT_FAIL, f"central-dev cannot start: {e.strerror or e}")
     if c.station_config_file:

@@ -30,6 +30,8 @@ key_file = "{dir}/keys/pii.key"
 [sync]
 central_url = "http://127.0.0.1:{central_port}"
 pull_api_port = {pull_port}
+# A development/demo config: the pull API accepts the public dev token (loopback only).
+dev_mode = true
 # Demo pace: replies written on the central-dev page show up within seconds.
 status_poll_interval_s = 3.0
 heartbeat_interval_s = 30.0

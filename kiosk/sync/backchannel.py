@@ -11,7 +11,7 @@ import shutil
 from datetime import datetime, timedelta, timezone
 
 from kiosk import clock
-from kiosk.records import CENTRE_STATES
+from kiosk.records import CENTRE_STATES, Delivery
 from kiosk.sync import station_config
 from kiosk.sync.client import CentreClient, CentreError
 from kiosk.sync.wire import app_version
@@ -81,6 +81,12 @@ def fetch_config(store, client: CentreClient) -> str:
     return "applied"
 
 
+def fetch_photos(store, client: CentreClient, config):
+    """Cache the representatives' photos of the applied config (kiosk/sync/photos.py)."""
+    from kiosk.sync import photos
+    return photos.refresh(store, client, config)
+
+
 def _age_s(iso: str | None) -> float | None:
     if not iso:
         return None
@@ -96,9 +102,7 @@ def _age_s(iso: str | None) -> float | None:
 def device_states(store) -> dict:
     """Device states the UI process wrote to meta keys ``device.<name>``."""
     out = {}
-    with store._lock:
-        rows = store.db.execute("SELECT key, value FROM meta WHERE key LIKE 'device.%'").fetchall()
-    for key, value in rows:
+    for key, value in store.meta_with_prefix("device.").items():
         try:
             v = json.loads(value)
             if not isinstance(v, dict):
@@ -112,10 +116,7 @@ def device_states(store) -> dict:
 
 def heartbeat_body(store, started_mono: float, now_mono: float) -> dict:
     """What a heartbeat reports (no personal data)."""
-    with store._lock:
-        oldest = store.db.execute(
-            "SELECT created_at FROM items WHERE delivery != 'delivered' ORDER BY seq LIMIT 1").fetchone()
-        ratings_pending = store.db.execute("SELECT count(*) FROM ratings WHERE delivery = 'pending'").fetchone()[0]
+    oldest = store.oldest_item(Delivery.PENDING, Delivery.QUARANTINED)
     disk = shutil.disk_usage(store.data_dir)
     db_bytes = sum(os.path.getsize(p) for p in (store.db_path, store.db_path.with_name("kiosk.db-wal"))
                    if os.path.exists(p))
@@ -126,10 +127,10 @@ def heartbeat_body(store, started_mono: float, now_mono: float) -> dict:
         "app_version": app_version(),
         "uptime_s": round(now_mono - started_mono),
         "queue": {
-            "pending": store.count("delivery = 'pending'"),
-            "quarantined": store.count("delivery = 'quarantined'"),
-            "oldest_undelivered_age_s": _age_s(oldest[0]) if oldest else None,
-            "ratings_pending": ratings_pending,
+            "pending": store.count(Delivery.PENDING),
+            "quarantined": store.count(Delivery.QUARANTINED),
+            "oldest_undelivered_age_s": _age_s(oldest.created_at) if oldest else None,
+            "ratings_pending": store.count_ratings(Delivery.PENDING),
         },
         "disk": {"free_mb": disk.free // 2**20, "total_mb": disk.total // 2**20},
         "db_size_mb": round(db_bytes / 2**20, 2),
@@ -147,8 +148,4 @@ def purge_expired(store, retention_days: int) -> int:
     if retention_days <= 0:
         return 0
     cutoff = (datetime.now(timezone.utc) - timedelta(days=retention_days)).isoformat(timespec="milliseconds")
-    with store._lock:
-        ids = [r[0] for r in store.db.execute(
-            "SELECT id FROM items WHERE delivery = 'delivered' AND purged_at IS NULL "
-            "AND delivered_at IS NOT NULL AND delivered_at < ? ORDER BY seq", [cutoff]).fetchall()]
-    return sum(1 for i in ids if store.purge_item(i))
+    return store.purge_delivered_before(cutoff)

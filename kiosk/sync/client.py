@@ -179,6 +179,31 @@ class CentreClient:
             return ConfigFetch(False, etag, b"")
         return ConfigFetch(True, resp.headers.get("ETag"), resp.content)
 
+    def fetch_photo(self, url: str, max_bytes: int) -> tuple[str, bytes]:
+        """GET a representative's photo on the centre's origin (absolute *url*);
+        returns (Content-Type, body). A body over *max_bytes* is not read to the end:
+        ``CentreError("rejected")``. Other failures as for every call."""
+        try:
+            resp = self.session.get(url, timeout=self.timeout, stream=True, allow_redirects=False)
+        except requests.exceptions.RequestException as e:
+            raise CentreError(TRANSIENT, f"connection failed: {_short(e)}") from None
+        with resp:
+            if 300 <= resp.status_code < 400:
+                raise CentreError(REJECTED, f"HTTP {resp.status_code}: redirects are not followed", resp.status_code)
+            classify(resp)
+            declared = resp.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise CentreError(REJECTED, f"photo larger than {max_bytes} bytes", resp.status_code)
+            body = bytearray()
+            try:
+                for chunk in resp.iter_content(64 * 1024):
+                    body += chunk
+                    if len(body) > max_bytes:
+                        raise CentreError(REJECTED, f"photo larger than {max_bytes} bytes", resp.status_code)
+            except requests.exceptions.RequestException as e:
+                raise CentreError(TRANSIENT, f"connection failed: {_short(e)}") from None
+            return resp.headers.get("Content-Type", ""), bytes(body)
+
 
 def _short(e: Exception) -> str:
     text = str(e)

@@ -94,6 +94,12 @@ class SyncDaemon:
                 continue
             if task == "config":
                 res = self._call("config", lambda: backchannel.fetch_config(self.store, self.client))
+                if res is not None:
+                    # Photos are retried on every config poll until cached; a refused
+                    # photo never fails the config task (it is logged once).
+                    photos = self._call("photos", lambda: backchannel.fetch_photos(
+                        self.store, self.client, self.config))
+                    out["photos"] = asdict(photos) if photos is not None else None
             elif task == "heartbeat":
                 res = self.heartbeat()
             else:
@@ -123,11 +129,8 @@ class SyncDaemon:
         s = self.settings
         if not s.pull_api_enabled:
             return None
-        from kiosk.sync.pullapi import PullAPI
-        from kiosk.sync.serving import BackgroundServer
-        app = PullAPI(self.store, s.pull_token(), s.pull_page_max)
-        self._server = BackgroundServer(app, s.pull_api_host, s.pull_api_port, threads=2,
-                                        ident="minyi-kiosk-pull").start("pull-api")
+        from kiosk.sync import pullapi
+        self._server = pullapi.serve(self.store, s)
         port = self._server.port
         log.info("pull API listening on %s:%s", s.pull_api_host, port)
         return port

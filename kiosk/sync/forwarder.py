@@ -81,10 +81,7 @@ class Forwarder:
         """(UUID, seq) of the oldest pending items after *after_seq*, held ones left out."""
         out: list[tuple[str, int]] = []
         while len(out) < limit:
-            with self.store._lock:  # read-only; the store's own lock keeps the connection consistent
-                rows = self.store.db.execute(
-                    "SELECT id, seq FROM items WHERE delivery = ? AND seq > ? ORDER BY seq LIMIT ?",
-                    [Delivery.PENDING.value, after_seq, limit]).fetchall()
+            rows = self.store.pending_item_ids(after_seq, limit)
             out += [(r[0], r[1]) for r in rows if not self.held(r[0])]
             if len(rows) < limit:
                 break
@@ -206,35 +203,24 @@ class Forwarder:
     def push_ratings(self, res: DrainResult) -> None:
         """Ratings of delivered items, oldest first, with the same rules as items."""
         while self.link.ready():
-            with self.store._lock:
-                rows = self.store.db.execute(
-                    "SELECT r.id, r.item_id, r.rating, r.created_at, r.clock_trusted, i.code, i.station "
-                    "FROM ratings r JOIN items i ON i.id = r.item_id "
-                    "WHERE r.delivery = 'pending' AND i.delivery = 'delivered' "
-                    "ORDER BY r.created_at, r.id LIMIT ?", [self.batch_size]).fetchall()
+            rows = self.store.ratings_to_send(self.batch_size)
             if not rows:
                 return
-            for rid, item_id, rating, created, trusted, code, station in rows:
-                body = {"id": rid, "item_id": item_id, "station": station, "rating": rating,
-                        "created_at": created, "clock_trusted": bool(trusted)}
+            for r in rows:
+                rid = r.id
+                body = {"id": r.id, "item_id": r.item_id, "station": r.station, "rating": r.rating,
+                        "created_at": r.created_at, "clock_trusted": r.clock_trusted}
                 try:
                     self.client.push_rating(body)
                 except CentreError as e:
                     if e.kind == REJECTED:
-                        self._set_rating(rid, "quarantined", str(e))
+                        self.store.quarantine_rating(rid, str(e))
                         self.link.success()
                         continue
-                    self._set_rating(rid, "pending", str(e), attempt=True)
+                    self.store.record_rating_attempt(rid, str(e))
                     res.stopped = str(e)
                     (self.link.auth_failure if e.kind == AUTH else self.link.failure)(str(e))
                     return
                 self.link.success()
-                self._set_rating(rid, "delivered", None)
+                self.store.mark_rating_delivered(rid)
                 res.ratings += 1
-
-    def _set_rating(self, rid: str, delivery: str, error: str | None, attempt: bool = False) -> None:
-        from kiosk import clock
-        with self.store.write() as db:
-            db.execute("UPDATE ratings SET delivery = ?, last_error = ?, attempts = attempts + ?, "
-                       "delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END WHERE id = ?",
-                       [delivery, error, int(attempt), delivery, clock.now_iso(), rid])

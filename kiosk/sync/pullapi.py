@@ -8,24 +8,41 @@ so items become visible strictly in ``seq`` order — a reader can never see ``s
 before N is committed, so paging by ``after=seq`` never skips an item.
 
 Attachments are addressed by their index, never by a name taken from the URL: the path
-on disk comes only from the database, so no request can reach outside ``media/``.
+on disk comes only from the database, and the file is opened relative to the item's
+directory without following a symlink, so no request can reach outside ``media/``.
+
+Served by :func:`serve` with the request limits of docs/sync.md ("Pull API limits"):
+a body cap (the only POST, the acknowledgement, has no body), waitress's connection
+and idle limits, and the Host allow-list of :mod:`kiosk.sync.webguard`.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import logging
+import os
 import re
+import stat
 
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import wrap_file
 
+from kiosk.sync.webguard import SERVING_LIMITS, HostGuard
 from kiosk.sync.wire import attachment_meta, item_meta
 
+log = logging.getLogger("kiosk.sync.pullapi")
+
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# A cursor or page size: plain ASCII digits that fit SQLite's signed 64-bit INTEGER
+# (int() alone would also take "١٢", "1_0" and " 7 ", and a 20-digit number overflows).
+_COUNT = re.compile(r"[0-9]{1,19}")
+SQLITE_INT_MAX = 2**63 - 1
 DEFAULT_PAGE = 50
+#: Largest request body read: no pull API request needs one (docs/sync.md).
+MAX_BODY = 64 * 1024
 
 URLS = Map([
     Rule("/pull/v1/items", endpoint="list", methods=["GET"]),
@@ -83,23 +100,18 @@ class PullAPI:
         return self.ack(item_id)
 
     def list_items(self, req: Request) -> Response:
-        try:
-            after = int(req.args.get("after", "0"))
-            limit = int(req.args.get("limit", str(DEFAULT_PAGE)))
-        except ValueError:
-            return _error(400, "after and limit must be integers")
-        if after < 0 or limit < 1:
-            return _error(400, "after must be >= 0 and limit >= 1")
+        after_s, limit_s = req.args.get("after", "0"), req.args.get("limit", str(DEFAULT_PAGE))
+        if not (_COUNT.fullmatch(after_s) and _COUNT.fullmatch(limit_s)):
+            return _error(400, "after and limit must be integers written in digits 0-9")
+        after, limit = int(after_s), int(limit_s)
+        if after > SQLITE_INT_MAX or not 1 <= limit <= SQLITE_INT_MAX:
+            return _error(400, f"after must be 0 to {SQLITE_INT_MAX} and limit 1 to {SQLITE_INT_MAX}")
         limit = min(limit, self.page_max)
         delivery = req.args.get("delivery")
-        where, params = "seq > ?", [after]
-        if delivery:
-            if delivery not in ("pending", "delivered", "quarantined"):
-                return _error(400, "delivery must be pending, delivered or quarantined")
-            where += " AND delivery = ?"
-            params.append(delivery)
+        if delivery and delivery not in ("pending", "delivered", "quarantined"):
+            return _error(400, "delivery must be pending, delivered or quarantined")
         # One more than asked tells whether another page exists.
-        items = self.store.rows_where(where, params, order_by="seq", limit=limit + 1)
+        items = self.store.list_items(after_seq=after, delivery=delivery or None, limit=limit + 1)
         more = len(items) > limit
         items = items[:limit]
         page = [self._summary(i) for i in items]
@@ -127,14 +139,32 @@ class PullAPI:
         if att.purged:
             return _error(410, "attachment purged by the retention policy")
         try:
-            f = open(att.path, "rb")
-        except OSError:
+            f = self._open_in_media(item_id, att.path.name)
+        except FileNotFoundError:
             return _error(404, "attachment file missing on this kiosk")
+        except OSError as e:
+            log.warning("pull API refused attachment %s of %s: %s", idx, item_id, e)
+            return _error(404, f"attachment {idx} is not a regular file in this kiosk's media directory "
+                               "(symlinks are never followed)")
         # wrap_file uses the server's wsgi.file_wrapper (waitress streams it in blocks).
         resp = Response(wrap_file(req.environ, f), mimetype=att.media_type, direct_passthrough=True,
                         headers={"Content-Length": str(att.size), "Digest": f"sha-256={att.sha256}",
                                  "X-Content-SHA256": att.sha256})
         return resp
+
+    def _open_in_media(self, item_id: str, name: str):
+        """Open media/<item_id>/<name> for reading without following a symlink at
+        either step (O_NOFOLLOW on the directory and the file), and only a regular file.
+        Raises OSError (ELOOP for a symlink)."""
+        dfd = os.open(self.store.media_dir / item_id, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dfd)
+        finally:
+            os.close(dfd)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise OSError(f"{name} is not a regular file")
+        return os.fdopen(fd, "rb")
 
     def ack(self, item_id: str) -> Response:
         if self.store.get_item(item_id) is None:
@@ -142,3 +172,14 @@ class PullAPI:
         changed = self.store.mark_delivered(item_id, "pull")
         item = self.store.get_item(item_id)
         return _json({"id": item_id, "delivery": item.delivery, "changed": changed})
+
+
+def serve(store, settings):
+    """A started :class:`~kiosk.sync.serving.BackgroundServer` for the pull API of
+    *settings* (a SyncSettings); raises ValueError naming the key for a refused token."""
+    from kiosk.sync.serving import BackgroundServer
+    app = HostGuard(PullAPI(store, settings.pull_token(), settings.pull_page_max),
+                    settings.pull_api_allowed_hosts, "sync.pull_api_allowed_hosts")
+    return BackgroundServer(app, settings.pull_api_host, settings.pull_api_port, threads=2,
+                            ident="minyi-kiosk-pull", max_request_body_size=MAX_BODY,
+                            **SERVING_LIMITS).start("pull-api")

@@ -3,7 +3,9 @@
 Both sections default to a working local demo: ``kiosk central-dev`` listens on
 127.0.0.1:8765 and ``kiosk sync`` forwards there, both using the shared development
 token :data:`DEV_TOKEN`. The development token is only accepted for loopback URLs and
-binds; anything reachable from the network needs a real token (``token_file``).
+binds, and the pull API (which serves residents' names and phones) accepts it only in an
+explicit dev/demo config (``sync.dev_mode = true``); anything reachable from the network
+needs a real token (``token_file``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from kiosk.sync.webguard import check_host_names
 
 #: Token both sides use when none is configured and everything is on this machine.
 DEV_TOKEN = "minyi-dev-token"
@@ -87,6 +91,8 @@ class SyncSettings:
     pull_api_token: str = ""
     pull_api_token_file: str = ""
     pull_page_max: int = 200
+    pull_api_allowed_hosts: list[str] = ()
+    dev_mode: bool = False
 
     def validate(self) -> None:
         parts = urlsplit(self.central_url)
@@ -118,6 +124,10 @@ class SyncSettings:
             raise ValueError("pull_api_host: expected an address to bind, e.g. \"127.0.0.1\"")
         if not 1 <= self.pull_page_max <= 5000:
             raise ValueError(f"pull_page_max: expected 1 to 5000, got {self.pull_page_max}")
+        try:
+            check_host_names(self.pull_api_allowed_hosts)
+        except ValueError as e:
+            raise ValueError(f"pull_api_{e}") from None
         if not self.token and not self.token_file and not is_loopback_host(parts.hostname):
             raise ValueError("token_file: required (the kiosk's secret) when central_url is not on this machine")
         if (self.pull_api_enabled and not self.pull_api_token and not self.pull_api_token_file
@@ -137,10 +147,25 @@ class SyncSettings:
         """The bearer token for the centre (raises ValueError naming the key)."""
         return read_token(self.token, self.token_file, self.central_is_loopback, "")
 
+    @property
+    def pull_dev_token_allowed(self) -> bool:
+        """The public :data:`DEV_TOKEN` opens the pull API only in an explicit dev/demo
+        config (``dev_mode``) and only on loopback: the API serves residents' names and
+        phones in clear."""
+        return self.dev_mode and is_loopback_host(self.pull_api_host)
+
     def pull_token(self) -> str:
-        """The bearer token the centre must present to the pull API."""
-        return read_token(self.pull_api_token, self.pull_api_token_file,
-                          is_loopback_host(self.pull_api_host), "pull_api_")
+        """The bearer token the centre must present to the pull API (ValueError naming
+        the key when it is missing, unreadable or the public development token)."""
+        if not (self.pull_api_token or self.pull_api_token_file or self.pull_dev_token_allowed):
+            raise ValueError("pull_api_token_file: required: the pull API serves residents' names and phones, "
+                             f"so the public development token {DEV_TOKEN!r} opens it only with "
+                             "sync.dev_mode = true on loopback (or set sync.pull_api_enabled = false)")
+        token = read_token(self.pull_api_token, self.pull_api_token_file, True, "pull_api_")
+        if token == DEV_TOKEN and not self.pull_dev_token_allowed:
+            raise ValueError(f"pull_api_token_file: holds the public development token {DEV_TOKEN!r}, accepted "
+                             "only with sync.dev_mode = true on loopback; install a per-kiosk secret")
+        return token
 
     def verify(self) -> bool | str:
         """The ``verify`` argument for requests: the CA bundle, else the system store."""
@@ -159,6 +184,7 @@ class CentralDevSettings:
     max_item_mb: int = 200
     station_config_file: str = ""
     threads: int = 4
+    allowed_hosts: list[str] = ()
 
     def validate(self) -> None:
         if not self.host:
@@ -169,6 +195,7 @@ class CentralDevSettings:
             raise ValueError(f"max_item_mb: expected 1 to 10000, got {self.max_item_mb}")
         if not 1 <= self.threads <= 64:
             raise ValueError(f"threads: expected 1 to 64, got {self.threads}")
+        check_host_names(self.allowed_hosts)
         if not self.token and not self.token_file and not is_loopback_host(self.host):
             raise ValueError("token_file: required when central-dev listens beyond this machine")
 

@@ -47,6 +47,32 @@ class Representative:
     title: str = ""
     on_duty: bool = False
     schedule: tuple[DutySlot, ...] = ()
+    constituency: str = ""
+    photo_url: str | None = None  # fetched and cached by the sync daemon (kiosk/sync/photos.py)
+
+
+@dataclass(frozen=True)
+class PublishedMatter:
+    """A matter the centre published as handled: public wording only, never a resident's
+    own text, name or photo (docs/protocol.md "Published matters")."""
+
+    id: str
+    category: str
+    summary: str
+    outcome: str
+    handled_on: str | None = None  # YYYY-MM-DD
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """The station's figures for one month, as the centre counts them."""
+
+    month: str  # YYYY-MM
+    received: int
+    replied: int
+    resolved: int | None = None
+    resolution_rate: float | None = None  # 0..1
+    satisfaction_rate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +95,8 @@ class StationConfig:
     representatives: tuple[Representative, ...] = ()
     announcements: tuple[Announcement, ...] = ()
     statistics: dict = field(default_factory=dict)
+    months: tuple[MonthFigures, ...] = ()
+    published_matters: tuple[PublishedMatter, ...] = ()
     etag: str | None = None
     applied_at: str | None = None
 
@@ -142,7 +170,9 @@ def parse(raw: bytes | str, etag: str | None = None) -> StationConfig:
             raise StationConfigError(f"{where}on_duty: expected true or false")
         reps.append(Representative(id=_req(r, "id", str, where), name=name,
                                    title=_opt_str(r, "title", where, 100) or "",
-                                   on_duty=on_duty, schedule=tuple(slots)))
+                                   on_duty=on_duty, schedule=tuple(slots),
+                                   constituency=_opt_str(r, "constituency", where, 100) or "",
+                                   photo_url=_photo_url(r, where)))
 
     anns = []
     for i, a in enumerate(doc.get("announcements") or []):
@@ -165,11 +195,98 @@ def parse(raw: bytes | str, etag: str | None = None) -> StationConfig:
     stats = doc.get("statistics") or {}
     if not isinstance(stats, dict):
         raise StationConfigError("statistics: expected an object")
+    stats = dict(stats)
+    months = _months(stats.pop("months", None))
     for k, v in stats.items():
         if isinstance(v, bool) or not isinstance(v, (int, float, str)) or (isinstance(v, str) and len(v) > 200):
             raise StationConfigError(f"statistics.{k}: expected a number or a short string")
     return StationConfig(version=str(version), categories=tuple(cats), representatives=tuple(reps),
-                         announcements=tuple(anns), statistics=dict(stats), etag=etag)
+                         announcements=tuple(anns), statistics=stats, months=months,
+                         published_matters=_published_matters(doc.get("published_matters")), etag=etag)
+
+
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_DATE = re.compile(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
+MAX_MATTERS = 100
+MATTER_KEYS = frozenset({"id", "category", "summary", "outcome", "handled_on"})
+# A published summary is the centre's public wording. A mobile number (11 digits from 1)
+# or an ID card number (17 digits and a check character) in it means a resident's own
+# words or identity slipped through: the whole document is refused.
+_PERSONAL = re.compile(r"(?<!\d)(1\d{10}|\d{17}[\dXx])(?![\dXx])")
+
+
+def _photo_url(r: dict, where: str) -> str | None:
+    url = _opt_str(r, "photo_url", where, 500)
+    if url is None:
+        return None
+    if not (url.startswith("https://") or url.startswith(("http://127.0.0.1", "http://localhost"))):
+        raise StationConfigError(f"{where}photo_url: expected an https:// URL (http only for 127.0.0.1/localhost)")
+    return url
+
+
+def _objects(raw, name: str, limit: int):
+    """Each ``(where, object)`` of the optional list *raw* at *name* (at most *limit*)."""
+    if raw is None:
+        return
+    if not isinstance(raw, list) or len(raw) > limit:
+        raise StationConfigError(f"{name}: expected a list of at most {limit}")
+    for i, obj in enumerate(raw):
+        if not isinstance(obj, dict):
+            raise StationConfigError(f"{name}[{i}]: expected an object")
+        yield f"{name}[{i}].", obj
+
+
+def _months(raw) -> tuple[MonthFigures, ...]:
+    """``statistics.months``: one object per month, no month twice."""
+    out = []
+    for where, m in _objects(raw, "statistics.months", 240):
+        month = _req(m, "month", str, where)
+        if not _MONTH.fullmatch(month):
+            raise StationConfigError(f"{where}month: expected YYYY-MM, got {month!r:.20}")
+        counts = {}
+        for k in ("received", "replied", "resolved"):
+            v = m.get(k)
+            if v is None and k == "resolved":
+                counts[k] = None
+                continue
+            v = _req(m, k, int, where)
+            if v < 0:
+                raise StationConfigError(f"{where}{k}: expected a count of 0 or more, got {v}")
+            counts[k] = v
+        rates = {}
+        for k in ("resolution_rate", "satisfaction_rate"):
+            v = m.get(k)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1):
+                raise StationConfigError(f"{where}{k}: expected a fraction from 0 to 1, got {v!r:.20}")
+            rates[k] = None if v is None else float(v)
+        out.append(MonthFigures(month=month, **counts, **rates))
+    if len({m.month for m in out}) != len(out):
+        raise StationConfigError("statistics.months: the same month twice")
+    return tuple(out)
+
+
+def _published_matters(raw) -> tuple[PublishedMatter, ...]:
+    """``published_matters``: only the public fields; anything else refuses the document."""
+    out = []
+    for where, m in _objects(raw, "published_matters", MAX_MATTERS):
+        extra = sorted(set(m) - MATTER_KEYS)
+        if extra:
+            # e.g. "text", "name", "photo": a resident's content is never published here
+            raise StationConfigError(f"{where}{extra[0]}: not allowed (a published matter carries only "
+                                     + ", ".join(sorted(MATTER_KEYS)) + ")")
+        fields = {}
+        for k, limit in (("category", 50), ("summary", 300), ("outcome", 300)):
+            v = _req(m, k, str, where)
+            if not v.strip() or len(v) > limit:
+                raise StationConfigError(f"{where}{k}: expected 1-{limit} characters")
+            if _PERSONAL.search(v):
+                raise StationConfigError(f"{where}{k}: contains what looks like a phone or ID number")
+            fields[k] = v
+        handled = _opt_str(m, "handled_on", where, 10)
+        if handled is not None and not _DATE.fullmatch(handled):
+            raise StationConfigError(f"{where}handled_on: expected YYYY-MM-DD, got {handled!r}")
+        out.append(PublishedMatter(id=_req(m, "id", str, where), handled_on=handled, **fields))
+    return tuple(out)
 
 
 def apply(store, raw: bytes, etag: str | None) -> StationConfig:
@@ -177,12 +294,10 @@ def apply(store, raw: bytes, etag: str | None) -> StationConfig:
     cfg = parse(raw, etag)
     applied = clock.now_iso()
     value = encode_applied(raw.decode("utf-8"), etag, applied)
-    with store.write() as db:
-        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [META_KEY, value])
-        db.execute("DELETE FROM meta WHERE key = ?", [REJECTED_KEY])
-        db["events"].insert({"at": applied, "level": "info", "kind": "station_config_applied",
-                             "message": f"station config {cfg.version or etag} applied", "item_id": None,
-                             "data": json.dumps({"etag": etag, "categories": len(cfg.categories)})})
+    # One transaction: the new document, the cleared rejection and the event together.
+    store.replace_meta({META_KEY: value, REJECTED_KEY: None},
+                       event=("station_config_applied", f"station config {cfg.version or etag} applied",
+                              {"etag": etag, "categories": len(cfg.categories)}))
     return StationConfig(**{**cfg.__dict__, "applied_at": applied})
 
 

@@ -95,6 +95,7 @@ number = "0371"
 [sync]
 central_url = "http://127.0.0.1:{cport}"
 pull_api_port = {pport}
+dev_mode = true
 poll_interval_s = 0.5
 batch_size = 100
 [central_dev]

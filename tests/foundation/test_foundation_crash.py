@@ -60,7 +60,7 @@ def check_store_after_crashes(cfg, printed) -> int:
             item = s.find_by_code(code)
             assert item is not None, f"code {code} was printed but the item is lost"
             assert [a.sha256 for a in item.attachments] == digests
-        for item in s.rows_where():
+        for item in s.list_items():
             # whole items only: every attachment present with its recorded hash
             if item.text.startswith("n="):
                 assert len(item.attachments) == int(item.text[2:])
@@ -68,7 +68,7 @@ def check_store_after_crashes(cfg, printed) -> int:
                 assert fsutil.sha256_file(a.path) == (a.sha256, a.size), f"{item.code} {a.name}"
             assert item.integrity == "ok"
         on_disk = {p.name for p in s.media_dir.iterdir()}
-        assert on_disk <= {i.id for i in s.rows_where(with_attachments=False)}
+        assert on_disk <= {i.id for i in s.list_items(with_attachments=False)}
         assert not any(s.tmp_dir.iterdir())
         # Some kills must have landed mid-commit, or this test proved nothing about recovery.
         assert s.events(1000, kind="recovered"), "no kill interrupted a commit"

@@ -35,7 +35,7 @@ def test_demo_without_window_delivers_sample_item(tmp_path):
     cfg = configmod.load(d / "kiosk.toml")
     assert cfg.central_dev.port == port and cfg.sync.central_url.endswith(f":{port}")
     with Store.open(cfg) as s:
-        (item,) = s.rows_where()
+        (item,) = s.list_items()
         assert item.delivery == "delivered" and item.delivered_via == "push"
     with socket.socket() as probe:  # central-dev was stopped with the demo
         assert probe.connect_ex(("127.0.0.1", port)) != 0

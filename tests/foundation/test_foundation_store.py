@@ -286,6 +286,68 @@ def test_two_processes_commit_concurrently(cfg, write_config, tmp_path):
     assert len(codes) == len(set(codes)) == 80
     s = Store.open(cfg)
     try:
-        assert sorted(i.seq for i in s.rows_where()) == list(range(1, 81))
+        assert sorted(i.seq for i in s.list_items()) == list(range(1, 81))
     finally:
         s.close()
+
+
+# -- the verb-named queries other layers use instead of SQL -----------------------------
+
+def test_list_items_and_counts_filter_by_delivery_and_integrity(cfg, store):
+    items = [submit(store, cfg, text=f"第{i}条") for i in range(4)]
+    store.mark_delivered(items[0].id, "push")
+    store.quarantine(items[2].id, "rejected by the centre")
+    assert [i.seq for i in store.list_items(delivery="pending")] == [2, 4]
+    assert [i.seq for i in store.list_items(after_seq=2, delivery="pending")] == [4]
+    assert [i.seq for i in store.list_items(after_seq=1, limit=2)] == [2, 3]
+    assert (store.count(), store.count("pending"), store.count("quarantined")) == (4, 2, 1)
+    assert store.pending_item_ids(0, 10) == [(items[1].id, 2), (items[3].id, 4)]
+    assert store.oldest_item("pending", "quarantined").seq == 2
+    assert store.oldest_item("quarantined").seq == 3
+    assert store.list_items(flagged=True) == []
+    with pytest.raises(ValueError):
+        store.count("delivery = 'pending'")  # an SQL fragment is not a delivery state
+
+
+def test_ratings_to_send_wait_for_their_item_and_record_each_outcome(cfg, store):
+    a, b = submit(store, cfg, text="a"), submit(store, cfg, text="b")
+    ra = store.add_rating(a.id, "satisfied")
+    store.add_rating(b.id, "satisfied")
+    assert store.ratings_to_send(10) == [], "ratings of undelivered items wait"
+    store.mark_delivered(a.id, "push")
+    (r,) = store.ratings_to_send(10)
+    assert (r.id, r.item_id, r.code, r.station, r.rating) == (ra, a.id, a.code.compact, a.station, "satisfied")
+    store.record_rating_attempt(ra, "timeout")
+    assert store.count_ratings("pending") == 2 and len(store.ratings_to_send(10)) == 1
+    store.quarantine_rating(ra, "400 bad rating")
+    assert store.ratings_to_send(10) == [] and store.count_ratings("quarantined") == 1
+    store.mark_delivered(b.id, "push")
+    (rb,) = store.ratings_to_send(10)
+    store.mark_rating_delivered(rb.id)
+    assert store.count_ratings("delivered") == 1 and store.count_ratings("pending") == 0
+
+
+def test_meta_prefix_is_literal_and_replace_meta_is_one_transaction(store):
+    store.set_meta("device.printer", "p")
+    store.set_meta("device_x", "not a device")   # '_' and '%' are not wildcards here
+    store.set_meta("devices", "neither")
+    assert store.meta_with_prefix("device.") == {"device.printer": "p"}
+    store.set_meta("old", "1")
+    store.replace_meta({"new": "2", "old": None}, event=("thing_done", "done", {"n": 1}))
+    assert (store.get_meta("new"), store.get_meta("old")) == ("2", None)
+    assert store.events(1)[0]["kind"] == "thing_done"
+    with pytest.raises(sqlite3.ProgrammingError):
+        store.replace_meta({"a": "1", "b": object()})  # a bad value fails the whole change
+    assert store.get_meta("a") is None
+
+
+def test_purge_delivered_before_leaves_undelivered_and_recent_items(cfg, store, tmp_path):
+    old, recent, waiting = (submit(store, cfg, text=t, attachments=[_photo(tmp_path, n)])
+                            for n, t in enumerate(("old", "recent", "waiting")))
+    store.mark_delivered(old.id, "push")
+    cutoff = store.get_item(old.id).delivered_at + "~"   # sorts after that timestamp
+    assert store.purge_delivered_before(cutoff) == 1
+    store.mark_delivered(recent.id, "push")
+    assert store.purge_delivered_before(cutoff) == 0
+    assert store.get_item(old.id).purged_at and not (store.media_dir / old.id).exists()
+    assert store.get_item(recent.id).purged_at is None and store.get_item(waiting.id).purged_at is None

@@ -36,6 +36,7 @@ status_poll_interval_s = 0.05
 heartbeat_interval_s = 0.2
 config_poll_interval_s = 0.2
 pull_api_port = 0
+dev_mode = true
 {extra}
 """
 

@@ -53,6 +53,7 @@ def test_central_dev_and_sync_daemon_as_processes_from_one_config(tmp_path, writ
 [sync]
 central_url = "http://127.0.0.1:{cport}"
 pull_api_port = {pport}
+dev_mode = true
 poll_interval_s = 0.1
 backoff_base_s = 0.05
 backoff_cap_s = 0.2
@@ -217,7 +218,7 @@ def test_https_centre_verified_against_the_configured_ca_bundle(central, make_cf
         # No CA bundle: the system store does not know our certificate -> refused.
         out = SyncDaemon(make_cfg(url), store).run_once()
         assert not out["ok"] and "TLS verification failed" in out["forward"]["stopped"]
-        assert store.count("delivery = 'pending'") == 2 and not central.db.has_item(items[0].id)
+        assert store.count("pending") == 2 and not central.db.has_item(items[0].id)
         # With the centre's CA in sync.ca_bundle the same URL works.
         cfg = make_cfg(url, extra=f'ca_bundle = "{cert_p}"')
         assert SyncDaemon(cfg, store).run_once()["ok"]

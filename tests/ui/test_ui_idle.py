@@ -143,7 +143,7 @@ def test_ui_draft_of_a_killed_app_is_wiped_at_the_next_start(idle_cfg):
     try:
         h.start()
         assert not leftover.exists()
-        assert list(store.rows_where()) == []
+        assert list(store.list_items()) == []
     finally:
         h.stop()
         store.close()

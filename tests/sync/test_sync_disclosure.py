@@ -1,0 +1,114 @@
+"""Public disclosure end to end over real HTTP: central-dev's station config (representatives
+with a photo, announcements, figures by month, published matters) → `kiosk sync --once` →
+`kiosk board --json`; photos cached only when they are real, small images from the
+centre's own origin."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+
+import cv2
+import numpy as np
+import requests
+
+from kiosk.sync import photos, station_config
+from kiosk.sync.daemon import SyncDaemon
+
+
+def jpeg(size: int = 64) -> bytes:
+    img = np.full((size, size, 3), 120, np.uint8)
+    img[size // 4: size // 2, :] = (30, 200, 250)
+    return cv2.imencode(".jpg", img)[1].tobytes()
+
+
+def doc(central_url: str, photo: str = "r1.jpg") -> dict:
+    now = datetime.now().astimezone()
+    iso = lambda d: (now + timedelta(days=d)).isoformat(timespec="seconds")  # noqa: E731
+    return {
+        "version": "d1",
+        "categories": [{"id": "roads", "names": {"zh-CN": "道路"}}],
+        "representatives": [{"id": "r1", "name": "李代表", "title": "市人大代表", "constituency": "第三选区",
+                             "photo_url": f"{central_url}/api/v1/photos/{photo}", "on_duty": True,
+                             "schedule": [{"weekday": now.isoweekday(), "start": "00:00", "end": "23:59"}]}],
+        "announcements": [{"id": "now", "title": "本周代表接待", "starts": iso(-1), "ends": iso(5)},
+                          {"id": "old", "title": "上月停水通知", "starts": iso(-40), "ends": iso(-10)}],
+        "statistics": {"months": [{"month": "2026-11", "received": 120, "replied": 113, "resolved": 100,
+                                   "resolution_rate": 0.885, "satisfaction_rate": 0.93}]},
+        "published_matters": [{"id": "m1", "category": "市政设施", "summary": "小区门口路灯不亮",
+                               "outcome": "已修复", "handled_on": "2026-11-20"}],
+    }
+
+
+def kiosk_cli(cfg_path, *args, trusted: str = "1"):
+    env = {**os.environ, "KIOSK_CLOCK_TRUSTED": trusted}
+    return subprocess.run([sys.executable, "-m", "kiosk", "--config", str(cfg_path), *args],
+                          capture_output=True, text=True, timeout=60, env=env)
+
+
+def upload_photo(central, name: str, body: bytes, content_type: str = "image/jpeg"):
+    r = requests.post(f"{central.url}/config/photo", data={"name": name},
+                      files={"photo": (name, body, content_type)})
+    assert r.status_code == 200 and "/api/v1/photos/" in r.text, r.text
+
+
+def test_station_config_from_central_dev_reaches_kiosk_board(central, make_cfg, store, h, tmp_path):
+    cfg = make_cfg(central.url)
+    h.add_items(store, cfg, 1, text="我叫张三，我家楼下的路灯坏了，电话13812345678")
+    upload_photo(central, "r1.jpg", jpeg())
+    r = requests.post(f"{central.url}/config",
+                      data={"station": "*", "body": json.dumps(doc(central.url), ensure_ascii=False)})
+    assert r.status_code == 200
+
+    res = kiosk_cli(tmp_path / "kiosk.toml", "sync", "--once", "--json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["config"] == "applied" and out["photos"]["fetched"] == 1, out
+
+    res = kiosk_cli(tmp_path / "kiosk.toml", "board", "--json")
+    assert res.returncode == 0, res.stderr
+    b = json.loads(res.stdout)
+    assert b["available"] and b["clock_trusted"]
+    rep = b["representatives"][0]
+    assert b["on_duty_now"] == ["r1"] and rep["constituency"] == "第三选区"
+    assert open(rep["photo"], "rb").read() == jpeg(), "the cached photo is the centre's file"
+    assert [a["id"] for a in b["announcements"]] == ["now"]
+    assert b["withheld"] == [{"id": "old", "reason": "expired"}], "the expired one is not shown"
+    assert b["months"][0]["received"] == 120 and b["months"][0]["satisfaction_rate"] == 0.93
+    assert b["matters"] == [{"id": "m1", "category": "市政设施", "summary": "小区门口路灯不亮",
+                             "outcome": "已修复", "handled_on": "2026-11-20"}]
+    assert "张三" not in res.stdout and "13812345678" not in res.stdout, "no resident content on the board"
+    # The photo is fetched once: the next poll finds it cached.
+    out = SyncDaemon(cfg, store).run_once()
+    assert out["photos"]["fetched"] == 0 and out["photos"]["cached"] == 1
+
+    human = kiosk_cli(tmp_path / "kiosk.toml", "board").stdout
+    assert "李代表" in human and "本周代表接待" in human and "old withheld: expired" in human
+
+
+def test_refused_photos_are_logged_once_and_never_block_the_config(central, make_cfg, store):
+    cfg = make_cfg(central.url)
+    d = doc(central.url, photo="big.jpg")
+    d["representatives"] += [
+        {"id": "r2", "name": "王代表", "photo_url": f"{central.url}/api/v1/photos/fake.png"},
+        {"id": "r3", "name": "赵代表", "photo_url": "https://elsewhere.example/r3.jpg"},
+        {"id": "r4", "name": "钱代表", "photo_url": f"{central.url}/api/v1/photos/missing.jpg"},
+    ]
+    upload_photo(central, "big.jpg", jpeg(2000) + b"\0" * photos.MAX_PHOTO_BYTES)
+    central.db.save_photo("fake.png", b"<html>not an image</html>")
+    central.db.set_config("*", json.dumps(d, ensure_ascii=False))
+    daemon = SyncDaemon(cfg, store)
+    out = daemon.run_once()
+    assert out["ok"] and out["config"] == "applied"
+    assert out["photos"]["fetched"] == 0 and len(out["photos"]["failed"]) == 4, out["photos"]
+    reasons = " | ".join(out["photos"]["failed"])
+    assert "larger than" in reasons and "not a image/png file" in reasons
+    assert "not on the centre's origin" in reasons and "HTTP 404" in reasons
+    assert not list(photos.photo_dir(store.data_dir).glob("*"))
+    daemon.run_once()
+    events = store.events(limit=100, kind="photo_refused")
+    assert len(events) == 4, "one event per refused photo, not one per poll"
+    assert station_config.load_current(store).version == "d1"
