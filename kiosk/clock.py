@@ -49,3 +49,16 @@ def clock_trusted(now: float | None = None) -> bool:
 def now_iso() -> str:
     """UTC now as ISO 8601 with milliseconds."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def age_s(iso: str | None, now: datetime | None = None) -> float | None:
+    """Seconds since an ISO 8601 time (None when absent or unreadable; never negative)."""
+    if not iso:
+        return None
+    try:
+        t = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=timezone.utc)
+    return max(0.0, ((now or datetime.now(timezone.utc)) - t).total_seconds())

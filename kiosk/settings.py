@@ -22,6 +22,7 @@ import platformdirs
 
 from kiosk.codereader_settings import CodeReaderSettings
 from kiosk.receipt.settings import PrinterSettings, ReceiptSettings
+from kiosk.service.settings import ServiceSettings
 from kiosk.sync.settings import CentralDevSettings, SyncSettings
 from kiosk.media.settings import CameraSettings, ScannerSettings
 from kiosk.ui.settings import UISettings
@@ -164,3 +165,4 @@ class Config:
     scanner: ScannerSettings = field(default_factory=ScannerSettings)
     code_reader: CodeReaderSettings = field(default_factory=CodeReaderSettings)
     ui: UISettings = field(default_factory=UISettings)
+    service: ServiceSettings = field(default_factory=ServiceSettings)

@@ -352,6 +352,37 @@ class Store:
         with self._lock:
             return self.db["ratings"].count_where("delivery = ?", [Delivery(delivery).value])
 
+    # -- the service menu's reads (kiosk/service) -------------------------------------
+
+    def held_item_ids(self) -> set[str]:
+        """Pending items the sync daemon reported held back (the centre failed on them
+        again and again while answering others: event ``sync_item_held``)."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT DISTINCT e.item_id FROM events e JOIN items i ON i.id = e.item_id "
+                "WHERE e.kind = 'sync_item_held' AND i.delivery = ? AND e.id > COALESCE("
+                "(SELECT max(r.id) FROM events r WHERE r.item_id = e.item_id AND r.kind = 'item_requeued'), 0)",
+                [Delivery.PENDING.value]).fetchall()
+        return {r[0] for r in rows}
+
+    def exportable_item_ids(self, *, include_delivered: bool) -> list[str]:
+        """Items a USB export carries, oldest first: undelivered ones, or with
+        *include_delivered* every item whose media is still kept (not purged)."""
+        where = "purged_at IS NULL" if include_delivered else "delivery != 'delivered'"
+        with self._lock:
+            return [r[0] for r in self.db.execute(f"SELECT id FROM items WHERE {where} ORDER BY seq")]
+
+    def events_after(self, after_id: int, kind_prefix: str, limit: int = 100) -> list[dict]:
+        """Events with id above *after_id* whose kind starts with *kind_prefix*, oldest first."""
+        with self._lock:
+            return list(self.db["events"].rows_where("id > ? AND kind LIKE ?", [after_id, kind_prefix + "%"],
+                                                     order_by="id", limit=limit))
+
+    def database_bytes(self) -> int:
+        """Size of the database file and its write-ahead log."""
+        return sum(p.stat().st_size for p in (self.db_path, self.db_path.with_name(self.db_path.name + "-wal"))
+                   if p.exists())
+
     # -- delivery (used by the sync daemon) -------------------------------------------
 
     def mark_delivered(self, item_id: str, via: str) -> bool:

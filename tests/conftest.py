@@ -68,3 +68,32 @@ def store(cfg):
     s = Store.open(cfg)
     yield s
     s.close()
+
+
+@pytest.fixture
+def station_doc():
+    """A station config with every public disclosure part, dated around now (local time):
+    representative r1 on duty all day today with a photo at *photo* on the centre, one
+    announcement in effect ("now") and one expired ("old"), figures for 2026-11 and one
+    published matter."""
+    def make(central_url: str, photo: str = "r1.jpg") -> dict:
+        from datetime import datetime, timedelta
+        now = datetime.now().astimezone()
+
+        def iso(days: int) -> str:
+            return (now + timedelta(days=days)).isoformat(timespec="seconds")
+        return {
+            "version": "d1",
+            "categories": [{"id": "roads", "names": {"zh-CN": "道路"}}],
+            "representatives": [{"id": "r1", "name": "李明华", "title": "市人大代表", "constituency": "第三选区",
+                                 "on_duty": True, "photo_url": f"{central_url}/api/v1/photos/{photo}",
+                                 "schedule": [{"weekday": now.isoweekday(), "start": "00:00", "end": "23:59"}]}],
+            "announcements": [{"id": "now", "title": "周五上午代表接待居民", "body": "欢迎来反映问题。",
+                               "starts": iso(-1), "ends": iso(3)},
+                              {"id": "old", "title": "上个月的停水通知", "starts": iso(-40), "ends": iso(-10)}],
+            "statistics": {"months": [{"month": "2026-11", "received": 120, "replied": 113, "resolved": 104,
+                                       "resolution_rate": 0.92, "satisfaction_rate": 0.93}]},
+            "published_matters": [{"id": "m1", "category": "市政设施", "summary": "小区东门路灯不亮",
+                                   "outcome": "已更换两盏路灯", "handled_on": "2026-11-18"}],
+        }
+    return make

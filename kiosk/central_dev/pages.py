@@ -20,6 +20,7 @@ from werkzeug.wsgi import wrap_file
 
 from kiosk.central_dev.api import PHOTO_NAME, default_config
 from kiosk.central_dev.db import STATUSES, CentralDB
+from kiosk.central_dev.health_view import device_table
 
 PAGE_URLS = Map([
     Rule("/", endpoint="index", methods=["GET"]),
@@ -79,7 +80,8 @@ class StaffPages:
             f"<td><code>{escape(_beat_summary(h['body']))}</code></td></tr>" for h in self.db.last_heartbeats())
         body = ("<table><tr><th>编号 Code</th><th>站点</th><th>时间</th><th>类别</th><th>内容</th><th>附件</th>"
                 f"<th>状态</th></tr>{''.join(rows) or '<tr><td colspan=7>暂无 none yet</td></tr>'}</table>"
-                f"<h2>心跳 Heartbeats</h2><table>{beats or '<tr><td>none yet</td></tr>'}</table>")
+                f"<h2>心跳 Heartbeats</h2><table>{beats or '<tr><td>none yet</td></tr>'}</table>"
+                f"<h2>设备 Devices</h2>{device_table(self.db.last_heartbeats())}")
         return page("收件箱 Received items", body)
 
     def item(self, req: Request, item_id: str) -> Response:

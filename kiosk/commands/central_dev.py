@@ -1,4 +1,8 @@
-"""`kiosk central-dev`: the reference central receiver, for the demo and tests."""
+"""`kiosk central-dev`: the reference central receiver, for the demo and tests.
+
+``kiosk central-dev keygen DIR`` and ``kiosk central-dev import BUNDLE`` handle the USB
+export bundles of docs/service.md (kiosk/central_dev/bundles.py).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,10 @@ HELP = "run the reference central receiver (API + staff pages) for the demo and 
 
 
 def register(p) -> None:
+    p.add_argument("action", nargs="?", choices=["serve", "keygen", "import"], default="serve",
+                   help="serve (default); keygen DIR: write DIR/bundle.pub and DIR/bundle.key; "
+                        "import BUNDLE: verify a USB export bundle and import its items")
+    p.add_argument("path", nargs="?", help="keygen: the key directory; import: the bundle file")
     p.add_argument("--host", help="address to listen on (default: central_dev.host)")
     p.add_argument("--port", type=int, help="port (default: central_dev.port; 0 = any free port)")
     p.add_argument("--data-dir", metavar="DIR", help="central-dev's own data (default: central_dev.data_dir)")
@@ -30,6 +38,9 @@ def run(args, ctx) -> int:
     from kiosk import cli
     from kiosk.central_dev.server import CentralServer
 
+    if args.action != "serve":
+        from kiosk.commands import _central_bundles as central_bundles
+        return central_bundles.run(args, ctx)
     cfg = ctx.config
     c = cfg.central_dev
     try:

@@ -87,18 +87,6 @@ def fetch_photos(store, client: CentreClient, config):
     return photos.refresh(store, client, config)
 
 
-def _age_s(iso: str | None) -> float | None:
-    if not iso:
-        return None
-    try:
-        t = datetime.fromisoformat(iso)
-    except ValueError:
-        return None
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
-    return max(0.0, (datetime.now(timezone.utc) - t).total_seconds())
-
-
 def device_states(store) -> dict:
     """Device states the UI process wrote to meta keys ``device.<name>``."""
     out = {}
@@ -114,13 +102,14 @@ def device_states(store) -> dict:
     return out
 
 
-def heartbeat_body(store, started_mono: float, now_mono: float) -> dict:
-    """What a heartbeat reports (no personal data)."""
+def heartbeat_body(store, started_mono: float, now_mono: float, config=None) -> dict:
+    """What a heartbeat reports (no personal data). With *config*, every configured device
+    with its last self-test, and the service events not yet sent (kiosk/service/health.py)."""
     oldest = store.oldest_item(Delivery.PENDING, Delivery.QUARANTINED)
     disk = shutil.disk_usage(store.data_dir)
     db_bytes = sum(os.path.getsize(p) for p in (store.db_path, store.db_path.with_name("kiosk.db-wal"))
                    if os.path.exists(p))
-    return {
+    body = {
         "station": store.station,
         "sent_at": clock.now_iso(),
         "clock_trusted": clock.clock_trusted(),
@@ -129,7 +118,7 @@ def heartbeat_body(store, started_mono: float, now_mono: float) -> dict:
         "queue": {
             "pending": store.count(Delivery.PENDING),
             "quarantined": store.count(Delivery.QUARANTINED),
-            "oldest_undelivered_age_s": _age_s(oldest.created_at) if oldest else None,
+            "oldest_undelivered_age_s": clock.age_s(oldest.created_at) if oldest else None,
             "ratings_pending": store.count_ratings(Delivery.PENDING),
         },
         "disk": {"free_mb": disk.free // 2**20, "total_mb": disk.total // 2**20},
@@ -137,6 +126,11 @@ def heartbeat_body(store, started_mono: float, now_mono: float) -> dict:
         "devices": device_states(store),
         "config_etag": station_config.current_etag(store),
     }
+    if config is not None:
+        from kiosk.service import health
+        body["devices"].update(health.device_report(config, store))
+        body["service_events"] = health.events_to_send(store)
+    return body
 
 
 def purge_expired(store, retention_days: int) -> int:

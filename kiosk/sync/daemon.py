@@ -62,9 +62,15 @@ class SyncDaemon:
         return out
 
     def heartbeat(self):
-        """Send one heartbeat now."""
-        return self._call("heartbeat", lambda: self.client.heartbeat(
-            backchannel.heartbeat_body(self.store, self.started, time.monotonic())) or True)
+        """Send one heartbeat now (service events in it are marked sent once accepted)."""
+        from kiosk.service.health import mark_events_sent
+
+        def beat():
+            body = backchannel.heartbeat_body(self.store, self.started, time.monotonic(), self.config)
+            self.client.heartbeat(body)
+            mark_events_sent(self.store, body)
+            return True
+        return self._call("heartbeat", beat)
 
     def step(self, now: float | None = None, *, force: bool = False) -> dict:
         """One round: forward what is queued (the kiosk's first duty), then the due periodic tasks."""

@@ -185,6 +185,8 @@ class CentralDevSettings:
     station_config_file: str = ""
     threads: int = 4
     allowed_hosts: list[str] = ()
+    # The X25519 private key that opens USB export bundles (`kiosk central-dev keygen`).
+    bundle_private_key_file: str = ""
 
     def validate(self) -> None:
         if not self.host:
@@ -202,7 +204,8 @@ class CentralDevSettings:
     def resolve_paths(self, base: Path) -> "CentralDevSettings":
         return dataclasses.replace(self, data_dir=_resolve(base, self.data_dir),
                                    token_file=_resolve(base, self.token_file),
-                                   station_config_file=_resolve(base, self.station_config_file))
+                                   station_config_file=_resolve(base, self.station_config_file),
+                                   bundle_private_key_file=_resolve(base, self.bundle_private_key_file))
 
     def accepted_token(self) -> str:
         """The bearer token kiosks must present."""

@@ -18,6 +18,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.ui import i18n
+from kiosk.ui.dimmer import Dimmer
 from kiosk.ui.idle import IdleWatcher
 from kiosk.ui.mainthread import run_in_worker
 from kiosk.ui.screens import SCREENS
@@ -37,7 +38,8 @@ def load_kv() -> None:
     import kiosk.ui.widgets.keyboard  # noqa: F401
     from kiosk.ui.screens import (answer, camera, done, finish, home, identity, letter, lookup,  # noqa: F401
                                   photo, review, voice, write)
-    for name in ("widgets", "keyboard", "base", "idle", *SCREENS):
+    from kiosk.ui.screens import announcements, attract, board, public, representatives  # noqa: F401
+    for name in ("widgets", "keyboard", "base", "idle", "public", *SCREENS):
         Builder.load_file(str(KV_DIR / f"{name}.kv"))
     _kv_loaded = True
 
@@ -65,6 +67,7 @@ class KioskApp(App):
         clean_tmp_root(self.tmp_root)
         self.session = Session(self.tmp_root)
         self.idle = IdleWatcher(self)
+        self.dimmer = Dimmer(self)
         self._submitting = False
 
     # -- strings ----------------------------------------------------------------------
@@ -93,11 +96,13 @@ class KioskApp(App):
     def on_start(self):
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         self.idle.start()
+        self.dimmer.start()
         self.services.voice.start_loading()
 
     def on_stop(self):
         self.stop_devices(timeout=2.0)
         self.idle.stop()
+        self.dimmer.stop()
         Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
 
     def _refuse_close(self, *_args, **_kw):
@@ -116,6 +121,15 @@ class KioskApp(App):
 
     def screen(self, name: str):
         return self.root.get_screen(name)
+
+    def show_attract(self) -> None:
+        """No one is using the kiosk: the attract screen (docs/ui.md "Attract screen")."""
+        self.go("attract")
+
+    def leave_attract(self) -> None:
+        """The first touch on the attract screen: home, and the idle timer starts over."""
+        self.go("home")
+        self.idle.touch()
 
     def start_path(self, feature: str, *, keep_session: bool = False) -> None:
         """Home tile tapped: voice starts recording at once; the others open their screen."""

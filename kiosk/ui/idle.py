@@ -3,7 +3,8 @@
 While the resident is recording or an item is being saved the app is ``busy`` and the
 timer does not run (speaking for three minutes without touching is normal). On the done
 screen the item is already stored, so the app returns home without a countdown. On an
-untouched home screen only the language goes back to the default.
+untouched home screen (or a public disclosure screen, with nothing in the session) the
+language goes back to the default and the attract screen is shown.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from kivy.properties import ColorProperty, NumericProperty
 from kivy.uix.modalview import ModalView
 
 from kiosk.ui import theme
+from kiosk.ui.screens import PUBLIC_SCREENS
 
 
 class IdleView(ModalView):
@@ -80,10 +82,14 @@ class IdleWatcher:
             return
         if idle < ui.idle_timeout_s:
             return
-        if screen == "home" and app.session.is_empty():
+        if screen == "attract":
+            return
+        if screen in PUBLIC_SCREENS and app.session.is_empty():
+            # Nothing of a resident to wipe: the attract screen, in the default language.
             if app.lang != ui.default_language:
                 app.set_language(ui.default_language)
             self.last = self.now()
+            app.show_attract()
             return
         self.show(ui.idle_countdown_s)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.ui.services import Devices, PrintOutcome, Services, VoiceService
+from kiosk.ui.services import DisclosureService, Devices, PrintOutcome, Services, VoiceService
 from kiosk.ui.services.printing import PAPER_OUT, PRINTED, SENT_UNCONFIRMED
 
 
@@ -37,12 +37,56 @@ class SampleDevices(Devices):
         return SampleCodeReader()
 
 
+class SampleDisclosure(DisclosureService):
+    """The board of :data:`SAMPLE_STATION_CONFIG`."""
+
+    def board(self):
+        return sample_board()
+
+
+SAMPLE_STATION_CONFIG = {
+    "version": "sample",
+    "categories": [{"id": "urban", "names": {"zh-CN": "市政设施"}}],
+    "representatives": [
+        {"id": "r1", "name": "李明华", "title": "市人大代表", "constituency": "第三选区", "on_duty": True,
+         "schedule": [{"weekday": 3, "start": "14:00", "end": "16:00"}]},
+        {"id": "r2", "name": "王秀英", "title": "区人大代表", "constituency": "第五选区",
+         "schedule": [{"weekday": 5, "start": "09:00", "end": "11:30"}]}],
+    "announcements": [
+        {"id": "a1", "title": "本周五上午王秀英代表接待居民", "body": "地点：本工作站。欢迎大家来反映问题。"},
+        {"id": "a2", "title": "12月10日起社区服务中心搬到幸福路18号",
+         "starts": "2026-11-25T00:00:00+08:00", "ends": "2026-12-31T00:00:00+08:00"}],
+    "statistics": {"months": [
+        {"month": "2026-11", "received": 120, "replied": 113, "resolved": 104, "resolution_rate": 0.92,
+         "satisfaction_rate": 0.93},
+        {"month": "2026-10", "received": 96, "replied": 96, "resolved": 90, "resolution_rate": 0.94,
+         "satisfaction_rate": 0.95}]},
+    "published_matters": [
+        {"id": "m1", "category": "市政设施", "summary": "小区东门路灯不亮", "outcome": "已更换两盏路灯",
+         "handled_on": "2026-11-18"},
+        {"id": "m2", "category": "环境卫生", "summary": "垃圾清运不及时", "outcome": "清运改为每天两次",
+         "handled_on": "2026-11-25"}],
+}
+
+
+def sample_board():
+    """The board of a sample station config, on a Wednesday afternoon with a trusted clock."""
+    import json
+    from datetime import datetime, timedelta, timezone
+
+    from kiosk.board import compute
+    from kiosk.sync.station_config import parse
+    now = datetime(2026, 12, 2, 15, 0, tzinfo=timezone(timedelta(hours=8)))
+    return compute(parse(json.dumps(SAMPLE_STATION_CONFIG, ensure_ascii=False)), now, True, tempfile.gettempdir())
+
+
 class SampleServices(Services):
     """No devices: sample frames and a sample transcript, nothing is opened or printed."""
 
     def __init__(self, cfg, store):
         super().__init__(cfg, store, devices=SampleDevices(cfg))
         self.voice = SampleVoice(cfg, self.devices)
+        self.disclosure = SampleDisclosure(store)
 
 
 class SampleCodeReader:
@@ -99,7 +143,8 @@ def _jpeg(frame) -> bytes:
 
 
 SAMPLES = ("home", "voice", "review", "write", "photo", "letter", "finish", "identity", "done",
-           "done-unconfirmed", "done-printer-problem", "idle", "lookup", "answer", "answer-rated")
+           "done-unconfirmed", "done-printer-problem", "idle", "lookup", "answer", "answer-rated",
+           "representatives", "board", "announcements", "attract")
 
 # What the receipt layer reports in each "done" sample.
 SAMPLE_PRINTS = {
@@ -179,6 +224,8 @@ def show_sample(h, sample: str, lang: str) -> None:
     elif sample in ("answer", "answer-rated"):
         h.screen("answer").show(sample_answer(lang, rated=sample == "answer-rated"))
         app.go("answer")
+    elif sample in ("representatives", "board", "announcements", "attract"):
+        app.go(sample)
     else:
         raise ValueError(f"unknown sample screen {sample!r}")
     h.pump(3)

@@ -28,6 +28,7 @@ class UISettings:
     touch_input: str = "mouse"         # the ONE input provider (see kiosk/ui/kivyenv.py)
     touch_device: str = ""             # /dev/input/eventN for mtdev / hidinput
     show_cursor: bool = False
+    screen_schedule: str = ""          # "23:00-06:00": dim the attract screen then (kiosk/ui/dimmer.py)
 
     def validate(self) -> None:
         if not 320 <= self.window_width <= 7680 or not 240 <= self.window_height <= 4320:
@@ -50,12 +51,31 @@ class UISettings:
             raise ValueError(f"max_recording_s: expected 10 to 1800 seconds, got {self.max_recording_s}")
         if self.touch_input not in TOUCH_INPUTS:
             raise ValueError(f"touch_input: expected one of {', '.join(TOUCH_INPUTS)}, got {self.touch_input!r}")
+        try:
+            parse_schedule(self.screen_schedule)
+        except ValueError as e:
+            raise ValueError(f"screen_schedule: {e}") from None
         if self.touch_input != "mouse" and not self.touch_device.startswith("/dev/input/"):
             raise ValueError(f"touch_device: touch_input {self.touch_input!r} needs a device such as "
                              f"\"/dev/input/event0\", got {self.touch_device!r}")
 
     def resolve_paths(self, base: Path) -> "UISettings":
-        if not self.font_path:
-            return self
-        p = Path(self.font_path).expanduser()
-        return dataclasses.replace(self, font_path=str(p if p.is_absolute() else base / p))
+        out = self
+        for key in ("font_path",):
+            value = getattr(out, key)
+            if value:
+                p = Path(value).expanduser()
+                out = dataclasses.replace(out, **{key: str(p if p.is_absolute() else base / p)})
+        return out
+
+
+def parse_schedule(text: str) -> tuple[str, str] | None:
+    """``ui.screen_schedule``: "HH:MM-HH:MM" → (start, end); "" → None; else ValueError."""
+    if not text:
+        return None
+    start, sep, end = text.partition("-")
+    ok = sep and all(len(x) == 5 and x[2] == ":" and x[:2].isdigit() and x[3:].isdigit()
+                     and int(x[:2]) < 24 and int(x[3:]) < 60 for x in (start, end))
+    if not ok or start == end:
+        raise ValueError(f"expected \"HH:MM-HH:MM\" (e.g. \"23:00-06:00\") or \"\", got {text!r}")
+    return start, end

@@ -136,7 +136,7 @@ def test_heartbeat_carries_health_and_device_states(central, make_cfg, store, h)
     beat = json.loads(central.db.last_heartbeats()[0]["body"])
     assert beat["station"] == "0371" and beat["queue"]["pending"] == 2
     assert beat["queue"]["oldest_undelivered_age_s"] >= 0
-    assert beat["devices"]["printer"] == {"state": "error", "detail": "paper out"}
+    assert beat["devices"]["printer"]["state"] == "error" and beat["devices"]["printer"]["detail"] == "paper out"
     assert beat["devices"]["camera"]["state"] == "absent"
     assert beat["devices"]["broken"]["state"] == "unknown"
     assert beat["disk"]["free_mb"] > 0 and beat["db_size_mb"] > 0 and beat["app_version"]

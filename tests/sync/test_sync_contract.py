@@ -55,6 +55,7 @@ def test_real_payloads_match_the_schemas(central, make_cfg, store, h):
     for i in items:
         check(json.loads(central.db.item(i.id)["meta"]), "ItemMetadata")
     check(backchannel.heartbeat_body(store, 0, 1), "Heartbeat")
+    check(backchannel.heartbeat_body(store, 0, 1, cfg), "Heartbeat")
     central.db.set_status(items[0].id, "replied", "已答复")
     page = requests.get(f"{central.url}/api/v1/stations/0371/updates",
                         headers={"Authorization": f"Bearer {DEV_TOKEN}"}).json()

@@ -9,7 +9,6 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta
 
 import cv2
 import numpy as np
@@ -25,24 +24,6 @@ def jpeg(size: int = 64) -> bytes:
     return cv2.imencode(".jpg", img)[1].tobytes()
 
 
-def doc(central_url: str, photo: str = "r1.jpg") -> dict:
-    now = datetime.now().astimezone()
-    iso = lambda d: (now + timedelta(days=d)).isoformat(timespec="seconds")  # noqa: E731
-    return {
-        "version": "d1",
-        "categories": [{"id": "roads", "names": {"zh-CN": "道路"}}],
-        "representatives": [{"id": "r1", "name": "李代表", "title": "市人大代表", "constituency": "第三选区",
-                             "photo_url": f"{central_url}/api/v1/photos/{photo}", "on_duty": True,
-                             "schedule": [{"weekday": now.isoweekday(), "start": "00:00", "end": "23:59"}]}],
-        "announcements": [{"id": "now", "title": "本周代表接待", "starts": iso(-1), "ends": iso(5)},
-                          {"id": "old", "title": "上月停水通知", "starts": iso(-40), "ends": iso(-10)}],
-        "statistics": {"months": [{"month": "2026-11", "received": 120, "replied": 113, "resolved": 100,
-                                   "resolution_rate": 0.885, "satisfaction_rate": 0.93}]},
-        "published_matters": [{"id": "m1", "category": "市政设施", "summary": "小区门口路灯不亮",
-                               "outcome": "已修复", "handled_on": "2026-11-20"}],
-    }
-
-
 def kiosk_cli(cfg_path, *args, trusted: str = "1"):
     env = {**os.environ, "KIOSK_CLOCK_TRUSTED": trusted}
     return subprocess.run([sys.executable, "-m", "kiosk", "--config", str(cfg_path), *args],
@@ -55,12 +36,12 @@ def upload_photo(central, name: str, body: bytes, content_type: str = "image/jpe
     assert r.status_code == 200 and "/api/v1/photos/" in r.text, r.text
 
 
-def test_station_config_from_central_dev_reaches_kiosk_board(central, make_cfg, store, h, tmp_path):
+def test_station_config_from_central_dev_reaches_kiosk_board(central, make_cfg, store, h, tmp_path, station_doc):
     cfg = make_cfg(central.url)
     h.add_items(store, cfg, 1, text="我叫张三，我家楼下的路灯坏了，电话13812345678")
     upload_photo(central, "r1.jpg", jpeg())
     r = requests.post(f"{central.url}/config",
-                      data={"station": "*", "body": json.dumps(doc(central.url), ensure_ascii=False)})
+                      data={"station": "*", "body": json.dumps(station_doc(central.url), ensure_ascii=False)})
     assert r.status_code == 200
 
     res = kiosk_cli(tmp_path / "kiosk.toml", "sync", "--once", "--json")
@@ -78,20 +59,20 @@ def test_station_config_from_central_dev_reaches_kiosk_board(central, make_cfg, 
     assert [a["id"] for a in b["announcements"]] == ["now"]
     assert b["withheld"] == [{"id": "old", "reason": "expired"}], "the expired one is not shown"
     assert b["months"][0]["received"] == 120 and b["months"][0]["satisfaction_rate"] == 0.93
-    assert b["matters"] == [{"id": "m1", "category": "市政设施", "summary": "小区门口路灯不亮",
-                             "outcome": "已修复", "handled_on": "2026-11-20"}]
+    assert b["matters"] == [{"id": "m1", "category": "市政设施", "summary": "小区东门路灯不亮",
+                             "outcome": "已更换两盏路灯", "handled_on": "2026-11-18"}]
     assert "张三" not in res.stdout and "13812345678" not in res.stdout, "no resident content on the board"
     # The photo is fetched once: the next poll finds it cached.
     out = SyncDaemon(cfg, store).run_once()
     assert out["photos"]["fetched"] == 0 and out["photos"]["cached"] == 1
 
     human = kiosk_cli(tmp_path / "kiosk.toml", "board").stdout
-    assert "李代表" in human and "本周代表接待" in human and "old withheld: expired" in human
+    assert "李明华" in human and "周五上午代表接待居民" in human and "old withheld: expired" in human
 
 
-def test_refused_photos_are_logged_once_and_never_block_the_config(central, make_cfg, store):
+def test_refused_photos_are_logged_once_and_never_block_the_config(central, make_cfg, store, station_doc):
     cfg = make_cfg(central.url)
-    d = doc(central.url, photo="big.jpg")
+    d = station_doc(central.url, photo="big.jpg")
     d["representatives"] += [
         {"id": "r2", "name": "王代表", "photo_url": f"{central.url}/api/v1/photos/fake.png"},
         {"id": "r3", "name": "赵代表", "photo_url": "https://elsewhere.example/r3.jpg"},

@@ -10,6 +10,7 @@ kiosk.media, kiosk.ime or drivers/ directly: they ask ``app.services.<capability
 ``lookup``             :class:`~kiosk.ui.services.lookup.LookupService`: code reader, answers, ratings
 ``submission``         :class:`~kiosk.ui.services.submission.SubmissionService`: categories, identity, commit
 ``input``              :class:`~kiosk.ui.services.text_input.InputService`: the pinyin engine
+``disclosure``         :class:`~kiosk.ui.services.disclosure.DisclosureService`: the public board
 ``states``             :class:`~kiosk.ui.services.devices.DeviceStates`: device states for the heartbeat
 =====================  ===============================================================
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 from kiosk.ui.services.capture import CaptureService, ScannedPage
 from kiosk.ui.services.devices import DeviceStates, Devices
+from kiosk.ui.services.disclosure import DisclosureService
 from kiosk.ui.services.errors import (CheckDigitWrong, CodeError, DiskFullError, FeatureUnavailable,
                                       ImageUnusable, NotFound, RatingRefused, StoreError, SubmissionError)
 from kiosk.ui.services.lookup import LookupService
@@ -36,7 +38,7 @@ from kiosk.ui.services.text_input import InputService
 from kiosk.ui.services.voice import VoiceEvent, VoiceResult, VoiceService
 
 __all__ = ["Services", "Devices", "DeviceStates", "VoiceService", "CaptureService", "PrintingService",
-           "LookupService", "SubmissionService", "InputService", "VoiceEvent", "VoiceResult",
+           "LookupService", "SubmissionService", "InputService", "DisclosureService", "VoiceEvent", "VoiceResult",
            "ScannedPage", "PrintOutcome", "FeatureUnavailable", "ImageUnusable", "SubmissionError",
            "StoreError", "DiskFullError", "CodeError", "CheckDigitWrong", "NotFound", "RatingRefused"]
 
@@ -56,6 +58,7 @@ class Services:
         self.lookup = LookupService(cfg, store, self.devices)
         self.submission = SubmissionService(cfg, store)
         self.input = InputService()
+        self.disclosure = DisclosureService(store)
 
     # -- the names of the single adapter this package replaced -----------------------
     # Kept while branches written against it are merged; new code uses the services.
@@ -87,3 +90,7 @@ class Services:
     def pinyin(self):
         """Old name of ``input.pinyin``."""
         return self.input.pinyin()
+
+    def board(self):
+        """Old name of ``disclosure.board``."""
+        return self.disclosure.board()

@@ -1,0 +1,54 @@
+"""Fixtures for the service-menu tests: the CLI in-process with stdin, a real central-dev."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from kiosk import cli
+
+
+@pytest.fixture
+def kiosk(monkeypatch, capsys):
+    """Run `kiosk ARGV…` in this process with *stdin*; returns (exit code, parsed JSON or text)."""
+    def run(*argv, stdin: str = "", config=None):
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        args = [*argv] + (["--config", str(config)] if config else [])
+        code = cli.main(args)
+        out = capsys.readouterr().out
+        try:
+            return code, json.loads(out)
+        except ValueError:
+            return code, out
+    return run
+
+
+@pytest.fixture
+def central(tmp_path):
+    """A real central-dev on 127.0.0.1 (waitress, any free port)."""
+    from kiosk.central_dev.server import CentralServer
+    from kiosk.sync.settings import DEV_TOKEN
+    srv = CentralServer(tmp_path / "central", DEV_TOKEN, host="127.0.0.1", port=0,
+                        max_item_bytes=50 * 2**20, threads=4).start()
+    yield srv
+    srv.stop()
+
+
+def add_items(store, cfg, n: int, *, size: int = 2000, real_name: bool = False) -> list:
+    """Commit *n* items through the real submission path, each with one WAV-typed file."""
+    from kiosk.submission import AttachmentInput, submit
+    out = []
+    for i in range(n):
+        data = b"RIFF" + (i.to_bytes(4, "big") * (size // 4 + 1))[: size - 4]
+        kw = dict(anonymous=False, name="张三", phone="13812345678") if real_name else {}
+        out.append(submit(store, cfg, text=f"路灯坏了 {i}", category="urban", attachments=[
+            AttachmentInput(name=f"voice{i}.wav", source=data, kind="audio")], source="voice", **kw))
+    return out
+
+
+@pytest.fixture
+def items():
+    """:func:`add_items`, for test modules."""
+    return add_items

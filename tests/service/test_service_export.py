@@ -1,0 +1,187 @@
+"""USB export: encrypted to the centre, authenticated, every file hashed, imported once."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from kiosk import config as configmod
+from kiosk.service import bundle
+from kiosk.store import Store
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def setup(tmp_path, write_config, kiosk):
+    """Keys from `kiosk central-dev keygen`, a USB dir, and a config naming both."""
+    def make(central_url: str, extra: str = ""):
+        keys = tmp_path / "centre-keys"
+        usb = tmp_path / "usb"
+        usb.mkdir(exist_ok=True)
+        if not keys.exists():
+            code, out = kiosk("central-dev", "keygen", str(keys), "--json")
+            assert code == 0 and Path(out["private_key"]).stat().st_mode & 0o077 == 0
+        conf = write_config(f"""
+[sync]
+central_url = "{central_url}"
+connect_timeout_s = 0.3
+backoff_base_s = 0.01
+backoff_cap_s = 0.02
+[service]
+bundle_public_key_file = "{keys}/bundle.pub"
+export_dir = "{usb}"
+[central_dev]
+data_dir = "{tmp_path}/central"
+bundle_private_key_file = "{keys}/bundle.key"
+{extra}
+""")
+        return conf, usb
+    return make
+
+
+def stored_and_exported(setup, kiosk, items, n: int, size: int = 2000):
+    """A kiosk whose centre is unreachable stores *n* items and exports them."""
+    conf, _ = setup("http://127.0.0.1:9")
+    cfg = configmod.load(conf)
+    with Store.open(cfg) as store:
+        items(store, cfg, n, size=size)
+    return conf, export(kiosk, conf)[0]
+
+
+def payload_start(data: bytes) -> int:
+    """Offset of the first encrypted chunk (after magic, length and header)."""
+    n = len(bundle.MAGIC)
+    return n + 4 + int.from_bytes(data[n:n + 4], "big")
+
+
+def export(kiosk, conf, *extra):
+    code, out = kiosk("service", "export", "--json", *extra, config=conf)
+    assert code == 0, out
+    return Path(out["bundle"]), out
+
+
+def test_round_trip_centre_down_export_import_then_sync_answers_duplicate(setup, kiosk, items, central):
+    from kiosk.sync.daemon import SyncDaemon
+
+    conf, usb = setup(f"http://127.0.0.1:{closed_port()}")
+    cfg = configmod.load(conf)
+    with Store.open(cfg) as store:
+        made = items(store, cfg, 3, size=3000) + items(store, cfg, 1, real_name=True)
+        # The centre is down: sync fails, everything stays pending.
+        assert not SyncDaemon(cfg, store).run_once()["ok"]
+        assert store.count("pending") == 4
+    path, out = export(kiosk, conf)
+    assert out["items"] == 4 and path.parent == usb and path.name.endswith(bundle.SUFFIX)
+    raw = path.read_bytes()
+    assert b"RIFF" not in raw and "张三".encode() not in raw and b"13812345678" not in raw
+
+    # central-dev imports the bundle into the same data dir the running server uses.
+    code, res = kiosk("central-dev", "import", str(path), "--json", "--data-dir", str(central.db.data_dir),
+                      config=conf)
+    assert code == 0 and res["imported"] == 4 and res["duplicates"] == 0
+    for i in made:
+        files = central.db.files(i.id)
+        assert [(f["sha256"], f["size"]) for f in files] == [(a.sha256, a.size) for a in i.attachments]
+        for a in i.attachments:
+            assert central.db.file_path(i.id, a.idx).read_bytes() == a.path.read_bytes()
+    assert central.db.item(made[-1].id)["meta"].count("13812345678") == 1  # real name kept for the centre
+    code, res = kiosk("central-dev", "import", str(path), "--json", "--data-dir", str(central.db.data_dir),
+                      config=conf)
+    assert code == 0 and res["imported"] == 0 and res["duplicates"] == 4
+
+    # The network comes back: the kiosk pushes, the centre answers duplicate, one item each.
+    cfg2 = configmod.load(setup(central.url)[0])
+    with Store.open(cfg2) as store:
+        assert SyncDaemon(cfg2, store).run_once()["forward"]["delivered"] == 4
+        assert all(store.get_item(i.id).delivery == "delivered" for i in made)
+    assert len(central.db.q("SELECT id FROM items")) == 4
+    for i in made:
+        results = [r["result"] for r in central.db.q("SELECT result FROM receipts WHERE item_id = ? ORDER BY id",
+                                                     [i.id])]
+        assert results == ["created", "duplicate", "duplicate"]
+
+
+@pytest.mark.parametrize("where", ["magic", "header", "first chunk", "middle", "last byte"])
+def test_one_changed_byte_refuses_the_whole_bundle(setup, kiosk, items, where, tmp_path):
+    conf, path = stored_and_exported(setup, kiosk, items, 2, 1_200_000)  # 2.4 MB: three chunks
+    data = bytearray(path.read_bytes())
+    head_end = payload_start(data)
+    offset = {"magic": 3, "header": head_end - 5, "first chunk": head_end + 10,
+              "middle": head_end + bundle.CHUNK + 100, "last byte": len(data) - 1}[where]
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+    code, res = kiosk("central-dev", "import", str(path), "--json", config=conf)
+    assert code == 4 and not res["ok"]
+    expected = {"magic": "magic", "header": "chunk 0", "first chunk": "chunk 0",
+                "middle": "chunk 1", "last byte": "the last one"}[where]
+    assert expected in res["error"] or (where == "header" and "header" in res["error"]), res["error"]
+    assert not (tmp_path / "central" / "central.db").exists() or _count(tmp_path) == 0
+
+
+def _count(tmp_path) -> int:
+    from kiosk.central_dev.db import CentralDB
+    db = CentralDB(tmp_path / "central")
+    try:
+        return len(db.q("SELECT id FROM items"))
+    finally:
+        db.close()
+
+
+def test_a_bundle_cut_at_a_chunk_boundary_is_refused(setup, kiosk, items, tmp_path):
+    conf, path = stored_and_exported(setup, kiosk, items, 2, 700_000)  # two chunks
+    data = path.read_bytes()
+    path.write_bytes(data[:payload_start(data) + bundle.CHUNK + bundle.TAG])
+    code, res = kiosk("central-dev", "import", str(path), "--json", config=conf)
+    assert code == 4 and "cut short" in res["error"] and _count(tmp_path) == 0
+
+
+def test_another_centres_key_or_token_is_refused(setup, kiosk, items, tmp_path):
+    conf, path = stored_and_exported(setup, kiosk, items, 1)
+    other = tmp_path / "other-keys"
+    bundle.generate_keypair(other)
+    wrong_key = conf.with_name("wrong-key.toml")
+    wrong_key.write_text(conf.read_text().replace(f"{tmp_path}/centre-keys/bundle.key", f"{other}/bundle.key"))
+    code, res = kiosk("central-dev", "import", str(path), "--json", config=wrong_key)
+    assert code == 4 and "another centre's key" in res["error"]
+    wrong_token = conf.with_name("wrong-token.toml")
+    wrong_token.write_text(conf.read_text().replace("[central_dev]\n", "[central_dev]\ntoken = \"not-the-kiosks\"\n"))
+    code, res = kiosk("central-dev", "import", str(path), "--json", config=wrong_token)
+    assert code == 4 and "HMAC" in res["error"] and _count(tmp_path) == 0
+
+
+def test_a_damaged_attachment_is_left_out_and_reported_not_hidden(setup, kiosk, items, tmp_path):
+    conf, _ = setup("http://127.0.0.1:9")
+    cfg = configmod.load(conf)
+    with Store.open(cfg) as store:
+        good, bad = items(store, cfg, 2)
+    p = bad.attachments[0].path
+    p.write_bytes(b"X" + p.read_bytes()[1:])  # same size, different content
+    code, out = kiosk("service", "export", "--json", config=conf)
+    assert code == 1 and out["items"] == 1 and out["left_out"][0]["code"] == str(bad.code)
+    assert "SHA-256" in out["left_out"][0]["reason"]
+    code, res = kiosk("central-dev", "import", out["bundle"], "--json", config=conf)
+    assert code == 0 and res["imported"] == 1 and res["left_out_at_kiosk"][0]["code"] == str(bad.code)
+
+
+def test_export_without_the_centres_key_names_the_key(write_config, kiosk, tmp_path):
+    conf = write_config(f"[service]\nexport_dir = \"{tmp_path}\"\n")
+    code, out = kiosk("service", "export", "--json", config=conf)
+    assert code == 1 and "service.bundle_public_key_file" in out["error"]
+    conf = write_config(f"[service]\nbundle_public_key_file = \"{tmp_path}/nope.pub\"\n", name="b.toml")
+    code, out = kiosk("service", "export", str(tmp_path), "--json", config=conf)
+    assert code == 1 and "service.bundle_public_key_file: cannot read" in out["error"]
+    assert not list(tmp_path.glob("*.minyi-bundle")) and not list(tmp_path.glob(".*.part"))
+
+
+def test_keygen_never_overwrites_a_key(kiosk, tmp_path):
+    assert kiosk("central-dev", "keygen", str(tmp_path / "k"))[0] == 0
+    before = (tmp_path / "k" / "bundle.key").read_bytes()
+    code, _ = kiosk("central-dev", "keygen", str(tmp_path / "k"))
+    assert code == 1 and (tmp_path / "k" / "bundle.key").read_bytes() == before
