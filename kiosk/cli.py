@@ -20,6 +20,7 @@ from typing import Any
 
 import kiosk.commands
 from kiosk import config as configmod
+from kiosk.pii import PIIKeyError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_CONFIG, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_STORAGE = range(7)
 EXIT_INTERRUPTED = 130
@@ -140,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         return ctx.fail(EXIT_CONFIG, f"configuration error: {e}")
     except CommandFailed as e:
         return ctx.fail(e.exit_code, str(e))
+    except PIIKeyError as e:  # the message names the key file and the items it locks
+        return ctx.fail(EXIT_STORAGE, str(e), locked_items=e.locked_items,
+                        key_file=str(e.path) if e.path else None)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     finally:

@@ -76,21 +76,29 @@ def from_dict(raw: dict, path: Path | None = None) -> Config:
 
 
 def finish(cfg: Config, path: Path | None) -> Config:
-    """Run every section's cross-field checks and resolve relative paths."""
+    """Run every section's cross-field checks, resolve relative paths, then check the
+    files a section names (``check_files``, which sees the resolved paths)."""
     base = path.parent if path else Path.cwd()
     for f in dataclasses.fields(cfg):
         section = getattr(cfg, f.name)
-        check = getattr(section, "validate", None)
-        if check is not None:
-            try:
-                check()
-            except ValueError as e:
-                key, _, problem = str(e).partition(": ")
-                raise ConfigError(path, f"{f.name}.{key}", problem) from None
+        _run_check(getattr(section, "validate", None), path, f.name)
         resolve = getattr(section, "resolve_paths", None)
         if resolve is not None:
-            object.__setattr__(cfg, f.name, resolve(base))
+            section = resolve(base)
+            object.__setattr__(cfg, f.name, section)
+        _run_check(getattr(section, "check_files", None), path, f.name)
     return cfg
+
+
+def _run_check(check, path: Path | None, section: str) -> None:
+    """Call a section's check; its ValueError ("key: problem") becomes a ConfigError."""
+    if check is None:
+        return
+    try:
+        check()
+    except ValueError as e:
+        key, _, problem = str(e).partition(": ")
+        raise ConfigError(path, f"{section}.{key}", problem) from None
 
 
 def describe(tp: Any) -> str:

@@ -85,6 +85,10 @@ class Item:
     centre_updated_at: str | None
     purged_at: str | None
     attachments: tuple[Attachment, ...] = ()
+    has_secret: bool = False   # a receipt secret was issued (only its hash is stored)
+    # The receipt secret's plaintext: set only on the item Store.commit_item returns (for
+    # the receipt), never read back. Kept out of repr() like the personal data.
+    secret: str | None = field(default=None, repr=False)
     # Kept out of repr() so that an item printed into a log never carries them.
     name: str | None = field(default=None, repr=False)
     phone: str | None = field(default=None, repr=False)

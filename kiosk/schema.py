@@ -96,3 +96,10 @@ def m001_initial(db: Database) -> None:
 
     db["counters"].create({"station": str, "next_seq": int}, pk="station")
     db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations()
+def m002_receipt_secret(db: Database) -> None:
+    # The scrypt hash of the item's receipt secret (kiosk/itemsecret.py). NULL for items
+    # committed before receipts carried a secret: those show their state only.
+    db["items"].add_column("secret_hash", str)

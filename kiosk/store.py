@@ -15,6 +15,7 @@ a read-to-write upgrade.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import os
@@ -28,8 +29,8 @@ from typing import Iterable, Iterator
 
 from sqlite_utils import Database
 
-from kiosk import clock, fsutil, trackcode
-from kiosk.pii import Cipher
+from kiosk import clock, fsutil, itemsecret, trackcode
+from kiosk.pii import Cipher, PIIKeyError
 from kiosk.records import Attachment, Delivery, Item, ItemState
 from kiosk.schema import migrations
 
@@ -89,10 +90,12 @@ class RatingToSend:
 class Store:
     """One open kiosk database with its media directory. Thread-safe (one lock)."""
 
-    def __init__(self, data_dir: Path, station: str, cipher: Cipher, *, recover: bool = True):
+    def __init__(self, data_dir: Path, station: str, cipher: Cipher | Path, *, recover: bool = True):
+        """Open (creating) the store in *data_dir*. *cipher* is the personal-data cipher,
+        or the key file to load once the database is open: the key is created only while
+        no item carries encrypted personal data (kiosk/pii.py)."""
         self.data_dir = Path(data_dir)
         self.station = station
-        self.cipher = cipher
         self.media_dir = self.data_dir / "media"
         self.tmp_dir = self.data_dir / "tmp"
         self.db_path = self.data_dir / "kiosk.db"
@@ -106,14 +109,16 @@ class Store:
         self.db.execute("PRAGMA synchronous = FULL")
         self.db.execute("PRAGMA foreign_keys = ON")
         self._prepare()
+        self.cipher = cipher if isinstance(cipher, Cipher) else \
+            Cipher.from_key_file(Path(cipher), locked_items=self.count_encrypted_items())
         if recover:
             self.recover()
 
     @classmethod
     def open(cls, config, *, recover: bool = True) -> "Store":
         """Open the store described by a :class:`kiosk.settings.Config`."""
-        return cls(config.storage.data_path, config.station.number,
-                   Cipher.from_key_file(Path(config.storage.key_file)), recover=recover)
+        return cls(config.storage.data_path, config.station.number, Path(config.storage.key_file),
+                   recover=recover)
 
     def close(self) -> None:
         """Close the database connection."""
@@ -159,6 +164,10 @@ class Store:
     def commit_item(self, draft: Draft) -> Item:
         """Durably store *draft* and return the committed item with its tracking code.
 
+        The returned item also carries its receipt secret (``Item.secret``, issued here
+        and stored only as a hash, see kiosk/itemsecret.py): the one moment the plaintext
+        exists, for the receipt. Items read back later never have it.
+
         Raises :class:`DiskFullError` or :class:`StoreError`; on failure nothing of the
         item remains and the store is usable for the next one.
         """
@@ -178,6 +187,11 @@ class Store:
             yield
 
     def _commit_item(self, draft: Draft) -> Item:
+        try:
+            # First, before any file is written: with an unusable key nothing is stored.
+            identity = (self.cipher.encrypt(draft.name), self.cipher.encrypt(draft.phone))
+        except PIIKeyError as e:
+            raise StoreError(f"real-name item not stored: {e}") from None
         item_id = str(uuidlib.uuid4())
         item_dir = self.media_dir / item_id
         temps: list[Path] = []
@@ -198,7 +212,7 @@ class Store:
                 placed.append((att, stored_name, digest, size))
             if staged:
                 fsutil.fsync_dir(item_dir)
-            return self._insert_item(item_id, draft, placed)
+            return self._insert_item(item_id, draft, placed, identity)
         except fsutil.DiskFullError:
             self._discard(temps, item_dir)
             raise DiskFullError("disk full: the item was not stored; free space or call staff") from None
@@ -231,7 +245,9 @@ class Store:
                 t.unlink()
         shutil.rmtree(item_dir, ignore_errors=True)
 
-    def _insert_item(self, item_id: str, draft: Draft, placed) -> Item:
+    def _insert_item(self, item_id: str, draft: Draft, placed, identity: tuple[str | None, str | None]) -> Item:
+        secret = itemsecret.issue()
+        secret_hash = itemsecret.hash_secret(secret)  # before BEGIN: the write lock is not held for it
         created = clock.now_iso()
         trusted = clock.clock_trusted()
         with self.write() as db:
@@ -244,10 +260,11 @@ class Store:
                 "id": item_id, "seq": seq, "station": self.station, "code": code.compact,
                 "created_at": created, "clock_trusted": int(trusted), "text": draft.text,
                 "category": draft.category, "anonymous": int(draft.anonymous),
-                "name_enc": self.cipher.encrypt(draft.name),
-                "phone_enc": self.cipher.encrypt(draft.phone),
+                "name_enc": identity[0],
+                "phone_enc": identity[1],
                 "source": draft.source, "lang": draft.lang,
                 "state": ItemState.STORED.value, "delivery": Delivery.PENDING.value,
+                "secret_hash": secret_hash,
             })
             db["attachments"].insert_all([
                 {"item_id": item_id, "idx": i, "kind": att.kind, "name": name,
@@ -256,7 +273,7 @@ class Store:
             ])
             self._log(db, "info", "item_stored", f"item {code} stored", item_id,
                       {"attachments": len(placed), "source": draft.source})
-        return self.get_item(item_id)
+        return dataclasses.replace(self.get_item(item_id), secret=secret)
 
     # -- reading ----------------------------------------------------------------------
 
@@ -336,9 +353,23 @@ class Store:
             centre_status=r["centre_status"], centre_reply=r["centre_reply"],
             centre_updated_at=r["centre_updated_at"], purged_at=r["purged_at"],
             attachments=self.attachments(r["id"]) if with_attachments else (),
+            has_secret=r.get("secret_hash") is not None,
             name=self.cipher.decrypt(r["name_enc"]) if with_pii else None,
             phone=self.cipher.decrypt(r["phone_enc"]) if with_pii else None,
         )
+
+    def count_encrypted_items(self) -> int:
+        """How many items carry encrypted personal data (a name or phone not purged)."""
+        with self._lock:
+            return self.db.execute("SELECT count(*) FROM items WHERE name_enc IS NOT NULL "
+                                   "OR phone_enc IS NOT NULL").fetchone()[0]
+
+    def sample_encrypted_value(self) -> str | None:
+        """One stored encrypted name or phone (the newest), to test the key against."""
+        with self._lock:
+            row = self.db.execute("SELECT coalesce(name_enc, phone_enc) FROM items WHERE name_enc IS NOT NULL "
+                                  "OR phone_enc IS NOT NULL ORDER BY seq DESC LIMIT 1").fetchone()
+            return row[0] if row else None
 
     def count(self, delivery: Delivery | str | None = None) -> int:
         """How many items there are (in delivery state *delivery*, when given)."""
@@ -438,6 +469,32 @@ class Store:
             row = self.db.execute("SELECT rating FROM ratings WHERE item_id = ? ORDER BY created_at, id LIMIT 1",
                                   [item_id]).fetchone()
         return row[0] if row else None
+
+    # -- receipt secrets (kiosk/itemsecret.py) ------------------------------------------
+
+    def secret_matches(self, item_id: str, secret: str) -> bool | None:
+        """Whether *secret* is the item's receipt secret; None when the item has none
+        (committed before receipts carried one). Raises itemsecret.SecretHashError for a
+        damaged hash."""
+        with self._lock:
+            row = self.db.execute("SELECT secret_hash FROM items WHERE id = ?", [item_id]).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return itemsecret.matches(secret, row[0])
+
+    def replace_secret(self, item_id: str, secret: str) -> None:
+        """Give the item a new receipt secret (*secret*, from ``itemsecret.issue()``) for
+        a staff reprint.
+
+        Only hashes are kept, so a reprint cannot print the old secret: the old receipt
+        stops opening the reply from this moment (docs/receipts.md).
+        """
+        secret_hash = itemsecret.hash_secret(secret)
+        with self.write() as db:
+            cur = db.execute("UPDATE items SET secret_hash = ? WHERE id = ?", [secret_hash, item_id])
+            if not cur.rowcount:
+                raise StoreError(f"no item {item_id}")
+            self._log(db, "info", "secret_reissued", "a new receipt secret was issued (reprint)", item_id)
 
     def status_history(self, item_id: str) -> list[dict]:
         """Every status the centre sent for the item, oldest first."""

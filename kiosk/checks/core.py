@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from pathlib import Path
 
 from kiosk import clock
 from kiosk.config import ConfigError
@@ -39,15 +38,12 @@ def checks(ctx) -> list[Check]:
     out.append(Check("disk", OK if free_mb >= need else FAIL,
                      f"{free_mb} MB free (minimum {need} MB)"))
 
-    key = Path(cfg.storage.key_file)
     try:
         store = ctx.store
         store.recover()  # leftovers removed and queued files re-hashed: flags below are current
     except Exception as e:
         out.append(Check("database", FAIL, f"cannot open {cfg.storage.db_path}: {e}"))
         return out
-    out.append(Check("pii_key", OK if key.exists() else FAIL,
-                     f"{key}" + ("" if key.exists() else " missing")))
     ic = store.integrity_check()
     size_mb = store.db_path.stat().st_size / 1e6
     out.append(Check("database", OK if ic == "ok" else FAIL,

@@ -32,7 +32,7 @@ def _age(iso: str | None) -> str:
 
 
 def checks(ctx) -> list[Check]:
-    from kiosk.sync.link import AUTH_KEY, CONTACT_KEY, OUTAGE_KEY
+    from kiosk.sync.link import AUTH_KEY, CONTACT_KEY, OUTAGE_KEY, SETUP_KEY
     from kiosk.sync.station_config import META_KEY, REJECTED_KEY
 
     try:
@@ -44,8 +44,9 @@ def checks(ctx) -> list[Check]:
         return [Check("sync", SKIP, "sync.enabled = false: items stay on this kiosk")]
     out = []
     try:
-        s.central_token()
-        s.pull_token() if s.pull_api_enabled else None
+        s.check_files()  # the token files and the CA bundle, as they are now
+        if s.pull_api_enabled:
+            s.pull_token()  # what `kiosk sync` needs to start the pull API
         out.append(Check("sync_config", OK, f"centre {s.central_url}"
                          + (f"; pull API on {s.pull_api_host}:{s.pull_api_port}" if s.pull_api_enabled else "")))
     except ValueError as e:
@@ -62,6 +63,16 @@ def checks(ctx) -> list[Check]:
                                             f"({a.get('reason')}); install the right sync.token_file"))
     else:
         out.append(Check("sync_auth", OK, "no authentication alert"))
+
+    setup = store.get_meta(SETUP_KEY)
+    if setup:
+        a = json.loads(setup)
+        fix = (f"the centre's address moved or a proxy intercepts: set sync.central_url to the real API "
+               f"(redirected to {a.get('location')!r})" if a.get("kind") == "redirect" else
+               "fix this kiosk's sync settings (sync.ca_bundle)")
+        out.append(Check("sync_setup", FAIL, f"since {a.get('since')}: {a.get('reason')}; {fix}"))
+    else:
+        out.append(Check("sync_setup", OK, "no redirect or setup alert"))
 
     contact = store.get_meta(CONTACT_KEY)
     outage = store.get_meta(OUTAGE_KEY)

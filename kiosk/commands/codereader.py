@@ -3,7 +3,9 @@
 For maintainers at the kiosk: `kiosk doctor` can only prove that the serial port opens; this
 proves the scanner, its mode, suffix and baud rate — a receipt held under it must give
 its tracking code. It prints the payload as received and the tracking code found in it
-(through the same ``kiosk.lookup.code_from_scan`` the lookup screen uses).
+(through the same ``kiosk.lookup.scan_from_payload`` the lookup screen uses), and
+whether it carried a receipt secret - never the secret itself: the digits after ``#k=``
+are masked, since a maintainer may well scan a resident's receipt.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ def run(args, ctx) -> int:
 
     from kiosk import cli
     from kiosk.codereader_settings import make_configured_code_reader
-    from kiosk.lookup import code_from_scan
+    from kiosk.lookup import scan_from_payload
     from kiosk.trackcode import CodeError
 
     if not 0 < args.timeout <= 3600:
@@ -43,15 +45,19 @@ def run(args, ctx) -> int:
                 payload = reader.read_code(args.timeout)
                 if payload is None:
                     break
+                shown = _mask_secret(payload)
                 try:
-                    scan = {"payload": payload, "code": str(code_from_scan(payload, cfg.receipt.lookup_url)),
+                    found = scan_from_payload(payload, cfg.receipt.lookup_url)
+                    scan = {"payload": shown, "code": str(found.code), "secret": found.secret is not None,
                             "problem": None}
                 except CodeError as e:
-                    scan = {"payload": payload, "code": None, "problem": str(e)}
+                    scan = {"payload": shown, "code": None, "secret": None, "problem": str(e)}
                 scans.append(scan)
                 if not ctx.args.json:
-                    print(f"scanned {payload!r}: " + (f"tracking code {scan['code']}" if scan["code"]
-                                                      else f"no tracking code ({scan['problem']})"), flush=True)
+                    print(f"scanned {shown!r}: " + (
+                        f"tracking code {scan['code']}" + (", with receipt secret" if scan["secret"] else
+                                                           ", no receipt secret (an older receipt)")
+                        if scan["code"] else f"no tracking code ({scan['problem']})"), flush=True)
         finally:
             reader.close()
     except CodeReaderError as e:
@@ -62,3 +68,10 @@ def run(args, ctx) -> int:
                                        "serial mode, suffix and baud rate, see docs/codereader.md)", scans=scans)
     ctx.emit({"ok": True, "scans": scans}, f"{len(scans)} scan(s) read")
     return cli.EXIT_OK
+
+
+def _mask_secret(payload: str) -> str:
+    """*payload* with whatever follows the receipt secret's ``#k=`` mark replaced by ``*``."""
+    from kiosk.itemsecret import QR_MARK
+    head, mark, tail = payload.rpartition(QR_MARK)
+    return head + mark + "*" * len(tail) if mark else payload

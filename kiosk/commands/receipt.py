@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 NAME = "receipt"
-HELP = "reprint an item's receipt (CODE) or a printer test page (--test); --out writes the bytes"
+HELP = ("reprint an item's receipt (CODE; issues a new receipt secret) or a printer test page "
+        "(--test); --out writes the bytes")
 
 
 def register(p) -> None:
     """Arguments of `kiosk receipt`."""
-    p.add_argument("code", nargs="?", help="tracking code of a stored item, e.g. 0371-000045-7")
+    p.add_argument("code", nargs="?", help="tracking code of a stored item, e.g. 0371-000045-7; the "
+                   "reprint carries a NEW receipt secret and the old receipt stops opening the reply")
     p.add_argument("--test", action="store_true",
                    help="a test page: both text modes, a QR code, a column ruler")
     p.add_argument("--out", metavar="FILE",
@@ -21,8 +23,16 @@ def register(p) -> None:
 
 
 def run(args, ctx) -> int:
-    """Reprint, test page, or --out; exit 0 when printed or sent, 1 when not printed."""
-    from kiosk import cli
+    """Reprint, test page, or --out; exit 0 when printed or sent, 1 when not printed.
+
+    Only the hash of an item's receipt secret is stored, so a reprint issues a new secret
+    (docs/receipts.md). It replaces the old one in the store only once the receipt left
+    this machine (written with --out, printed, or sent unconfirmed): a reprint that
+    failed leaves the resident's old receipt working.
+    """
+    import dataclasses
+
+    from kiosk import cli, itemsecret
     from kiosk.categories import current_categories
     from kiosk.receipt import printing
     from kiosk.receipt.raster import FontError
@@ -37,7 +47,7 @@ def run(args, ctx) -> int:
             data = printing.encode_layout(printing.selftest_layout(cfg, override.get("encoding")), cfg, **override)
             what = "test page"
         else:
-            item = ctx.item_by_code(args.code, with_pii=True)
+            item = dataclasses.replace(ctx.item_by_code(args.code, with_pii=True), secret=itemsecret.issue())
             data = printing.item_receipt_bytes(item, cfg, name=item.name, phone=item.phone, reprint=True,
                                                categories=current_categories(ctx.store, cfg), **override)
             what = f"receipt {item.code}"
@@ -50,8 +60,9 @@ def run(args, ctx) -> int:
             out.write_bytes(data)
         except OSError as e:
             return ctx.fail(cli.EXIT_FAIL, f"cannot write {out}: {e.strerror or e}")
-        ctx.emit({"ok": True, "what": what, "out": str(out), "bytes": len(data)},
-                 f"{what}: {len(data)} bytes written to {out}")
+        _retire_old_secret(ctx, item)
+        ctx.emit({"ok": True, "what": what, "out": str(out), "bytes": len(data), **_secret(item)},
+                 f"{what}: {len(data)} bytes written to {out}" + _reissued(item))
         return cli.EXIT_OK
 
     outcome = printing.print_bytes(data, cfg, store=ctx.store if item else None,
@@ -60,6 +71,9 @@ def run(args, ctx) -> int:
               "status": outcome.status, "printed": outcome.printed, "reason": outcome.reason,
               "bytes": outcome.bytes_sent, "paper_low": outcome.paper_low,
               "printer": cfg.printer.kind}
+    if outcome.printed or outcome.status == printing.SENT_UNCONFIRMED:
+        _retire_old_secret(ctx, item)
+        result.update(_secret(item))
     if outcome.printed:
         human = f"{what}: printed ({outcome.bytes_sent} bytes)" + (
             "; paper is running low" if outcome.paper_low else "")
@@ -68,5 +82,20 @@ def run(args, ctx) -> int:
     else:
         return ctx.fail(cli.EXIT_FAIL, f"{what} not printed: {outcome.reason}",
                         status=outcome.status, printer=cfg.printer.kind)
-    ctx.emit(result, human)
+    ctx.emit(result, human + _reissued(item))
     return cli.EXIT_OK
+
+
+def _retire_old_secret(ctx, item) -> None:
+    if item is not None:
+        ctx.store.replace_secret(item.id, item.secret)
+
+
+def _secret(item) -> dict:
+    """The JSON fields about the reprint's new secret (staff may read it to the resident)."""
+    return {"secret_reissued": True, "secret": item.secret} if item is not None else {}
+
+
+def _reissued(item) -> str:
+    return (f"\nthis receipt carries a new receipt secret ({item.secret}); the old receipt no "
+            "longer opens the reply" if item is not None else "")

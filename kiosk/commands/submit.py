@@ -7,7 +7,7 @@ from pathlib import Path
 from kiosk.views import item_summary
 
 NAME = "submit"
-HELP = "store one item (text and/or attachments) and print its tracking code"
+HELP = "store one item (text and/or attachments) and print its tracking code and receipt secret"
 
 
 def register(p) -> None:
@@ -52,5 +52,8 @@ def run(args, ctx) -> int:
         return ctx.fail(cli.EXIT_STORAGE, str(e))
     except StoreError as e:
         return ctx.fail(cli.EXIT_STORAGE, str(e))
-    ctx.emit({"ok": True, **item_summary(item)}, str(item.code))
+    # The receipt secret exists in plaintext only now (kiosk/itemsecret.py): whoever
+    # submitted needs it to read the reply at the kiosk.
+    ctx.emit({"ok": True, **item_summary(item), "secret": item.secret},
+             f"{item.code}\nreceipt secret: {item.secret}")
     return cli.EXIT_OK

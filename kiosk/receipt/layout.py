@@ -69,25 +69,25 @@ class Layout:
 
 
 LABELS = {
-    "zh-CN": dict(title="意见建议受理回执", time="时间", untrusted="（时间未校准）", code="跟踪码",
+    "zh-CN": dict(title="意见建议受理回执", time="时间", untrusted="（时间未校准）", code="跟踪码", secret="查询密码",
                   scan="扫码查询办理进度", category="类别", not_sure="未选择", identity="身份",
                   anonymous="匿名", real_name="实名", name="姓名", phone="电话", content="内容",
                   no_text="（无文字内容，见录音或图片）",
-                  keep="请妥善保管此回执，凭跟踪码或扫码查询办理进度和答复。", hotline="服务热线",
+                  keep="请妥善保管此回执，凭跟踪码查询办理进度，凭跟踪码和查询密码（或扫码）查看答复。", hotline="服务热线",
                   reprint="（补打）", test_title="打印机测试页"),
-    "zh-TW": dict(title="意見建議受理回執", time="時間", untrusted="（時間未校準）", code="追蹤碼",
+    "zh-TW": dict(title="意見建議受理回執", time="時間", untrusted="（時間未校準）", code="追蹤碼", secret="查詢密碼",
                   scan="掃碼查詢辦理進度", category="類別", not_sure="未選擇", identity="身分",
                   anonymous="匿名", real_name="實名", name="姓名", phone="電話", content="內容",
                   no_text="（無文字內容，見錄音或圖片）",
-                  keep="請妥善保管此回執，憑追蹤碼或掃碼查詢辦理進度和答覆。", hotline="服務熱線",
+                  keep="請妥善保管此回執，憑追蹤碼查詢辦理進度，憑追蹤碼和查詢密碼（或掃碼）查看答覆。", hotline="服務熱線",
                   reprint="（補打）", test_title="打印機測試頁"),
     "en": dict(title="Receipt for your submission", time="Time", untrusted=" (clock not verified)",
-               code="Tracking code", scan="Scan to follow up", category="Category",
+               code="Tracking code", secret="Reply PIN", scan="Scan to follow up", category="Category",
                not_sure="not chosen", identity="Identity", anonymous="anonymous",
                real_name="real name", name="Name", phone="Phone", content="Text",
                no_text="(no text: see the recording or photos)",
-               keep="Keep this receipt. Use the tracking code or the QR code to see progress "
-                    "and the reply.", hotline="Hotline", reprint=" (reprint)",
+               keep="Keep this receipt. The tracking code shows the progress; the reply needs "
+                    "the code and the reply PIN (or the QR code).", hotline="Hotline", reprint=" (reprint)",
                test_title="Printer test page"),
 }
 
@@ -151,8 +151,13 @@ def item_receipt(*, code: str, code_compact: str, created_at: str, clock_trusted
                  station_name: str, columns: int, dots: int, qr_data: str,
                  name: str | None = None, phone: str | None = None, text_lines: int = 3,
                  timezone_name: str = "Asia/Shanghai", footer: tuple = (), hotline: str = "",
-                 cut: bool = True, reprint: bool = False) -> Layout:
-    """The receipt for one stored item (see ``kiosk.receipt.printing`` for the Item glue)."""
+                 cut: bool = True, reprint: bool = False, secret: str | None = None) -> Layout:
+    """The receipt for one stored item (see ``kiosk.receipt.printing`` for the Item glue).
+
+    *secret* is the item's receipt secret (kiosk/itemsecret.py), printed under the code;
+    *qr_data* must already carry it (``ReceiptSettings.qr_payload``). None only for an
+    item that never had one.
+    """
     L, c = labels(lang), _colon(lang)
     b = _Builder(columns, dots)
     b.big(station_name)
@@ -167,6 +172,9 @@ def item_receipt(*, code: str, code_compact: str, created_at: str, clock_trusted
         b.text(mark.strip())
     b.text(L["code"] + c.strip(), align="center")
     b.big(code)
+    if secret is not None:
+        b.text(L["secret"] + c.strip(), align="center")
+        b.big(" ".join((secret[:3], secret[3:])))   # grouped, as the number pad shows it
     b.out.append(QR(qr_data))
     b.text(L["scan"], align="center")
     b.rule()

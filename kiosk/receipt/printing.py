@@ -58,12 +58,19 @@ def make_configured_printer(cfg):
 
 def item_layout(item, cfg, *, name: str | None = None, phone: str | None = None,
                 reprint: bool = False, categories: Categories | None = None) -> Layout:
-    """The layout of *item*'s receipt (no I/O).
+    """The layout of *item*'s receipt (no I/O), with its receipt secret (``item.secret``).
 
     The category is named in the item's language from *categories* (the ones valid now,
     :func:`kiosk.categories.current_categories`; without them, the local config's).
+
+    Raises ValueError for an item that has a secret whose plaintext is not at hand: only
+    the item ``Store.commit_item`` returned carries it; a reprint must first issue a new
+    one (``Store.reissue_secret``), never print a receipt that cannot open the reply.
     """
     rs, ps = cfg.receipt, cfg.printer
+    if item.has_secret and not item.secret:
+        raise ValueError(f"the receipt secret of {item.code} is known only at submission; "
+                         "a reprint must issue a new one")
     valid = categories if categories is not None else local_categories(cfg)
     return item_receipt(
         code=str(item.code), code_compact=item.code.compact, created_at=item.created_at,
@@ -71,7 +78,7 @@ def item_layout(item, cfg, *, name: str | None = None, phone: str | None = None,
         category_name=valid.name(item.category, item.lang) if item.category else None,
         anonymous=item.anonymous, text=item.text or "", lang=item.lang,
         station_name=cfg.station.name, columns=ps.columns, dots=ps.dots,
-        qr_data=rs.qr_payload(item.code.compact),
+        qr_data=rs.qr_payload(item.code.compact, item.secret), secret=item.secret,
         name=None if item.anonymous else name, phone=None if item.anonymous else phone,
         text_lines=rs.text_lines, timezone_name=rs.timezone, footer=tuple(rs.footer),
         hotline=rs.hotline, cut=rs.cut, reprint=reprint)

@@ -147,6 +147,9 @@ class ReceiptSettings:
         if self.lookup_url:
             if not re.match(r"https?://[^\s]+$", self.lookup_url):
                 raise ValueError(f"lookup_url: expected an http(s) URL, got {self.lookup_url!r}")
+            if "#" in self.lookup_url:
+                raise ValueError("lookup_url: must not contain \"#\": the receipt secret travels in "
+                                 "the QR code's #k= fragment (docs/receipts.md)")
             if self.lookup_url.count("{code}") != 1:
                 raise ValueError("lookup_url: expected exactly one {code} placeholder, "
                                  "e.g. \"https://example.gov.cn/q?c={code}\"")
@@ -170,8 +173,9 @@ class ReceiptSettings:
             p = base / p
         return dataclasses.replace(self, font_path=str(p))
 
-    def qr_payload(self, compact_code: str) -> str:
-        """What the QR code carries: the lookup URL for the code, else the code's digits."""
-        if self.lookup_url:
-            return self.lookup_url.replace("{code}", compact_code)
-        return compact_code
+    def qr_payload(self, compact_code: str, secret: str | None = None) -> str:
+        """What the QR code carries: the lookup URL for the code, else the code's digits;
+        then the receipt secret as a ``#k=`` fragment (docs/receipts.md)."""
+        from kiosk.itemsecret import with_qr_secret
+        base = self.lookup_url.replace("{code}", compact_code) if self.lookup_url else compact_code
+        return with_qr_secret(base, secret)

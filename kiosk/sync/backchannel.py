@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from kiosk import clock
 from kiosk.records import CENTRE_STATES, Delivery
 from kiosk.sync import station_config
-from kiosk.sync.client import CentreClient, CentreError
+from kiosk.sync.client import TRANSIENT, CentreClient, CentreError
 from kiosk.sync.wire import app_version
 
 log = logging.getLogger("kiosk.sync")
@@ -21,6 +21,8 @@ log = logging.getLogger("kiosk.sync")
 CURSOR_KEY = "sync.status_cursor"
 MAX_REPLY_CHARS = 10_000
 PAGE = 100
+#: Largest cursor: SQLite's integer range (the cursor is sent back as ``after``).
+MAX_CURSOR = 2**63 - 1
 
 
 def pull_updates(store, client: CentreClient) -> int:
@@ -35,8 +37,9 @@ def pull_updates(store, client: CentreClient) -> int:
         page = client.updates(cursor, PAGE)
         updates = page["updates"]
         for u in updates:
-            if not isinstance(u, dict) or not isinstance(u.get("cursor"), int) or u["cursor"] <= cursor:
-                raise CentreError("transient", "malformed updates page: each update needs an increasing integer cursor")
+            if not isinstance(u, dict) or not _is_cursor(u.get("cursor")) or u["cursor"] <= cursor:
+                raise CentreError(TRANSIENT, "malformed updates page: each update needs an increasing integer "
+                                             "cursor (1 to 2^63-1)")
             problem = _check_update(u)
             item = None if problem else store.get_item(u["item_id"])
             if item is None and not problem:
@@ -53,6 +56,10 @@ def pull_updates(store, client: CentreClient) -> int:
             return applied
 
 
+def _is_cursor(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_CURSOR
+
+
 def _check_update(u: dict) -> str | None:
     if not isinstance(u.get("item_id"), str):
         return "item_id missing"
@@ -61,8 +68,13 @@ def _check_update(u: dict) -> str | None:
     reply = u.get("reply")
     if reply is not None and (not isinstance(reply, str) or len(reply) > MAX_REPLY_CHARS):
         return "reply must be text of at most 10000 characters"
-    if not isinstance(u.get("at"), str):
+    at = u.get("at")
+    if not isinstance(at, str) or len(at) > 40:
         return "at missing"
+    try:
+        datetime.fromisoformat(at)
+    except ValueError:
+        return "at is not an ISO 8601 time"
     return None
 
 

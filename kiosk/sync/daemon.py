@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict
 
 from kiosk.sync import backchannel
-from kiosk.sync.client import AUTH, CentreClient, CentreError
+from kiosk.sync.client import REJECTED, CentreClient, CentreError
 from kiosk.sync.forwarder import DrainResult, Forwarder
 from kiosk.sync.link import Link
 
@@ -50,13 +50,11 @@ class SyncDaemon:
         try:
             out = fn()
         except CentreError as e:
-            if e.kind == AUTH:
-                self.link.auth_failure(str(e))
-            elif e.kind == "rejected":
+            if e.kind == REJECTED:
                 log.error("%s: the centre rejected the request: %s", name, e)
                 self.link.success()
             else:
-                self.link.failure(f"{name}: {e}")
+                self.link.failed(e, name)
             return None
         self.link.success()
         return out

@@ -17,6 +17,13 @@ items go ahead; if :data:`SUSPECT_LIMIT` different items fail like that in a row
 centre is failing as a whole, the holds are released and the link's outage backoff
 takes over (as for every other transient failure, which never blames an item).
 
+Only the centre's 4xx rejection (or an attachment file gone from this kiosk) quarantines
+an item. Nothing else is the item's fault: a transport error, a redirect or a setup
+problem is a failure of the link (:meth:`Link.failed`), and an item this kiosk cannot
+read right now (its personal data does not decrypt with the key file, or an attachment
+cannot be opened) is *held* with its own backoff and reported once, while every other
+item goes on.
+
 Personal data (name, phone of real-name items) is decrypted just for the request body
 and never logged: errors name items by tracking code only.
 """
@@ -29,8 +36,9 @@ from dataclasses import dataclass
 
 import backoff
 
+from kiosk.pii import PIIKeyError
 from kiosk.records import Delivery
-from kiosk.sync.client import AUTH, REJECTED, TRANSIENT, CentreClient, CentreError
+from kiosk.sync.client import REJECTED, TRANSIENT, AttachmentUnreadable, CentreClient, CentreError
 from kiosk.sync.link import Link
 from kiosk.sync.wire import item_meta
 
@@ -42,7 +50,7 @@ SUSPECT_LIMIT = 3
 #: Failures of one held item after which staff are told (log line and event).
 HOLD_NOTE_AFTER = 3
 
-_OK, _HELD, _STOP = "ok", "held", "stop"
+_OK, _HELD, _STOP, _LOCAL = "ok", "held", "stop", "local"
 
 
 @dataclass
@@ -71,6 +79,8 @@ class Forwarder:
         # item id -> (failures in a row, monotonic time before which it is not retried).
         # In memory: after a restart every item gets a fresh first try.
         self._holds: dict[str, tuple[int, float]] = {}
+        # Items this run already reported as unreadable here (one report per item and run).
+        self._reported_local: set[str] = set()
 
     def held(self, item_id: str) -> bool:
         """Is *item_id* held back (the centre failed on it; its own backoff runs)?"""
@@ -110,6 +120,8 @@ class Forwarder:
                 self.tick()
                 if outcome == _STOP:
                     return res
+                if outcome == _LOCAL:
+                    continue  # this kiosk cannot read the item: says nothing about the centre
                 if outcome == _HELD:
                     failed_in_a_row.append(item_id)
                     if len(failed_in_a_row) >= SUSPECT_LIMIT:
@@ -130,9 +142,13 @@ class Forwarder:
         return res
 
     def _push_one(self, item_id: str, res: DrainResult) -> str:
-        """One item: ``_OK`` (done with it), ``_HELD`` (the centre failed on it; held back)
-        or ``_STOP`` (link down or paused: this pass ends)."""
-        item = self.store.get_item(item_id, with_pii=True)
+        """One item: ``_OK`` (done with it), ``_HELD`` (the centre failed on it; held back),
+        ``_LOCAL`` (this kiosk cannot read it now; held back) or ``_STOP`` (link down or
+        paused: this pass ends)."""
+        try:
+            item = self.store.get_item(item_id, with_pii=True)
+        except PIIKeyError as e:
+            return self._hold_local(item_id, f"its personal data cannot be decrypted: {e}")
         if item is None or item.delivery != Delivery.PENDING.value:
             self._holds.pop(item_id, None)
             return _OK  # acknowledged by pull meanwhile, or requeued/quarantined by staff
@@ -142,22 +158,35 @@ class Forwarder:
             res.quarantined += 1
             return _OK
         meta = item_meta(item, with_pii=True)
+        code = str(item.code)
         try:
             self.client.push_item(meta, item.attachments)
         except CentreError as e:
-            return self._failed(item.id, str(item.code), e, res)
-        except OSError as e:
-            # The file vanished or became unreadable between the check and the read.
-            self.store.quarantine(item.id, f"cannot read attachment: {e.strerror or e}")
-            res.quarantined += 1
-            return _OK
+            return self._failed(item_id, code, e, res)
+        except AttachmentUnreadable as e:
+            # The file is there but cannot be opened (permissions, an I/O error): the
+            # kiosk's problem, not the item's; it goes when the file can be read again.
+            return self._hold_local(item_id, str(e))
         finally:
             del meta, item  # drop decrypted personal data promptly
         self._holds.pop(item_id, None)
+        self._reported_local.discard(item_id)
         self.link.success()
         if self.store.mark_delivered(item_id, "push"):
             res.delivered += 1
         return _OK
+
+    def _hold_local(self, item_id: str, reason: str) -> str:
+        """Hold an item this kiosk cannot read now; report it once per run."""
+        self._extend_hold(item_id)
+        self.store.record_attempt(item_id, reason)
+        if item_id not in self._reported_local:
+            self._reported_local.add(item_id)
+            item = self.store.get_item(item_id)
+            msg = (f"item {item.code if item else item_id} held on this kiosk, the other items go on: {reason}")
+            log.error(msg)
+            self.store.log_event("sync_item_unreadable", msg, level="error", item_id=item_id)
+        return _LOCAL
 
     def _failed(self, item_id: str, code: str, e: CentreError, res: DrainResult) -> str:
         if e.kind == REJECTED:
@@ -176,17 +205,18 @@ class Forwarder:
             self._hold(item_id, code, e)
             return _HELD
         res.stopped = str(e)
-        if e.kind == AUTH:
-            self.link.auth_failure(str(e))
-        else:
-            self.link.failure(str(e))
+        self.link.failed(e)
         return _STOP
 
-    def _hold(self, item_id: str, code: str, e: CentreError) -> None:
+    def _extend_hold(self, item_id: str) -> int:
+        """Hold *item_id* back for its next backoff delay; returns its failures in a row."""
         failures = self._holds.get(item_id, (0, 0.0))[0] + 1
-        cap = self.link.cap_s
-        delay = backoff.full_jitter(min(cap, self.link.base_s * 2 ** (failures - 1)))
+        delay = backoff.full_jitter(min(self.link.cap_s, self.link.base_s * 2 ** (failures - 1)))
         self._holds[item_id] = (failures, self._mono() + delay)
+        return failures
+
+    def _hold(self, item_id: str, code: str, e: CentreError) -> None:
+        failures = self._extend_hold(item_id)
         # Holds are cleared whenever the centre fails as a whole, so reaching NOTE_AFTER
         # means it kept failing on this item while answering everything else: say so,
         # once (not once per retry, and not for each item of a general outage).
@@ -219,7 +249,7 @@ class Forwarder:
                         continue
                     self.store.record_rating_attempt(rid, str(e))
                     res.stopped = str(e)
-                    (self.link.auth_failure if e.kind == AUTH else self.link.failure)(str(e))
+                    self.link.failed(e)
                     return
                 self.link.success()
                 self.store.mark_rating_delivered(rid)

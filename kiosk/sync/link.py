@@ -9,6 +9,14 @@ Jitter", which ``backoff.full_jitter`` implements).
 A 401/403 is not an outage: the centre is up and refuses us. Forwarding pauses for
 ``sync.auth_pause_s`` and an alert is stored (meta ``sync.auth_alert``) until a request
 succeeds again.
+
+A refused redirect and a failure of this kiosk's own setup (an unusable
+``sync.ca_bundle``) are retried like an outage, and they are also a staff alert (meta
+``sync.setup_alert``, one log line and one event per distinct reason, a ``kiosk doctor``
+failure) until a call succeeds: waiting does not fix them, a person has to.
+
+:meth:`Link.failed` is the one place a :class:`~kiosk.sync.client.CentreError` turns
+into one of these reactions.
 """
 
 from __future__ import annotations
@@ -20,9 +28,11 @@ import time
 import backoff
 
 from kiosk import clock
+from kiosk.sync.client import AUTH, CONFIG, REDIRECT, CentreError
 
 OUTAGE_KEY = "sync.outage"
 AUTH_KEY = "sync.auth_alert"
+SETUP_KEY = "sync.setup_alert"
 CONTACT_KEY = "sync.last_contact"
 CONTACT_WRITE_EVERY_S = 30.0
 
@@ -43,6 +53,7 @@ class Link:
         self.failures = 0
         self.outage_since: float | None = None
         self.auth_alert = store.get_meta(AUTH_KEY) is not None
+        self.setup_alert = store.get_meta(SETUP_KEY) is not None
         self._contact_written = -1e9
         # An outage recorded by a previous run is still an outage until we get through.
         if store.get_meta(OUTAGE_KEY):
@@ -71,12 +82,39 @@ class Link:
             self.store.set_meta(AUTH_KEY, None)
             self.store.log_event("sync_auth_ok", "the centre accepts this kiosk's token again")
             self.auth_alert = False
+        if self.setup_alert:
+            log.warning("centre calls work again; setup alert cleared")
+            self.store.set_meta(SETUP_KEY, None)
+            self.store.log_event("sync_setup_ok", "centre calls work again: the setup alert is cleared")
+            self.setup_alert = False
         self.failures = 0
         self._delays = None
         self.next_try = 0.0
         if now - self._contact_written >= CONTACT_WRITE_EVERY_S:
             self.store.set_meta(CONTACT_KEY, clock.now_iso())
             self._contact_written = now
+
+    def failed(self, e: CentreError, task: str = "") -> float:
+        """React to a failed call (any kind but ``rejected``); returns the delay chosen."""
+        reason = f"{task}: {e}" if task else str(e)
+        if e.kind == AUTH:
+            return self.auth_failure(reason)
+        if e.kind in (REDIRECT, CONFIG):
+            self._raise_setup_alert(e.kind, reason, e.location)
+        return self.failure(reason)
+
+    def _raise_setup_alert(self, kind: str, reason: str, location: str | None) -> None:
+        prev = self.store.get_meta(SETUP_KEY)
+        if prev and json.loads(prev).get("reason") == reason:
+            return  # the same alert again: already logged and recorded
+        what = ("the centre answered with a redirect, which is never followed"
+                if kind == REDIRECT else "this kiosk's setup stops centre calls")
+        msg = f"{what}; staff must fix it: {reason}"
+        log.error(msg)
+        self.store.set_meta(SETUP_KEY, json.dumps({"since": clock.now_iso(), "kind": kind, "reason": reason,
+                                                   "location": location}, ensure_ascii=False))
+        self.store.log_event(f"sync_{kind}", msg, level="error", data={"location": location})
+        self.setup_alert = True
 
     def failure(self, reason: str) -> float:
         """A transient failure: start/continue the outage; returns the delay chosen."""

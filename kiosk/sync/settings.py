@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,25 +44,68 @@ def _resolve(base: Path, p: str) -> str:
     return str(path if path.is_absolute() else base / path)
 
 
+#: Shortest token accepted for an endpoint beyond this machine (a guessable token there
+#: is an open door; 32 characters of ``openssl rand -hex 16`` carry 128 bits).
+MIN_TOKEN_CHARS = 32
+
+
+def check_token(text: str, loopback: bool) -> str | None:
+    """What is wrong with *text* as a bearer token, or None.
+
+    Always printable ASCII without spaces (it travels in an HTTP header); beyond this
+    machine also at least :data:`MIN_TOKEN_CHARS` characters.
+    """
+    bad = next((c for c in text if not "!" <= c <= "~"), None)
+    if bad is not None:
+        return f"must be printable ASCII without spaces (found {bad!r})"
+    if not loopback and len(text) < MIN_TOKEN_CHARS:
+        return (f"is {len(text)} characters; at least {MIN_TOKEN_CHARS} are required beyond this machine "
+                "(e.g. `openssl rand -hex 16`)")
+    return None
+
+
 def read_token(token: str, token_file: str, loopback: bool, what: str) -> str:
     """The secret to use: the token file's content, else *token*, else the dev token.
 
-    Raises ValueError naming the key when the file is unreadable or empty, or when no
-    token is set for a non-loopback endpoint.
+    Raises ValueError naming the key when the file is missing, unreadable or empty, when
+    the token is not a usable one (:func:`check_token`), or when no token is set for a
+    non-loopback endpoint.
     """
     if token_file:
         try:
             text = Path(token_file).read_text(encoding="utf-8").strip()
+        except UnicodeDecodeError:
+            raise ValueError(f"{what}token_file: {token_file} is not text; put the token on one line") from None
         except OSError as e:
-            raise ValueError(f"{what}token_file: cannot read {token_file}: {e.strerror or e}") from None
+            raise ValueError(f"{what}token_file: cannot read {token_file}: {e.strerror or e}; "
+                             "create it (mode 0600) or fix its owner") from None
         if not text:
-            raise ValueError(f"{what}token_file: {token_file} is empty")
+            raise ValueError(f"{what}token_file: {token_file} is empty; put the token on one line")
+        problem = check_token(text, loopback)
+        if problem:
+            raise ValueError(f"{what}token_file: the token in {token_file} {problem}")
         return text
     if token:
+        problem = check_token(token, loopback)
+        if problem:
+            raise ValueError(f"{what}token: the token {problem}")
         return token
     if loopback:
         return DEV_TOKEN
     raise ValueError(f"{what}token_file: required (a per-kiosk secret) when the endpoint is not on this machine")
+
+
+def check_ca_bundle(path: str) -> None:
+    """Raise ValueError naming ``ca_bundle`` unless *path* is a readable PEM bundle."""
+    try:
+        ssl.create_default_context(cafile=path)
+    except FileNotFoundError:
+        raise ValueError(f"ca_bundle: {path} does not exist; install the centre's CA certificate there "
+                         "or remove the key to use the system CA store") from None
+    except ssl.SSLError as e:  # before OSError, its base class
+        raise ValueError(f"ca_bundle: {path} holds no usable PEM certificate ({e.reason or e})") from None
+    except OSError as e:
+        raise ValueError(f"ca_bundle: cannot read {path}: {e.strerror or e}") from None
 
 
 @dataclass(frozen=True)
@@ -75,6 +119,9 @@ class SyncSettings:
     ca_bundle: str = ""
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 30.0
+    call_deadline_s: float = 120.0
+    min_upload_kib_s: float = 32.0
+    max_answer_kib: int = 8192
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 300.0
     auth_pause_s: float = 600.0
@@ -107,6 +154,12 @@ class SyncSettings:
             v = getattr(self, key)
             if not 0 < v <= 3600:
                 raise ValueError(f"{key}: expected a number of seconds above 0 and at most 3600, got {v}")
+        if not 0 < self.call_deadline_s <= 86400:
+            raise ValueError(f"call_deadline_s: expected seconds above 0 and at most 86400, got {self.call_deadline_s}")
+        if not 0 < self.min_upload_kib_s <= 10**6:
+            raise ValueError(f"min_upload_kib_s: expected KiB/s above 0 and at most 1000000, got {self.min_upload_kib_s}")
+        if not 64 <= self.max_answer_kib <= 1024 * 1024:
+            raise ValueError(f"max_answer_kib: expected 64 to 1048576 KiB, got {self.max_answer_kib}")
         if not self.backoff_base_s <= self.backoff_cap_s <= 86400:
             raise ValueError(f"backoff_cap_s: expected backoff_base_s to 86400 seconds, got {self.backoff_cap_s}")
         for key in ("auth_pause_s", "status_poll_interval_s", "heartbeat_interval_s",
@@ -133,6 +186,20 @@ class SyncSettings:
         if (self.pull_api_enabled and not self.pull_api_token and not self.pull_api_token_file
                 and not is_loopback_host(self.pull_api_host)):
             raise ValueError("pull_api_token_file: required when the pull API listens beyond this machine")
+
+    def check_files(self) -> None:
+        """After paths are resolved: the files this section names exist and hold what
+        they must (ValueError naming the key). Only what a running daemon would use."""
+        if not self.enabled:
+            return
+        self.central_token()
+        if self.pull_api_enabled and (self.pull_api_token or self.pull_api_token_file):
+            # Only the configured token's file and form here: whether one is required and
+            # where the dev token is accepted (dev_mode) is decided when the pull API
+            # starts (pull_token), and reported by `kiosk doctor`.
+            self._configured_pull_token()
+        if self.ca_bundle:
+            check_ca_bundle(self.ca_bundle)
 
     def resolve_paths(self, base: Path) -> "SyncSettings":
         return dataclasses.replace(self, token_file=_resolve(base, self.token_file),
@@ -161,10 +228,21 @@ class SyncSettings:
             raise ValueError("pull_api_token_file: required: the pull API serves residents' names and phones, "
                              f"so the public development token {DEV_TOKEN!r} opens it only with "
                              "sync.dev_mode = true on loopback (or set sync.pull_api_enabled = false)")
-        token = read_token(self.pull_api_token, self.pull_api_token_file, True, "pull_api_")
+        token = self._configured_pull_token()
         if token == DEV_TOKEN and not self.pull_dev_token_allowed:
             raise ValueError(f"pull_api_token_file: holds the public development token {DEV_TOKEN!r}, accepted "
                              "only with sync.dev_mode = true on loopback; install a per-kiosk secret")
+        return token
+
+    def _configured_pull_token(self) -> str:
+        """The pull token as configured (the dev token when none is): the file readable,
+        the token well-formed, 32 characters beyond loopback. The public dev token is
+        judged by :meth:`pull_token`'s dev_mode rule instead."""
+        token = read_token(self.pull_api_token, self.pull_api_token_file, True, "pull_api_")
+        problem = None if token == DEV_TOKEN else check_token(token, is_loopback_host(self.pull_api_host))
+        if problem:
+            key = "pull_api_token_file" if self.pull_api_token_file else "pull_api_token"
+            raise ValueError(f"{key}: the token {problem}")
         return token
 
     def verify(self) -> bool | str:

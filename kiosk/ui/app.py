@@ -223,7 +223,7 @@ class KioskApp(App):
         # The item is stored: nothing of the session is needed any more except the code.
         self.session.wipe()
         self.session = Session(self.tmp_root)
-        self.screen("done").show_result(submitted.code, submitted.printing)
+        self.screen("done").show_result(submitted.code, submitted.printing, submitted.secret)
         self.idle.touch()
 
     def _submit_failed(self, e: BaseException, back_to: str) -> None:

@@ -143,8 +143,8 @@ def _jpeg(frame) -> bytes:
 
 
 SAMPLES = ("home", "voice", "review", "write", "photo", "letter", "finish", "identity", "done",
-           "done-unconfirmed", "done-printer-problem", "idle", "lookup", "answer", "answer-rated",
-           "representatives", "board", "announcements", "attract")
+           "done-unconfirmed", "done-printer-problem", "idle", "lookup", "lookup-secret", "answer",
+           "answer-rated", "answer-state-only", "representatives", "board", "announcements", "attract")
 
 # What the receipt layer reports in each "done" sample.
 SAMPLE_PRINTS = {
@@ -155,15 +155,19 @@ SAMPLE_PRINTS = {
 }
 
 
-def sample_answer(lang: str, rated: bool):
-    """A kiosk.lookup.Answer the centre has replied to (rated or not yet)."""
+def sample_answer(lang: str, rated: bool, authorised: bool = True):
+    """A kiosk.lookup.Answer the centre has replied to (rated or not yet), as shown with
+    the receipt secret, or (*authorised* False) without it: the state only."""
     from kiosk import trackcode
     from kiosk.lookup import Answer
     from kiosk.ui.i18n import tr
-    return Answer(item_id="sample", code=trackcode.make("0371", 45), created_at="2026-11-13T01:20:00+00:00",
-                  clock_trusted=True, category="urban", state="closed" if rated else "replied",
+    code, state = trackcode.make("0371", 45), "closed" if rated else "replied"
+    if not authorised:
+        return Answer(item_id="sample", code=code, state=state)
+    return Answer(item_id="sample", code=code, state=state, authorised=True,
+                  created_at="2026-11-13T01:20:00+00:00", clock_trusted=True, category="urban",
                   reply=tr("sample.reply", lang), replied_at="2026-11-20T02:05:00+00:00",
-                  rating="satisfied" if rated else None)
+                  rating="satisfied" if rated else None, secret="482913")
 
 
 def show_sample(h, sample: str, lang: str) -> None:
@@ -214,15 +218,20 @@ def show_sample(h, sample: str, lang: str) -> None:
         idn.field = "phone"
     elif sample in SAMPLE_PRINTS:
         app.go("done")
-        h.screen("done").show_result("0371-000045-7", SAMPLE_PRINTS[sample])
+        h.screen("done").show_result("0371-000045-7", SAMPLE_PRINTS[sample], "482913")
     elif sample == "idle":
         app.go("finish")
         app.idle.show(17)
     elif sample == "lookup":
         app.go("lookup")
         h.screen("lookup").code_text = "0371-0000"
-    elif sample in ("answer", "answer-rated"):
-        h.screen("answer").show(sample_answer(lang, rated=sample == "answer-rated"))
+    elif sample == "lookup-secret":
+        app.go("lookup")
+        lookup = h.screen("lookup")
+        lookup.code_text, lookup.secret_text, lookup.step = "0371-000045-7", "4829", "secret"
+    elif sample in ("answer", "answer-rated", "answer-state-only"):
+        h.screen("answer").show(sample_answer(lang, rated=sample == "answer-rated",
+                                              authorised=sample != "answer-state-only"))
         app.go("answer")
     elif sample in ("representatives", "board", "announcements", "attract"):
         app.go(sample)

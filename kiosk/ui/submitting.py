@@ -8,7 +8,7 @@ change the done screen's message.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kiosk.ui.services import PrintOutcome
 from kiosk.ui.services.printing import print_failure
@@ -31,6 +31,9 @@ class Submitted:
 
     code: str
     printing: PrintOutcome
+    # The receipt secret (kiosk/itemsecret.py), shown with the code: when the receipt
+    # does not print, the screen is the only place the resident can note it.
+    secret: str | None = field(default=None, repr=False)
 
 
 def snapshot(session, lang: str) -> Snapshot:
@@ -51,4 +54,4 @@ def submit_and_print(services, snap: Snapshot) -> Submitted:
     except Exception as e:  # the receipt layer promises not to raise; a bug must not hide the item
         log.exception("printing raised after the commit")
         printing = print_failure(e)
-    return Submitted(code=str(item.code), printing=printing)
+    return Submitted(code=str(item.code), printing=printing, secret=item.secret)

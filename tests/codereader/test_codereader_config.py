@@ -94,14 +94,18 @@ def test_kiosk_codereader_prints_what_was_scanned(write_config, line):
                         '[receipt]\nlookup_url = "https://minyi.example.gov.cn/q?c={code}"\n')
     from kiosk import trackcode
     code = trackcode.make("0371", 42)
-    proc = _kiosk("--config", str(path), "codereader", "--count", "2", "--timeout", "20")
+    proc = _kiosk("--config", str(path), "codereader", "--count", "3", "--timeout", "20")
     first = proc.stdout.readline()  # printed once the port is open
     assert f"serial code reader {ln.kiosk} @ 9600: scan a receipt" in first, proc.stderr.read()
-    ln.send(f"https://minyi.example.gov.cn/q?c={code.compact}\r".encode() + b"hello\r\n")
+    ln.send(f"https://minyi.example.gov.cn/q?c={code.compact}\r".encode() + b"hello\r\n"
+            + f"https://minyi.example.gov.cn/q?c={code.compact}#k=480153\n".encode())
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert f"tracking code {code}" in out
+    assert f"tracking code {code}, no receipt secret" in out
     assert "scanned 'hello': no tracking code" in out
+    # The receipt secret is recognised but never printed: a maintainer may scan a resident's receipt.
+    assert f"c={code.compact}#k=******': tracking code {code}, with receipt secret" in out
+    assert "480153" not in out
 
 
 def test_kiosk_codereader_fails_clearly(write_config, line):

@@ -28,7 +28,7 @@ def test_submit_status_doctor_round_trip(write_config, tmp_path):
                        "--attach", str(wav), "--json")
     assert rc == 0, err
     sub = json.loads(out)
-    assert sub["ok"] and re.fullmatch(r"0371-000001-\d", sub["code"])
+    assert sub["ok"] and re.fullmatch(r"0371-000001-\d", sub["code"]) and re.fullmatch(r"\d{6}", sub["secret"])
     assert sub["attachments"][0]["kind"] == "audio" and sub["attachments"][0]["media_type"] == "audio/wav"
 
     rc, out, _ = run("--config", cfg, "--json", "status", sub["code_compact"])
@@ -46,7 +46,8 @@ def test_submit_status_doctor_round_trip(write_config, tmp_path):
 
 def test_exit_codes(write_config):
     cfg = str(write_config())
-    code = run("submit", "--config", cfg, "--text", "x")[1].strip()
+    code, secret_line = run("submit", "--config", cfg, "--text", "x")[1].strip().splitlines()
+    assert re.fullmatch(r"receipt secret: \d{6}", secret_line)
     rc, out, err = run("status", "--config", cfg, code[:-1] + str((int(code[-1]) + 1) % 10))
     assert rc == cli.EXIT_INVALID and "check digit wrong" in err
     from kiosk.trackcode import make

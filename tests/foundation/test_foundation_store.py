@@ -32,7 +32,7 @@ def test_pragmas_and_migration_version_table(store):
     assert store.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
     names = [r[0] for r in store.db.execute("SELECT name FROM _sqlite_migrations")]
-    assert names == ["m001_initial"]
+    assert names[0] == "m001_initial" and "m002_receipt_secret" in names
 
 
 def test_codes_are_sequential_and_lookup_accepts_any_form(cfg, store):
@@ -199,12 +199,12 @@ def test_many_processes_open_a_new_store_at_once(tmp_path):
     child = (
         "import sys\nfrom pathlib import Path\nfrom kiosk.store import Store\n"
         "from kiosk.pii import Cipher\nimport time\nd = Path(sys.argv[1])\n"
-        "cipher = Cipher.from_key_file(Path(sys.argv[2]))\n"
+        "cipher = Cipher.from_key_file(Path(sys.argv[2]), locked_items=0)\n"
         "go = Path(sys.argv[3])\nwhile not go.exists():\n    time.sleep(0.001)\n"
         "for n in range(25):\n    Store(d / str(n), '0371', cipher).close()\n"
     )
     key = tmp_path / "pii.key"
-    Cipher.from_key_file(key)
+    Cipher.from_key_file(key, locked_items=0)
     for round_ in range(3):
         d, go = tmp_path / f"data{round_}", tmp_path / f"go{round_}"
         procs = [subprocess.Popen([sys.executable, "-c", child, str(d), str(key), str(go)],
@@ -230,7 +230,7 @@ def test_open_waits_for_another_writer_instead_of_failing(tmp_path):
     releaser = threading.Timer(0.5, lambda: other.execute("COMMIT"))
     releaser.start()
     try:
-        Store(tmp_path / "data", "0371", Cipher.from_key_file(key)).close()
+        Store(tmp_path / "data", "0371", key).close()
     finally:
         releaser.join()
         other.close()

@@ -20,15 +20,16 @@ def _replied(store, cfg, state="replied"):
 
 def test_look_up_shows_state_and_reply_but_never_the_text(store, cfg):
     item = _replied(store, cfg)
-    a = lookup.look_up(store, str(item.code))
+    a = lookup.look_up(store, str(item.code), item.secret)
     assert (a.code, a.state, a.reply, a.replied_at) == (item.code, "replied", REPLY, "2026-11-20T10:00:00Z")
-    assert a.category == "urban" and a.rating is None and a.can_rate
+    assert a.authorised and a.category == "urban" and a.rating is None and a.can_rate
     assert not hasattr(a, "text") and not hasattr(a, "name")
+    assert item.secret not in repr(a) and item.secret not in repr(item)
 
 
 def test_an_item_not_answered_yet_cannot_be_rated(store, cfg):
     item = submit(store, cfg, text="噪音扰民")
-    a = lookup.look_up(store, item.code.compact)
+    a = lookup.look_up(store, item.code.compact, item.secret)
     assert a.state == "stored" and a.reply is None and not a.can_rate
     with pytest.raises(lookup.RatingRefused) as e:
         lookup.rate(store, a, "satisfied")
@@ -38,7 +39,7 @@ def test_an_item_not_answered_yet_cannot_be_rated(store, cfg):
 
 def test_rating_is_recorded_once_and_queued_for_the_centre(store, cfg):
     item = _replied(store, cfg, state="closed")
-    a = lookup.rate(store, lookup.look_up(store, str(item.code)), "basically_satisfied")
+    a = lookup.rate(store, lookup.look_up(store, str(item.code), item.secret), "basically_satisfied")
     assert a.rating == "basically_satisfied" and not a.can_rate
     with pytest.raises(lookup.RatingRefused) as e:
         lookup.rate(store, a, "unsatisfied")          # a second tap, or a second visit
@@ -89,6 +90,6 @@ def test_status_command_shows_the_residents_rating(store, cfg, write_config, cap
     path = str(write_config())
     assert kiosk_main(["--config", path, "--json", "status", str(item.code)]) == 0
     assert json.loads(capsys.readouterr().out)["rating"] is None
-    lookup.rate(store, lookup.look_up(store, str(item.code)), "unsatisfied")
+    lookup.rate(store, lookup.look_up(store, str(item.code), item.secret), "unsatisfied")
     assert kiosk_main(["--config", path, "status", str(item.code)]) == 0
     assert "rating:      unsatisfied" in capsys.readouterr().out

@@ -3,6 +3,7 @@ on the far end of a socat pty pair and one on a TCP socket on 127.0.0.1."""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import select
 import shutil
@@ -45,7 +46,8 @@ def make_item(store, cfg):
              anonymous=True, name=None, phone=None, lang="zh-CN"):
         item = submit(store, cfg, text=text, category=category, anonymous=anonymous, name=name,
                       phone=phone, attachments=[], source="cli", lang=lang)
-        return store.get_item(item.id, with_pii=True)
+        # The stored item with the receipt secret the commit handed out (never read back).
+        return dataclasses.replace(store.get_item(item.id, with_pii=True), secret=item.secret)
     return make
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -34,7 +35,11 @@ def test_receipt_out_writes_the_reprint_bytes(write_config, capsys, tmp_path, re
     assert "意见建议受理回执（补打）" in doc.texts
     assert "类别：生态环境" in doc.texts
     assert "姓名：韩梅梅" in doc.texts and "电话：136****1234" in doc.texts
-    assert doc.qrcodes[0].data.decode() == res["what"].split()[-1].replace("-", "")
+    # A reprint cannot know the old secret (only its hash is stored): it carries a new one.
+    new = res["secret"]
+    assert res["secret_reissued"] and re.fullmatch(r"\d{6}", new)
+    assert doc.qrcodes[0].data.decode() == res["what"].split()[-1].replace("-", "") + "#k=" + new
+    assert f"{new[:3]} {new[3:]}" in doc.texts and "查询密码：" in doc.texts
 
 
 def test_receipt_prints_on_the_configured_printer(write_config, capsys, tmp_path, store, cfg, make_item):
@@ -44,7 +49,10 @@ def test_receipt_prints_on_the_configured_printer(write_config, capsys, tmp_path
     code, res = _run(capsys, "--config", str(path), "--json", "receipt", str(item.code))
     assert code == 0
     assert res["status"] == "sent_unconfirmed" and res["printed"] is False
-    assert target.read_bytes() == item_receipt_bytes(item, configmod.load(path), reprint=True)
+    assert target.read_bytes() == item_receipt_bytes(dataclasses.replace(item, secret=res["secret"]),
+                                                     configmod.load(path), reprint=True)
+    assert store.secret_matches(item.id, res["secret"])
+    assert item.secret == res["secret"] or not store.secret_matches(item.id, item.secret)
     # The fake printer confirms.
     code, res = _run(capsys, "--config", str(write_config()), "--json", "receipt", str(item.code))
     assert code == 0 and res["status"] == "printed" and res["printed"] is True
@@ -56,6 +64,8 @@ def test_receipt_failures_and_usage(write_config, capsys, tmp_path, store, make_
     code, res = _run(capsys, "--config", str(path), "--json", "receipt", str(item.code))
     assert code == cli.EXIT_FAIL and res["status"] == "absent" and "ttyUSB3" in res["error"]
     assert store.events(kind="print_failed")[0]["item_id"] == item.id
+    assert store.secret_matches(item.id, item.secret)      # nothing printed: the old receipt still works
+    assert not store.events(kind="secret_reissued")
     base = str(write_config())
     assert _run(capsys, "--config", base, "--json", "receipt", "0371-000001-3")[0] == cli.EXIT_INVALID
     assert _run(capsys, "--config", base, "--json", "receipt", "0371-000099-0")[0] in (cli.EXIT_NOT_FOUND, cli.EXIT_INVALID)

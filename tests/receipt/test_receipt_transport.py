@@ -27,7 +27,7 @@ def test_serial_printer_through_socat_receives_exactly_the_layout_bytes(cfg, mak
     assert got == QUERIES + expected + QUERIES
     doc = reader.read(got[len(QUERIES):-len(QUERIES)])
     assert "姓名：李雷" in doc.texts and str(item.code) in doc.texts
-    assert doc.qrcodes[0].data == item.code.compact.encode()
+    assert doc.qrcodes[0].data == f"{item.code.compact}#k={item.secret}".encode()
     assert store.events(kind="print_failed") == []
 
 

@@ -230,9 +230,105 @@ def assert_exactly_once(central, store, items) -> None:
             assert Path(central.db.file_path(i.id, f["idx"])).read_bytes() == i.attachments[f["idx"]].path.read_bytes()
 
 
+def self_signed(tmp_path):
+    """A certificate for 127.0.0.1 (SAN IP) and its key, made with `cryptography`."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "central-test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_p, key_p = tmp_path / "centre.pem", tmp_path / "centre.key"
+    cert_p.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_p.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption()))
+    return cert_p, key_p
+
+
 @pytest.fixture
 def h():
     """The helpers above, for test modules (conftest is not importable by name)."""
     from types import SimpleNamespace
     return SimpleNamespace(add_items=add_items, receipts=receipts, assert_exactly_once=assert_exactly_once,
-                           FaultProxy=FaultProxy, free_port=free_port)
+                           FaultProxy=FaultProxy, free_port=free_port, http_answer=http_answer,
+                           self_signed=self_signed)
+
+
+class ScriptedCentre:
+    """A raw HTTP/1.1 server on 127.0.0.1 whose answers a test writes byte by byte.
+
+    ``answer(request) -> iterable`` yields bytes to send and floats to sleep; one
+    request per connection (answers should say ``Connection: close``). ``sent`` counts
+    the bytes that went out, ``cut_off`` is set when the kiosk closed the connection
+    before the answer was complete, ``requests`` records (method, path, headers, body).
+    """
+
+    def __init__(self):
+        self.answer = lambda req: [b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"]
+        self.requests: list[tuple[str, str, dict, bytes]] = []
+        self.sent = 0
+        self.cut_off = threading.Event()
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket):
+        with conn, conn.makefile("rb") as f:
+            line = f.readline(65536).decode("latin-1").split()
+            if len(line) < 2:
+                return
+            headers = {}
+            while (h := f.readline(65536)) not in (b"\r\n", b"\n", b""):
+                k, _, v = h.decode("latin-1").partition(":")
+                headers[k.strip().lower()] = v.strip()
+            body = f.read(int(headers.get("content-length", 0) or 0))
+            req = (line[0], line[1], headers, body)
+            self.requests.append(req)
+            try:
+                for part in self.answer(req):
+                    if isinstance(part, float):
+                        time.sleep(part)
+                    else:
+                        conn.sendall(part)
+                        self.sent += len(part)
+            except OSError:
+                self.cut_off.set()
+
+    def close(self):
+        self.sock.close()
+
+
+def http_answer(status: str, body: bytes = b"", headers: dict | None = None) -> bytes:
+    """One whole HTTP/1.1 answer (Connection: close, Content-Length set unless given)."""
+    hs = {"Content-Type": "application/json", "Content-Length": str(len(body)), "Connection": "close",
+          **(headers or {})}
+    return (f"HTTP/1.1 {status}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in hs.items() if v is not None)
+            + "\r\n").encode("latin-1") + body
+
+
+@pytest.fixture
+def scripted():
+    """Two scripted centres (a second one to redirect to)."""
+    servers = [ScriptedCentre(), ScriptedCentre()]
+    yield servers
+    for s in servers:
+        s.close()

@@ -202,11 +202,11 @@ def test_the_whole_loop_answer_comes_back_and_the_rating_goes_out(central, make_
     item = h.add_items(store, cfg, 1)[0]
     d = SyncDaemon(cfg, store)
     assert d.run_once()["forward"]["delivered"] == 1
-    seen = lookup.look_up(store, str(item.code))
+    seen = lookup.look_up(store, str(item.code), item.secret)
     assert seen.state == "delivered" and not seen.can_rate
     central.db.set_status(item.id, "replied", "已安排维修，感谢反映。")
     assert d.run_once()["status"] == 1
-    seen = lookup.look_up(store, item.code.compact)
+    seen = lookup.look_up(store, item.code.compact, item.secret)
     assert seen.reply == "已安排维修，感谢反映。" and seen.can_rate
     rated = lookup.rate(store, seen, "satisfied")
     assert rated.rating == "satisfied"

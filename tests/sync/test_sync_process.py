@@ -123,45 +123,23 @@ def test_sync_settings_errors_name_the_key(write_config, text, key):
     assert e.value.key == key
 
 
-def test_central_dev_settings_errors_and_tokens(write_config, tmp_path):
+def test_central_dev_settings_errors_and_tokens(write_config, tmp_path, h):
     with pytest.raises(configmod.ConfigError) as e:
         configmod.load(write_config('[central_dev]\nhost = "0.0.0.0"\n'))
     assert e.value.key == "central_dev.token_file"
     tok = tmp_path / "t.token"
-    tok.write_text("s3cret\n")
+    secret = "s3cret-0123456789abcdef0123456789"
+    tok.write_text(secret + "\n")
+    cert_p, _ = h.self_signed(tmp_path)
+    cert_p.rename(tmp_path / "ca.pem")
     cfg = configmod.load(write_config(f'[sync]\ncentral_url = "https://c.example/"\ntoken_file = "t.token"\n'
                                       f'ca_bundle = "ca.pem"\n[central_dev]\ntoken_file = "{tok}"\n'))
-    assert cfg.sync.central_token() == "s3cret" and cfg.central_dev.accepted_token() == "s3cret"
+    assert cfg.sync.central_token() == secret and cfg.central_dev.accepted_token() == secret
     assert cfg.sync.verify() == str(tmp_path / "ca.pem")
     assert SyncSettings().central_token() == DEV_TOKEN and SyncSettings().verify() is True
     tok.write_text("")
     with pytest.raises(ValueError, match="token_file: .* is empty"):
         cfg.sync.central_token()
-
-
-def _self_signed(tmp_path):
-    """A certificate for 127.0.0.1 (SAN IP) and its key, made with `cryptography`."""
-    import datetime
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "central-test")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-            .sign(key, hashes.SHA256()))
-    cert_p, key_p = tmp_path / "centre.pem", tmp_path / "centre.key"
-    cert_p.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_p.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                        serialization.NoEncryption()))
-    return cert_p, key_p
 
 
 def _tls_front(upstream_port, cert_p, key_p):
@@ -210,7 +188,7 @@ def _tls_front(upstream_port, cert_p, key_p):
 
 def test_https_centre_verified_against_the_configured_ca_bundle(central, make_cfg, store, h, tmp_path):
     from kiosk.sync.daemon import SyncDaemon
-    cert_p, key_p = _self_signed(tmp_path)
+    cert_p, key_p = h.self_signed(tmp_path)
     front = _tls_front(central.port, cert_p, key_p)
     url = f"https://127.0.0.1:{front.getsockname()[1]}"
     try:

@@ -199,10 +199,10 @@ def test_install_script_config_serves_the_pull_api_only_with_its_own_token(tmp_p
     (tmp_path / "keys").mkdir()
     cfg_path = tmp_path / "kiosk.toml"
     cfg_path.write_text(toml, encoding="utf-8")
-    cfg = configmod.load(cfg_path)
-    with pytest.raises(ValueError, match="pull_api_token_file"):
-        cfg.sync.pull_token()  # the file is not there yet
+    with pytest.raises(configmod.ConfigError) as e:
+        configmod.load(cfg_path)  # the file is not there yet: refused when the config is loaded
+    assert e.value.key == "sync.pull_api_token_file"
     subprocess.run(["bash", "-c", f'PULL_TOKEN={tmp_path}/keys/pull-api.token\n{gen}'], check=True)
-    token = cfg.sync.pull_token()
+    token = configmod.load(cfg_path).sync.pull_token()
     assert token != DEV_TOKEN and len(token) >= 32 and token.isascii() and token.isprintable()
     assert oct((tmp_path / "keys" / "pull-api.token").stat().st_mode & 0o777) == "0o600"

@@ -1,9 +1,14 @@
-"""Coming back with the receipt: type (or scan) the number, read the answer, rate it."""
+"""Coming back with the receipt: type (or scan) the number and the receipt secret, read
+the answer, rate it; without the secret only the state."""
 
 from __future__ import annotations
 
+import re
+
 from kiosk import trackcode
 from kiosk.submission import submit
+from kiosk.ui.services import PrintOutcome
+from kiosk.ui.services.printing import PAPER_OUT
 
 REPLY = "路灯已于11月20日修复，感谢您的反映。"
 
@@ -22,12 +27,21 @@ def _type_code(h, code: str):
     h.tap(lookup.ids.confirm)
 
 
+def _type_code_and_secret(h, code: str, secret: str):
+    lookup = h.screen("lookup")
+    _type_code(h, code)
+    h.wait(lambda: lookup.step == "secret", what="the secret step")
+    assert lookup.ids.hint.text == h.app.t("lookup.hint_secret") and lookup.ids.state_only.opacity == 1
+    _type_code(h, secret)
+
+
 def test_ui_type_the_receipt_number_read_the_answer_and_rate_it(harness, store, cfg):
     item = _replied_item(store, cfg)
     h = harness
     h.tap(h.screen("home").ids.lookup)
     assert h.app.root.current == "lookup"
-    _type_code(h, str(item.code))
+    _type_code_and_secret(h, str(item.code), item.secret)
+    assert h.screen("lookup").ids.secret_field.text == f"{item.secret[:3]} {item.secret[3:]}|"
     h.wait(lambda: h.app.root.current == "answer", what="the answer screen")
     answer = h.screen("answer")
     assert answer.ids.code.text == str(item.code)
@@ -61,7 +75,7 @@ def test_ui_lookup_typo_unknown_other_station_and_not_answered(harness, store, c
         assert lookup.ids.notice.text == h.app.t(key, **fmt), code
         assert h.app.root.current == "lookup"
     lookup.code_text = ""
-    _type_code(h, str(pending.code))
+    _type_code_and_secret(h, str(pending.code), pending.secret)
     h.wait(lambda: h.app.root.current == "answer", what="the answer screen")
     answer = h.screen("answer")
     assert answer.ids.reply.text == h.app.t("answer.no_reply_yet")
@@ -73,18 +87,20 @@ def test_ui_idle_wipes_the_answer_screen(harness, store, cfg):
     item = _replied_item(store, cfg)
     h = harness
     h.tap(h.screen("home").ids.lookup)
-    _type_code(h, str(item.code))
+    _type_code_and_secret(h, str(item.code), item.secret)
     h.wait(lambda: h.app.root.current == "answer", what="the answer screen")
     h.app.reset_session()                   # what the idle countdown ends with
     texts = [str(getattr(w, "text", "")) for s in h.app.root.screens for w in s.walk()]
     assert not any(REPLY in t or str(item.code) in t for t in texts)
-    assert h.screen("lookup").code_text == ""
+    assert h.screen("lookup").code_text == "" and h.screen("lookup").secret_text == ""
+    assert h.screen("lookup").step == "code"
 
 
 def test_ui_scan_the_receipt_qr_code_opens_the_answer(harness, services, store, cfg):
     """The code reader listens while the lookup screen is shown: scanning the receipt's
-    QR payload (here the compact code, as printed without a lookup URL) opens the answer;
-    a QR code that is not a receipt says so; an unplugged reader leaves typing."""
+    QR payload (here the compact code and the secret, as printed without a lookup URL)
+    opens the answer; a QR code that is not a receipt says so; an unplugged reader
+    leaves typing."""
     item = _replied_item(store, cfg)
     h = harness
     h.tap(h.screen("home").ids.lookup)
@@ -93,7 +109,7 @@ def test_ui_scan_the_receipt_qr_code_opens_the_answer(harness, services, store, 
     reader = services.code_readers[-1]
     reader.scan("https://weixin.qq.com/r/not-a-receipt")
     h.wait(lambda: lookup.ids.notice.text == h.app.t("lookup.scan_unreadable"), what="the unreadable notice")
-    reader.scan(item.code.compact)
+    reader.scan(f"{item.code.compact}#k={item.secret}")
     h.wait(lambda: h.app.root.current == "answer", what="the answer screen after a scan")
     assert REPLY in h.screen("answer").ids.reply.text
     assert lookup.feed is None, "the reader stops listening when the screen is left"
@@ -104,3 +120,70 @@ def test_ui_scan_the_receipt_qr_code_opens_the_answer(harness, services, store, 
     h.wait(lambda: not lookup.scanning, what="the reader to be reported gone")
     assert lookup.ids.hint.text == h.app.t("lookup.hint_type")
     assert '"error"' in store.get_meta("device.code_reader")
+
+
+def test_ui_a_neighbours_code_without_the_secret_shows_the_state_only(harness, store, cfg):
+    mine = submit(store, cfg, text="我的")
+    theirs = _replied_item(store, cfg)
+    assert theirs.code.seq == mine.code.seq + 1
+    h = harness
+    h.tap(h.screen("home").ids.lookup)
+    lookup = h.screen("lookup")
+    _type_code(h, str(theirs.code))
+    h.wait(lambda: lookup.step == "secret", what="the secret step")
+    h.tap(lookup.ids.state_only)
+    h.wait(lambda: h.app.root.current == "answer", what="the state-only answer")
+    answer = h.screen("answer")
+    assert answer.ids.state.text == h.app.t("state.replied")
+    assert answer.ids.reply.text == h.app.t("answer.state_only")
+    shown = " ".join(str(getattr(w, "text", "")) for w in answer.walk())
+    assert REPLY not in shown and "2026-11-20" not in shown
+    assert answer.ids.ratings.disabled and answer.ids.ratings.opacity == 0
+    answer.rate("basically_satisfied")          # what a (disabled) rating button would call
+    h.pump(3)
+    assert store.rating_of(theirs.id) is None
+
+
+def test_ui_wrong_secrets_are_refused_then_limited(harness, store, cfg):
+    item = _replied_item(store, cfg)
+    h = harness
+    h.tap(h.screen("home").ids.lookup)
+    lookup = h.screen("lookup")
+    _type_code(h, str(item.code))
+    h.wait(lambda: lookup.step == "secret", what="the secret step")
+    wrong = f"{(int(item.secret) + 1) % 10**6:06d}"
+    limiter = h.app.services.lookup.limiter()
+    for attempt in range(limiter.max_failures):
+        _type_code(h, wrong)
+        h.wait(lambda: not lookup.checking, what="the lookup")
+        assert lookup.secret_text == "" and h.app.root.current == "lookup"
+        if attempt < limiter.max_failures - 1:
+            assert lookup.ids.notice.text == h.app.t("lookup.wrong_secret")
+    assert lookup.ids.notice.text == h.app.t("lookup.too_many", seconds=int(limiter.window))
+    _type_code(h, item.secret)                  # the right one, during the lockout
+    h.wait(lambda: not lookup.checking, what="the lookup")
+    assert h.app.root.current == "lookup"
+    pattern = re.escape(h.app.t("lookup.too_many", seconds="SECONDS")).replace("SECONDS", r"\d+")
+    assert re.fullmatch(pattern, lookup.ids.notice.text)
+    h.tap(lookup.ids.back)                      # back to the code, not out of the screen
+    assert lookup.step == "code" and h.app.root.current == "lookup"
+
+
+def test_ui_scanning_an_old_receipt_asks_for_the_secret(harness, services, store, cfg):
+    item = _replied_item(store, cfg)
+    h = harness
+    h.tap(h.screen("home").ids.lookup)
+    lookup = h.screen("lookup")
+    services.code_readers[-1].scan(item.code.compact)        # the code only
+    h.wait(lambda: lookup.step == "secret", what="the secret step after a code-only scan")
+    assert h.app.root.current == "lookup" and lookup.code_text == str(item.code)
+
+
+def test_ui_done_screen_shows_the_secret_with_the_code(harness):
+    h = harness
+    h.app.go("done")
+    done = h.screen("done")
+    done.show_result("0371-000045-7", PrintOutcome(False, "the printer is out of paper", PAPER_OUT), "482913")
+    assert done.ids.secret.text == h.app.t("done.secret", secret="482 913")
+    done.reset()
+    assert done.ids.secret.text == ""

@@ -1,8 +1,10 @@
 """The answer to a resident's item: its state, the centre's reply, and the rating.
 
 Shows only what a receipt holder may see (kiosk.lookup.Answer): never the item's text,
-photos or name. The rating (满意 / 基本满意 / 不满意) is offered once the centre replied,
-and only once; it is saved on a worker thread and forwarded by the sync daemon.
+photos or name. Without the receipt secret (or for a receipt printed before secrets) only
+the code and the state, and a line saying how to see the reply. The rating (满意 / 基本满意
+/ 不满意) is offered once the centre replied, and only once; it is saved on a worker
+thread and forwarded by the sync daemon.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from kivy.properties import BooleanProperty, ObjectProperty
 
 from kiosk.ui.mainthread import run_in_worker
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.services import RatingRefused
+from kiosk.ui.services import RatingRefused, TooManyFailures
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +46,14 @@ class AnswerScreen(KioskScreen):
             return
         local_time = self.app.services.lookup.local_time
         self.ids.code.text = str(a.code)
+        self.ids.state.text = t(f"state.{a.state}")
+        if not a.authorised:
+            self.ids.when.text = ""
+            self.ids.reply.text = t("answer.state_only" if a.secret_issued else "answer.no_secret_issued")
+            self.ids.rating_state.text = ""
+            return
         when = local_time(a.created_at)
         self.ids.when.text = t("answer.submitted", when=when, category=self._category(a.category))
-        self.ids.state.text = t(f"state.{a.state}")
         if a.reply:
             replied = local_time(a.replied_at) if a.replied_at else ""
             self.ids.reply.text = t("answer.reply", when=replied) + "\n" + a.reply
@@ -83,6 +90,8 @@ class AnswerScreen(KioskScreen):
         self.saving = False
         if isinstance(e, RatingRefused) and e.reason == "already_rated":
             self.notice(self.app.t("answer.already_rated"))
+        elif isinstance(e, TooManyFailures):
+            self.notice(self.app.t("lookup.too_many", seconds=max(1, int(e.retry_after + 0.999))))
         else:
             self.notice(self.app.t("answer.rate_failed"))
 

@@ -1,4 +1,5 @@
-"""Done: the tracking code in very large digits, and what became of the receipt."""
+"""Done: the tracking code in very large digits, the receipt secret, and what became of
+the receipt."""
 
 from __future__ import annotations
 
@@ -17,15 +18,18 @@ class DoneScreen(KioskScreen):
     def show_pending(self) -> None:
         self.pending = True
         self.ids.code.text = "…"
+        self.ids.secret.text = ""
         self.ids.printed.text = self.app.t("finish.saving")
         self.ids.printed.color = theme.FG
         self.ids.finish.disabled = True
 
-    def show_result(self, code: str, printing: PrintOutcome) -> None:
-        """The item is stored as *code*; say honestly what the printer did."""
+    def show_result(self, code: str, printing: PrintOutcome, secret: str | None = None) -> None:
+        """The item is stored as *code*; show its receipt *secret* and say honestly what the
+        printer did."""
         self.pending = False
         self.ids.code.text = code
         t = self.app.t
+        self.ids.secret.text = t("done.secret", secret=f"{secret[:3]} {secret[3:]}") if secret else ""
         if printing.printed:
             self.ids.printed.text, self.ids.printed.color = t("done.printed"), theme.FG
         elif printing.unconfirmed:
@@ -38,5 +42,6 @@ class DoneScreen(KioskScreen):
     def reset(self) -> None:
         self.pending = True
         self.ids.code.text = ""
+        self.ids.secret.text = ""
         self.ids.printed.text = ""
         self.ids.finish.disabled = False

@@ -30,7 +30,8 @@ from kiosk.ui.services.capture import CaptureService, ScannedPage
 from kiosk.ui.services.devices import DeviceStates, Devices
 from kiosk.ui.services.disclosure import DisclosureService
 from kiosk.ui.services.errors import (CheckDigitWrong, CodeError, DiskFullError, FeatureUnavailable,
-                                      ImageUnusable, NotFound, RatingRefused, StoreError, SubmissionError)
+                                      ImageUnusable, NotFound, RatingRefused, StoreError, SubmissionError,
+                                      TooManyFailures, WrongSecret)
 from kiosk.ui.services.lookup import LookupService
 from kiosk.ui.services.printing import PrintingService, PrintOutcome
 from kiosk.ui.services.submission import SubmissionService
@@ -40,7 +41,8 @@ from kiosk.ui.services.voice import VoiceEvent, VoiceResult, VoiceService
 __all__ = ["Services", "Devices", "DeviceStates", "VoiceService", "CaptureService", "PrintingService",
            "LookupService", "SubmissionService", "InputService", "DisclosureService", "VoiceEvent", "VoiceResult",
            "ScannedPage", "PrintOutcome", "FeatureUnavailable", "ImageUnusable", "SubmissionError",
-           "StoreError", "DiskFullError", "CodeError", "CheckDigitWrong", "NotFound", "RatingRefused"]
+           "StoreError", "DiskFullError", "CodeError", "CheckDigitWrong", "NotFound", "WrongSecret",
+           "TooManyFailures", "RatingRefused"]
 
 
 class Services:
@@ -79,9 +81,9 @@ class Services:
         """Old name of ``printing.print_receipt``."""
         return self.printing.print_receipt(item, name=name, phone=phone)
 
-    def look_up(self, code):
+    def look_up(self, code, secret: str | None = None):
         """Old name of ``lookup.look_up``."""
-        return self.lookup.look_up(code)
+        return self.lookup.look_up(code, secret)
 
     def rate(self, answer, rating: str):
         """Old name of ``lookup.rate``."""

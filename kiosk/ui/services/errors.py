@@ -6,13 +6,13 @@ re-exported here so that screens import them from the UI's seam, not from the co
 
 from __future__ import annotations
 
-from kiosk.lookup import NotFound, RatingRefused
+from kiosk.lookup import NotFound, RatingRefused, TooManyFailures, WrongSecret
 from kiosk.store import DiskFullError, StoreError
 from kiosk.submission import SubmissionError
 from kiosk.trackcode import CheckDigitWrong, CodeError
 
 __all__ = ["FeatureUnavailable", "ImageUnusable", "SubmissionError", "StoreError", "DiskFullError",
-           "CodeError", "CheckDigitWrong", "NotFound", "RatingRefused"]
+           "CodeError", "CheckDigitWrong", "NotFound", "WrongSecret", "TooManyFailures", "RatingRefused"]
 
 
 class FeatureUnavailable(Exception):

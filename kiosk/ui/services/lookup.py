@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Callable
 
 from kiosk import lookup
@@ -15,6 +16,8 @@ class LookupService:
         self.cfg = cfg
         self.store = store
         self.devices = devices
+        self._limiter = None
+        self._lock = threading.Lock()
 
     def open_code_reader(self, on_code: Callable[[str], None], on_error: Callable[[str], None], *,
                          token=None):
@@ -27,17 +30,25 @@ class LookupService:
         from kiosk.ui.codefeed import CodeFeed
         return CodeFeed(self.devices.code_reader(), on_code, on_error, token=token).start()
 
-    def code_from_scan(self, payload: str):
-        """The tracking code in a scanned payload (raises CodeError / CheckDigitWrong)."""
-        return lookup.code_from_scan(payload, self.cfg.receipt.lookup_url)
+    def scan_from_payload(self, payload: str) -> lookup.Scan:
+        """The code and receipt secret in a scanned payload (raises CodeError)."""
+        return lookup.scan_from_payload(payload, self.cfg.receipt.lookup_url)
 
-    def look_up(self, code) -> lookup.Answer:
-        """The answer for *code*; raises CodeError / CheckDigitWrong / NotFound. Blocking."""
-        return lookup.look_up(self.store, code)
+    def limiter(self) -> lookup.FailureLimiter:
+        """This kiosk's wrong-secret limiter (kept in the store)."""
+        with self._lock:
+            if self._limiter is None:
+                self._limiter = lookup.FailureLimiter(self.store)
+            return self._limiter
+
+    def look_up(self, code, secret: str | None = None) -> lookup.Answer:
+        """The answer for *code*, wrong secrets counted by this kiosk's limiter; raises
+        CodeError / CheckDigitWrong / NotFound / WrongSecret / TooManyFailures. Blocking."""
+        return lookup.look_up(self.store, code, secret, limiter=self.limiter())
 
     def rate(self, answer: lookup.Answer, rating: str) -> lookup.Answer:
         """Save the resident's rating (once); raises RatingRefused. Blocking."""
-        return lookup.rate(self.store, answer, rating)
+        return lookup.rate(self.store, answer, rating, limiter=self.limiter())
 
     def local_time(self, iso: str) -> str:
         """A stored UTC time as the receipt prints it (the configured time zone)."""
