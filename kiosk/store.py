@@ -664,6 +664,11 @@ class Store:
                 state = "ok" if (actual, actual_size) == (digest, size) else "mismatch"
             except FileNotFoundError:
                 state = "missing"
+            except OSError:
+                # There but unreadable now (permissions, an I/O error): it cannot be checked,
+                # which says nothing about its content; the sync daemon holds the item and
+                # reports it (docs/sync.md, "Centre calls").
+                continue
             if state != "ok" and integrity != state:
                 flagged += 1
                 with self.write() as db:

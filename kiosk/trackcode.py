@@ -31,11 +31,15 @@ SEQ_DIGITS = 6  # grows past 999999 rather than wrapping; parsing accepts the lo
 
 
 class CodeError(ValueError):
-    """A tracking code that cannot be right, with the reason in ``str()``."""
+    """A tracking code that cannot be right, with the reason in ``str()``.
 
+    ``check_digit_wrong`` is True for a well-formed code whose check digit does not
+    match: a typo, which the lookup screen words differently from a malformed code.
+    """
 
-class CheckDigitWrong(CodeError):
-    """The code is well formed but its check digit does not match: a typo."""
+    def __init__(self, message: str, *, check_digit_wrong: bool = False):
+        self.check_digit_wrong = check_digit_wrong
+        super().__init__(message)
 
 
 def damm(digits: str) -> int:
@@ -82,8 +86,8 @@ _SEPARATORS = re.compile(r"[\s\-－—_./·]+")
 def parse(text: str) -> TrackingCode:
     """Parse a code typed or scanned by a person, with or without separators.
 
-    Raises :class:`CheckDigitWrong` for a typo, or :class:`CodeError` describing what is
-    malformed.
+    Raises :class:`CodeError` with "check digit wrong" for a typo, or a description of
+    what is malformed.
     """
     raw = _SEPARATORS.sub("", text or "")
     # Full-width digits from a Chinese IME are still digits.
@@ -96,7 +100,7 @@ def parse(text: str) -> TrackingCode:
     if len(raw) < need:
         raise CodeError(f"tracking code too short: expected {need} digits, got {len(raw)}")
     if damm(raw) != 0:
-        raise CheckDigitWrong("check digit wrong: please re-type the tracking code")
+        raise CodeError("check digit wrong: please re-type the tracking code", check_digit_wrong=True)
     station, seq = raw[:STATION_DIGITS], int(raw[STATION_DIGITS:-1])
     if seq < 1:
         raise CodeError("tracking code has sequence 0, which is never issued")

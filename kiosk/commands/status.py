@@ -18,7 +18,7 @@ def run(args, ctx) -> int:
     item = ctx.item_by_code(args.code)
     rating = ctx.store.rating_of(item.id)
     data = {"ok": True, **item_summary(item), "history": ctx.store.status_history(item.id),
-            "rating": rating}
+            "rating": rating, "receipt_secret": "issued" if item.has_secret else "none"}
     lines = [
         f"code:        {item.code}",
         f"stored:      {item.created_at}{'' if item.clock_trusted else ' (clock not synchronised)'}",
@@ -27,6 +27,10 @@ def run(args, ctx) -> int:
         f"attachments: {len(item.attachments)}",
         f"state:       {item.state}",
         f"delivery:    {item.delivery}" + (f" ({item.quarantine_reason})" if item.quarantine_reason else ""),
+        # Staff see everything here; the kiosk's lookup screen needs the receipt secret
+        # for the reply (docs/security.md). Only whether one exists is known: its hash.
+        "receipt:     " + ("has a receipt secret" if item.has_secret else
+                           "no receipt secret (printed before secrets; `kiosk receipt CODE` issues one)"),
     ]
     if item.integrity != "ok":
         lines.append(f"integrity:   {item.integrity} — staff must check this item")

@@ -210,8 +210,13 @@ class CentreClient:
             shown = repr(location[:200]) if location else "no Location"
             raise CentreError(REDIRECT, f"HTTP {code} redirect to {shown} refused: centre calls never follow "
                                         "redirects (check sync.central_url)", code, location=location[:200])
+        # An error's status says what to do; its body only gives the reason. So a body
+        # that cannot be read is refused for a 2xx, and just left unread for an error.
+        success = 200 <= code < 300
         encoding = resp.headers.get("Content-Encoding", "identity").strip().lower()
         if encoding not in ("", "identity"):
+            if not success:
+                return b""
             raise CentreError(TRANSIENT, f"the centre's answer is {encoding[:30]!r}-encoded although "
                                          "the kiosk asks for an uncompressed one", code)
         limit, kind, what = cap
@@ -219,11 +224,15 @@ class CentreClient:
                                       f"reads {what}", code)
         declared = resp.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
+            if not success:
+                return b""
             raise too_large
         body = bytearray()
         for block in resp.raw.stream(_READ_BLOCK, decode_content=False):
             body += block
             if len(body) > limit:
+                if not success:
+                    return b""
                 raise too_large
         return bytes(body)
 

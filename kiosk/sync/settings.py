@@ -47,6 +47,8 @@ def _resolve(base: Path, p: str) -> str:
 #: Shortest token accepted for an endpoint beyond this machine (a guessable token there
 #: is an open door; 32 characters of ``openssl rand -hex 16`` carry 128 bits).
 MIN_TOKEN_CHARS = 32
+#: Largest token file read (a token is one short line).
+MAX_TOKEN_FILE_BYTES = 4096
 
 
 def check_token(text: str, loopback: bool) -> str | None:
@@ -73,12 +75,20 @@ def read_token(token: str, token_file: str, loopback: bool, what: str) -> str:
     """
     if token_file:
         try:
-            text = Path(token_file).read_text(encoding="utf-8").strip()
-        except UnicodeDecodeError:
-            raise ValueError(f"{what}token_file: {token_file} is not text; put the token on one line") from None
+            with open(token_file, "rb") as f:
+                raw = f.read(MAX_TOKEN_FILE_BYTES + 1)  # bounded: the path might be /dev/zero
         except OSError as e:
             raise ValueError(f"{what}token_file: cannot read {token_file}: {e.strerror or e}; "
                              "create it (mode 0600) or fix its owner") from None
+        except ValueError as e:  # e.g. an embedded NUL
+            raise ValueError(f"{what}token_file: {token_file!r} is not a usable path ({e})") from None
+        if len(raw) > MAX_TOKEN_FILE_BYTES:
+            raise ValueError(f"{what}token_file: {token_file} is larger than {MAX_TOKEN_FILE_BYTES} bytes; "
+                             "put the token on one line")
+        try:
+            text = raw.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise ValueError(f"{what}token_file: {token_file} is not text; put the token on one line") from None
         if not text:
             raise ValueError(f"{what}token_file: {token_file} is empty; put the token on one line")
         problem = check_token(text, loopback)
@@ -106,6 +116,8 @@ def check_ca_bundle(path: str) -> None:
         raise ValueError(f"ca_bundle: {path} holds no usable PEM certificate ({e.reason or e})") from None
     except OSError as e:
         raise ValueError(f"ca_bundle: cannot read {path}: {e.strerror or e}") from None
+    except ValueError as e:  # e.g. an embedded NUL
+        raise ValueError(f"ca_bundle: {path!r} is not a usable path ({e})") from None
 
 
 @dataclass(frozen=True)

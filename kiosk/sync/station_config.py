@@ -129,6 +129,8 @@ def parse(raw: bytes | str, etag: str | None = None) -> StationConfig:
         doc = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
         raise StationConfigError(f"document: not valid JSON ({e})") from None
+    except RecursionError:  # nested deeper than the interpreter's stack allows
+        raise StationConfigError("document: nested too deeply") from None
     if not isinstance(doc, dict):
         raise StationConfigError("document: expected a JSON object")
     version = doc.get("version", "")

@@ -54,8 +54,12 @@ def test_typo_says_check_digit_and_unknown_says_not_found(store, cfg):
     item = submit(store, cfg, text="x")
     digits = item.code.compact
     typo = digits[:-2] + str((int(digits[-2]) + 1) % 10) + digits[-1]
-    with pytest.raises(CodeError, match="check digit wrong"):
+    with pytest.raises(CodeError, match="check digit wrong") as e:
         lookup.look_up(store, typo)
+    assert e.value.check_digit_wrong
+    with pytest.raises(CodeError) as e:
+        lookup.look_up(store, "12")
+    assert not e.value.check_digit_wrong
     with pytest.raises(lookup.NotFound) as e:
         lookup.look_up(store, str(trackcode.make(store.station, 999)))
     assert e.value.other_station is None
@@ -89,7 +93,10 @@ def test_status_command_shows_the_residents_rating(store, cfg, write_config, cap
     item = _replied(store, cfg)
     path = str(write_config())
     assert kiosk_main(["--config", path, "--json", "status", str(item.code)]) == 0
-    assert json.loads(capsys.readouterr().out)["rating"] is None
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["rating"] is None and shown["receipt_secret"] == "issued"
+    assert shown["centre_reply"] == REPLY       # staff see the reply without the secret
     lookup.rate(store, lookup.look_up(store, str(item.code), item.secret), "unsatisfied")
     assert kiosk_main(["--config", path, "status", str(item.code)]) == 0
-    assert "rating:      unsatisfied" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "rating:      unsatisfied" in out and "receipt:     has a receipt secret" in out

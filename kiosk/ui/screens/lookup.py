@@ -18,8 +18,7 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.ui.mainthread import run_in_worker
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.services import (CheckDigitWrong, CodeError, FeatureUnavailable, NotFound, TooManyFailures,
-                               WrongSecret)
+from kiosk.ui.services import CodeError, FeatureUnavailable, NotFound, TooManyFailures, WrongSecret
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +172,7 @@ class LookupScreen(KioskScreen):
             self.notice(t("lookup.other_station", station=e.other_station))
         elif isinstance(e, NotFound):
             self.notice(t("lookup.not_found"))
-        elif isinstance(e, CheckDigitWrong):
+        elif isinstance(e, CodeError) and e.check_digit_wrong:
             self.notice(t("lookup.check_digit"))
         elif isinstance(e, CodeError):
             self.notice(t("lookup.bad_code"))

@@ -29,7 +29,7 @@ from __future__ import annotations
 from kiosk.ui.services.capture import CaptureService, ScannedPage
 from kiosk.ui.services.devices import DeviceStates, Devices
 from kiosk.ui.services.disclosure import DisclosureService
-from kiosk.ui.services.errors import (CheckDigitWrong, CodeError, DiskFullError, FeatureUnavailable,
+from kiosk.ui.services.errors import (CodeError, DiskFullError, FeatureUnavailable,
                                       ImageUnusable, NotFound, RatingRefused, StoreError, SubmissionError,
                                       TooManyFailures, WrongSecret)
 from kiosk.ui.services.lookup import LookupService
@@ -41,7 +41,7 @@ from kiosk.ui.services.voice import VoiceEvent, VoiceResult, VoiceService
 __all__ = ["Services", "Devices", "DeviceStates", "VoiceService", "CaptureService", "PrintingService",
            "LookupService", "SubmissionService", "InputService", "DisclosureService", "VoiceEvent", "VoiceResult",
            "ScannedPage", "PrintOutcome", "FeatureUnavailable", "ImageUnusable", "SubmissionError",
-           "StoreError", "DiskFullError", "CodeError", "CheckDigitWrong", "NotFound", "WrongSecret",
+           "StoreError", "DiskFullError", "CodeError", "NotFound", "WrongSecret",
            "TooManyFailures", "RatingRefused"]
 
 

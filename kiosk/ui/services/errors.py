@@ -9,10 +9,10 @@ from __future__ import annotations
 from kiosk.lookup import NotFound, RatingRefused, TooManyFailures, WrongSecret
 from kiosk.store import DiskFullError, StoreError
 from kiosk.submission import SubmissionError
-from kiosk.trackcode import CheckDigitWrong, CodeError
+from kiosk.trackcode import CodeError
 
 __all__ = ["FeatureUnavailable", "ImageUnusable", "SubmissionError", "StoreError", "DiskFullError",
-           "CodeError", "CheckDigitWrong", "NotFound", "WrongSecret", "TooManyFailures", "RatingRefused"]
+           "CodeError", "NotFound", "WrongSecret", "TooManyFailures", "RatingRefused"]
 
 
 class FeatureUnavailable(Exception):

@@ -43,7 +43,8 @@ class LookupService:
 
     def look_up(self, code, secret: str | None = None) -> lookup.Answer:
         """The answer for *code*, wrong secrets counted by this kiosk's limiter; raises
-        CodeError / CheckDigitWrong / NotFound / WrongSecret / TooManyFailures. Blocking."""
+        CodeError (``check_digit_wrong`` for a typo) / NotFound / WrongSecret / TooManyFailures.
+        Blocking."""
         return lookup.look_up(self.store, code, secret, limiter=self.limiter())
 
     def rate(self, answer: lookup.Answer, rating: str) -> lookup.Answer:
