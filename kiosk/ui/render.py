@@ -159,7 +159,8 @@ def _jpeg(frame) -> bytes:
 
 SAMPLES = ("home", "voice", "review", "write", "photo", "letter", "finish", "identity", "done",
            "done-unconfirmed", "done-printer-problem", "idle", "lookup", "lookup-secret", "answer",
-           "answer-rated", "answer-state-only", "representatives", "board", "announcements", "attract")
+           "answer-rated", "answer-state-only", "representatives", "board", "announcements", "attract",
+           "unavailable", "finish-media-refused")
 
 # What the receipt layer reports in each "done" sample.
 SAMPLE_PRINTS = {
@@ -248,6 +249,13 @@ def show_sample(h, sample: str, lang: str) -> None:
         h.screen("answer").show(sample_answer(lang, rated=sample == "answer-rated",
                                               authorised=sample != "answer-state-only"))
         app.go("answer")
+    elif sample == "unavailable":
+        app.go("unavailable")
+    elif sample == "finish-media-refused":
+        s.text = text
+        app.go("finish")
+        h.screen("finish").notice(app.t("finish.error_media_refused"))
+        h.screen("finish").offer_text_only = True
     elif sample in ("representatives", "board", "announcements", "attract"):
         app.go(sample)
     else:

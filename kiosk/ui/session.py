@@ -70,6 +70,15 @@ class Session:
             out.append(AttachmentInput(f"letter-page-{i}.jpg", page.jpeg, kind="scan", media_type="image/jpeg"))
         return out
 
+    def drop_media(self) -> None:
+        """Forget the recording, photos and letter pages; keep the text (a disk too low
+        for media still stores text, docs/store.md)."""
+        self._remove_external()
+        self.audio = None
+        self.audio_seconds = 0.0
+        self.photos.clear()
+        self.pages.clear()
+
     def clear_audio(self) -> None:
         """Forget the recording (re-record)."""
         self.audio = None

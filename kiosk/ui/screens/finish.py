@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kivy.properties import BooleanProperty
+
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.identity import phone_tail
 from kiosk.ui.widgets.base import KButton
@@ -11,6 +13,9 @@ SUMMARY_TEXT_CHARS = 40
 
 class FinishScreen(KioskScreen):
     """Everything before the submit tap."""
+
+    # The disk is low: media was refused, a "text only" button is offered (docs/ui.md).
+    offer_text_only = BooleanProperty(False)
 
     def on_pre_enter(self, *_):
         self._build_categories()
@@ -62,6 +67,17 @@ class FinishScreen(KioskScreen):
             lines.append(app.t("finish.summary_identity_name", name=s.name, tail=phone_tail(s.phone)))
         self.ids.summary.text = "\n".join(lines)
 
+    def submit_text_only(self) -> None:
+        """Drop the recording, photos and letter pages; submit the text (or write one)."""
+        self.offer_text_only = False
+        self.notice("")
+        self.session.drop_media()
+        self.refresh()
+        if self.session.text:
+            self.app.submit()
+        else:
+            self.app.edit_text(return_to="finish")
+
     def back(self) -> None:
         s = self.session
         target = {"voice": "review", "text": "write", "photo": "photo", "letter": "letter"}.get(s.source or "")
@@ -73,4 +89,5 @@ class FinishScreen(KioskScreen):
     def reset(self) -> None:
         self.ids.categories.clear_widgets()
         self.ids.summary.text = ""
+        self.offer_text_only = False
         self.notice("")

@@ -29,9 +29,9 @@ from __future__ import annotations
 from kiosk.ui.services.capture import CaptureService, ScannedPage
 from kiosk.ui.services.devices import DeviceStates, Devices
 from kiosk.ui.services.disclosure import DisclosureService
-from kiosk.ui.services.errors import (CodeError, DiskFullError, FeatureUnavailable,
-                                      ImageUnusable, NotFound, RatingRefused, StoreError, SubmissionError,
-                                      TooManyFailures, WrongSecret)
+from kiosk.ui.services.errors import (CodeError, DiskFullError, FeatureUnavailable, ImageUnusable,
+                                      MediaRefusedError, NotFound, OutOfServiceError, RatingRefused,
+                                      StoreError, SubmissionError, TooManyFailures, WrongSecret)
 from kiosk.ui.services.lookup import LookupService
 from kiosk.ui.services.printing import PrintingService, PrintOutcome
 from kiosk.ui.services.submission import SubmissionService
@@ -41,7 +41,8 @@ from kiosk.ui.services.voice import VoiceEvent, VoiceResult, VoiceService
 __all__ = ["Services", "Devices", "DeviceStates", "VoiceService", "CaptureService", "PrintingService",
            "LookupService", "SubmissionService", "InputService", "DisclosureService", "VoiceEvent", "VoiceResult",
            "ScannedPage", "PrintOutcome", "FeatureUnavailable", "ImageUnusable", "SubmissionError",
-           "StoreError", "DiskFullError", "CodeError", "NotFound", "WrongSecret",
+           "StoreError", "DiskFullError", "MediaRefusedError", "OutOfServiceError", "CodeError", "NotFound",
+           "WrongSecret",
            "TooManyFailures", "RatingRefused"]
 
 
@@ -72,6 +73,10 @@ class Services:
     def categories(self):
         """Old name of ``submission.categories().items``."""
         return list(self.submission.categories().items)
+
+    def disk_reading(self):
+        """Old name of ``submission.disk_reading``."""
+        return self.submission.disk_reading()
 
     def submit(self, **fields):
         """Old name of ``submission.submit``."""

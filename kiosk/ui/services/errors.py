@@ -6,12 +6,14 @@ re-exported here so that screens import them from the UI's seam, not from the co
 
 from __future__ import annotations
 
+from kiosk.diskguard import MediaRefusedError, OutOfServiceError
 from kiosk.lookup import NotFound, RatingRefused, TooManyFailures, WrongSecret
 from kiosk.store import DiskFullError, StoreError
 from kiosk.submission import SubmissionError
 from kiosk.trackcode import CodeError
 
 __all__ = ["FeatureUnavailable", "ImageUnusable", "SubmissionError", "StoreError", "DiskFullError",
+           "MediaRefusedError", "OutOfServiceError",
            "CodeError", "NotFound", "WrongSecret", "TooManyFailures", "RatingRefused"]
 
 

@@ -6,6 +6,7 @@ import logging
 
 from kiosk import submission
 from kiosk.categories import Categories, current_categories
+from kiosk.diskguard import DiskState
 from kiosk.records import Item
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,15 @@ class SubmissionService:
         SubmissionError whose ``field`` is "name" or "phone"."""
         return submission.check_name(name), submission.normalise_phone(phone)
 
+    def disk_reading(self):
+        """The disk guard's look at the data dir (kiosk/diskguard.py); one statvfs."""
+        return self.store.guard.read()
+
+    def disk_is_critical(self) -> bool:
+        """True while the disk guard refuses every new item (the kiosk is out of service)."""
+        return self.disk_reading().state is DiskState.CRITICAL
+
     def submit(self, **fields) -> Item:
         """Validate and commit one item (kiosk.submission.submit). Blocking; raises
-        SubmissionError / StoreError / DiskFullError."""
+        SubmissionError / StoreError / DiskFullError / MediaRefusedError / OutOfServiceError."""
         return submission.submit(self.store, self.cfg, **fields)
