@@ -73,7 +73,6 @@ class Session:
     def drop_media(self) -> None:
         """Forget the recording, photos and letter pages; keep the text (a disk too low
         for media still stores text, docs/store.md)."""
-        self._remove_external()
         self.audio = None
         self.audio_seconds = 0.0
         self.photos.clear()
