@@ -159,7 +159,7 @@ def test_each_self_test_on_the_fake_devices_records_its_result(app):
     events = [json.loads(e["data"])["device"] for e in store.events(20) if e["kind"] == "service_selftest"]
     assert sorted(events) == sorted(selftest.DEVICES)
     # A printer out of paper fails, and the page says so.
-    services.printer_ok = False
+    services.devices.printer_ok = False
     h.tap(page.ids.row_printer.ids.run)
     h.wait(lambda: not page.busy, what="the printer self-test")
     assert not selftest.last_result(store, "printer")["passed"] and not page.ids.row_printer.passed

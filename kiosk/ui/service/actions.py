@@ -2,8 +2,8 @@
 
 The pages never import kiosk.service, kiosk.receipt or drivers/: they call these
 methods, the blocking ones from worker threads (kiosk/ui/mainthread.py). Devices come
-from the app's :class:`kiosk.ui.services.Services` (the fakes with --fake-hardware, and
-in tests), so a self-test at the kiosk tests what residents use.
+from the app's ``services.devices`` (kiosk/ui/services/devices.py: the fakes with
+--fake-hardware, and in tests), so a self-test at the kiosk tests what residents use.
 """
 
 from __future__ import annotations
@@ -117,22 +117,23 @@ class ServiceActions:
         return outcome
 
     def _selftest(self, device: str, on_level) -> SelfTestOutcome:
-        from kiosk.ui.services import FeatureUnavailable
+        from kiosk.ui.services.errors import FeatureUnavailable
+        devices = self.services.devices
         try:
             if device == "printer":
-                return SelfTestOutcome(selftest.test_printer(self.cfg, self.services.make_printer()))
+                return SelfTestOutcome(selftest.test_printer(self.cfg, devices.printer()))
             if device == "microphone":
                 from drivers.microphone import encode_wav
-                r, pcm, rate = selftest.test_microphone(self.services.make_microphone(), 3.0, on_level)
+                r, pcm, rate = selftest.test_microphone(devices.microphone(), 3.0, on_level)
                 return SelfTestOutcome(r, audio_wav=encode_wav(pcm, rate) if pcm else b"")
             if device == "camera":
-                r, frame = selftest.test_camera(self.services.make_camera("camera"))
+                r, frame = selftest.test_camera(devices.camera("camera"))
                 return SelfTestOutcome(r, frame=frame)
             if device == "scanner":
-                r, page = selftest.test_scanner(self.services.make_camera("scanner"), self.cfg.scanner)
+                r, page = selftest.test_scanner(devices.camera("scanner"), self.cfg.scanner)
                 return SelfTestOutcome(r, frame=None if page is None else page.preview)
             if device == "code_reader":
-                return SelfTestOutcome(selftest.test_code_reader(self.services.make_code_reader(),
+                return SelfTestOutcome(selftest.test_code_reader(devices.code_reader(),
                                                                  self.cfg.receipt.lookup_url, 20.0))
         except FeatureUnavailable as e:
             return SelfTestOutcome(selftest.SelfTestResult(device, False, f"unavailable: {e.detail}"))
@@ -169,7 +170,7 @@ class ServiceActions:
         # Only the secret's hash is stored: a reprint carries a new one, which replaces the
         # old only once the receipt left the kiosk (docs/receipts.md, as `kiosk receipt CODE`).
         item = dataclasses.replace(item, secret=itemsecret.issue())
-        out = print_item_receipt(item, self.cfg, self.services.make_printer(), store=self.store,
+        out = print_item_receipt(item, self.cfg, self.services.devices.printer(), store=self.store,
                                  name=item.name, phone=item.phone, reprint=True)
         if out.printed or out.status == SENT_UNCONFIRMED:
             self.store.replace_secret(item.id, item.secret)
