@@ -190,8 +190,7 @@ def test_scanner(camera, settings) -> tuple[SelfTestResult, object]:
         frame = _grab(camera)
     except CameraError as e:
         return SelfTestResult("scanner", False, f"document camera unavailable: {e}"), None
-    page = process_page(frame, max_edge=settings.max_edge, enhance_mode=settings.enhance,
-                        quality=settings.jpeg_quality, min_area=settings.min_page_area)
+    page = process_page(frame, **settings.page_options())
     info = {"found_page": page.found_page, "size": list(page.size)}
     if not page.found_page:
         return SelfTestResult("scanner", False, "captured, but no page outline found: lay a sheet "

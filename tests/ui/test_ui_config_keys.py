@@ -68,7 +68,7 @@ def test_asr_preload_decides_whether_the_model_loads_at_start(write_config, stor
                                           name=f"k{preload}.toml"))
         h, services = _start(cfg, store)
         try:
-            holder = services.voice_model()
+            holder = services.voice.model()
             if preload:
                 h.wait(lambda: "kiosk models install" in holder.reason, what="the model load attempt")
             else:
@@ -88,7 +88,7 @@ def test_camera_max_edge_and_jpeg_quality_shape_the_stored_photo(write_config, s
     small = TestServices(configmod.load(write_config("[camera]\nmax_edge = 400\njpeg_quality = 40\n")), store)
     big = TestServices(configmod.load(write_config("[camera]\nmax_edge = 1600\njpeg_quality = 95\n",
                                                    name="b.toml")), store)
-    a, b = small.photo_jpeg(frame), big.photo_jpeg(frame)
+    a, b = small.capture.photo_jpeg(frame), big.capture.photo_jpeg(frame)
     assert _jpeg_size(a) == (400, 225) and _jpeg_size(b) == (1280, 720)
     assert len(a) * 4 < len(b)
 
@@ -99,9 +99,9 @@ def test_scanner_settings_shape_the_stored_page(write_config, store):
     with cam:
         frame = cam.read_frame()
     binary = TestServices(configmod.load(write_config(
-        '[scanner]\nmax_edge = 800\nenhance = "binary"\njpeg_quality = 90\n')), store).scan_page(frame)
+        '[scanner]\nmax_edge = 800\nenhance = "binary"\njpeg_quality = 90\n')), store).capture.scan_page(frame)
     gray = TestServices(configmod.load(write_config(
-        '[scanner]\nmax_edge = 2000\nenhance = "gray"\n', name="g.toml")), store).scan_page(frame)
+        '[scanner]\nmax_edge = 2000\nenhance = "gray"\n', name="g.toml")), store).capture.scan_page(frame)
     assert binary.found_page and gray.found_page
     page = np.asarray(Image.open(io.BytesIO(binary.jpeg)).convert("L"))
     assert max(page.shape) <= 800 < max(np.asarray(Image.open(io.BytesIO(gray.jpeg))).shape)
@@ -109,7 +109,7 @@ def test_scanner_settings_shape_the_stored_page(write_config, store):
     assert mid < 0.05, "binary pages are black and white (JPEG adds a little noise at edges)"
     # min_page_area above what the page covers: the page is not found, the frame is kept
     unfound = TestServices(configmod.load(write_config('[scanner]\nmin_page_area = 0.95\n', name="m.toml")),
-                           store).scan_page(frame)
+                           store).capture.scan_page(frame)
     assert not unfound.found_page
 
 
