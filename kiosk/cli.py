@@ -113,6 +113,12 @@ def _common(default) -> argparse.ArgumentParser:
     return common
 
 
+def add_action(sub, name: str, help: str, description: str) -> argparse.ArgumentParser:
+    """One ACTION of a command with actions (``kiosk X ACTION``): it takes --config/--json
+    too, so ``kiosk X ACTION ... --json`` works."""
+    return sub.add_parser(name, parents=[_common(argparse.SUPPRESS)], help=help, description=description)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (also used by the docs test)."""
     parser = argparse.ArgumentParser(

@@ -43,4 +43,9 @@ install -m 0644 "$DEST/systemd/99-minyi-kiosk.rules" /etc/udev/rules.d/
 udevadm control --reload-rules || true
 systemctl daemon-reload
 systemctl enable --now minyi-kiosk-sync.service minyi-kiosk-ui.service
+# Spoken prompts for every screen (espeak-ng, installed by .ci/setup); recorded ones
+# dropped into ui.prompts_dir later replace them by name (README "Recorded prompts").
+command -v espeak-ng >/dev/null || apt-get install -y espeak-ng
+sudo -u kiosk KIOSK_CONFIG=/etc/minyi-kiosk/kiosk.toml "$DEST/.venv/bin/kiosk" prompts build \
+  || echo "install: WARNING: kiosk prompts build failed: the screens will not speak" >&2
 sudo -u kiosk KIOSK_CONFIG=/etc/minyi-kiosk/kiosk.toml "$DEST/.venv/bin/kiosk" doctor || true

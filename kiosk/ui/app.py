@@ -18,6 +18,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.ui import i18n
 from kiosk.ui.dimmer import Dimmer
+from kiosk.ui.guidance import Guidance
 from kiosk.ui.idle import IdleWatcher
 from kiosk.ui.mainthread import run_in_worker
 from kiosk.ui.screens import SCREENS
@@ -67,6 +68,7 @@ class KioskApp(App):
         self.session = Session(self.tmp_root)
         self.idle = IdleWatcher(self)
         self.dimmer = Dimmer(self)
+        self.guidance = Guidance(self)
         self._submitting = False
 
     # -- strings ----------------------------------------------------------------------
@@ -96,12 +98,14 @@ class KioskApp(App):
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
         self.idle.start()
         self.dimmer.start()
+        self.guidance.start()
         self.services.start_voice_model()
 
     def on_stop(self):
         self.stop_devices(timeout=2.0)
         self.idle.stop()
         self.dimmer.stop()
+        self.guidance.stop()
         Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
 
     def _refuse_close(self, *_args, **_kw):
@@ -138,9 +142,8 @@ class KioskApp(App):
         if feature == "voice":
             self.session.source = "voice"
             self.go("voice")
-            if not self.screen("voice").start():
-                self.go("home")
-                self.screen("home").disable("voice", "voice.no_mic")
+            # The spoken prompt ends before the microphone opens: it is never recorded.
+            self.guidance.play("voice", then=self._open_microphone)
         elif feature == "text":
             self.session.source = "text"
             self.edit_text(return_to="finish")
@@ -148,6 +151,13 @@ class KioskApp(App):
             self.go(feature)
         elif feature == "lookup":
             self.go("lookup")
+
+    def _open_microphone(self) -> None:
+        if self.root.current != "voice":
+            return  # the resident left during the prompt
+        if not self.screen("voice").start():
+            self.go("home")
+            self.screen("home").disable("voice", "voice.no_mic")
 
     def edit_text(self, return_to: str) -> None:
         self.screen("write").return_to = return_to

@@ -32,7 +32,7 @@ class SampleServices(Services):
         return SampleCodeFeed()
 
     def board(self):
-        return sample_board()
+        return sample_board(self.store.data_dir)
 
 
 SAMPLE_STATION_CONFIG = {
@@ -40,6 +40,7 @@ SAMPLE_STATION_CONFIG = {
     "categories": [{"id": "urban", "names": {"zh-CN": "市政设施"}}],
     "representatives": [
         {"id": "r1", "name": "李明华", "title": "市人大代表", "constituency": "第三选区", "on_duty": True,
+         "photo_url": "https://centre.example/api/v1/photos/r1.jpg",
          "schedule": [{"weekday": 3, "start": "14:00", "end": "16:00"}]},
         {"id": "r2", "name": "王秀英", "title": "区人大代表", "constituency": "第五选区",
          "schedule": [{"weekday": 5, "start": "09:00", "end": "11:30"}]}],
@@ -60,15 +61,29 @@ SAMPLE_STATION_CONFIG = {
 }
 
 
-def sample_board():
-    """The board of a sample station config, on a Wednesday afternoon with a trusted clock."""
+def sample_portrait():
+    """A synthetic portrait (BGR): a head and shoulders on a pale background."""
+    import cv2
+    img = np.full((240, 192, 3), 225, np.uint8)
+    cv2.circle(img, (96, 90), 48, (120, 150, 190), -1)
+    cv2.ellipse(img, (96, 240), (90, 70), 0, 180, 360, (90, 60, 40), -1)
+    return img
+
+
+def sample_board(data_dir):
+    """The board of a sample station config, on a Wednesday afternoon with a trusted clock;
+    representative r1's photo is put in the photo cache under *data_dir* (a throw-away one)."""
     import json
     from datetime import datetime, timedelta, timezone
 
     from kiosk.board import compute
+    from kiosk.sync.photos import cached_photo, store_photo
     from kiosk.sync.station_config import parse
+    url = SAMPLE_STATION_CONFIG["representatives"][0]["photo_url"]
+    if cached_photo(data_dir, url) is None:
+        store_photo(data_dir, url, ".jpg", _jpeg(sample_portrait()))
     now = datetime(2026, 12, 2, 15, 0, tzinfo=timezone(timedelta(hours=8)))
-    return compute(parse(json.dumps(SAMPLE_STATION_CONFIG, ensure_ascii=False)), now, True, tempfile.gettempdir())
+    return compute(parse(json.dumps(SAMPLE_STATION_CONFIG, ensure_ascii=False)), now, True, data_dir)
 
 
 class SampleCodeFeed:

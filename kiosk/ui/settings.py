@@ -29,6 +29,8 @@ class UISettings:
     touch_device: str = ""             # /dev/input/eventN for mtdev / hidinput
     show_cursor: bool = False
     screen_schedule: str = ""          # "23:00-06:00": dim the attract screen then (kiosk/ui/dimmer.py)
+    voice_guidance: bool = True        # play each screen's spoken prompt when it opens
+    prompts_dir: str = ""              # recorded prompts <dir>/<lang>/<screen>.wav replace generated ones
 
     def validate(self) -> None:
         if not 320 <= self.window_width <= 7680 or not 240 <= self.window_height <= 4320:
@@ -61,7 +63,7 @@ class UISettings:
 
     def resolve_paths(self, base: Path) -> "UISettings":
         out = self
-        for key in ("font_path",):
+        for key in ("font_path", "prompts_dir"):
             value = getattr(out, key)
             if value:
                 p = Path(value).expanduser()

@@ -1,0 +1,131 @@
+"""Spoken guidance: each screen's prompt (kiosk/ui/prompts.py) through Kivy's audio
+(SoundLoader), when the screen opens (``ui.voice_guidance``) and from the speaker button.
+
+Playback never blocks: SoundLoader plays on SDL's audio thread and Kivy's clock reports
+the end. The next touch anywhere stops it (the touch itself goes on to its button), and
+so does leaving the screen. The voice screen's prompt is played *before* the microphone
+opens — :meth:`Guidance.play` calls ``then`` once the prompt is over (ended, stopped by a
+touch, or not playable) — and nothing plays while a recording runs, so a prompt is never
+in a resident's recording. See docs/ui.md "Spoken guidance".
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from kivy.clock import Clock
+from kivy.core.window import Window
+
+from kiosk.ui import prompts
+
+log = logging.getLogger(__name__)
+END_MARGIN_S = 1.0  # if SDL never reports the end, the clock does (length + margin)
+
+
+class Guidance:
+    """Plays one prompt at a time for the app."""
+
+    def __init__(self, app):
+        self.app = app
+        self.sound = None
+        self.playing_screen: str | None = None
+        self._then: Callable[[], None] | None = None
+        self._deadline = None
+        self._warned = False
+
+    def start(self) -> None:
+        Window.bind(on_touch_down=self._touched)
+        self.app.root.bind(current=self._screen_changed)
+        self.app.bind(lang=self._language_changed)
+        self._screen_changed(self.app.root, self.app.root.current)
+
+    def stop(self) -> None:
+        Window.unbind(on_touch_down=self._touched)
+        self.app.unbind(lang=self._language_changed)
+        if self.app.root is not None:
+            self.app.root.unbind(current=self._screen_changed)
+        self.stop_prompt()
+
+    # -- events -----------------------------------------------------------------------
+
+    def _touched(self, *_):
+        self.stop_prompt()   # returns None: the touch is not consumed
+
+    def _screen_changed(self, _sm, name: str) -> None:
+        self.stop_prompt()
+        # The voice screen is started by KioskApp.start_path (prompt, then microphone).
+        if self.app.cfg.ui.voice_guidance and name not in prompts.SILENT_SCREENS and name != "voice":
+            Clock.schedule_once(lambda _dt: self._auto_play(name), 0)
+
+    def _language_changed(self, _app, _lang: str) -> None:
+        # A language button was tapped: the same screen's prompt, now in that language.
+        if self.app.root is not None:
+            self._screen_changed(self.app.root, self.app.root.current)
+
+    def _auto_play(self, name: str) -> None:
+        if self.app.root is not None and self.app.root.current == name:
+            self.play(name)
+
+    # -- playing ----------------------------------------------------------------------
+
+    def replay(self) -> bool:
+        """The speaker button: this screen's prompt again, from the start."""
+        return self.play(self.app.root.current)
+
+    def play(self, screen: str, then: Callable[[], None] | None = None) -> bool:
+        """Play *screen*'s prompt in the current language; True when it is playing.
+
+        *then* runs exactly once when the prompt is over — at once when there is none
+        to play (no file, no audio output, guidance off for an automatic start)."""
+        self.stop_prompt()
+        if then is not None and not self.app.cfg.ui.voice_guidance:
+            then()
+            return False
+        if self._recording():
+            return False
+        prompt = prompts.find_prompt(self.app.cfg, screen, self.app.lang)
+        sound = None
+        if not prompt.missing:
+            from kivy.core.audio import SoundLoader
+            sound = SoundLoader.load(prompt.file)
+            if sound is None and not self._warned:
+                self._warned = True
+                log.warning("spoken prompts unavailable: no audio output can play %s", prompt.file)
+        elif prompt.problem:
+            log.warning("prompt %s/%s unusable: %s", prompt.lang, screen, prompt.problem)
+        if sound is None:
+            if then is not None:
+                then()
+            return False
+        self.sound, self.playing_screen, self._then = sound, screen, then
+        sound.bind(on_stop=self._ended)
+        sound.play()
+        self._deadline = Clock.schedule_once(lambda _dt: self.stop_prompt(),
+                                             (sound.length or 0) + END_MARGIN_S)
+        return True
+
+    def _recording(self) -> bool:
+        root = self.app.root
+        return root is not None and root.has_screen("voice") and root.get_screen("voice").recording
+
+    def _ended(self, sound) -> None:
+        if sound is self.sound:
+            self.stop_prompt()
+
+    def stop_prompt(self) -> None:
+        """Stop the prompt now (a touch, a screen change, the app stopping); run its *then*."""
+        sound, then = self.sound, self._then
+        self.sound, self.playing_screen, self._then = None, None, None
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+        if sound is not None:
+            sound.unbind(on_stop=self._ended)
+            try:
+                sound.stop()
+                sound.unload()
+            except Exception:  # a sound that cannot stop must not break the touch
+                log.exception("stopping a prompt failed")
+        if then is not None:
+            then()

@@ -1,0 +1,207 @@
+"""Spoken guidance: a prompt text per resident screen in every catalog; `kiosk prompts build`
+makes real WAVs with espeak-ng; recorded prompts win by name; playback through Kivy's real
+audio path (SoundLoader, SDL's dummy output) starts with the screen, stops on the next
+touch, replays from the speaker button, and ends before the microphone opens."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import wave
+from pathlib import Path
+
+import pytest
+
+from kiosk import config as configmod
+from kiosk.cli import main as kiosk_main
+from kiosk.ui import i18n, prompts
+from kiosk.ui.harness import Harness
+from kiosk.ui.screens import SCREENS
+from ui_doubles import TestServices
+
+MIC_WAV = Path(__file__).resolve().parents[2] / "assets" / "sounds" / "sample-zh.wav"
+
+
+def test_ui_every_resident_screen_has_a_short_prompt_in_every_catalog():
+    for lang in i18n.LANGUAGES:
+        cat = i18n.catalog(lang)
+        for screen in SCREENS:
+            text = cat.get(prompts.prompt_key(screen), "").strip()
+            assert text, f"{lang}: no prompt text for screen {screen!r}"
+            # Short sentences, one action each (docs/ui.md "Spoken guidance").
+            for sentence in filter(None, (s.strip() for s in re.split(r"[。！？.!?]", text))):
+                if lang == "en":
+                    assert len(sentence.split()) <= 14, f"{lang} {screen}: long sentence {sentence!r}"
+                else:
+                    assert len(sentence) <= 24, f"{lang} {screen}: long sentence {sentence!r}"
+
+
+def write_wav(path: Path, seconds: float, rate: int = 16000) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"\x10\x00\xf0\xff" * int(rate * seconds / 2))
+    return path
+
+
+@pytest.fixture(scope="module")
+def built_zh(tmp_path_factory):
+    """The zh-CN prompts, built once by `kiosk prompts build` (real espeak-ng)."""
+    root = tmp_path_factory.mktemp("prompts-build")
+    cfg = root / "kiosk.toml"
+    cfg.write_text(f'[storage]\ndata_dir = "{root}/data"\nkey_file = "{root}/keys/pii.key"\n', encoding="utf-8")
+    rc = kiosk_main(["--config", str(cfg), "prompts", "build", "--lang", "zh-CN"])
+    assert rc == 0
+    return root / "data" / "prompts"
+
+
+def test_prompts_build_makes_a_playable_wav_per_screen(built_zh):
+    for screen in SCREENS:
+        path = built_zh / "zh-CN" / f"{screen}.wav"
+        with wave.open(str(path), "rb") as w:
+            assert w.getnchannels() == 1 and w.getframerate() == 22050  # espeak-ng's output
+            seconds = w.getnframes() / w.getframerate()
+        assert 1.0 < seconds < 30, f"{screen}: {seconds:.1f} s"
+    assert not list(built_zh.glob("zh-CN/.*")), "no temp files left"
+
+
+def test_prompts_list_marks_missing_and_recorded_ones_win(built_zh, write_config, tmp_path, capsys):
+    rec = tmp_path / "recorded"
+    write_wav(rec / "zh-CN" / "home.wav", 1.5)
+    (rec / "zh-CN" / "done.wav").write_bytes(b"RIFF not really")
+    cfg_path = write_config(f'[ui]\nprompts_dir = "{rec}"\n')
+    shutil.copytree(built_zh, tmp_path / "data" / "prompts")
+    capsys.readouterr()
+    rc = kiosk_main(["--config", str(cfg_path), "prompts", "list", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 1 and not out["ok"]
+    rows = {(p["lang"], p["screen"]): p for p in out["prompts"]}
+    assert len(rows) == 3 * len(SCREENS)
+    assert rows[("zh-CN", "home")]["source"] == "recorded" and rows[("zh-CN", "home")]["duration_s"] == 1.5
+    assert rows[("zh-CN", "voice")]["source"] == "generated" and not rows[("zh-CN", "voice")]["missing"]
+    assert rows[("zh-CN", "done")]["missing"] and "not a playable PCM WAV" in rows[("zh-CN", "done")]["problem"]
+    assert rows[("en", "home")]["missing"] and rows[("en", "home")]["file"] is None
+    assert out["missing"] == 1 + 2 * len(SCREENS)
+    assert rows[("en", "home")]["text"] == i18n.tr("prompt.home", "en")
+
+
+def test_doctor_warns_about_missing_prompts_and_passes_when_all_are_there(write_config, tmp_path):
+    from kiosk.checks.ui import prompts_check
+    cfg = configmod.load(write_config())
+    check = prompts_check(cfg)
+    assert check.status == "warn" and f"{3 * len(SCREENS)} of {3 * len(SCREENS)} missing" in check.detail
+    prompts.build_prompts(cfg)
+    check = prompts_check(cfg)
+    assert check.status == "ok", check.detail
+    bad = configmod.load(write_config('[ui]\nprompts_dir = "no-such-dir"\n'))
+    check = prompts_check(bad)
+    assert check.status == "warn" and "no-such-dir" in check.detail
+
+
+def test_prompts_build_without_espeak_names_the_package(write_config, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(prompts.PromptError, match="apt install espeak-ng"):
+        prompts.build_prompts(configmod.load(write_config()), ("zh-CN",))
+
+
+def speaker(h, screen: str):
+    """The screen's speaker button (part of its TopBar)."""
+    return h.find(h.screen(screen), lambda w: type(w).__name__ == "SpeakerButton")
+
+
+@pytest.fixture
+def guided(write_config, tmp_path, built_zh):
+    """The app with the zh-CN prompts installed and a short recorded voice prompt."""
+    from kiosk.store import Store
+
+    def start(ui: str = ""):
+        shutil.copytree(built_zh, tmp_path / "data" / "prompts", dirs_exist_ok=True)
+        cfg = configmod.load(write_config(f'[ui]\nprompts_dir = "{tmp_path}/recorded"\n{ui}'))
+        write_wav(tmp_path / "recorded" / "zh-CN" / "voice.wav", 0.6)
+        store = Store.open(cfg)
+        services = TestServices(cfg, store, wav=MIC_WAV)
+        h = Harness(cfg, store, services)
+        h.start()
+        made.append((h, store))
+        return h, services
+    made = []
+    yield start
+    for h, store in made:
+        h.stop()
+        store.close()
+
+
+def test_ui_prompt_plays_through_kivy_audio_when_the_screen_opens_and_stops_on_touch(guided):
+    h, _ = guided()
+    g = h.app.guidance
+    h.tap(h.screen("home").ids.board)
+    h.wait(lambda: g.sound is not None, what="the board prompt to play")
+    sound = g.sound
+    assert g.playing_screen == "board" and sound.state == "play"
+    expected = prompts.wav_duration(Path(prompts.find_prompt(h.app.cfg, "board", "zh-CN").file))
+    assert sound.length == pytest.approx(expected, abs=0.1)
+    h.tap(h.screen("board").ids.title)          # any touch, even on a label
+    assert g.sound is None and sound.state == "stop", "the next touch stops the prompt"
+    h.tap(speaker(h, "board"))
+    assert g.sound is not None and g.sound.state == "play", "the speaker button plays it again"
+    h.tap(h.screen("board").ids.back)
+    h.wait(lambda: g.playing_screen == "home", what="home's own prompt")
+
+
+def test_ui_voice_prompt_ends_before_the_microphone_opens(guided):
+    h, services = guided()
+    g, voice = h.app.guidance, h.screen("voice")
+    h.tap(h.screen("home").ids.speak)
+    assert h.app.root.current == "voice"
+    assert g.playing_screen == "voice" and g.sound.state == "play"
+    assert not voice.recording and voice.session_in_progress() is None, "no microphone during the prompt"
+    h.wait(lambda: voice.recording, timeout=10, what="recording after the 0.6 s prompt")
+    assert g.sound is None, "the prompt was over when the microphone opened"
+    assert not g.play("voice"), "nothing plays while recording"
+    voice.cancel()
+
+
+def test_ui_a_touch_during_the_voice_prompt_starts_recording_at_once(guided):
+    h, _ = guided()
+    voice = h.screen("voice")
+    h.tap(h.screen("home").ids.speak)
+    assert not voice.recording
+    h.tap(voice.ids.title)
+    assert voice.recording and h.app.guidance.sound is None
+    voice.cancel()
+
+
+def test_ui_voice_guidance_off_plays_nothing_by_itself(guided):
+    h, _ = guided("voice_guidance = false\n")
+    g = h.app.guidance
+    h.tap(h.screen("home").ids.board)
+    h.pump(5)
+    assert g.sound is None
+    h.tap(speaker(h, "board"))
+    assert g.sound is not None, "the speaker button still plays"
+    h.tap(h.screen("board").ids.back)
+    h.tap(h.screen("home").ids.speak)
+    assert h.screen("voice").recording, "the microphone opens at once"
+    h.screen("voice").cancel()
+
+
+def test_ui_every_resident_screen_has_a_speaker_button(harness):
+    # The voice screen records from the moment its prompt ends (a replay would be in the
+    # recording) and the attract screen turns every touch into "go home".
+    for name in SCREENS:
+        if name in ("voice", "attract"):
+            continue
+        found = [w for w in harness.screen(name).walk(restrict=True) if type(w).__name__ == "SpeakerButton"]
+        assert len(found) == 1, f"{name}: {len(found)} speaker buttons"
+
+
+def test_ui_a_language_button_plays_the_prompt_in_that_language(guided, built_zh, tmp_path):
+    h, _ = guided()
+    write_wav(tmp_path / "recorded" / "en" / "home.wav", 2.0)
+    g = h.app.guidance
+    h.tap(h.screen("home").ids.lang_en)
+    h.wait(lambda: g.sound is not None, what="home's English prompt")
+    assert g.playing_screen == "home" and g.sound.length == pytest.approx(2.0, abs=0.05)
