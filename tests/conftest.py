@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
+import requests
 
 from kiosk import config as configmod
 
@@ -85,3 +87,43 @@ def station_doc():
                                    "outcome": "已更换两盏路灯", "handled_on": "2026-11-18"}],
         }
     return make
+
+
+STAFF_PASSWORD = "staff-password-for-tests"
+
+
+class StaffBrowser:
+    """A requests session logged in to central-dev's staff pages, like a browser: the
+    login form's CSRF cookie and field, then the session cookie; :meth:`post` sends the
+    CSRF token read from the page it was on (the token is never taken from the db)."""
+
+    CSRF = re.compile(r"name=csrf value='([^']+)'")
+
+    def __init__(self, base: str, user: str = "staff", password: str = STAFF_PASSWORD):
+        self.base = base
+        self.s = requests.Session()
+        form = self.s.get(self.base + "/login", timeout=10)
+        r = self.s.post(self.base + "/login", timeout=10, allow_redirects=False,
+                        data={"csrf": self.CSRF.search(form.text).group(1), "user": user, "password": password})
+        assert r.status_code == 303, r.text
+        self.csrf = self.CSRF.search(self.s.get(self.base + "/", timeout=10).text).group(1)
+
+    def get(self, path: str, **kw) -> requests.Response:
+        return self.s.get(self.base + path, timeout=10, **kw)
+
+    def post(self, path: str, data: dict | None = None, **kw) -> requests.Response:
+        return self.s.post(self.base + path, data={**(data or {}), "csrf": self.csrf}, timeout=30, **kw)
+
+
+@pytest.fixture
+def staff_browser():
+    """``staff_browser(central)``: a :class:`StaffBrowser` logged in to a running
+    CentralServer (a staff password is set first if it has none); or
+    ``staff_browser(url, password=...)`` for a central-dev process."""
+    def login(central_or_url, **kw):
+        if isinstance(central_or_url, str):
+            return StaffBrowser(central_or_url, **kw)
+        if not central_or_url.app.staff.has_users():
+            central_or_url.app.staff.set_password("staff", STAFF_PASSWORD)
+        return StaffBrowser(central_or_url.url)
+    return login

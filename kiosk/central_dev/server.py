@@ -7,7 +7,9 @@ from pathlib import Path
 
 from kiosk.central_dev.api import CentralAPI
 from kiosk.central_dev.db import CentralDB
+from kiosk.central_dev.gate import StaffGate
 from kiosk.central_dev.pages import StaffPages
+from kiosk.central_dev.staff import StaffAccounts
 
 log = logging.getLogger("kiosk.central_dev")
 
@@ -18,7 +20,8 @@ class CentralApp:
     def __init__(self, db: CentralDB, token: str, max_item_bytes: int):
         self.db = db
         self.api = CentralAPI(db, token, max_item_bytes)
-        self.pages = StaffPages(db)
+        self.staff = StaffAccounts(db)
+        self.pages = StaffGate(StaffPages(db), self.staff)
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO", "").startswith("/api/"):

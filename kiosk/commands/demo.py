@@ -3,14 +3,21 @@
 Writes a demo config into a demo directory (kept between runs, so items and replies
 stay), starts `kiosk central-dev` and `kiosk sync` as child processes from it, then runs
 `kiosk run --fake-hardware` in a window. Staff answer items on the central-dev page
-(printed at start); the reply comes back to the kiosk within seconds. `--no-ui` runs the
-same loop without a window: it stores a sample item and waits until the centre has it.
+(printed at start, with the staff login: the first run generates a password and keeps
+it in the demo directory); the reply comes back to the kiosk within seconds. `--no-ui`
+runs the same loop without a window: it stores a sample item and waits until the centre
+has it.
+
+SIGTERM, SIGHUP and Ctrl-C stop every child and wait for it, and so does any child
+ending by itself (the demo cannot go on without it), so the ports are free again.
 """
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -72,8 +79,95 @@ def write_config(d: Path, port: int) -> Path:
     return p
 
 
-def _kiosk(*argv: str, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "kiosk", *argv], **kw)
+STAFF_USER = "staff"
+PASSWORD_FILE = "staff-password.txt"
+
+
+def ensure_staff_login(d: Path, cfg) -> str:
+    """Give the demo's central-dev a staff login and say where its password is.
+
+    The first run generates a password, sets it (salted hash in central-dev's db) and
+    writes it to ``<demo dir>/staff-password.txt`` (mode 0600). Later runs keep whatever
+    login exists (staff may have changed it with ``kiosk central-dev set-password``)."""
+    import secrets
+
+    from kiosk.central_dev.db import CentralDB
+    from kiosk.central_dev.staff import StaffAccounts
+    from kiosk.commands.central_dev import data_dir
+
+    pw_file = d / PASSWORD_FILE
+    db = CentralDB(data_dir(cfg))
+    try:
+        staff = StaffAccounts(db)
+        if not staff.has_users():
+            kept = pw_file.read_text(encoding="utf-8").strip() if pw_file.exists() else ""
+            password = kept if len(kept) >= 10 else secrets.token_urlsafe(12)
+            staff.set_password(STAFF_USER, password)
+            pw_file.touch(mode=0o600)
+            pw_file.chmod(0o600)
+            pw_file.write_text(password + "\n", encoding="utf-8")
+    finally:
+        db.close()
+    if pw_file.exists():
+        return (f"staff login: user {STAFF_USER!r}, password {pw_file.read_text(encoding='utf-8').strip()!r} "
+                f"(kept in {pw_file})")
+    return (f"staff login: the password set earlier (change it with `kiosk central-dev set-password "
+            f"--config {d / 'kiosk.toml'}`)")
+
+
+class DemoStopped(Exception):
+    """SIGTERM, SIGHUP or SIGINT arrived: stop the demo cleanly."""
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class ChildExited(Exception):
+    """One of the demo's processes ended by itself: the demo cannot go on without it."""
+
+    def __init__(self, name: str, code: int):
+        super().__init__(f"{name} exited with code {code}")
+        self.name, self.code = name, code
+
+
+class Children:
+    """The demo's child processes: started, watched, and always stopped and reaped."""
+
+    def __init__(self):
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def start(self, name: str, *argv: str, **kw) -> subprocess.Popen:
+        """Start ``kiosk <argv>`` as *name*."""
+        proc = subprocess.Popen([sys.executable, "-m", "kiosk", *argv], **kw)
+        self.procs[name] = proc
+        return proc
+
+    def check(self) -> None:
+        """Raise :class:`ChildExited` if any child has ended."""
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                raise ChildExited(name, proc.returncode)
+
+    def stop_all(self, grace_s: float = 10.0) -> None:
+        """Terminate every child still running (newest first), wait, kill stragglers."""
+        for proc in reversed(list(self.procs.values())):
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + grace_s
+        for proc in self.procs.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _raise_stopped(signum, frame):
+    raise DemoStopped(signum)
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 
 def _wait_for_line(proc: subprocess.Popen, marker: str, timeout: float) -> str:
@@ -87,6 +181,14 @@ def _wait_for_line(proc: subprocess.Popen, marker: str, timeout: float) -> str:
     raise RuntimeError(f"child did not report {marker!r} (exit code {proc.poll()})")
 
 
+def _forward_output(stream) -> None:
+    """Copy a child's remaining stdout to ours, so its pipe never fills and blocks it."""
+    def pump():
+        for line in stream:
+            print(line, end="", flush=True)
+    threading.Thread(target=pump, name="demo-output", daemon=True).start()
+
+
 def run(args, ctx) -> int:
     from kiosk import cli
     from kiosk import config as configmod
@@ -94,37 +196,44 @@ def run(args, ctx) -> int:
     d = demo_dir(args.dir)
     cfg_path = write_config(d, args.port)
     cfg = configmod.load(cfg_path)  # a broken hand-edited demo config fails here, named
-    children: list[subprocess.Popen] = []
+    login = ensure_staff_login(d, cfg)
+    children = Children()
+    previous = {sig: signal.signal(sig, _raise_stopped) for sig in STOP_SIGNALS}
     try:
-        central = _kiosk("central-dev", "--config", str(cfg_path), stdout=subprocess.PIPE, text=True)
-        children.append(central)
+        central = children.start("central-dev", "central-dev", "--config", str(cfg_path),
+                                 stdout=subprocess.PIPE, text=True)
         try:
             url_line = _wait_for_line(central, "listening on", 30)
         except RuntimeError as e:
             return ctx.fail(cli.EXIT_FAIL, f"central-dev did not start ({e}); is port {args.port} in use? "
                                            "Try --port")
-        children.append(_kiosk("sync", "--config", str(cfg_path)))
+        _forward_output(central.stdout)
+        children.start("sync", "sync", "--config", str(cfg_path))
         base = f"http://127.0.0.1:{cfg.central_dev.port}/"
-        print(f"demo directory: {d}\n{url_line}\nstaff page (answer items here): {base}", flush=True)
+        print(f"demo directory: {d}\n{url_line}\nstaff page (answer items here): {base}\n{login}", flush=True)
         if args.no_ui:
-            return _headless(ctx, cfg, args.exit)
-        app = _kiosk("run", "--config", str(cfg_path), "--fake-hardware", "--windowed")
-        children.append(app)
-        return app.wait()
-    except KeyboardInterrupt:
+            return _headless(ctx, cfg, args.exit, children)
+        app = children.start("app", "run", "--config", str(cfg_path), "--fake-hardware", "--windowed")
+        while True:
+            if app.poll() is not None:
+                return app.returncode  # the window was closed: the demo is over
+            children.check()
+            time.sleep(0.2)
+    except DemoStopped as e:
+        print(f"demo: {e}: stopping", flush=True)
         return cli.EXIT_OK
+    except ChildExited as e:
+        return ctx.fail(cli.EXIT_FAIL, f"demo stopped: {e}; see its messages above")
     finally:
-        for c in reversed(children):
-            if c.poll() is None:
-                c.terminate()
-        for c in children:
-            try:
-                c.wait(10)
-            except subprocess.TimeoutExpired:
-                c.kill()
+        # A second signal during the clean-up must not cut it short.
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+        children.stop_all()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
-def _headless(ctx, cfg, exit_when_delivered: bool) -> int:
+def _headless(ctx, cfg, exit_when_delivered: bool, children: Children) -> int:
     """Store a sample item through the real submission path and watch it reach the centre."""
     from kiosk import cli
     from kiosk.store import Store
@@ -137,6 +246,7 @@ def _headless(ctx, cfg, exit_when_delivered: bool) -> int:
         print(f"stored item {item.code}; waiting for the sync daemon to deliver it…", flush=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            children.check()
             now = store.get_item(item.id)
             if now.delivery == "delivered":
                 print(f"delivered: {item.code} is at the centre. Reply on the staff page, then "
@@ -150,9 +260,10 @@ def _headless(ctx, cfg, exit_when_delivered: bool) -> int:
         store.close()
     if exit_when_delivered:
         return cli.EXIT_OK
-    print("demo running; Ctrl-C stops it", flush=True)
+    print("demo running; Ctrl-C (or SIGTERM/SIGHUP) stops it", flush=True)
     while True:
-        time.sleep(3600)
+        children.check()
+        time.sleep(0.5)
 
 
 def cfg_path_hint(cfg) -> str:

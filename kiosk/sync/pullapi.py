@@ -49,7 +49,9 @@ URLS = Map([
     Rule("/pull/v1/items/<item_id>", endpoint="item", methods=["GET"]),
     Rule("/pull/v1/items/<item_id>/attachments/<int:idx>", endpoint="attachment", methods=["GET"]),
     Rule("/pull/v1/items/<item_id>/ack", endpoint="ack", methods=["POST"]),
-], strict_slashes=False)
+# strict_slashes off: "/items/" is "/items"; merge_slashes off: "//" is a 404, not a
+# 308 redirect (the pull API never answers with a redirect).
+], strict_slashes=False, merge_slashes=False)
 
 
 def _json(data, status: int = 200, **headers) -> Response:
@@ -174,12 +176,18 @@ class PullAPI:
         return _json({"id": item_id, "delivery": item.delivery, "changed": changed})
 
 
+def build_app(store, settings):
+    """The WSGI application as served: the Host guard in front of :class:`PullAPI`.
+    Raises ValueError naming the key for a refused token."""
+    return HostGuard(PullAPI(store, settings.pull_token(), settings.pull_page_max),
+                     settings.pull_api_allowed_hosts, "sync.pull_api_allowed_hosts")
+
+
 def serve(store, settings):
     """A started :class:`~kiosk.sync.serving.BackgroundServer` for the pull API of
     *settings* (a SyncSettings); raises ValueError naming the key for a refused token."""
     from kiosk.sync.serving import BackgroundServer
-    app = HostGuard(PullAPI(store, settings.pull_token(), settings.pull_page_max),
-                    settings.pull_api_allowed_hosts, "sync.pull_api_allowed_hosts")
+    app = build_app(store, settings)
     return BackgroundServer(app, settings.pull_api_host, settings.pull_api_port, threads=2,
                             ident="minyi-kiosk-pull", max_request_body_size=MAX_BODY,
                             **SERVING_LIMITS).start("pull-api")

@@ -7,7 +7,6 @@ import threading
 from pathlib import Path
 
 import numpy as np
-import requests
 
 from drivers.camera import FakeCamera
 from drivers.codereader import FakeCodeReader
@@ -86,7 +85,7 @@ def test_selftest_command_records_the_result_as_event_and_meta(write_config, kio
 
 
 def test_heartbeat_reports_every_configured_device_and_forwards_service_events_once(
-        write_config, central, store):
+        write_config, central, store, staff_browser):
     from kiosk.service.pin import PinGuard
     from kiosk.sync.daemon import SyncDaemon
     cfg = configmod.load(write_config(f'[sync]\ncentral_url = "{central.url}"\n'
@@ -108,5 +107,5 @@ def test_heartbeat_reports_every_configured_device_and_forwards_service_events_o
     assert sent == ["service_selftest", "service_pin_set", "service_pin_wrong"]
     assert d.heartbeat()
     assert json.loads(central.db.last_heartbeats()[0]["body"])["service_events"] == []
-    page = requests.get(central.url + "/").text
+    page = staff_browser(central).get("/").text
     assert "code_reader" in page and "near_end" in page and "absent" in page

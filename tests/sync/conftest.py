@@ -187,6 +187,12 @@ def central(tmp_path):
 
 
 @pytest.fixture
+def staff(central, staff_browser):
+    """A logged-in staff browser for the *central* fixture's pages."""
+    return staff_browser(central)
+
+
+@pytest.fixture
 def make_cfg(write_config):
     """Config for a kiosk talking to *url* with test-sized timeouts and backoff."""
     def make(url: str, *, read_timeout: float = 1.0, extra: str = "", name: str = "kiosk.toml"):

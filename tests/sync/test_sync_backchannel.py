@@ -29,19 +29,19 @@ def kiosk_cli(cfg_path, *args):
                           capture_output=True, text=True, timeout=60, env=env)
 
 
-def test_status_and_reply_from_staff_page_reach_kiosk_status(central, make_cfg, store, h, tmp_path):
+def test_status_and_reply_from_staff_page_reach_kiosk_status(central, staff, make_cfg, store, h, tmp_path):
     cfg = make_cfg(central.url)
     item = h.add_items(store, cfg, 1)[0]
     assert SyncDaemon(cfg, store).run_once()["ok"]
-    page = requests.get(f"{central.url}/items/{item.id}")
+    page = staff.get(f"/items/{item.id}")
     assert page.status_code == 200 and "<audio controls" in page.text and str(item.code) in page.text
-    r = requests.post(f"{central.url}/items/{item.id}/status", data={"status": "accepted", "reply": ""},
-                      allow_redirects=False)
+    r = staff.post(f"/items/{item.id}/status", data={"status": "accepted", "reply": ""},
+                   allow_redirects=False)
     assert r.status_code == 303
-    r = requests.post(f"{central.url}/items/{item.id}/status",
-                      data={"status": "replied", "reply": "路灯已于周二修复，感谢反映。"})
+    r = staff.post(f"/items/{item.id}/status",
+                   data={"status": "replied", "reply": "路灯已于周二修复，感谢反映。"})
     assert r.status_code == 200
-    audio = requests.get(f"{central.url}/files/{item.id}/0")
+    audio = staff.get(f"/files/{item.id}/0")
     assert audio.content == item.attachments[0].path.read_bytes()
 
     res = kiosk_cli(tmp_path / "kiosk.toml", "sync", "--once", "--json")
@@ -125,7 +125,7 @@ def test_station_config_etag_apply_and_bad_one_rejected(central, make_cfg, store
     assert store.get_meta(station_config.REJECTED_KEY) is None
 
 
-def test_heartbeat_carries_health_and_device_states(central, make_cfg, store, h):
+def test_heartbeat_carries_health_and_device_states(central, staff, make_cfg, store, h):
     cfg = make_cfg(central.url)
     h.add_items(store, cfg, 2)
     store.set_meta("device.printer", json.dumps({"state": "error", "detail": "paper out"}))
@@ -140,7 +140,7 @@ def test_heartbeat_carries_health_and_device_states(central, make_cfg, store, h)
     assert beat["devices"]["camera"]["state"] == "absent"
     assert beat["devices"]["broken"]["state"] == "unknown"
     assert beat["disk"]["free_mb"] > 0 and beat["db_size_mb"] > 0 and beat["app_version"]
-    page = requests.get(central.url + "/").text
+    page = staff.get("/").text
     assert "queue=2" in page
 
 
@@ -180,20 +180,20 @@ def test_retention_purges_only_old_delivered_items(central, make_cfg, store, h):
     central.faults.clear()
 
 
-def test_staff_config_page_edits_what_kiosks_get(central, make_cfg, store):
-    r = requests.post(f"{central.url}/config", data={"station": "*", "body": "{not json"})
+def test_staff_config_page_edits_what_kiosks_get(central, staff, make_cfg, store):
+    r = staff.post("/config", data={"station": "*", "body": "{not json"})
     assert r.status_code == 200 and "not JSON" in r.text
     assert central.db.config_for("0371") is None
     body = json.dumps({**GOOD, "version": "page"}, ensure_ascii=False)
-    r = requests.post(f"{central.url}/config", data={"station": "*", "body": body})
+    r = staff.post("/config", data={"station": "*", "body": body})
     assert "saved for *" in r.text
     d = SyncDaemon(make_cfg(central.url), store)
     assert d.run_once()["config"] == "applied"
     assert station_config.load_current(store).version == "page"
-    assert "道路" in requests.get(f"{central.url}/config").text
+    assert "道路" in staff.get("/config").text
 
 
-def test_the_whole_loop_answer_comes_back_and_the_rating_goes_out(central, make_cfg, store, h):
+def test_the_whole_loop_answer_comes_back_and_the_rating_goes_out(central, staff, make_cfg, store, h):
     """DESIGN's closed loop: an item goes to the centre, staff reply there, the reply comes
     back to the kiosk where the receipt holder reads it (kiosk.lookup, what the answer
     screen shows) and rates it, and the rating reaches the centre exactly once."""
@@ -214,6 +214,5 @@ def test_the_whole_loop_answer_comes_back_and_the_rating_goes_out(central, make_
     rows = central.db.q("SELECT item_id, rating FROM ratings")
     assert [(r["item_id"], r["rating"]) for r in rows] == [(item.id, "satisfied")]
     assert d.run_once()["forward"]["ratings"] == 0
-    import requests
-    staff_page = requests.get(f"{central.url}/items/{item.id}", timeout=5).text
+    staff_page = staff.get(f"/items/{item.id}").text
     assert "群众评价" in staff_page and "满意 satisfied" in staff_page

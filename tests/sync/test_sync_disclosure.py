@@ -30,18 +30,17 @@ def kiosk_cli(cfg_path, *args, trusted: str = "1"):
                           capture_output=True, text=True, timeout=60, env=env)
 
 
-def upload_photo(central, name: str, body: bytes, content_type: str = "image/jpeg"):
-    r = requests.post(f"{central.url}/config/photo", data={"name": name},
-                      files={"photo": (name, body, content_type)})
+def upload_photo(staff, name: str, body: bytes, content_type: str = "image/jpeg"):
+    r = staff.post("/config/photo", data={"name": name}, files={"photo": (name, body, content_type)})
     assert r.status_code == 200 and "/api/v1/photos/" in r.text, r.text
 
 
-def test_station_config_from_central_dev_reaches_kiosk_board(central, make_cfg, store, h, tmp_path, station_doc):
+def test_station_config_from_central_dev_reaches_kiosk_board(central, staff, make_cfg, store, h, tmp_path,
+                                                             station_doc):
     cfg = make_cfg(central.url)
     h.add_items(store, cfg, 1, text="我叫张三，我家楼下的路灯坏了，电话13812345678")
-    upload_photo(central, "r1.jpg", jpeg())
-    r = requests.post(f"{central.url}/config",
-                      data={"station": "*", "body": json.dumps(station_doc(central.url), ensure_ascii=False)})
+    upload_photo(staff, "r1.jpg", jpeg())
+    r = staff.post("/config", data={"station": "*", "body": json.dumps(station_doc(central.url), ensure_ascii=False)})
     assert r.status_code == 200
 
     res = kiosk_cli(tmp_path / "kiosk.toml", "sync", "--once", "--json")
@@ -72,7 +71,7 @@ def test_station_config_from_central_dev_reaches_kiosk_board(central, make_cfg, 
     assert {"name": "station_photos", "status": "ok", "detail": "1 photos cached"} in doctor["checks"]
 
 
-def test_refused_photos_are_logged_once_and_never_block_the_config(central, make_cfg, store, station_doc):
+def test_refused_photos_are_logged_once_and_never_block_the_config(central, staff, make_cfg, store, station_doc):
     cfg = make_cfg(central.url)
     d = station_doc(central.url, photo="big.jpg")
     d["representatives"] += [
@@ -80,7 +79,7 @@ def test_refused_photos_are_logged_once_and_never_block_the_config(central, make
         {"id": "r3", "name": "赵代表", "photo_url": "https://elsewhere.example/r3.jpg"},
         {"id": "r4", "name": "钱代表", "photo_url": f"{central.url}/api/v1/photos/missing.jpg"},
     ]
-    upload_photo(central, "big.jpg", jpeg(2000) + b"\0" * photos.MAX_PHOTO_BYTES)
+    upload_photo(staff, "big.jpg", jpeg(2000) + b"\0" * photos.MAX_PHOTO_BYTES)
     central.db.save_photo("fake.png", b"<html>not an image</html>")
     central.db.set_config("*", json.dumps(d, ensure_ascii=False))
     daemon = SyncDaemon(cfg, store)

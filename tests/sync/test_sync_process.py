@@ -47,7 +47,7 @@ def test_sync_daemon_does_not_load_numpy(tmp_path, write_config):
     assert "HEAVY []" in res.stdout, res.stdout + res.stderr
 
 
-def test_central_dev_and_sync_daemon_as_processes_from_one_config(tmp_path, write_config, h):
+def test_central_dev_and_sync_daemon_as_processes_from_one_config(tmp_path, write_config, h, staff_browser):
     cport, pport = h.free_port(), h.free_port()
     cfg_path = write_config(f"""
 [sync]
@@ -75,6 +75,9 @@ port = {cport}
                 if db.execute("SELECT count(*) FROM events WHERE kind = 'sync_outage'").fetchone()[0]:
                     break
             time.sleep(0.1)
+        pw = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(cfg_path), "central-dev", "set-password"],
+                            input="staff passphrase 1\n", capture_output=True, text=True, env=ENV, timeout=60)
+        assert pw.returncode == 0, pw.stderr
         central = subprocess.Popen([sys.executable, "-m", "kiosk", "--config", str(cfg_path), "central-dev"],
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
         assert "central-dev listening on" in central.stdout.readline()
@@ -88,7 +91,7 @@ port = {cport}
                 break
             time.sleep(0.3)
         assert state == "delivered"
-        page = requests.get(f"http://127.0.0.1:{cport}/").text
+        page = staff_browser(f"http://127.0.0.1:{cport}", password="staff passphrase 1").get("/").text
         assert code in page
         r = requests.get(f"http://127.0.0.1:{pport}/pull/v1/items",
                          headers={"Authorization": f"Bearer {DEV_TOKEN}"}).json()

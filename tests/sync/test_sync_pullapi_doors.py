@@ -111,6 +111,14 @@ def test_after_beyond_sqlite_integers_is_400(pull, after, status):
     assert r.status_code == status, r.text
 
 
+@pytest.mark.parametrize("path", ["//items", "/items//", "/items/", "/./items", "/items/%2e%2e/items"])
+def test_odd_paths_are_answered_never_redirected(pull, path):
+    base, _, _ = pull
+    r = requests.get(base + path, headers=AUTH, timeout=5, allow_redirects=False)
+    assert r.status_code in (200, 404), (path, r.status_code, r.headers.get("Location"))
+    assert "error" in r.json() or "items" in r.json()
+
+
 def test_symlinks_in_the_media_dir_are_not_followed(pull, store, h, tmp_path):
     base, _, cfg = pull
     a, b = h.add_items(store, cfg, 2)

@@ -1,0 +1,165 @@
+"""Staff accounts of central-dev's pages: passwords, sessions, CSRF tokens, login throttle.
+
+Passwords are kept only as salted scrypt hashes (``hashlib.scrypt``; RFC 7914
+parameters N=2^15, r=8, p=1: about 32 MiB and a tenth of a second per guess on a PC).
+A session is a random cookie value of which only the SHA-256 is stored, with its own
+random CSRF token that every form of the pages must send back (docs/security.md,
+"Web pages"). There is no default password: until ``kiosk central-dev set-password``
+has run, nobody can log in.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from kiosk.central_dev.db import CentralDB, now_iso
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS staff_users (
+    user TEXT PRIMARY KEY, password_hash TEXT NOT NULL, set_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS staff_sessions (
+    token_sha256 TEXT PRIMARY KEY, user TEXT NOT NULL, csrf TEXT NOT NULL,
+    created_at TEXT NOT NULL, expires REAL NOT NULL);
+"""
+
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024
+SESSION_S = 12 * 3600
+USER = re.compile(r"[a-z][a-z0-9_.-]{0,31}")
+DEFAULT_USER = "staff"
+#: Failed logins allowed per window before further attempts are refused for a while.
+MAX_FAILURES, FAILURE_WINDOW_S = 5, 60.0
+
+
+class PasswordError(ValueError):
+    """A password or user name that cannot be set (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """A logged-in staff member."""
+
+    user: str
+    csrf: str
+
+
+def hash_password(password: str, *, salt: bytes | None = None) -> str:
+    """``scrypt$N$r$p$salt$hash`` (base64) of *password*."""
+    salt = salt or secrets.token_bytes(16)
+    h = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P,
+                       maxmem=128 * SCRYPT_R * SCRYPT_N * 2, dklen=32)
+    b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt)}${b64(h)}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """True when *password* matches a :func:`hash_password` string (constant-time compare)."""
+    try:
+        scheme, n, r, p, salt, want = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        n, r, p = int(n), int(r), int(p)
+        got = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=n, r=r, p=p,
+                             maxmem=128 * r * n * 2, dklen=32)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, base64.b64decode(want))
+
+
+def check_new_password(user: str, password: str) -> None:
+    """Raise :class:`PasswordError` unless *user* and *password* may be set."""
+    if not USER.fullmatch(user):
+        raise PasswordError(f"user name must be 1-32 of a-z, 0-9, _ . - starting with a letter, got {user!r}")
+    if len(password) < MIN_PASSWORD:
+        raise PasswordError(f"password too short: at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise PasswordError(f"password too long: at most {MAX_PASSWORD} characters")
+    if not password.isprintable():
+        raise PasswordError("password must not contain control characters (a line break ends it)")
+
+
+def _sha(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class StaffAccounts:
+    """Users and sessions in central-dev's database."""
+
+    def __init__(self, db: CentralDB):
+        self.db = db
+        with db.lock:
+            db.conn.executescript(SCHEMA)
+        self._failures: deque[float] = deque()
+        self._failures_lock = threading.Lock()
+
+    # -- passwords --------------------------------------------------------------------
+
+    def set_password(self, user: str, password: str) -> None:
+        """Set (or replace) *user*'s password; ends that user's sessions."""
+        check_new_password(user, password)
+        hashed = hash_password(password)
+        with self.db.lock:
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.conn.execute("INSERT OR REPLACE INTO staff_users (user, password_hash, set_at) "
+                                     "VALUES (?, ?, ?)", [user, hashed, now_iso()])
+                self.db.conn.execute("DELETE FROM staff_sessions WHERE user = ?", [user])
+                self.db.conn.execute("COMMIT")
+            except BaseException:
+                self.db.conn.execute("ROLLBACK")
+                raise
+
+    def has_users(self) -> bool:
+        """True once any password has been set."""
+        return bool(self.db.q("SELECT 1 FROM staff_users LIMIT 1"))
+
+    def wait_before_login(self) -> float:
+        """Seconds until another login may be tried (0: now)."""
+        now = time.monotonic()
+        with self._failures_lock:
+            while self._failures and self._failures[0] < now - FAILURE_WINDOW_S:
+                self._failures.popleft()
+            if len(self._failures) < MAX_FAILURES:
+                return 0.0
+            return self._failures[0] + FAILURE_WINDOW_S - now
+
+    def login(self, user: str, password: str) -> tuple[str, Session] | None:
+        """A new session (cookie value, session) for the right password, else None.
+
+        Callers check :meth:`wait_before_login` first; a failure is counted here."""
+        rows = self.db.q("SELECT password_hash FROM staff_users WHERE user = ?", [user])
+        # An unknown user costs a hash too, so the time taken does not say which users exist.
+        stored = rows[0]["password_hash"] if rows else hash_password("-", salt=b"0" * 16)
+        if not (verify_password(password, stored) and rows):
+            with self._failures_lock:
+                self._failures.append(time.monotonic())
+            return None
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        with self.db.lock:
+            self.db.conn.execute("DELETE FROM staff_sessions WHERE expires < ?", [time.time()])
+            self.db.conn.execute("INSERT INTO staff_sessions (token_sha256, user, csrf, created_at, expires) "
+                                 "VALUES (?, ?, ?, ?, ?)", [_sha(token), user, csrf, now_iso(),
+                                                            time.time() + SESSION_S])
+        return token, Session(user, csrf)
+
+    def session(self, token: str | None) -> Session | None:
+        """The live session of a cookie value, else None."""
+        if not token or len(token) > 200:
+            return None
+        rows = self.db.q("SELECT user, csrf FROM staff_sessions WHERE token_sha256 = ? AND expires > ?",
+                         [_sha(token), time.time()])
+        return Session(rows[0]["user"], rows[0]["csrf"]) if rows else None
+
+    def logout(self, token: str) -> None:
+        """End the session of a cookie value."""
+        with self.db.lock:
+            self.db.conn.execute("DELETE FROM staff_sessions WHERE token_sha256 = ?", [_sha(token)])
