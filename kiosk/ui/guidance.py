@@ -43,7 +43,7 @@ class Guidance:
         self._then: Callable[[], None] | None = None
         self._deadline = None
         self._warned = False
-        self._token = 0
+        self._work = None             # kiosk.ui.session.WorkToken of the prompt loading/playing
 
     def start(self) -> None:
         Window.bind(on_touch_down=self._touched)
@@ -104,19 +104,16 @@ class Guidance:
             if then is not None:
                 then()
             return False
-        self._token += 1
-        token = self._token
+        # Stale once the prompt is stopped (a touch, a screen change) or the session
+        # wiped: a sound decoded after that is unloaded, never played.
+        self._work = self.app.session.token()
         self.playing_screen, self._then = screen, then
-        run_in_worker(_load_sound, prompt.file, name="prompt-load",
-                      on_done=lambda sound: self._loaded(token, sound),
-                      on_error=lambda _e: self._loaded(token, None))
+        run_in_worker(_load_sound, prompt.file, name="prompt-load", token=self._work,
+                      on_done=self._loaded, on_error=lambda _e: self._loaded(None),
+                      on_stale=lambda sound: sound.unload())
         return True
 
-    def _loaded(self, token: int, sound) -> None:
-        if token != self._token:      # stopped (a touch, a screen change) while loading
-            if sound is not None:
-                sound.unload()
-            return
+    def _loaded(self, sound) -> None:
         if sound is None or self._recording():
             if sound is None and not self._warned:
                 self._warned = True
@@ -143,7 +140,9 @@ class Guidance:
         """Stop the prompt now (a touch, a screen change, the app stopping); run its *then*."""
         sound, then = self.sound, self._then
         self.sound, self.playing_screen, self._then = None, None, None
-        self._token += 1              # a load still running is dropped when it finishes
+        if self._work is not None:
+            self._work.cancel()       # a load still running is dropped when it finishes
+            self._work = None
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
