@@ -19,6 +19,7 @@ from kivy.core.window import Window
 
 from kiosk.ui import prompts
 from kiosk.ui.mainthread import run_in_worker
+from kiosk.ui.screens import SCREENS
 
 log = logging.getLogger(__name__)
 END_MARGIN_S = 1.0  # if SDL never reports the end, the clock does (length + margin)
@@ -65,8 +66,10 @@ class Guidance:
 
     def _screen_changed(self, _sm, name: str) -> None:
         self.stop_prompt()
-        # The voice screen is started by KioskApp.start_path (prompt, then microphone).
-        if self.app.cfg.ui.voice_guidance and name not in prompts.SILENT_SCREENS and name != "voice":
+        # The voice screen is started by KioskApp.start_path (prompt, then microphone);
+        # staff pages (the service menu) are not resident screens and never speak.
+        if (self.app.cfg.ui.voice_guidance and name in SCREENS and name not in prompts.SILENT_SCREENS
+                and name != "voice"):
             Clock.schedule_once(lambda _dt: self._auto_play(name), 0)
 
     def _language_changed(self, _app, _lang: str) -> None:
