@@ -7,7 +7,7 @@ import logging
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import Image
 
-from kiosk.ui.camerafeed import FrameFeed, frame_to_texture, jpeg_to_texture
+from kiosk.ui.camerafeed import FrameFeed, PreviewTextures, jpeg_to_texture
 from kiosk.ui.mainthread import run_in_worker
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.services import FeatureUnavailable, ImageUnusable
@@ -26,6 +26,7 @@ class CameraScreen(KioskScreen):
         super().__init__(**kw)
         self.feed: FrameFeed | None = None
         self._opening = False
+        self._textures = PreviewTextures()
 
     def on_enter(self, *_):
         self._opening = True
@@ -62,7 +63,7 @@ class CameraScreen(KioskScreen):
         self.camera_ready(False)
 
     def _show_frame(self, frame) -> None:
-        self.ids.preview.texture = frame_to_texture(frame)
+        self.ids.preview.texture = self._textures.show(frame)
 
     def camera_ready(self, ok: bool) -> None:
         self.ids.capture.disabled = not ok
