@@ -23,6 +23,18 @@ def shared_path(*parts: str) -> Path:
     return p
 
 
+@pytest.fixture(scope="session")
+def escpos_reader():
+    """tests/receipt/escpos_reader.py, the independent ESC/POS decoder, for any test area."""
+    import importlib.util
+    import sys
+    spec = importlib.util.spec_from_file_location("shared_escpos_reader", REPO / "tests" / "receipt" / "escpos_reader.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
 @pytest.fixture(autouse=True)
 def _clock_untrusted_by_default(monkeypatch):
     # Tests must not depend on whether this machine's clock is NTP-synchronised.

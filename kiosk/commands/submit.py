@@ -12,7 +12,7 @@ HELP = "store one item (text and/or attachments) and print its tracking code and
 
 def register(p) -> None:
     p.add_argument("--text", default="", help="the item's text (UTF-8)")
-    p.add_argument("--category", help="category id from the config (omit: not sure)")
+    p.add_argument("--category", help="category id: the centre's (applied station config), else the config's (omit: not sure)")
     ident = p.add_mutually_exclusive_group()
     ident.add_argument("--anonymous", action="store_true", default=True,
                        help="no name or phone is kept (the default)")

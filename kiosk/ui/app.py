@@ -2,7 +2,8 @@
 
 Thin on purpose: each screen's behaviour lives in kiosk/ui/screens/<name>.py with its
 layout in kiosk/ui/kv/<name>.kv; everything outside the UI is reached through
-kiosk.ui.services.Services; workers report back through kiosk.ui.mainthread.
+the per-capability services of kiosk.ui.services; workers report back through
+kiosk.ui.mainthread.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ def load_kv() -> None:
         return
     import kiosk.ui.widgets.base  # noqa: F401  (registers classes with the Factory)
     import kiosk.ui.widgets.keyboard  # noqa: F401
-    from kiosk.ui.screens import (answer, done, finish, home, identity, letter, lookup, photo,  # noqa: F401
-                                  review, unavailable, voice, write)
+    from kiosk.ui.screens import (answer, camera, done, finish, home, identity, letter, lookup,  # noqa: F401
+                                  photo, review, unavailable, voice, write)
     from kiosk.ui.screens import announcements, attract, board, public, representatives  # noqa: F401
     for name in ("widgets", "keyboard", "base", "idle", "public", *SCREENS):
         Builder.load_file(str(KV_DIR / f"{name}.kv"))
@@ -100,7 +101,7 @@ class KioskApp(App):
         self.idle.start()
         self.dimmer.start()
         self.guidance.start()
-        self.services.start_voice_model()
+        self.services.voice.start_loading()
         from kivy.clock import Clock
         self.check_disk()
         self._disk_event = Clock.schedule_interval(lambda _dt: self.check_disk(), DISK_CHECK_S)
@@ -219,8 +220,7 @@ class KioskApp(App):
 
     def check_disk(self) -> None:
         """Out of service while the disk guard says critical; back home once it is not."""
-        from kiosk.diskguard import DiskState
-        critical = self.services.disk_reading().state is DiskState.CRITICAL
+        critical = self.services.submission.disk_is_critical()
         current = self.root.current if self.root else None
         if critical and current != "unavailable" and not self._submitting:
             self.show_unavailable()
@@ -253,19 +253,18 @@ class KioskApp(App):
                       on_done=self._submitted, on_error=lambda e: self._submit_failed(e, back_to),
                       name="submit")
 
-    def _submitted(self, outcome) -> None:
+    def _submitted(self, submitted) -> None:
         self._submitting = False
         self.busy = False
         # The item is stored: nothing of the session is needed any more except the code.
         self.session.wipe()
         self.session = Session(self.tmp_root)
-        self.screen("done").show_result(outcome.code, outcome.printed, outcome.secret)
+        self.screen("done").show_result(submitted.code, submitted.printing, submitted.secret)
         self.idle.touch()
 
     def _submit_failed(self, e: BaseException, back_to: str) -> None:
-        from kiosk.diskguard import MediaRefusedError, OutOfServiceError
-        from kiosk.store import DiskFullError, StoreError
-        from kiosk.submission import SubmissionError
+        from kiosk.ui.services import (DiskFullError, MediaRefusedError, OutOfServiceError, StoreError,
+                                       SubmissionError)
         self._submitting = False
         self.busy = False
         if isinstance(e, OutOfServiceError):

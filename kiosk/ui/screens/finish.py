@@ -26,7 +26,7 @@ class FinishScreen(KioskScreen):
         grid = self.ids.categories
         grid.clear_widgets()
         chosen = self.session.category
-        for cat in app.services.categories():
+        for cat in app.services.submission.categories().items:
             grid.add_widget(KButton(text=cat.name(app.lang), selected=cat.id == chosen, font_size=40,
                                     on_release=lambda _b, c=cat.id: self.choose_category(c)))
         grid.add_widget(KButton(text=app.t("finish.not_sure"), selected=chosen is None, font_size=40,
@@ -55,7 +55,7 @@ class FinishScreen(KioskScreen):
             lines.append(app.t("finish.summary_text", text=short))
         else:
             lines.append(app.t("finish.summary_none"))
-        if s.audio or s.external_audio:
+        if s.audio:
             lines.append(app.t("finish.summary_audio", seconds=int(round(s.audio_seconds))))
         if s.photos:
             lines.append(app.t("finish.summary_photos", count=len(s.photos)))
