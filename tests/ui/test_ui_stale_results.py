@@ -12,7 +12,8 @@ import pytest
 
 from kiosk import config as configmod
 from kiosk.ui.harness import Harness
-from kiosk.ui.services import CaptureService
+from kiosk.submission import submit
+from kiosk.ui.services import CaptureService, LookupService
 from ui_doubles import TestServices
 
 
@@ -40,6 +41,24 @@ class GatedCapture(CaptureService):
         return self._held(super().scan_page, frame)
 
 
+class GatedLookup(LookupService):
+    """The real lookup on the real store, started only when the test opens the gate."""
+
+    def __init__(self, *a):
+        super().__init__(*a)
+        self.gate = threading.Event()
+        self.started = threading.Event()
+        self.finished = threading.Event()
+
+    def look_up(self, code, secret=None):
+        self.started.set()
+        assert self.gate.wait(20), "the test never opened the gate"
+        try:
+            return super().look_up(code, secret)
+        finally:
+            self.finished.set()
+
+
 @pytest.fixture
 def gated(write_config):
     from kiosk.store import Store
@@ -47,11 +66,13 @@ def gated(write_config):
     store = Store.open(cfg)
     services = TestServices(cfg, store)
     services.capture = GatedCapture(cfg, services.devices, services.states)
+    services.lookup = GatedLookup(cfg, store, services.devices)
     h = Harness(cfg, store, services)
     h.start()
     clock = [1000.0]
     h.app.idle.now = lambda: clock[0]
     h.app.idle.last = clock[0]
+    h.gated_lookup = services.lookup
     yield h, services.capture, clock
     h.stop()
     store.close()
@@ -112,3 +133,21 @@ def test_ui_letter_page_processed_after_an_idle_wipe_is_not_shown_or_kept(gated)
     h.wait(lambda: not letter.ids.capture.disabled, what="the preview")
     h.tap(letter.ids.next)
     assert fresh.pages == [] and h.app.root.current == "letter"
+
+
+def test_ui_lookup_answered_after_an_idle_wipe_does_not_open_the_answer(gated):
+    h, _capture, clock = gated
+    item = submit(h.app.store, h.app.cfg, text="东门路灯坏了", category="urban")
+    lookup, gate = h.screen("lookup"), h.gated_lookup
+    h.tap(h.screen("home").ids.lookup)
+    for ch in str(item.code):
+        h.tap(h.find(lookup.ids.pad, lambda w: getattr(w, "value", None) == ch))
+    h.tap(lookup.ids.confirm)
+    assert gate.started.wait(10), "the lookup reached the worker"
+    idle_wipe(h, clock)
+    assert h.app.root.current == "home"
+    gate.gate.set()
+    assert gate.finished.wait(20)
+    h.pump(10)
+    assert h.app.root.current == "home", "the previous resident's answer was opened"
+    assert h.screen("answer").answer is None and lookup.step == "code" and not lookup.checking
