@@ -20,6 +20,7 @@ from typing import Any
 
 import kiosk.commands
 from kiosk import config as configmod
+from kiosk.diskguard import DiskSpaceError, OutOfServiceError
 from kiosk.pii import PIIKeyError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_CONFIG, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_STORAGE = range(7)
@@ -147,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
         return ctx.fail(EXIT_CONFIG, f"configuration error: {e}")
     except CommandFailed as e:
         return ctx.fail(e.exit_code, str(e))
+    except DiskSpaceError as e:
+        # Any command that writes (status marks, requeue, sync, a receipt's log) on a disk
+        # the guard refuses: the named refusal, never a traceback (docs/store.md).
+        return ctx.fail(EXIT_STORAGE, str(e), reason="out_of_service" if isinstance(e, OutOfServiceError)
+                        else "media_refused", disk=e.reading.as_alert())
     except PIIKeyError as e:  # the message names the key file and the items it locks
         return ctx.fail(EXIT_STORAGE, str(e), locked_items=e.locked_items,
                         key_file=str(e.path) if e.path else None)

@@ -122,10 +122,14 @@ class StorageSettings:
     data_dir: str = ""
     key_file: str = ""
     min_free_mb: int = 200
+    hard_floor_mb: int = 50
 
     def validate(self) -> None:
         if self.min_free_mb < 0:
             raise ValueError(f"min_free_mb: expected 0 or more, got {self.min_free_mb}")
+        if not 0 <= self.hard_floor_mb <= self.min_free_mb:
+            raise ValueError(f"hard_floor_mb: expected 0 to min_free_mb ({self.min_free_mb}), "
+                             f"got {self.hard_floor_mb}")
 
     def resolve_paths(self, base: Path) -> "StorageSettings":
         data = Path(self.data_dir).expanduser() if self.data_dir else Path(

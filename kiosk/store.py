@@ -30,6 +30,7 @@ from typing import Iterable, Iterator
 from sqlite_utils import Database
 
 from kiosk import clock, fsutil, itemsecret, trackcode
+from kiosk.diskguard import DiskGuard, DiskSpaceError, OutOfServiceError
 from kiosk.pii import Cipher, PIIKeyError
 from kiosk.records import Attachment, Delivery, Item, ItemState
 from kiosk.schema import migrations
@@ -47,6 +48,15 @@ class AlreadyRated(StoreError):
 
 class DiskFullError(StoreError):
     """No space left: the item was not stored, nothing else was lost."""
+
+
+def _size_of(source: Path | bytes) -> int:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return len(source)
+    try:
+        return Path(source).stat().st_size
+    except OSError:
+        return 0  # unreadable: the copy below fails with its own error
 
 
 @dataclass(frozen=True)
@@ -90,11 +100,15 @@ class RatingToSend:
 class Store:
     """One open kiosk database with its media directory. Thread-safe (one lock)."""
 
-    def __init__(self, data_dir: Path, station: str, cipher: Cipher | Path, *, recover: bool = True):
+    def __init__(self, data_dir: Path, station: str, cipher: Cipher | Path, *, recover: bool = True,
+                 guard: DiskGuard | None = None):
         """Open (creating) the store in *data_dir*. *cipher* is the personal-data cipher,
         or the key file to load once the database is open: the key is created only while
         no item carries encrypted personal data (kiosk/pii.py)."""
         self.data_dir = Path(data_dir)
+        # Checked before every write (kiosk/diskguard.py); with no guard given only a
+        # completely full disk refuses writes.
+        self.guard = guard or DiskGuard(self.data_dir)
         self.station = station
         self.media_dir = self.data_dir / "media"
         self.tmp_dir = self.data_dir / "tmp"
@@ -105,20 +119,42 @@ class Store:
         conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False,
                                timeout=BUSY_TIMEOUT_MS / 1000)
         self.db = Database(conn)
-        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self.db.execute("PRAGMA synchronous = FULL")
-        self.db.execute("PRAGMA foreign_keys = ON")
-        self._prepare()
-        self.cipher = cipher if isinstance(cipher, Cipher) else \
-            Cipher.from_key_file(Path(cipher), locked_items=self.count_encrypted_items())
+        try:
+            self._open_on_any_disk()
+            self.cipher = cipher if isinstance(cipher, Cipher) else \
+                Cipher.from_key_file(Path(cipher), locked_items=self.count_encrypted_items())
+        except BaseException:
+            conn.close()
+            raise
         if recover:
             self.recover()
 
     @classmethod
     def open(cls, config, *, recover: bool = True) -> "Store":
         """Open the store described by a :class:`kiosk.settings.Config`."""
-        return cls(config.storage.data_path, config.station.number, Path(config.storage.key_file),
-                   recover=recover)
+        return cls(config.storage.data_path, config.station.number,
+                   Path(config.storage.key_file), recover=recover,
+                   guard=DiskGuard.from_settings(config.storage))
+
+    def _open_on_any_disk(self) -> None:
+        # The first statement maps the WAL index (-shm), which needs free blocks: on a
+        # disk filled to the last block it fails with "disk I/O error". Then the guard's
+        # ballast is given back and the open retried; the store opens and the guard
+        # refuses its writes until space is freed (kiosk/diskguard.py).
+        for attempt in (1, 2):
+            try:
+                self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                self.db.execute("PRAGMA synchronous = FULL")
+                self.db.execute("PRAGMA foreign_keys = ON")
+                self._prepare()
+                return
+            except sqlite3.OperationalError as e:
+                if not self.guard.is_out_of_space(e):
+                    raise
+                if attempt == 2 or not self.guard.release_ballast():
+                    reading = self.guard.read()
+                    raise OutOfServiceError("disk full: the store cannot even be opened until "
+                                            f"space is freed ({reading.describe()})", reading) from None
 
     def close(self) -> None:
         """Close the database connection."""
@@ -135,16 +171,38 @@ class Store:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Database]:
-        """One write transaction (``BEGIN IMMEDIATE``), committed on success."""
+        """One write transaction (``BEGIN IMMEDIATE``), committed on success.
+
+        Raises :class:`~kiosk.diskguard.OutOfServiceError` below the disk guard's hard
+        floor (nothing is written) and :class:`DiskFullError` when the disk fills during
+        the transaction (it is rolled back: all of it or nothing).
+        """
+        self.guard.check_write()
+        with self._transaction() as db:
+            yield db
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Database]:
         with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
             try:
-                yield self.db
-            except BaseException:
-                if self.db.conn.in_transaction:
-                    self.db.execute("ROLLBACK")
+                self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.db
+                except BaseException:
+                    self._rollback()
+                    raise
+                self.db.execute("COMMIT")
+            except sqlite3.OperationalError as e:
+                self._rollback()
+                if self.guard.is_out_of_space(e):
+                    raise DiskFullError("disk full: nothing was written; free space or call staff") from None
                 raise
-            self.db.execute("COMMIT")
+
+    def _rollback(self) -> None:
+        # After SQLITE_FULL on COMMIT the transaction can still be open (sqlite.org/lang_transaction.html).
+        if self.db.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
 
     def _prepare(self) -> None:
         # Two processes may start together (app and sync daemon at boot). Switching a new
@@ -156,7 +214,9 @@ class Store:
         with open(self.data_dir / ".migrate.lock", "w") as lockf:
             fcntl.flock(lockf, fcntl.LOCK_EX)
             self.db.execute("PRAGMA journal_mode = WAL")
-            with self.write():
+            # Unguarded: with no migration due it writes nothing, and a full disk must
+            # not keep the store from opening (the guard refuses the writes after it).
+            with self._transaction():
                 migrations.apply(self.db)
 
     # -- committing items -------------------------------------------------------------
@@ -168,9 +228,13 @@ class Store:
         and stored only as a hash, see kiosk/itemsecret.py): the one moment the plaintext
         exists, for the receipt. Items read back later never have it.
 
-        Raises :class:`DiskFullError` or :class:`StoreError`; on failure nothing of the
-        item remains and the store is usable for the next one.
+        Raises :class:`~kiosk.diskguard.MediaRefusedError` (attachments below
+        ``storage.min_free_mb``) or :class:`~kiosk.diskguard.OutOfServiceError` (below
+        the hard floor) before anything is written, :class:`DiskFullError` or
+        :class:`StoreError`; on failure nothing of the item remains and the store is
+        usable for the next one.
         """
+        self.guard.check_item(sum(_size_of(a.source) for a in draft.attachments))
         # Shared: commits of several processes run side by side; start-up recovery in
         # another process waits for them (see _files_lock).
         with self._files_lock(fcntl.LOCK_SH):
@@ -219,13 +283,18 @@ class Store:
         except fsutil.TooLargeError as e:
             self._discard(temps, item_dir)
             raise StoreError(f"attachment {e}") from None
+        except DiskFullError:
+            self._discard(temps, item_dir)
+            raise DiskFullError("disk full: the item was not stored; free space or call staff") from None
         except sqlite3.OperationalError as e:
             self._discard(temps, item_dir)
-            if "full" in str(e):
+            if self.guard.is_out_of_space(e):
                 raise DiskFullError("disk full: the item was not stored; free space or call staff") from None
             raise StoreError(f"database error, item not stored: {e}") from None
         except OSError as e:
             self._discard(temps, item_dir)
+            if self.guard.is_out_of_space(e):
+                raise DiskFullError("disk full: the item was not stored; free space or call staff") from None
             raise StoreError(f"could not write attachment: {e.strerror or e}") from None
         except BaseException:
             self._discard(temps, item_dir)
@@ -645,8 +714,11 @@ class Store:
                 fsutil.fsync_dir(self.media_dir)
         flagged = self.verify_attachments() if verify else None
         if removed_tmp or removed_orphans:
-            self.log_event("recovered", "start-up clean-up after an interrupted commit",
-                           data={"temp_files": removed_tmp, "orphaned_dirs": removed_orphans})
+            try:
+                self.log_event("recovered", "start-up clean-up after an interrupted commit",
+                               data={"temp_files": removed_tmp, "orphaned_dirs": removed_orphans})
+            except (DiskSpaceError, DiskFullError):
+                pass  # the clean-up itself is done; the disk guard reports the disk
         return {"temp_files": removed_tmp, "orphaned_dirs": removed_orphans, "flagged": flagged}
 
     def verify_attachments(self, only_undelivered: bool = True) -> int:

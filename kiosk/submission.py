@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.categories import Categories, current_categories, local_categories
 from kiosk.records import Item
 from kiosk.settings import Config
 from kiosk.store import Draft, NewAttachment, Store
@@ -156,8 +157,12 @@ def check_attachments(atts: list[AttachmentInput], cfg: Config) -> tuple[NewAtta
 def build_draft(cfg: Config, *, text: str = "", category: str | None = None, anonymous: bool = True,
                 name: str | None = None, phone: str | None = None,
                 attachments: list[AttachmentInput] | None = None, source: str = "cli",
-                lang: str = "zh-CN") -> Draft:
-    """Apply every submission rule; raise :class:`SubmissionError` naming the problem."""
+                lang: str = "zh-CN", categories: Categories | None = None) -> Draft:
+    """Apply every submission rule; raise :class:`SubmissionError` naming the problem.
+
+    *categories* are the ones valid now (:func:`kiosk.categories.current_categories`);
+    without them, the local config's.
+    """
     text = clean_text(text)
     limit = cfg.submission.max_text_chars
     if len(text) > limit:
@@ -165,9 +170,9 @@ def build_draft(cfg: Config, *, text: str = "", category: str | None = None, ano
     atts = check_attachments(list(attachments or []), cfg)
     if not text and not atts:
         raise SubmissionError("text", "an item needs text or at least one attachment")
-    if category is not None and category != "" and cfg.submission.category(category) is None:
-        raise SubmissionError("category", f"unknown category {category!r} (known: "
-                                          + ", ".join(c.id for c in cfg.submission.categories) + ")")
+    valid = categories if categories is not None else local_categories(cfg)
+    if category is not None and category != "" and valid.get(category) is None:
+        raise SubmissionError("category", f"unknown category {category!r} ({valid.describe()})")
     if source not in SOURCES:
         raise SubmissionError("source", f"source must be one of {', '.join(SOURCES)}")
     if anonymous:
@@ -183,5 +188,9 @@ def build_draft(cfg: Config, *, text: str = "", category: str | None = None, ano
 
 
 def submit(store: Store, cfg: Config, **fields) -> Item:
-    """Validate and durably commit one item; returns it with its tracking code."""
-    return store.commit_item(build_draft(cfg, **fields))
+    """Validate and durably commit one item; returns it with its tracking code.
+
+    The category must be one valid now: the centre's (applied station config), else the
+    local config's (:func:`kiosk.categories.current_categories`).
+    """
+    return store.commit_item(build_draft(cfg, categories=current_categories(store, cfg), **fields))

@@ -40,6 +40,13 @@ elif ! grep -q '^ *pull_api_token_file' /etc/minyi-kiosk/kiosk.toml; then
 fi
 install -m 0644 "$DEST/systemd/minyi-kiosk-ui.service" "$DEST/systemd/minyi-kiosk-sync.service" /etc/systemd/system/
 install -m 0644 "$DEST/systemd/99-minyi-kiosk.rules" /etc/udev/rules.d/
+# Hardware watchdog for PID 1 and journal size caps (see systemd/README.md): the manager
+# reads system.conf.d only when it re-executes.
+install -d -m 0755 /etc/systemd/system.conf.d /etc/systemd/journald.conf.d
+install -m 0644 "$DEST/systemd/minyi-kiosk-watchdog.conf" /etc/systemd/system.conf.d/minyi-kiosk-watchdog.conf
+install -m 0644 "$DEST/systemd/minyi-kiosk-journald.conf" /etc/systemd/journald.conf.d/minyi-kiosk.conf
+systemctl daemon-reexec
+systemctl restart systemd-journald
 udevadm control --reload-rules || true
 systemctl daemon-reload
 systemctl enable --now minyi-kiosk-sync.service minyi-kiosk-ui.service

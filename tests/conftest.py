@@ -23,6 +23,18 @@ def shared_path(*parts: str) -> Path:
     return p
 
 
+@pytest.fixture(scope="session")
+def escpos_reader():
+    """tests/receipt/escpos_reader.py, the independent ESC/POS decoder, for any test area."""
+    import importlib.util
+    import sys
+    spec = importlib.util.spec_from_file_location("shared_escpos_reader", REPO / "tests" / "receipt" / "escpos_reader.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
 @pytest.fixture(autouse=True)
 def _clock_untrusted_by_default(monkeypatch):
     # Tests must not depend on whether this machine's clock is NTP-synchronised.
@@ -58,6 +70,61 @@ def store(cfg):
     s = Store.open(cfg)
     yield s
     s.close()
+
+
+class SmallDisk:
+    """A real 8 MB tmpfs mounted at tmp_path/data, with a filler file to set free space."""
+
+    SIZE_MB = 8
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.filler = root / ".test-filler"
+
+    def free(self) -> int:
+        st = os.statvfs(self.root)
+        return st.f_bavail * st.f_frsize
+
+    def fill_to(self, free_bytes: int) -> None:
+        """Grow or shrink the filler until about *free_bytes* are left (0 = full to the block)."""
+        self.filler.touch()
+        size = self.filler.stat().st_size + self.free() - free_bytes
+        with open(self.filler, "r+b") as f:
+            f.truncate(max(size, 0))  # shrinking frees blocks; growing is sparse until:
+            if size > 0:
+                try:
+                    os.posix_fallocate(f.fileno(), 0, size)
+                except OSError:
+                    pass  # full to the last block: exactly what was asked for
+        if free_bytes == 0:  # fill every last block (fallocate rounding can leave one)
+            fd = os.open(self.filler, os.O_WRONLY | os.O_APPEND)
+            try:
+                while os.write(fd, b"\0" * 4096):
+                    pass
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+
+    def empty(self) -> None:
+        self.filler.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """tmp_path/data on a real 8 MB tmpfs (mount needs root; skipped with the reason if not)."""
+    import subprocess
+    root = tmp_path / "data"
+    root.mkdir()
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={SmallDisk.SIZE_MB}m,mode=0755",
+                          "tmpfs", str(root)], capture_output=True, text=True)
+    if res.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here ({res.stderr.strip() or 'not root'}): "
+                    "the disk-guard tests with injected ENOSPC still run")
+    try:
+        yield SmallDisk(root)
+    finally:
+        subprocess.run(["umount", "-l", str(root)], capture_output=True)
 
 
 @pytest.fixture

@@ -229,4 +229,4 @@ def _beat_summary(body: str) -> str:
         return body[:100]
     sub = lambda key, inner: b[key].get(inner) if isinstance(b.get(key), dict) else None  # noqa: E731
     return (f"v{b.get('app_version')} queue={sub('queue', 'pending')} "
-            f"disk_free={sub('disk', 'free_mb')}MB devices={b.get('devices')}")
+            f"disk={sub('disk', 'state')} {sub('disk', 'free_mb')}MB devices={b.get('devices')}")

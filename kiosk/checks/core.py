@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 
 from kiosk import clock
 from kiosk.config import ConfigError
+from kiosk.diskguard import DiskGuard, DiskState, mount_of
 from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
 from kiosk.records import Delivery
 
@@ -24,19 +24,31 @@ def checks(ctx) -> list[Check]:
     data = cfg.storage.data_path
     try:
         data.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        out.append(Check("data_dir", FAIL, f"{data} cannot be created: {e.strerror or e}"))
+        return out
+    reading = DiskGuard.from_settings(cfg.storage).read()
+    out.append(Check("disk", OK if reading.state is DiskState.OK else FAIL, {
+        DiskState.OK: reading.describe(),
+        DiskState.LOW: f"LOW: items with recordings, photos or letters are refused; {reading.describe()}",
+        DiskState.CRITICAL: f"CRITICAL: out of service, nothing is stored; {reading.describe()}",
+    }[reading.state]))
+    try:
         with tempfile.NamedTemporaryFile(dir=data, prefix=".doctor-") as f:
             f.write(b"x")
             f.flush()
             os.fsync(f.fileno())
-        out.append(Check("data_dir", OK, f"{data} writable"))
+        mount = mount_of(data)
+        where = f" ({mount.fs_type} {mount.source} on {mount.mount_point})" if mount else ""
+        if mount is not None and mount.volatile:
+            # The read-only root's pitfall (systemd/README.md): data in RAM, gone at reboot.
+            out.append(Check("data_dir", WARN, f"{data} writable but on {mount.fs_type}{where}: "
+                             "items are lost at reboot unless the data dir is a real partition"))
+        else:
+            out.append(Check("data_dir", OK, f"{data} writable{where}"))
     except OSError as e:
         out.append(Check("data_dir", FAIL, f"{data} not writable: {e.strerror or e}"))
         return out
-
-    free_mb = shutil.disk_usage(data).free // (1024 * 1024)
-    need = cfg.storage.min_free_mb
-    out.append(Check("disk", OK if free_mb >= need else FAIL,
-                     f"{free_mb} MB free (minimum {need} MB)"))
 
     try:
         store = ctx.store

@@ -33,6 +33,7 @@ def run(args, ctx) -> int:
     import dataclasses
 
     from kiosk import cli, itemsecret
+    from kiosk.categories import current_categories
     from kiosk.receipt import printing
     from kiosk.receipt.raster import FontError
 
@@ -47,8 +48,8 @@ def run(args, ctx) -> int:
             what = "test page"
         else:
             item = dataclasses.replace(ctx.item_by_code(args.code, with_pii=True), secret=itemsecret.issue())
-            data = printing.item_receipt_bytes(item, cfg, name=item.name, phone=item.phone,
-                                               reprint=True, **override)
+            data = printing.item_receipt_bytes(item, cfg, name=item.name, phone=item.phone, reprint=True,
+                                               categories=current_categories(ctx.store, cfg), **override)
             what = f"receipt {item.code}"
     except (FontError, ValueError) as e:
         return ctx.fail(cli.EXIT_FAIL, f"cannot lay out the {'test page' if args.test else 'receipt'}: {e}")

@@ -18,6 +18,7 @@ def run(args, ctx) -> int:
     import logging
 
     from kiosk import cli
+    from kiosk.diskguard import DiskSpaceError
     from kiosk.store import StoreError
     from kiosk.ui.fonts import FontNotFound, find_font
 
@@ -33,7 +34,9 @@ def run(args, ctx) -> int:
         # Leftovers of an interrupted commit only; the sync daemon re-hashes the queue's
         # files when it starts, so a long backlog does not delay the screen.
         store.recover(verify=False)
-    except StoreError as e:
+    except (StoreError, DiskSpaceError) as e:
+        # DiskSpaceError here: a disk full to the last block and no ballast left to give
+        # back (kiosk/diskguard.py); systemd retries every RestartSec until space is freed.
         return ctx.fail(cli.EXIT_STORAGE, f"cannot open the store: {e}")
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -12,7 +12,7 @@ HELP = "store one item (text and/or attachments) and print its tracking code and
 
 def register(p) -> None:
     p.add_argument("--text", default="", help="the item's text (UTF-8)")
-    p.add_argument("--category", help="category id from the config (omit: not sure)")
+    p.add_argument("--category", help="category id: the centre's (applied station config), else the config's (omit: not sure)")
     ident = p.add_mutually_exclusive_group()
     ident.add_argument("--anonymous", action="store_true", default=True,
                        help="no name or phone is kept (the default)")
@@ -36,6 +36,7 @@ def _kind_for(path: Path) -> str:
 
 def run(args, ctx) -> int:
     from kiosk import cli
+    from kiosk.diskguard import MediaRefusedError, OutOfServiceError
     from kiosk.store import DiskFullError, StoreError
     from kiosk.submission import AttachmentInput, SubmissionError, submit
 
@@ -48,8 +49,12 @@ def run(args, ctx) -> int:
                       attachments=atts, source="cli", lang=args.lang)
     except SubmissionError as e:
         return ctx.fail(cli.EXIT_INVALID, str(e), field=e.field)
+    except MediaRefusedError as e:
+        return ctx.fail(cli.EXIT_STORAGE, str(e), reason="media_refused", disk=e.reading.as_alert())
+    except OutOfServiceError as e:
+        return ctx.fail(cli.EXIT_STORAGE, str(e), reason="out_of_service", disk=e.reading.as_alert())
     except DiskFullError as e:
-        return ctx.fail(cli.EXIT_STORAGE, str(e))
+        return ctx.fail(cli.EXIT_STORAGE, str(e), reason="disk_full")
     except StoreError as e:
         return ctx.fail(cli.EXIT_STORAGE, str(e))
     # The receipt secret exists in plaintext only now (kiosk/itemsecret.py): whoever

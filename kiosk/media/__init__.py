@@ -1,6 +1,6 @@
 """Photos and paper letters without a UI: settings, camera wiring, image processing.
 
 See docs/media.md. Public entry points: :func:`kiosk.media.photo.prepare_photo`,
-:func:`kiosk.media.letter.process_page`, :class:`kiosk.media.stream.FrameGrabber`,
-:class:`kiosk.media.captures.Captures`, :func:`kiosk.media.devices.build_camera`.
+:func:`kiosk.media.letter.process_page`, :func:`kiosk.media.devices.build_camera`. The live
+preview and the session's photos live in the UI (kiosk/ui/camerafeed.py, kiosk/ui/session.py).
 """

@@ -12,13 +12,16 @@ silent gives ``status="sent_unconfirmed"`` and ``printed=False``: the bytes left
 machine, nobody knows whether paper came out.
 
 Outcome statuses: ``printed``, ``sent_unconfirmed``, ``paper_out``, ``offline``,
-``absent``, ``error``, ``disabled`` (``printer.kind = "none"``).
+``absent``, ``error``, ``disabled`` (``printer.kind = "none"``). The same
+:class:`PrintOutcome` travels unchanged to the touchscreen's done screen, which tells
+"printed", "sent, not confirmed" and "printer problem" apart.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiosk.categories import Categories, current_categories, local_categories
 from kiosk.receipt.layout import Layout, item_receipt, selftest_page
 
 PRINTED, SENT_UNCONFIRMED = "printed", "sent_unconfirmed"
@@ -35,6 +38,11 @@ class PrintOutcome:
     bytes_sent: int = 0
     paper_low: bool = False
 
+    @property
+    def unconfirmed(self) -> bool:
+        """The receipt was sent, but the printer could not confirm that it printed."""
+        return self.status == SENT_UNCONFIRMED
+
 
 def make_configured_printer(cfg):
     """The printer ``[printer]`` describes (not opened), or None for kind ``none``.
@@ -49,8 +57,11 @@ def make_configured_printer(cfg):
 
 
 def item_layout(item, cfg, *, name: str | None = None, phone: str | None = None,
-                reprint: bool = False) -> Layout:
+                reprint: bool = False, categories: Categories | None = None) -> Layout:
     """The layout of *item*'s receipt (no I/O), with its receipt secret (``item.secret``).
+
+    The category is named in the item's language from *categories* (the ones valid now,
+    :func:`kiosk.categories.current_categories`; without them, the local config's).
 
     Raises ValueError for an item that has a secret whose plaintext is not at hand: only
     the item ``Store.commit_item`` returned carries it; a reprint must first issue a new
@@ -60,10 +71,11 @@ def item_layout(item, cfg, *, name: str | None = None, phone: str | None = None,
     if item.has_secret and not item.secret:
         raise ValueError(f"the receipt secret of {item.code} is known only at submission; "
                          "a reprint must issue a new one")
-    cat = cfg.submission.category(item.category) if item.category else None
+    valid = categories if categories is not None else local_categories(cfg)
     return item_receipt(
         code=str(item.code), code_compact=item.code.compact, created_at=item.created_at,
-        clock_trusted=item.clock_trusted, category_name=cat.name(item.lang) if cat else None,
+        clock_trusted=item.clock_trusted,
+        category_name=valid.name(item.category, item.lang) if item.category else None,
         anonymous=item.anonymous, text=item.text or "", lang=item.lang,
         station_name=cfg.station.name, columns=ps.columns, dots=ps.dots,
         qr_data=rs.qr_payload(item.code.compact, item.secret), secret=item.secret,
@@ -87,9 +99,11 @@ def encode_layout(layout: Layout, cfg, **override) -> bytes:
     return Encoder.from_settings(cfg.receipt, **override).encode(layout)
 
 
-def item_receipt_bytes(item, cfg, *, name=None, phone=None, reprint=False, **override) -> bytes:
-    """The ESC/POS bytes of *item*'s receipt."""
-    return encode_layout(item_layout(item, cfg, name=name, phone=phone, reprint=reprint), cfg, **override)
+def item_receipt_bytes(item, cfg, *, name=None, phone=None, reprint=False, categories=None,
+                       **override) -> bytes:
+    """The ESC/POS bytes of *item*'s receipt (*categories*: as for :func:`item_layout`)."""
+    layout = item_layout(item, cfg, name=name, phone=phone, reprint=reprint, categories=categories)
+    return encode_layout(layout, cfg, **override)
 
 
 def send(data: bytes, cfg, printer=None) -> PrintOutcome:
@@ -177,10 +191,13 @@ def print_item_receipt(item, cfg, printer=None, *, store=None, name: str | None 
 
     *name* and *phone* are the decrypted personal data of a real-name item (from
     ``Store.get_item(id, with_pii=True)``); they are printed (the phone masked) and never
-    logged. Never raises for printer or font problems: the outcome says what happened.
+    logged. With a *store*, the category is named from the categories valid now (the
+    centre's, else the local config's). Never raises for printer or font problems: the
+    outcome says what happened.
     """
     try:
-        data = item_receipt_bytes(item, cfg, name=name, phone=phone, reprint=reprint)
+        categories = current_categories(store, cfg) if store is not None else None
+        data = item_receipt_bytes(item, cfg, name=name, phone=phone, reprint=reprint, categories=categories)
     except Exception as e:  # FontError, an unfittable QR code …
         out = PrintOutcome(False, f"receipt could not be laid out: {e}", ERROR)
         if store is not None:
@@ -191,24 +208,3 @@ def print_item_receipt(item, cfg, printer=None, *, store=None, name: str | None 
                 pass
         return out
     return print_bytes(data, cfg, printer, store=store, item_id=item.id)
-
-
-_RESIDENT = {
-    "zh-CN": {PRINTED: "回执已打印，请取走。",
-              SENT_UNCONFIRMED: "回执正在打印；如果没有出纸，请记下屏幕上的跟踪码。",
-              "fail": "回执暂时无法打印，您的意见已保存。请记下屏幕上的跟踪码。"},
-    "zh-TW": {PRINTED: "回執已列印，請取走。",
-              SENT_UNCONFIRMED: "回執正在列印；如果沒有出紙，請記下螢幕上的追蹤碼。",
-              "fail": "回執暫時無法列印，您的意見已保存。請記下螢幕上的追蹤碼。"},
-    "en": {PRINTED: "Your receipt has been printed. Please take it.",
-           SENT_UNCONFIRMED: "Your receipt is printing. If no paper comes out, please note the "
-                             "tracking code on the screen.",
-           "fail": "The receipt cannot be printed right now; your submission is saved. Please note "
-                   "the tracking code on the screen."},
-}
-
-
-def resident_message(outcome: PrintOutcome, lang: str = "zh-CN") -> str:
-    """What the touchscreen tells the resident about the receipt (never the technical reason)."""
-    words = _RESIDENT.get(lang, _RESIDENT["zh-CN"])
-    return words.get(outcome.status, words["fail"])

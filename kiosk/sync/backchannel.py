@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 from datetime import datetime, timedelta, timezone
 
 from kiosk import clock
@@ -118,7 +117,6 @@ def heartbeat_body(store, started_mono: float, now_mono: float, config=None) -> 
     """What a heartbeat reports (no personal data). With *config*, every configured device
     with its last self-test, and the service events not yet sent (kiosk/service/health.py)."""
     oldest = store.oldest_item(Delivery.PENDING, Delivery.QUARANTINED)
-    disk = shutil.disk_usage(store.data_dir)
     db_bytes = sum(os.path.getsize(p) for p in (store.db_path, store.db_path.with_name("kiosk.db-wal"))
                    if os.path.exists(p))
     body = {
@@ -133,7 +131,8 @@ def heartbeat_body(store, started_mono: float, now_mono: float, config=None) -> 
             "oldest_undelivered_age_s": clock.age_s(oldest.created_at) if oldest else None,
             "ratings_pending": store.count_ratings(Delivery.PENDING),
         },
-        "disk": {"free_mb": disk.free // 2**20, "total_mb": disk.total // 2**20},
+        # state "low" (media refused) or "critical" (out of service) is the alert.
+        "disk": store.guard.read().as_alert(),
         "db_size_mb": round(db_bytes / 2**20, 2),
         "devices": device_states(store),
         "config_etag": station_config.current_etag(store),

@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import asdict
 
+from kiosk.diskguard import DiskState
 from kiosk.sync import backchannel
 from kiosk.sync.client import REJECTED, CentreClient, CentreError
 from kiosk.sync.forwarder import DrainResult, Forwarder
@@ -40,6 +41,7 @@ class SyncDaemon:
         self.started = time.monotonic()
         self._due = {"status": 0.0, "config": 0.0, "heartbeat": 0.0, "retention": 0.0}
         self._server = None
+        self._out_of_service = False
 
     # -- the centre-facing tasks ------------------------------------------------------
 
@@ -77,6 +79,11 @@ class SyncDaemon:
         out: dict = {}
         intervals = {"config": s.config_poll_interval_s, "heartbeat": s.heartbeat_interval_s,
                      "status": s.status_poll_interval_s}
+        if self.store.guard.read().state is DiskState.CRITICAL:
+            return self._step_out_of_service(now, force)
+        if self._out_of_service:
+            log.info("disk has room again: forwarding resumes")
+            self._out_of_service = False
         # Retention is local: it runs on schedule whatever the centre does.
         if force or now >= self._due["retention"]:
             out["purged"] = backchannel.purge_expired(self.store, s.retention_days)
@@ -112,6 +119,26 @@ class SyncDaemon:
             if res is None:
                 break  # failed: the link's backoff decides when to try again (same reason as above)
             self._due[task] = now + intervals[task]
+        return out
+
+    def _step_out_of_service(self, now: float, force: bool) -> dict:
+        # Below the disk guard's hard floor the store refuses every write, so nothing
+        # can be forwarded (a delivery could not be recorded) or fetched. The heartbeat
+        # only reads: it still goes out and carries disk.state = "critical" to the
+        # centre. It bypasses the link, whose bookkeeping would write too.
+        out: dict = {"forward": asdict(DrainResult(stopped="out of service: disk full"))}
+        if force or now >= self._due["heartbeat"]:
+            try:
+                self.client.heartbeat(backchannel.heartbeat_body(self.store, self.started, time.monotonic()))
+                out["heartbeat"] = True
+            except CentreError as e:
+                log.warning("heartbeat while out of service failed: %s", e)
+                out["heartbeat"] = None
+            self._due["heartbeat"] = now + self.settings.heartbeat_interval_s
+        if not self._out_of_service:
+            log.error("disk full: forwarding paused, only heartbeats are sent (%s)",
+                      self.store.guard.read().describe())
+        self._out_of_service = True
         return out
 
     def run_once(self) -> dict:

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from kiosk import clock
+from kiosk.categories import STATION_CONFIG_KEY as META_KEY
+from kiosk.categories import CategoryListError, encode_applied, parse_categories, read_applied
 from kiosk.settings import Category
 
-META_KEY = "station_config"
 REJECTED_KEY = "station_config.rejected"
 MAX_BYTES = 1024 * 1024
 _HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
@@ -136,24 +137,12 @@ def parse(raw: bytes | str, etag: str | None = None) -> StationConfig:
     if not isinstance(version, (str, int)) or isinstance(version, bool):
         raise StationConfigError("version: expected a string or integer")
 
-    cats_raw = _req(doc, "categories", list, "")
-    if not cats_raw:
-        raise StationConfigError("categories: expected at least one category")
-    cats = []
-    for i, c in enumerate(cats_raw):
-        where = f"categories[{i}]."
-        if not isinstance(c, dict):
-            raise StationConfigError(f"categories[{i}]: expected an object")
-        names = _req(c, "names", dict, where)
-        if not all(isinstance(v, str) and v.strip() for v in names.values()):
-            raise StationConfigError(f"{where}names: expected non-empty strings")
-        try:
-            cats.append(Category(_req(c, "id", str, where), dict(names)))
-        except ValueError as e:
-            raise StationConfigError(f"{where}{e}") from None
-    ids = [c.id for c in cats]
-    if len(set(ids)) != len(ids):
-        raise StationConfigError("categories: duplicate id")
+    if "categories" not in doc:
+        raise StationConfigError("categories: missing")
+    try:
+        cats = parse_categories(doc["categories"])
+    except CategoryListError as e:
+        raise StationConfigError(str(e)) from None
 
     reps = []
     for i, r in enumerate(doc.get("representatives") or []):
@@ -306,8 +295,7 @@ def apply(store, raw: bytes, etag: str | None) -> StationConfig:
     """Validate and store a new config atomically; raises StationConfigError (old kept)."""
     cfg = parse(raw, etag)
     applied = clock.now_iso()
-    value = json.dumps({"etag": etag, "applied_at": applied, "document": raw.decode("utf-8")},
-                       ensure_ascii=False)
+    value = encode_applied(raw.decode("utf-8"), etag, applied)
     # One transaction: the new document, the cleared rejection and the event together.
     store.replace_meta({META_KEY: value, REJECTED_KEY: None},
                        event=("station_config_applied", f"station config {cfg.version or etag} applied",
@@ -330,15 +318,14 @@ def reject(store, etag: str | None, reason: str) -> bool:
 
 def current_etag(store) -> str | None:
     """ETag of the applied config (for If-None-Match)."""
-    raw = store.get_meta(META_KEY)
-    return json.loads(raw).get("etag") if raw else None
+    rec = read_applied(store)
+    return rec.etag if rec else None
 
 
 def load_current(store) -> StationConfig | None:
     """The last good station config, or None when the centre has not sent one yet."""
-    raw = store.get_meta(META_KEY)
-    if not raw:
+    rec = read_applied(store)
+    if rec is None:
         return None
-    rec = json.loads(raw)
-    cfg = parse(rec["document"], rec.get("etag"))
-    return StationConfig(**{**cfg.__dict__, "applied_at": rec.get("applied_at")})
+    cfg = parse(rec.document, rec.etag)
+    return StationConfig(**{**cfg.__dict__, "applied_at": rec.applied_at})

@@ -2,7 +2,8 @@
 
 Thin on purpose: each screen's behaviour lives in kiosk/ui/screens/<name>.py with its
 layout in kiosk/ui/kv/<name>.kv; everything outside the UI is reached through
-kiosk.ui.services.Services; workers report back through kiosk.ui.mainthread.
+the per-capability services of kiosk.ui.services; workers report back through
+kiosk.ui.mainthread.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from kiosk.ui.session import Session, clean_tmp_root
 
 log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent / "kv"
+DISK_CHECK_S = 15  # how often the app looks at the disk guard (one statvfs)
 _kv_loaded = False
 
 
@@ -36,8 +38,8 @@ def load_kv() -> None:
         return
     import kiosk.ui.widgets.base  # noqa: F401  (registers classes with the Factory)
     import kiosk.ui.widgets.keyboard  # noqa: F401
-    from kiosk.ui.screens import (answer, done, finish, home, identity, letter, lookup, photo,  # noqa: F401
-                                  review, voice, write)
+    from kiosk.ui.screens import (answer, camera, done, finish, home, identity, letter, lookup,  # noqa: F401
+                                  photo, review, unavailable, voice, write)
     from kiosk.ui.screens import announcements, attract, board, public, representatives  # noqa: F401
     for name in ("widgets", "keyboard", "base", "idle", "public", *SCREENS):
         Builder.load_file(str(KV_DIR / f"{name}.kv"))
@@ -99,9 +101,14 @@ class KioskApp(App):
         self.idle.start()
         self.dimmer.start()
         self.guidance.start()
-        self.services.start_voice_model()
+        self.services.voice.start_loading()
+        from kivy.clock import Clock
+        self.check_disk()
+        self._disk_event = Clock.schedule_interval(lambda _dt: self.check_disk(), DISK_CHECK_S)
 
     def on_stop(self):
+        if getattr(self, "_disk_event", None) is not None:
+            self._disk_event.cancel()
         self.stop_devices(timeout=2.0)
         self.idle.stop()
         self.dimmer.stop()
@@ -209,6 +216,26 @@ class KioskApp(App):
         self.go("home")
         self.idle.touch()
 
+    # -- a full disk --------------------------------------------------------------------
+
+    def check_disk(self) -> None:
+        """Out of service while the disk guard says critical; back home once it is not."""
+        critical = self.services.submission.disk_is_critical()
+        current = self.root.current if self.root else None
+        if critical and current != "unavailable" and not self._submitting:
+            self.show_unavailable()
+        elif not critical and current == "unavailable":
+            log.info("disk has room again: back in service")
+            self.reset_session()
+
+    def show_unavailable(self) -> None:
+        """Wipe the session (nothing of it can be stored) and show the hotline."""
+        if self.root.current != "unavailable":
+            log.error("disk full: out of service until space is freed")
+            self.stop_devices(timeout=2.0)
+            self.reset_session()
+            self.go("unavailable")
+
     # -- submit -----------------------------------------------------------------------
 
     def submit(self) -> None:
@@ -226,21 +253,30 @@ class KioskApp(App):
                       on_done=self._submitted, on_error=lambda e: self._submit_failed(e, back_to),
                       name="submit")
 
-    def _submitted(self, outcome) -> None:
+    def _submitted(self, submitted) -> None:
         self._submitting = False
         self.busy = False
         # The item is stored: nothing of the session is needed any more except the code.
         self.session.wipe()
         self.session = Session(self.tmp_root)
-        self.screen("done").show_result(outcome.code, outcome.printed, outcome.secret)
+        self.screen("done").show_result(submitted.code, submitted.printing, submitted.secret)
         self.idle.touch()
 
     def _submit_failed(self, e: BaseException, back_to: str) -> None:
-        from kiosk.store import DiskFullError, StoreError
-        from kiosk.submission import SubmissionError
+        from kiosk.ui.services import (DiskFullError, MediaRefusedError, OutOfServiceError, StoreError,
+                                       SubmissionError)
         self._submitting = False
         self.busy = False
-        if isinstance(e, SubmissionError):
+        if isinstance(e, OutOfServiceError):
+            log.error("submission refused: %s", e)
+            self.show_unavailable()
+            return
+        offer_text_only = False
+        if isinstance(e, MediaRefusedError):
+            log.warning("submission refused: %s", e)
+            msg = self.t("finish.error_media_refused")
+            offer_text_only = True
+        elif isinstance(e, SubmissionError):
             # The core's message is English and technical: name the field in the
             # resident's language instead (the full message goes to the log).
             log.warning("submission refused: %s: %s", e.field, e)
@@ -255,3 +291,5 @@ class KioskApp(App):
             msg = self.t("finish.error_store")
         self.go(back_to if back_to != "done" else "finish")
         self.screen(self.root.current).notice(msg)
+        if self.root.current == "finish":
+            self.screen("finish").offer_text_only = offer_text_only

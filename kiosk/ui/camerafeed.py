@@ -3,78 +3,55 @@
 A worker thread reads frames (``camera.read_frame() -> numpy BGR``) at a modest rate and
 hands only the newest one to the UI through :func:`kiosk.ui.mainthread.call_in_ui`;
 if the UI has not shown the previous frame yet, the new one replaces it instead of
-piling up. :func:`frame_to_texture` runs on the UI thread.
+piling up (the thread is a :class:`kiosk.ui.workerfeed.WorkerFeed`).
+:func:`frame_to_texture` runs on the UI thread.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from typing import Any, Callable
 
-from kiosk.ui.mainthread import call_in_ui
-
-log = logging.getLogger(__name__)
+from kiosk.ui.workerfeed import WorkerFeed
 
 
-class FrameFeed:
-    """Read frames from an opened camera on a thread; deliver the latest to *on_frame*."""
+class FrameFeed(WorkerFeed):
+    """Read frames from an OPENED camera on a thread; deliver the latest to *on_frame*."""
+
+    thread_name = "kiosk-camera"
 
     def __init__(self, camera, on_frame: Callable[[Any], None], on_error: Callable[[str], None],
-                 fps: float = 8.0, preview_width: int = 800):
+                 fps: float = 8.0, preview_width: int = 800, *, token=None):
+        super().__init__(on_error, token=token)
         self.camera = camera
         self.on_frame = on_frame
-        self.on_error = on_error
         self.period = 1.0 / fps
         self.latest = None          # the full frame, for capture
         self.preview = None         # a smaller copy for the screen (made on this thread)
         self.preview_width = preview_width
         self._pending = False
-        self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._run, name="kiosk-camera", daemon=True)
 
-    def start(self) -> "FrameFeed":
-        self._thread.start()
-        return self
+    def read_once(self) -> None:
+        t0 = time.monotonic()
+        frame = self.camera.read_frame()
+        small = shrink(frame, self.preview_width)
+        with self._lock:
+            self.latest, self.preview = frame, small
+            post = not self._pending
+            self._pending = True
+        if post:  # the UI has shown the previous frame: post this one (never a backlog)
+            self.deliver(self._show_newest)
+        self.wait(self.period - (time.monotonic() - t0))
 
-    def stop(self) -> None:
-        """Stop reading and close the camera (the thread closes it when it exits)."""
-        self._stop.set()
+    def close_device(self) -> None:
+        self.camera.close()
 
-    def join(self, timeout: float | None = None) -> bool:
-        """Wait for the thread to end; True when it has."""
-        if self._thread.ident is not None:
-            self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def _run(self) -> None:
-        try:
-            while not self._stop.is_set():
-                t0 = time.monotonic()
-                frame = self.camera.read_frame()
-                small = shrink(frame, self.preview_width)
-                with self._lock:
-                    self.latest, self.preview = frame, small
-                    post = not self._pending
-                    self._pending = True
-                if post:
-                    call_in_ui(self._deliver)
-                self._stop.wait(max(0.0, self.period - (time.monotonic() - t0)))
-        except Exception as e:  # a camera unplugged mid-preview: say so, do not crash
-            log.warning("camera preview stopped: %s", e)
-            call_in_ui(self.on_error, str(e))
-        finally:
-            try:
-                self.camera.close()
-            except Exception:
-                log.exception("camera close failed")
-
-    def _deliver(self) -> None:
+    def _show_newest(self) -> None:
         with self._lock:
             frame, self._pending = self.preview, False
-        if frame is not None and not self._stop.is_set():
+        if frame is not None:
             self.on_frame(frame)
 
 

@@ -76,6 +76,9 @@ class IdleWatcher:
             else:
                 self.view.seconds = int(remaining + 0.999)
             return
+        if screen == "unavailable":  # nobody to wait for; the disk check leaves it
+            self.last = self.now()
+            return
         if screen == "done":
             if idle >= ui.done_return_s:
                 app.reset_session()

@@ -4,6 +4,11 @@ Workers (ASR, printing, disk, camera) never touch widgets: they call
 :func:`call_in_ui`, which schedules the callback on the Kivy clock so it runs on the
 UI thread at the next frame. :func:`run_in_worker` starts a daemon thread and reports
 its result or exception back through the same hop.
+
+Both take the :class:`kiosk.ui.session.WorkToken` captured when the work started:
+a delivery whose token is stale by the time it reaches the UI thread (the session was
+wiped, the work cancelled) is dropped there, so a late result never reaches the next
+resident's session. This is the only stale-result check the screens use.
 """
 
 from __future__ import annotations
@@ -17,16 +22,34 @@ from kivy.clock import Clock
 log = logging.getLogger(__name__)
 
 
-def call_in_ui(fn: Callable, *args, **kwargs) -> None:
-    """Run ``fn(*args, **kwargs)`` on the UI thread at the next frame (thread-safe)."""
-    # Clock.schedule_once is documented as thread-safe; the callback gets dt, drop it.
-    Clock.schedule_once(lambda _dt: fn(*args, **kwargs), 0)
+def call_in_ui(fn: Callable, *args, token=None, **kwargs) -> None:
+    """Run ``fn(*args, **kwargs)`` on the UI thread at the next frame (thread-safe);
+    not at all when *token* is stale by then."""
+    def run(_dt):  # Clock.schedule_once is documented as thread-safe; drop its dt
+        if token is not None and not token.current:
+            log.debug("dropped a stale delivery to %s", getattr(fn, "__qualname__", fn))
+            return
+        fn(*args, **kwargs)
+    Clock.schedule_once(run, 0)
 
 
 def run_in_worker(fn: Callable[..., Any], *args, on_done: Callable[[Any], None] | None = None,
-                  on_error: Callable[[BaseException], None] | None = None,
+                  on_error: Callable[[BaseException], None] | None = None, token=None,
+                  on_stale: Callable[[Any], None] | None = None,
                   name: str = "kiosk-worker") -> threading.Thread:
-    """Run ``fn(*args)`` on a daemon thread; deliver its result/exception in the UI thread."""
+    """Run ``fn(*args)`` on a daemon thread; deliver its result/exception on the UI thread.
+
+    With a *token*, nothing is delivered once it is stale; a result that holds a
+    resource (an opened camera) is then handed to *on_stale* instead, to release it.
+    """
+    def deliver(result):
+        if token is not None and not token.current:
+            log.debug("worker %s: result dropped, its work was cancelled", name)
+            if on_stale is not None:
+                on_stale(result)
+        elif on_done is not None:
+            on_done(result)
+
     def body():
         try:
             result = fn(*args)
@@ -36,10 +59,9 @@ def run_in_worker(fn: Callable[..., Any], *args, on_done: Callable[[Any], None] 
             else:
                 log.exception("worker %s failed", name)
             if on_error is not None:
-                call_in_ui(on_error, e)
+                call_in_ui(on_error, e, token=token)
             return
-        if on_done is not None:
-            call_in_ui(on_done, result)
+        call_in_ui(deliver, result)
 
     t = threading.Thread(target=body, name=name, daemon=True)
     t.start()

@@ -13,23 +13,32 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.ui.services import ScannedPage, Services
+from kiosk.ui.services import DisclosureService, Devices, PrintOutcome, Services, VoiceService
+from kiosk.ui.services.printing import PAPER_OUT, PRINTED, SENT_UNCONFIRMED
 
 
-class SampleServices(Services):
-    """No devices: sample frames and a sample transcript, nothing is opened or printed."""
+class SampleVoice(VoiceService):
+    """A voice service whose model is "ready" and never loads."""
 
-    def start_voice_model(self):
+    def start_loading(self) -> None:
         pass
 
     def asr_state(self) -> str:
         return "ready"
 
-    def open_camera(self, role: str):
+
+class SampleDevices(Devices):
+    """Sample cameras and a code reader that listens and reads nothing; no printer."""
+
+    def camera(self, role: str):
         return SampleCamera(letter=role == "scanner")
 
-    def open_code_reader(self, on_code, on_error):
-        return SampleCodeFeed()
+    def code_reader(self):
+        return SampleCodeReader()
+
+
+class SampleDisclosure(DisclosureService):
+    """The board of :data:`SAMPLE_STATION_CONFIG`."""
 
     def board(self):
         return sample_board(self.store.data_dir)
@@ -86,10 +95,27 @@ def sample_board(data_dir):
     return compute(parse(json.dumps(SAMPLE_STATION_CONFIG, ensure_ascii=False)), now, True, data_dir)
 
 
-class SampleCodeFeed:
+class SampleServices(Services):
+    """No devices: sample frames and a sample transcript, nothing is opened or printed."""
+
+    def __init__(self, cfg, store):
+        super().__init__(cfg, store, devices=SampleDevices(cfg))
+        self.voice = SampleVoice(cfg, self.devices)
+        self.disclosure = SampleDisclosure(store)
+
+
+class SampleCodeReader:
     """A code reader that is listening (the screen shows the scan hint) and reads nothing."""
 
-    def stop(self):
+    def open(self):
+        pass
+
+    def read_code(self, timeout: float):
+        import time
+        time.sleep(timeout)
+        return None
+
+    def close(self):
         pass
 
 
@@ -132,8 +158,17 @@ def _jpeg(frame) -> bytes:
 
 
 SAMPLES = ("home", "voice", "review", "write", "photo", "letter", "finish", "identity", "done",
-           "done-printer-problem", "idle", "lookup", "lookup-secret", "answer", "answer-rated",
-           "answer-state-only", "representatives", "board", "announcements", "attract")
+           "done-unconfirmed", "done-printer-problem", "idle", "lookup", "lookup-secret", "answer",
+           "answer-rated", "answer-state-only", "representatives", "board", "announcements", "attract",
+           "unavailable", "finish-media-refused")
+
+# What the receipt layer reports in each "done" sample.
+SAMPLE_PRINTS = {
+    "done": PrintOutcome(True, None, PRINTED, 430),
+    "done-unconfirmed": PrintOutcome(False, "receipt sent, but the printer cannot confirm it printed",
+                                     SENT_UNCONFIRMED, 430),
+    "done-printer-problem": PrintOutcome(False, "the printer is out of paper", PAPER_OUT),
+}
 
 
 def sample_answer(lang: str, rated: bool, authorised: bool = True):
@@ -189,7 +224,7 @@ def show_sample(h, sample: str, lang: str) -> None:
     elif sample == "finish":
         s.photos = []
         s.text = text
-        s.category = app.services.categories()[1].id
+        s.category = app.services.submission.categories().items[1].id
         app.go("finish")
     elif sample == "identity":
         app.go("identity")
@@ -197,9 +232,9 @@ def show_sample(h, sample: str, lang: str) -> None:
         idn.name_text = "张明" if lang != "en" else "Zhang Ming"
         idn.phone_text = "1380013"
         idn.field = "phone"
-    elif sample in ("done", "done-printer-problem"):
+    elif sample in SAMPLE_PRINTS:
         app.go("done")
-        h.screen("done").show_result("0371-000045-7", sample == "done", "482913")
+        h.screen("done").show_result("0371-000045-7", SAMPLE_PRINTS[sample], "482913")
     elif sample == "idle":
         app.go("finish")
         app.idle.show(17)
@@ -214,6 +249,13 @@ def show_sample(h, sample: str, lang: str) -> None:
         h.screen("answer").show(sample_answer(lang, rated=sample == "answer-rated",
                                               authorised=sample != "answer-state-only"))
         app.go("answer")
+    elif sample == "unavailable":
+        app.go("unavailable")
+    elif sample == "finish-media-refused":
+        s.text = text
+        app.go("finish")
+        h.screen("finish").notice(app.t("finish.error_media_refused"))
+        h.screen("finish").offer_text_only = True
     elif sample in ("representatives", "board", "announcements", "attract"):
         app.go(sample)
     else:

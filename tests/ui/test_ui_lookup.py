@@ -7,6 +7,8 @@ import re
 
 from kiosk import trackcode
 from kiosk.submission import submit
+from kiosk.ui.services import PrintOutcome
+from kiosk.ui.services.printing import PAPER_OUT
 
 REPLY = "路灯已于11月20日修复，感谢您的反映。"
 
@@ -150,7 +152,7 @@ def test_ui_wrong_secrets_are_refused_then_limited(harness, store, cfg):
     _type_code(h, str(item.code))
     h.wait(lambda: lookup.step == "secret", what="the secret step")
     wrong = f"{(int(item.secret) + 1) % 10**6:06d}"
-    limiter = h.app.services.lookup_limiter()
+    limiter = h.app.services.lookup.limiter()
     for attempt in range(limiter.max_failures):
         _type_code(h, wrong)
         h.wait(lambda: not lookup.checking, what="the lookup")
@@ -181,7 +183,7 @@ def test_ui_done_screen_shows_the_secret_with_the_code(harness):
     h = harness
     h.app.go("done")
     done = h.screen("done")
-    done.show_result("0371-000045-7", False, "482913")
+    done.show_result("0371-000045-7", PrintOutcome(False, "the printer is out of paper", PAPER_OUT), "482913")
     assert done.ids.secret.text == h.app.t("done.secret", secret="482 913")
     done.reset()
     assert done.ids.secret.text == ""

@@ -236,11 +236,7 @@ def test_ui_voice_live_partial_text_with_a_real_model(cfg, store):
     holder.start_loading()
     holder.wait(60)
 
-    class WithModel(TestServices):
-        def voice_model(self):
-            return holder
-
-    services = WithModel(cfg, store, wav=speech_wav())
+    services = TestServices(cfg, store, wav=speech_wav(), model=holder)
     h = Harness(cfg, store, services)
     h.start()
     try:

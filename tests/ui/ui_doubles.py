@@ -1,6 +1,7 @@
 """Services for the UI tests: the real store, submission, voice session, receipt layer,
 photo/letter processing and pinyin engine; only the devices are the fakes shipped in
-drivers/ (WAV-fed microphone, byte-collecting printer, synthetic cameras).
+drivers/ (WAV-fed microphone, byte-collecting printer, synthetic cameras, the code
+reader's fake serial port), handed out by :class:`TestDevices`.
 """
 
 from __future__ import annotations
@@ -8,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.ui.services import Services
-
+from kiosk.ui.services import Devices, PrintingService, Services, VoiceService
 
 
 @dataclass
@@ -19,53 +19,43 @@ class Printed:
     phone: str | None
 
 
-class TestServices(Services):
-    """The app's Services in fake-hardware mode, with switches for missing devices."""
+class TestDevices(Devices):
+    """The drivers' fakes, with switches for missing devices."""
 
     __test__ = False
 
-    def __init__(self, cfg, store, *, wav: Path | None = None, mic: bool = True, camera: bool = True,
-                 scanner: bool = True, printer_ok: bool = True):
-        super().__init__(cfg, store, fake_hardware=True)
+    def __init__(self, cfg, *, wav: Path | None, mic: bool, camera: bool, scanner: bool, printer_ok: bool,
+                 printer_silent: bool):
+        super().__init__(cfg, fake_hardware=True)
+        self.printer_silent = printer_silent
         self.wav = wav
         self.mic = mic
         self.camera_ok = camera
         self.scanner_ok = scanner
         self.printer_ok = printer_ok
-        self.printed: list[Printed] = []
         self.cameras: list = []
         self.code_readers: list = []
 
-    def make_microphone(self):
+    def microphone(self):
         from drivers.microphone import make_microphone
         if not self.mic or self.wav is None:
             return make_microphone("none")          # open() raises MicrophoneUnavailable
         return make_microphone("wav", path=str(self.wav), realtime=True)
 
-    def make_printer(self):
-        printer = super().make_printer()            # drivers.printer FakePrinter
+    def printer(self):
+        printer = super().printer()                 # drivers.printer FakePrinter
         printer.paper_out = not self.printer_ok
+        printer.silent = self.printer_silent        # never answers status: "sent, unconfirmed"
         return printer
 
-    def print_receipt(self, item, *, name=None, phone=None):
-        out = super().print_receipt(item, name=name, phone=phone)
-        if out.printed:
-            self.printed.append(Printed(str(item.code), name, phone))
-        return out
-
-    @property
-    def printer_output(self) -> bytes:
-        """Every ESC/POS byte the fake printer received."""
-        return self.make_printer().output
-
-    def make_code_reader(self):
+    def code_reader(self):
         """The driver's fake reader (a fake serial port under the real line protocol);
         kept so a test can ``scan()`` a receipt or ``unplug()`` the reader."""
-        reader = super().make_code_reader()
+        reader = super().code_reader()
         self.code_readers.append(reader)
         return reader
 
-    def make_camera(self, role):
+    def camera(self, role):
         from drivers.camera import FakeCamera
         ok = self.scanner_ok if role == "scanner" else self.camera_ok
         # A fake camera whose source does not exist fails in open() like a missing device.
@@ -73,6 +63,59 @@ class TestServices(Services):
                          else "/nonexistent-camera-dir")
         self.cameras.append(cam)
         return cam
+
+
+class RecordingPrinting(PrintingService):
+    """The real printing service; remembers what printed (the fake printer keeps the bytes)."""
+
+    def __init__(self, cfg, store, devices):
+        super().__init__(cfg, store, devices)
+        self.printed: list[Printed] = []
+
+    def print_receipt(self, item, *, name=None, phone=None):
+        out = super().print_receipt(item, name=name, phone=phone)
+        if out.printed:
+            self.printed.append(Printed(str(item.code), name, phone))
+        return out
+
+
+class TestServices(Services):
+    """The app's services on :class:`TestDevices`; *model*: an ASR model holder to use."""
+
+    __test__ = False
+
+    def __init__(self, cfg, store, *, wav: Path | None = None, mic: bool = True, camera: bool = True,
+                 scanner: bool = True, printer_ok: bool = True, printer_silent: bool = False, model=None):
+        devices = TestDevices(cfg, wav=wav, mic=mic, camera=camera, scanner=scanner, printer_ok=printer_ok,
+                              printer_silent=printer_silent)
+        super().__init__(cfg, store, devices=devices)
+        self.printing = RecordingPrinting(cfg, store, devices)
+        if model is not None:
+            self.voice = VoiceService(cfg, devices, model=model)
+
+    @property
+    def printed(self) -> list[Printed]:
+        return self.printing.printed
+
+    @property
+    def cameras(self) -> list:
+        return self.devices.cameras
+
+    @property
+    def code_readers(self) -> list:
+        return self.devices.code_readers
+
+    @property
+    def printer_output(self) -> bytes:
+        """Every ESC/POS byte the fake printer received."""
+        return self.devices.printer().output
+
+
+def type_latin(h, keyboard, letters: str) -> None:
+    """Switch the on-screen keyboard to Latin letters (中/英) and type *letters*, real taps."""
+    if keyboard.mode == "zh":
+        h.tap(h.key(keyboard, "\x0f"))
+    h.type(keyboard, letters)
 
 
 def speech_wav() -> Path:

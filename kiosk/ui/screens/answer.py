@@ -15,6 +15,7 @@ from kivy.properties import BooleanProperty, ObjectProperty
 
 from kiosk.ui.mainthread import run_in_worker
 from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.services import RatingRefused, TooManyFailures
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ class AnswerScreen(KioskScreen):
 
     def __init__(self, **kw):
         super().__init__(**kw)
-        self._generation = 0
+        self._token = None
 
     def show(self, answer) -> None:
         """Fill the screen from a kiosk.lookup.Answer."""
@@ -43,7 +44,7 @@ class AnswerScreen(KioskScreen):
             for key in ("code", "when", "state", "reply", "rating_state"):
                 self.ids[key].text = ""
             return
-        from kiosk.receipt.layout import local_time
+        local_time = self.app.services.lookup.local_time
         self.ids.code.text = str(a.code)
         self.ids.state.text = t(f"state.{a.state}")
         if not a.authorised:
@@ -51,10 +52,10 @@ class AnswerScreen(KioskScreen):
             self.ids.reply.text = t("answer.state_only" if a.secret_issued else "answer.no_secret_issued")
             self.ids.rating_state.text = ""
             return
-        when = local_time(a.created_at, self.app.cfg.receipt.timezone)
+        when = local_time(a.created_at)
         self.ids.when.text = t("answer.submitted", when=when, category=self._category(a.category))
         if a.reply:
-            replied = local_time(a.replied_at, self.app.cfg.receipt.timezone) if a.replied_at else ""
+            replied = local_time(a.replied_at) if a.replied_at else ""
             self.ids.reply.text = t("answer.reply", when=replied) + "\n" + a.reply
         else:
             self.ids.reply.text = t("answer.no_reply_yet")
@@ -68,32 +69,25 @@ class AnswerScreen(KioskScreen):
     def _category(self, category_id: str | None) -> str:
         if not category_id:
             return self.app.t("answer.no_category")
-        for c in self.app.services.categories():
-            if c.id == category_id:
-                return c.name(self.app.lang)
-        return category_id
+        # A category the centre no longer offers is still shown, by its id.
+        return self.app.services.submission.category_name(category_id, self.app.lang) or category_id
 
     def rate(self, rating: str) -> None:
         """A rating button was tapped: save it (once) on a worker."""
         if self.saving or self.answer is None or not self.answer.can_rate:
             return
         self.saving = True
-        gen = self._generation
-        run_in_worker(self.app.services.rate, self.answer, rating, name="kiosk-rate",
-                      on_done=lambda a: self._rated(gen, a), on_error=lambda e: self._rate_failed(gen, e))
+        self._token = self.session.token()
+        run_in_worker(self.app.services.lookup.rate, self.answer, rating, name="kiosk-rate",
+                      token=self._token, on_done=self._rated, on_error=self._rate_failed)
 
-    def _rated(self, gen: int, answer) -> None:
-        if gen != self._generation:
-            return
+    def _rated(self, answer) -> None:
         self.saving = False
         self.show(answer)
         self.notice(self.app.t("answer.thanks"))
 
-    def _rate_failed(self, gen: int, e: BaseException) -> None:
-        if gen != self._generation:
-            return
+    def _rate_failed(self, e: BaseException) -> None:
         self.saving = False
-        from kiosk.lookup import RatingRefused, TooManyFailures
         if isinstance(e, RatingRefused) and e.reason == "already_rated":
             self.notice(self.app.t("answer.already_rated"))
         elif isinstance(e, TooManyFailures):
@@ -102,7 +96,9 @@ class AnswerScreen(KioskScreen):
             self.notice(self.app.t("answer.rate_failed"))
 
     def reset(self) -> None:
-        self._generation += 1
+        if self._token is not None:
+            self._token.cancel()
+            self._token = None
         self.saving = False
         self.answer = None
         self._refresh()

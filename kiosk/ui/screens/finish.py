@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kivy.properties import BooleanProperty
+
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.identity import phone_tail
 from kiosk.ui.widgets.base import KButton
@@ -12,6 +14,9 @@ SUMMARY_TEXT_CHARS = 40
 class FinishScreen(KioskScreen):
     """Everything before the submit tap."""
 
+    # The disk is low: media was refused, a "text only" button is offered (docs/ui.md).
+    offer_text_only = BooleanProperty(False)
+
     def on_pre_enter(self, *_):
         self._build_categories()
         self.refresh()
@@ -21,7 +26,7 @@ class FinishScreen(KioskScreen):
         grid = self.ids.categories
         grid.clear_widgets()
         chosen = self.session.category
-        for cat in app.services.categories():
+        for cat in app.services.submission.categories().items:
             grid.add_widget(KButton(text=cat.name(app.lang), selected=cat.id == chosen, font_size=40,
                                     on_release=lambda _b, c=cat.id: self.choose_category(c)))
         grid.add_widget(KButton(text=app.t("finish.not_sure"), selected=chosen is None, font_size=40,
@@ -50,7 +55,7 @@ class FinishScreen(KioskScreen):
             lines.append(app.t("finish.summary_text", text=short))
         else:
             lines.append(app.t("finish.summary_none"))
-        if s.audio or s.external_audio:
+        if s.audio:
             lines.append(app.t("finish.summary_audio", seconds=int(round(s.audio_seconds))))
         if s.photos:
             lines.append(app.t("finish.summary_photos", count=len(s.photos)))
@@ -61,6 +66,17 @@ class FinishScreen(KioskScreen):
         else:
             lines.append(app.t("finish.summary_identity_name", name=s.name, tail=phone_tail(s.phone)))
         self.ids.summary.text = "\n".join(lines)
+
+    def submit_text_only(self) -> None:
+        """Drop the recording, photos and letter pages; submit the text (or write one)."""
+        self.offer_text_only = False
+        self.notice("")
+        self.session.drop_media()
+        self.refresh()
+        if self.session.text:
+            self.app.submit()
+        else:
+            self.app.edit_text(return_to="finish")
 
     def back(self) -> None:
         s = self.session
@@ -73,4 +89,5 @@ class FinishScreen(KioskScreen):
     def reset(self) -> None:
         self.ids.categories.clear_widgets()
         self.ids.summary.text = ""
+        self.offer_text_only = False
         self.notice("")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kivy.properties import OptionProperty, StringProperty
 
 from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.services import SubmissionError
 
 
 def phone_tail(phone: str) -> str:
@@ -33,7 +34,7 @@ class IdentityScreen(KioskScreen):
         area.add_widget(self._inputs[self.field])
 
     def on_pre_enter(self, *_):
-        self.ids.kb.engine = self.app.services.pinyin()
+        self.ids.kb.engine = self.app.services.input.pinyin()
         self.ids.kb.reset()
         self.name_text = self.session.name
         self.phone_text = self.session.phone
@@ -57,19 +58,12 @@ class IdentityScreen(KioskScreen):
         self.field = field
 
     def confirm(self) -> None:
-        from kiosk.submission import SubmissionError, check_name, normalise_phone
         self.ids.kb.commit_composing()
         try:
-            name = check_name(self.name_text)
-        except SubmissionError:
-            self.field = "name"
-            self.notice(self.app.t("identity.bad_name"))
-            return
-        try:
-            phone = normalise_phone(self.phone_text)
-        except SubmissionError:
-            self.field = "phone"
-            self.notice(self.app.t("identity.bad_phone"))
+            name, phone = self.app.services.submission.checked_identity(self.name_text, self.phone_text)
+        except SubmissionError as e:
+            self.field = "phone" if e.field == "phone" else "name"
+            self.notice(self.app.t("identity.bad_phone") if e.field == "phone" else self.app.t("identity.bad_name"))
             return
         s = self.session
         s.anonymous, s.name, s.phone = False, name, phone

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from kivy.properties import BooleanProperty
 
-from kiosk.ui.camerafeed import frame_to_texture, jpeg_to_texture
+from kiosk.ui.camerafeed import frame_to_texture
 from kiosk.ui.mainthread import run_in_worker
-from kiosk.ui.screens.photo import CameraScreen
+from kiosk.ui.screens.camera import CameraScreen
 from kiosk.ui.session import Page
-
-log = logging.getLogger(__name__)
 
 
 class LetterScreen(CameraScreen):
@@ -44,29 +40,19 @@ class LetterScreen(CameraScreen):
             return
         self.ids.capture.disabled = True
         self.notice(self.app.t("common.working"))
-        run_in_worker(self.app.services.scan_page, frame.copy(), on_done=self._scanned,
-                      on_error=self._scan_failed, name="letter-page")
+        # The token: a page still processing when the session is wiped is dropped.
+        run_in_worker(self.app.services.capture.scan_page, frame.copy(), token=self.session.token(),
+                      on_done=self._scanned, on_error=self._scan_failed, name="letter-page")
 
     def _scanned(self, page) -> None:
-        if self.session.wiped:
-            return
         self._pending = page
         self.checking = True
-        preview = page.preview
-        try:
-            if preview is None or isinstance(preview, (bytes, bytearray)):
-                tex = jpeg_to_texture(bytes(preview) if preview is not None else page.jpeg)
-            else:
-                tex = frame_to_texture(preview)
-        except Exception:
-            log.exception("page preview failed")
-            tex = jpeg_to_texture(page.jpeg)
-        self.ids.preview.texture = tex
+        self.ids.preview.texture = frame_to_texture(page.preview)
         self.ids.capture.disabled = False
         self.notice("" if page.found_page else self.app.t("letter.no_page"))
 
-    def _scan_failed(self, e: BaseException) -> None:
-        log.warning("page processing failed: %s", e)
+    def _scan_failed(self, _e: BaseException) -> None:
+        # run_in_worker logged why; the resident can scan again.
         self.notice(self.app.t("photo.rejected"))
         self.ids.capture.disabled = self.feed is None
 
@@ -104,6 +90,5 @@ class LetterScreen(CameraScreen):
         self._pending = None
         self.checking = False
         self.ids.preview.texture = None
-        self._texture = None
         self.ids.count.text = ""
         self.notice("")

@@ -18,7 +18,7 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.ui.mainthread import run_in_worker
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.services import FeatureUnavailable
+from kiosk.ui.services import CodeError, FeatureUnavailable, NotFound, TooManyFailures, WrongSecret
 
 log = logging.getLogger(__name__)
 
@@ -39,51 +39,50 @@ class LookupScreen(KioskScreen):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.feed = None
-        self._generation = 0
-        self._feed_gen = 0
+        self._feed_token = None
+        self._lookup_token = None
         self._code = None                # the TrackingCode found in the CODE step
 
     # -- the code reader ---------------------------------------------------------------
 
     def on_pre_enter(self, *_):
         if self.feed is None:
-            gen = self._feed_gen
+            self._feed_token = self.session.token()
             try:
-                self.feed = self.app.services.open_code_reader(
-                    lambda payload: self._scanned(gen, payload), lambda detail: self._reader_failed(gen, detail))
+                self.feed = self.app.services.lookup.open_code_reader(self._scanned, self._reader_failed,
+                                                                      token=self._feed_token)
                 self.scanning = True
             except FeatureUnavailable as e:
                 log.warning("code reader unavailable: %s", e)
-                self.app.services.publish_device("code_reader", "absent", str(e.detail))
+                self.app.services.states.publish("code_reader", "absent", e.detail)
                 self.scanning = False
 
     def on_leave(self, *_):
         self.stop_feed()
 
     def stop_feed(self) -> None:
-        self._feed_gen += 1  # a scan or error already on its way to the UI is ignored
+        if self._feed_token is not None:
+            self._feed_token.cancel()  # a scan or error already on its way to the UI is dropped
+            self._feed_token = None
         if self.feed is not None:
             self.feed.stop()
             self.feed = None
         self.scanning = False
 
-    def _reader_failed(self, gen: int, detail: str) -> None:
-        if gen != self._feed_gen:
-            return
+    def _reader_failed(self, detail: str) -> None:
         self.feed = None
         self.scanning = False
-        self.app.services.publish_device("code_reader", "error", detail)
+        self.app.services.states.publish("code_reader", "error", detail)
 
-    def _scanned(self, gen: int, payload: str) -> None:
-        if gen != self._feed_gen or self.app.root.current != self.name:
-            return  # a late scan after the resident left
-        from kiosk.trackcode import CodeError
+    def _scanned(self, payload: str) -> None:
+        if self.app.root.current != self.name:
+            return  # scanned in the frame the resident left (on_leave comes a frame later)
         try:
-            scan = self.app.services.scan_from_payload(payload)
+            scan = self.app.services.lookup.scan_from_payload(payload)
         except CodeError:
             self.notice(self.app.t("lookup.scan_unreadable"))
             return
-        self.app.services.publish_device("code_reader", "ok")
+        self.app.services.states.publish("code_reader", "ok")
         self.step, self.code_text, self.secret_text = CODE, str(scan.code), ""
         self.find(scan.code, scan.secret)
 
@@ -140,14 +139,13 @@ class LookupScreen(KioskScreen):
             return
         self.checking = True
         self.notice(self.app.t("common.working"))
-        gen, ask_secret = self._generation, self.step == CODE and secret is None
-        run_in_worker(self.app.services.look_up, code, secret, name="kiosk-lookup",
-                      on_done=lambda answer: self._found(gen, answer, ask_secret),
-                      on_error=lambda e: self._failed(gen, e))
+        ask_secret = self.step == CODE and secret is None
+        self._lookup_token = self.session.token()
+        run_in_worker(self.app.services.lookup.look_up, code, secret, name="kiosk-lookup",
+                      token=self._lookup_token, on_done=lambda answer: self._found(answer, ask_secret),
+                      on_error=self._failed)
 
-    def _found(self, gen: int, answer, ask_secret: bool) -> None:
-        if gen != self._generation:
-            return  # the session was wiped meanwhile
+    def _found(self, answer, ask_secret: bool) -> None:
         self.checking = False
         self.notice("")
         if ask_secret and answer.secret_issued:
@@ -158,12 +156,8 @@ class LookupScreen(KioskScreen):
         self.app.screen("answer").show(answer)
         self.app.go("answer")
 
-    def _failed(self, gen: int, e: BaseException) -> None:
-        if gen != self._generation:
-            return
+    def _failed(self, e: BaseException) -> None:
         self.checking = False
-        from kiosk.lookup import NotFound, TooManyFailures, WrongSecret
-        from kiosk.trackcode import CodeError
         t = self.app.t
         if isinstance(e, WrongSecret):
             self.secret_text = ""
@@ -187,10 +181,12 @@ class LookupScreen(KioskScreen):
             self.notice(t("lookup.failed"))
 
     def _window(self) -> float:
-        return self.app.services.lookup_limiter().window
+        return self.app.services.lookup.limiter().window
 
     def reset(self) -> None:
-        self._generation += 1
+        if self._lookup_token is not None:
+            self._lookup_token.cancel()
+            self._lookup_token = None
         self.stop_feed()
         self.checking = False
         self.step, self.code_text, self.secret_text, self._code = CODE, "", "", None

@@ -7,68 +7,12 @@ import logging
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import Image
 
-from kiosk.ui.camerafeed import FrameFeed, frame_to_texture, jpeg_to_texture
+from kiosk.ui.camerafeed import jpeg_to_texture
 from kiosk.ui.mainthread import run_in_worker
-from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.services import FeatureUnavailable, ImageUnusable
+from kiosk.ui.screens.camera import CameraScreen
 from kiosk.ui.widgets.base import KButton
 
 log = logging.getLogger(__name__)
-
-
-class CameraScreen(KioskScreen):
-    """Shared by photo and letter: opens its camera on enter, closes it on leave."""
-
-    role = "camera"            # Services.open_camera role
-    unavailable_key = "photo.no_camera"
-
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self.feed: FrameFeed | None = None
-        self._opening = False
-
-    def on_enter(self, *_):
-        self._opening = True
-        run_in_worker(self.app.services.open_camera, self.role, on_done=self._opened,
-                      on_error=self._failed, name=f"open-{self.role}")
-
-    def on_leave(self, *_):
-        self._opening = False
-        self.stop_feed()
-
-    def stop_feed(self) -> None:
-        if self.feed is not None:
-            self.feed.stop()
-            self.feed = None
-
-    def _opened(self, camera) -> None:
-        if not self._opening or self.manager is None or self.manager.current != self.name:
-            camera.close()  # the resident left before the camera was ready
-            return
-        self.feed = FrameFeed(camera, self._show_frame, self._feed_error).start()
-        self.camera_ready(True)
-
-    def _failed(self, e: BaseException) -> None:
-        if isinstance(e, FeatureUnavailable):
-            self.notice(self.app.t(self.unavailable_key))
-        else:
-            self.notice(self.app.t(self.unavailable_key))
-        self.camera_ready(False)
-
-    def _feed_error(self, detail: str) -> None:
-        self.feed = None
-        self.app.services.publish_device(self.role, "error", detail)
-        self.notice(self.app.t(self.unavailable_key))
-        self.camera_ready(False)
-
-    def _show_frame(self, frame) -> None:
-        self.ids.preview.texture = frame_to_texture(frame)
-
-    def camera_ready(self, ok: bool) -> None:
-        self.ids.capture.disabled = not ok
-
-    def latest_frame(self):
-        return self.feed.latest if self.feed is not None else None
 
 
 class PhotoScreen(CameraScreen):
@@ -91,12 +35,12 @@ class PhotoScreen(CameraScreen):
             self.notice(self.app.t("photo.full", max=limit))
             return
         self.ids.capture.disabled = True
-        run_in_worker(self.app.services.photo_jpeg, frame.copy(), on_done=self._captured,
-                      on_error=self._rejected, name="photo-jpeg")
+        # The token: a photo still encoding when the resident cancels (or the idle wipe
+        # fires) must not land in the next resident's session.
+        run_in_worker(self.app.services.capture.photo_jpeg, frame.copy(), token=self.session.token(),
+                      on_done=self._captured, on_error=self._rejected, name="photo-jpeg")
 
     def _captured(self, jpeg: bytes) -> None:
-        if self.session.wiped:
-            return
         self.session.photos.append(jpeg)
         if self.session.source is None:
             self.session.source = "photo"
@@ -104,9 +48,9 @@ class PhotoScreen(CameraScreen):
         self.ids.capture.disabled = self.feed is None
         self._refresh()
 
-    def _rejected(self, e: BaseException) -> None:
-        log.warning("photo rejected: %s", e)
-        self.notice(self.app.t("photo.rejected") if isinstance(e, ImageUnusable) else self.app.t("photo.rejected"))
+    def _rejected(self, _e: BaseException) -> None:
+        # ImageUnusable or a bug: run_in_worker logged which; the resident can take another.
+        self.notice(self.app.t("photo.rejected"))
         self.ids.capture.disabled = self.feed is None
 
     def delete(self, index: int) -> None:

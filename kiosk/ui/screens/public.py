@@ -49,7 +49,7 @@ class PublicScreen(KioskScreen):
 
     def refresh(self) -> None:
         try:
-            self.board = self.app.services.board()
+            self.board = self.app.services.disclosure.board()
         except Exception:  # an unreadable stored config must not take the kiosk down
             log.exception("public board unavailable")
             self.board = None

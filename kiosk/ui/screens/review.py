@@ -34,8 +34,8 @@ class ReviewScreen(KioskScreen):
         s = self.session
         try:
             from kivy.core.audio import SoundLoader
-            path = s.external_audio
-            if path is None and s.audio:
+            path = None
+            if s.audio:
                 path = s.tmp_dir / "replay.wav"
                 path.write_bytes(s.audio)
             sound = SoundLoader.load(str(path)) if path else None

@@ -1,22 +1,22 @@
 """Voice: recording starts the moment "speak" is tapped; live text, level, time, "done".
 
-The voice session (kiosk.voice, via Services.open_voice) runs its own worker thread and
-calls back ON THAT THREAD; every event hops to the UI thread through call_in_ui before
-any widget is touched.
+The voice session (kiosk.voice, via ``services.voice.open``) runs its own worker thread
+and calls back ON THAT THREAD; every event hops to the UI thread through call_in_ui
+before any widget is touched, guarded by the recording's work token: events of a
+cancelled recording or a wiped session are dropped.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty
 
 from kiosk.ui.mainthread import call_in_ui
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.services import FeatureUnavailable
+from kiosk.ui.services import FeatureUnavailable, VoiceEvent, VoiceResult
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class VoiceScreen(KioskScreen):
         self._segments: list[str] = []
         self._started = 0.0
         self._tick = None
-        self._generation = 0
+        self._token = None
 
     # -- start / stop -----------------------------------------------------------------
 
@@ -48,17 +48,16 @@ class VoiceScreen(KioskScreen):
         """Open the microphone and start recording now; False when it cannot."""
         self.reset()
         app = self.app
-        self._generation += 1
-        gen = self._generation
+        self._token = token = self.session.token()
         try:
-            self._session = app.services.open_voice(lambda ev: call_in_ui(self._on_event, gen, ev))
+            self._session = app.services.voice.open(lambda ev: call_in_ui(self._on_event, ev, token=token))
         except FeatureUnavailable as e:
             log.warning("voice unavailable: %s", e)
             return False
         self.recording = True
         app.busy = True
         self._started = time.monotonic()
-        state = app.services.asr_state()
+        state = app.services.voice.asr_state()
         if state in ("absent", "failed"):
             self.ids.status.text = app.t("voice.no_asr")
         elif state == "loading":
@@ -88,7 +87,9 @@ class VoiceScreen(KioskScreen):
         self._drop_session()
 
     def _drop_session(self) -> None:
-        self._generation += 1  # late events of the old session are ignored
+        if self._token is not None:
+            self._token.cancel()  # late events of this recording are dropped
+            self._token = None
         if self._session is not None:
             try:
                 self._session.cancel()
@@ -124,9 +125,7 @@ class VoiceScreen(KioskScreen):
         if elapsed >= limit:
             self.done()
 
-    def _on_event(self, gen: int, ev) -> None:
-        if gen != self._generation:
-            return  # a late event of a cancelled session
+    def _on_event(self, ev: VoiceEvent) -> None:
         if ev.kind == "level":
             self.ids.meter.level = ev.level
         elif ev.kind == "partial":
@@ -144,35 +143,27 @@ class VoiceScreen(KioskScreen):
         # The newest words matter while speaking: show the end (about three lines).
         self.ids.partial.text = text if len(text) <= SHOWN_CHARS else "…" + text[-SHOWN_CHARS:]
 
-    def _ended(self, result) -> None:
+    def _ended(self, result: VoiceResult) -> None:
         self._stop_recording_state()
         self._session = None
-        s = self.session
-        wav = getattr(result, "wav", None)
-        has_audio = getattr(result, "has_audio", None)
-        if callable(has_audio):
-            has_audio = has_audio()
-        if has_audio is None:
-            has_audio = bool(wav) and len(wav) > 44  # more than a WAV header
-        ended_by = str(getattr(getattr(result, "ended_by", ""), "value", getattr(result, "ended_by", "")))
-        if not has_audio:
-            if ended_by == "error":
+        self._token = None
+        states = self.app.services.states
+        if not result.has_audio:
+            if result.mic_failed:
                 # No microphone (or it failed before any audio): disable voice, say why.
-                self.app.services.publish_device("microphone", "error", getattr(result, "error", ""))
+                states.publish("microphone", "error", result.error)
                 self.app.reset_session()
                 self.app.screen("home").disable("voice", "voice.no_mic")
             else:
                 self.ids.status.text = self.app.t("voice.too_short")
                 self.ids.done.disabled = True
             return
-        self.app.services.publish_device("microphone", "ok", "")
+        states.publish("microphone", "ok", "")
+        s = self.session
         s.clear_audio()
-        if isinstance(wav, (bytes, bytearray)):
-            s.audio = bytes(wav)
-        elif wav is not None:
-            s.external_audio = Path(wav)
-        s.audio_seconds = float(getattr(result, "seconds", 0.0) or 0.0)
-        s.asr_available = bool(getattr(result, "asr_available", True))
-        s.text = (getattr(result, "text", "") or "").strip()
+        s.audio = result.wav
+        s.audio_seconds = result.seconds
+        s.asr_available = result.asr_available
+        s.text = result.text
         s.source = "voice"
         self.app.go("review")

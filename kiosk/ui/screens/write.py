@@ -21,7 +21,7 @@ class WriteScreen(KioskScreen):
 
     def on_pre_enter(self, *_):
         kb = self.ids.kb
-        kb.engine = self.app.services.pinyin()
+        kb.engine = self.app.services.input.pinyin()
         kb.reset()
         self.text = self.session.text
         self.notice("" if kb.engine is not None else self.app.t("write.no_pinyin"))
@@ -48,8 +48,7 @@ class WriteScreen(KioskScreen):
     def done(self) -> None:
         self.ids.kb.commit_composing()
         text = self.text.strip()
-        if not text and not self.session.audio and not self.session.external_audio \
-                and not self.session.photos and not self.session.pages:
+        if not text and not self.session.audio and not self.session.photos and not self.session.pages:
             self.notice(self.app.t("write.empty"))
             return
         s = self.session

@@ -3,7 +3,7 @@
 Kivy's own VKeyboard has no IME (DESIGN.md), so the kiosk draws its own. The keyboard
 does not own any text: it dispatches ``on_insert(text)`` and ``on_delete()`` and the
 screen edits its own text. Pinyin → characters comes from the engine the app passes in
-(kiosk.ime.pinyin via Services.pinyin(): ``candidates(letters, limit) -> [Candidate(text,
+(kiosk.ime.pinyin via ``services.input.pinyin()``: ``candidates(letters, limit) -> [Candidate(text,
 consumed)]``); without an engine the keyboard types letters and says so.
 """
 

@@ -1,0 +1,103 @@
+"""The UI's seam to everything outside it: one small service object per capability.
+
+Screens never import the core (store, submission, lookup), kiosk.voice, kiosk.receipt,
+kiosk.media, kiosk.ime or drivers/ directly: they ask ``app.services.<capability>``:
+
+=====================  ===============================================================
+``voice``              :class:`~kiosk.ui.services.voice.VoiceService`: ASR model, recording
+``capture``            :class:`~kiosk.ui.services.capture.CaptureService`: cameras, photos, letter pages
+``printing``           :class:`~kiosk.ui.services.printing.PrintingService`: receipts
+``lookup``             :class:`~kiosk.ui.services.lookup.LookupService`: code reader, answers, ratings
+``submission``         :class:`~kiosk.ui.services.submission.SubmissionService`: categories, identity, commit
+``input``              :class:`~kiosk.ui.services.text_input.InputService`: the pinyin engine
+``disclosure``         :class:`~kiosk.ui.services.disclosure.DisclosureService`: the public board
+``states``             :class:`~kiosk.ui.services.devices.DeviceStates`: device states for the heartbeat
+=====================  ===============================================================
+
+Results are typed (dataclasses such as VoiceEvent, VoiceResult, ScannedPage and the
+receipt layer's PrintOutcome); failures are exception subclasses (errors.py). Drivers
+come from one :class:`~kiosk.ui.services.devices.Devices` object, the UI's hardware
+edge: tests hand :class:`Services` their own ``devices`` with fakes, everything above
+it runs for real. Imports of heavy or optional modules are lazy, so a missing
+capability or device disables one feature with a message instead of stopping the app.
+
+Nothing here touches widgets. Blocking methods are called from worker threads.
+"""
+
+from __future__ import annotations
+
+from kiosk.ui.services.capture import CaptureService, ScannedPage
+from kiosk.ui.services.devices import DeviceStates, Devices
+from kiosk.ui.services.disclosure import DisclosureService
+from kiosk.ui.services.errors import (CodeError, DiskFullError, FeatureUnavailable, ImageUnusable,
+                                      MediaRefusedError, NotFound, OutOfServiceError, RatingRefused,
+                                      StoreError, SubmissionError, TooManyFailures, WrongSecret)
+from kiosk.ui.services.lookup import LookupService
+from kiosk.ui.services.printing import PrintingService, PrintOutcome
+from kiosk.ui.services.submission import SubmissionService
+from kiosk.ui.services.text_input import InputService
+from kiosk.ui.services.voice import VoiceEvent, VoiceResult, VoiceService
+
+__all__ = ["Services", "Devices", "DeviceStates", "VoiceService", "CaptureService", "PrintingService",
+           "LookupService", "SubmissionService", "InputService", "DisclosureService", "VoiceEvent", "VoiceResult",
+           "ScannedPage", "PrintOutcome", "FeatureUnavailable", "ImageUnusable", "SubmissionError",
+           "StoreError", "DiskFullError", "MediaRefusedError", "OutOfServiceError", "CodeError", "NotFound",
+           "WrongSecret",
+           "TooManyFailures", "RatingRefused"]
+
+
+class Services:
+    """The capabilities of one app, built on *devices* (default: as configured, or the
+    drivers' fakes with ``fake_hardware``)."""
+
+    def __init__(self, cfg, store, *, fake_hardware: bool = False, devices: Devices | None = None):
+        self.cfg = cfg
+        self.store = store
+        self.devices = devices if devices is not None else Devices(cfg, fake_hardware=fake_hardware)
+        self.states = DeviceStates(store)
+        self.voice = VoiceService(cfg, self.devices)
+        self.capture = CaptureService(cfg, self.devices, self.states)
+        self.printing = PrintingService(cfg, store, self.devices)
+        self.lookup = LookupService(cfg, store, self.devices)
+        self.submission = SubmissionService(cfg, store)
+        self.input = InputService()
+        self.disclosure = DisclosureService(store)
+
+    # -- the names of the single adapter this package replaced -----------------------
+    # Kept while branches written against it are merged; new code uses the services.
+
+    def publish_device(self, name: str, state: str, detail: str = "") -> None:
+        """Old name of ``states.publish``."""
+        self.states.publish(name, state, detail)
+
+    def categories(self):
+        """Old name of ``submission.categories().items``."""
+        return list(self.submission.categories().items)
+
+    def disk_reading(self):
+        """Old name of ``submission.disk_reading``."""
+        return self.submission.disk_reading()
+
+    def submit(self, **fields):
+        """Old name of ``submission.submit``."""
+        return self.submission.submit(**fields)
+
+    def print_receipt(self, item, *, name=None, phone=None) -> PrintOutcome:
+        """Old name of ``printing.print_receipt``."""
+        return self.printing.print_receipt(item, name=name, phone=phone)
+
+    def look_up(self, code, secret: str | None = None):
+        """Old name of ``lookup.look_up``."""
+        return self.lookup.look_up(code, secret)
+
+    def rate(self, answer, rating: str):
+        """Old name of ``lookup.rate``."""
+        return self.lookup.rate(answer, rating)
+
+    def pinyin(self):
+        """Old name of ``input.pinyin``."""
+        return self.input.pinyin()
+
+    def board(self):
+        """Old name of ``disclosure.board``."""
+        return self.disclosure.board()
