@@ -51,7 +51,9 @@ def run(args, ctx) -> int:
 
     register_font(font)
     _survive_exceptions()
-    app = KioskApp(cfg, store, Services(cfg, store, fake_hardware=args.fake_hardware))
+    from kiosk import config as configmod
+    app = KioskApp(cfg, store, Services(cfg, store, fake_hardware=args.fake_hardware),
+                   config_path=configmod.resolve_path(args.config))
     notifier = Notifier()
 
     def started(_dt):
@@ -63,7 +65,8 @@ def run(args, ctx) -> int:
     Clock.schedule_once(started, 0)
     app.run()
     notifier.stopping()
-    return cli.EXIT_OK
+    # 0, or EXIT_TO_SYSTEM when staff left the app from the service menu (kiosk/ui/service).
+    return app.exit_code
 
 
 def _survive_exceptions() -> None:

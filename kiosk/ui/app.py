@@ -43,6 +43,8 @@ def load_kv() -> None:
     from kiosk.ui.screens import announcements, attract, board, public, representatives  # noqa: F401
     for name in ("widgets", "keyboard", "base", "idle", "public", *SCREENS):
         Builder.load_file(str(KV_DIR / f"{name}.kv"))
+    from kiosk.ui import service
+    service.load_kv(KV_DIR)
     _kv_loaded = True
 
 
@@ -59,7 +61,7 @@ class KioskApp(App):
     busy = BooleanProperty(False)   # recording or saving: the idle timer waits
     title = "minyi-kiosk"
 
-    def __init__(self, cfg, store, services, **kw):
+    def __init__(self, cfg, store, services, *, config_path=None, **kw):
         super().__init__(**kw)
         self.cfg = cfg
         self.store = store
@@ -72,6 +74,12 @@ class KioskApp(App):
         self.dimmer = Dimmer(self)
         self.guidance = Guidance(self)
         self._submitting = False
+        from kiosk.ui.service.actions import ServiceActions
+        from kiosk.ui.service.controller import ServiceMenu
+        # config_path: the file the service menu's Config page re-reads (None: $KIOSK_CONFIG).
+        self.service_actions = ServiceActions(cfg, store, services, config_path=config_path)
+        self.service_menu = ServiceMenu(self, self.service_actions)
+        self.exit_code = 0  # `kiosk run` exits with it (the service menu's restart / exit)
 
     # -- strings ----------------------------------------------------------------------
 
@@ -94,6 +102,8 @@ class KioskApp(App):
         sm = ScreenManager(transition=NoTransition())
         for name in SCREENS:
             sm.add_widget(getattr(Factory, f"{name.capitalize()}Screen")(name=name))
+        from kiosk.ui import service
+        service.add_pages(sm)
         return sm
 
     def on_start(self):
@@ -101,6 +111,7 @@ class KioskApp(App):
         self.idle.start()
         self.dimmer.start()
         self.guidance.start()
+        self.service_menu.start()
         self.services.voice.start_loading()
         from kivy.clock import Clock
         self.check_disk()
@@ -113,10 +124,11 @@ class KioskApp(App):
         self.idle.stop()
         self.dimmer.stop()
         self.guidance.stop()
+        self.service_menu.stop()
         Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
 
     def _refuse_close(self, *_args, **_kw):
-        # Only the (later) service menu may exit; a window-manager close is ignored.
+        # Only the service menu may exit (kiosk/ui/service); a window-manager close is ignored.
         log.info("window close refused")
         return True
 

@@ -20,6 +20,7 @@ from kivy.uix.modalview import ModalView
 
 from kiosk.ui import theme
 from kiosk.ui.screens import PUBLIC_SCREENS
+from kiosk.ui.service import is_service_page
 
 
 class IdleView(ModalView):
@@ -85,8 +86,8 @@ class IdleWatcher:
             return
         if idle < ui.idle_timeout_s:
             return
-        if screen == "attract":
-            return
+        if screen == "attract" or is_service_page(screen):
+            return  # the service menu has its own timeout (kiosk/ui/service/controller.py)
         if screen in PUBLIC_SCREENS and app.session.is_empty():
             # Nothing of a resident to wipe: the attract screen, in the default language.
             if app.lang != ui.default_language:

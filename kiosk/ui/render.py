@@ -160,7 +160,9 @@ def _jpeg(frame) -> bytes:
 SAMPLES = ("home", "voice", "review", "write", "photo", "letter", "finish", "identity", "done",
            "done-unconfirmed", "done-printer-problem", "idle", "lookup", "lookup-secret", "answer",
            "answer-rated", "answer-state-only", "representatives", "board", "announcements", "attract",
-           "unavailable", "finish-media-refused")
+           "unavailable", "finish-media-refused",
+           "service-pin", "service-status", "service-selftests", "service-queue", "service-logs",
+           "service-export", "service-config", "service-system")
 
 # What the receipt layer reports in each "done" sample.
 SAMPLE_PRINTS = {
@@ -258,6 +260,9 @@ def show_sample(h, sample: str, lang: str) -> None:
         h.screen("finish").offer_text_only = True
     elif sample in ("representatives", "board", "announcements", "attract"):
         app.go(sample)
+    elif sample.startswith("service-"):
+        from kiosk.ui.service.samples import show_service_sample
+        show_service_sample(h, sample)
     else:
         raise ValueError(f"unknown sample screen {sample!r}")
     h.pump(3)

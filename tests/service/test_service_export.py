@@ -185,3 +185,16 @@ def test_keygen_never_overwrites_a_key(kiosk, tmp_path):
     before = (tmp_path / "k" / "bundle.key").read_bytes()
     code, _ = kiosk("central-dev", "keygen", str(tmp_path / "k"))
     assert code == 1 and (tmp_path / "k" / "bundle.key").read_bytes() == before
+
+
+def test_export_targets_are_the_export_dir_or_mounted_drives_only(write_config, tmp_path):
+    from kiosk.service.export import find_targets
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    assert find_targets(configmod.load(write_config(f'[service]\nexport_dir = "{usb}"\n'))) == [usb]
+    assert find_targets(configmod.load(write_config(f'[service]\nexport_dir = "{tmp_path}/gone"\n',
+                                                    name="b.toml"))) == []
+    # A plain directory under the mount root is not a drive: only mount points count.
+    (tmp_path / "media" / "kiosk" / "STICK").mkdir(parents=True)
+    cfg = configmod.load(write_config(f'[service]\nusb_mount_root = "{tmp_path}/media"\n', name="c.toml"))
+    assert find_targets(cfg) == []
