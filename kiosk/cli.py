@@ -6,7 +6,7 @@ Each module in ``kiosk/commands/`` defines ``NAME``, ``HELP``, ``register(parser
 
 Exit codes (docs/cli.md): 0 ok; 1 failed or a check found a problem; 2 usage error;
 3 configuration error; 4 invalid input; 5 not found; 6 storage error (disk full,
-database); 130 interrupted.
+database, unusable personal-data key); 130 interrupted.
 """
 
 from __future__ import annotations

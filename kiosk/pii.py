@@ -59,7 +59,11 @@ class Cipher:
         """
         path = Path(path)
         if not path.exists() and locked_items == 0:
-            _create_key_file(path)
+            try:
+                _create_key_file(path)
+            except OSError as e:  # a full disk, a read-only or foreign-owned key dir
+                return cls._broken(path, 0, f"personal-data key {path} cannot be created "
+                                            f"({e.strerror or e}); real-name items cannot be stored until it can")
         locks = f"it locks the names and phone numbers of {locked_items} stored items" if locked_items else \
             "no personal data is stored yet"
         try:

@@ -149,7 +149,8 @@ class SyncDaemon:
             more = self._call("status", lambda: backchannel.pull_updates(self.store, self.client))
             if more:
                 out["status"] = (out.get("status") or 0) + more
-        out["ok"] = (out["forward"]["stopped"] is None and not self.link.auth_alert
+        out["ok"] = (out["forward"]["stopped"] is None and not out["forward"]["unreadable"]
+                     and not self.link.auth_alert
                      and all(out.get(t) is not None for t in ("config", "heartbeat", "status")))
         return out
 

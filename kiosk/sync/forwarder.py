@@ -31,6 +31,8 @@ and never logged: errors name items by tracking code only.
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import time
 from dataclasses import dataclass
 
@@ -60,6 +62,7 @@ class DrainResult:
     delivered: int = 0
     quarantined: int = 0
     ratings: int = 0
+    unreadable: int = 0  # items held because this kiosk cannot read them now
     stopped: str | None = None  # why the pass stopped early (the error), None = queue empty
 
 
@@ -148,11 +151,11 @@ class Forwarder:
         try:
             item = self.store.get_item(item_id, with_pii=True)
         except PIIKeyError as e:
-            return self._hold_local(item_id, f"its personal data cannot be decrypted: {e}")
+            return self._hold_local(item_id, f"its personal data cannot be decrypted: {e}", res)
         if item is None or item.delivery != Delivery.PENDING.value:
             self._holds.pop(item_id, None)
             return _OK  # acknowledged by pull meanwhile, or requeued/quarantined by staff
-        missing = [a.name for a in item.attachments if a.purged or not a.path.is_file()]
+        missing = [a.name for a in item.attachments if a.purged or _is_gone(a.path)]
         if missing:
             self.store.quarantine(item.id, f"attachment file missing on this kiosk: {', '.join(missing)}")
             res.quarantined += 1
@@ -166,7 +169,7 @@ class Forwarder:
         except AttachmentUnreadable as e:
             # The file is there but cannot be opened (permissions, an I/O error): the
             # kiosk's problem, not the item's; it goes when the file can be read again.
-            return self._hold_local(item_id, str(e))
+            return self._hold_local(item_id, str(e), res)
         finally:
             del meta, item  # drop decrypted personal data promptly
         self._holds.pop(item_id, None)
@@ -176,8 +179,9 @@ class Forwarder:
             res.delivered += 1
         return _OK
 
-    def _hold_local(self, item_id: str, reason: str) -> str:
+    def _hold_local(self, item_id: str, reason: str, res: DrainResult) -> str:
         """Hold an item this kiosk cannot read now; report it once per run."""
+        res.unreadable += 1
         self._extend_hold(item_id)
         self.store.record_attempt(item_id, reason)
         if item_id not in self._reported_local:
@@ -254,3 +258,14 @@ class Forwarder:
                 self.link.success()
                 self.store.mark_rating_delivered(rid)
                 res.ratings += 1
+
+
+def _is_gone(path) -> bool:
+    """Is the attachment file really not there? (Not: there but unreadable, e.g. a
+    directory without permission, which is no fault of the item.)"""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # cannot tell: opening it will fail, and the item is held

@@ -106,6 +106,7 @@ def test_the_daemon_holds_only_the_items_it_cannot_decrypt(central, make_cfg, st
         assert s.get_item(anonymous.id).delivery == "delivered", "the anonymous item must not wait"
         assert [s.get_item(i.id).delivery for i in items[:2]] == ["pending", "pending"]
         assert out["heartbeat"] and out["status"] is not None and out["config"], out
+        assert out["forward"]["unreadable"] == 2 and not out["ok"], "held items are not a success"
         events = s.events(kind="sync_item_unreadable")
         assert len(events) == 2 and all("cannot be decrypted" in e["message"] for e in events)
         assert "pending" == s.get_item(items[0].id).delivery and "missing" in s.get_item(items[0].id).last_error
@@ -116,3 +117,12 @@ def test_the_daemon_holds_only_the_items_it_cannot_decrypt(central, make_cfg, st
     with Store.open(dcfg) as s:
         assert SyncDaemon(dcfg, s).run_once()["ok"]
         h.assert_exactly_once(central, s, items)
+
+
+def test_a_key_that_cannot_be_created_is_a_named_error(cfg, tmp_path):
+    (tmp_path / "keys").write_text("a file where the key directory should be")
+    with Store.open(cfg) as s:
+        assert "cannot be created" in str(s.cipher.problem)
+        with pytest.raises(StoreError, match="cannot be created"):
+            submit(s, cfg, text="路灯坏了", anonymous=False, name="李四", phone="13900000000")
+        assert submit(s, cfg, text="匿名也可以").code
