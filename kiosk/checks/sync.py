@@ -106,4 +106,18 @@ def checks(ctx) -> list[Check]:
         out.append(Check("station_config", OK, f"from the centre, ETag {c.get('etag')}, applied {_age(c.get('applied_at'))}"))
     else:
         out.append(Check("station_config", OK, "none received yet: using the local categories"))
+    out.append(_photos_check(store))
     return out
+
+
+def _photos_check(store) -> Check:
+    """Representatives' photos named by the config but not in the cache (kiosk/sync/photos.py)."""
+    from kiosk.sync.photos import photo_problems
+    try:
+        named, problems = photo_problems(store)
+    except Exception as e:  # an unreadable stored config is reported by station_config above
+        return Check("station_photos", SKIP, f"station config unreadable: {e}")
+    if problems:
+        return Check("station_photos", WARN, f"{len(problems)} of {named} representatives' photos not shown: "
+                                             + "; ".join(problems[:3]))
+    return Check("station_photos", OK, f"{named} photos cached" if named else "no photos named by the centre")

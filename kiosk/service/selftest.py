@@ -129,12 +129,15 @@ def capture_audio(mic, seconds: float, on_level=None) -> tuple[bytes, int]:
     return b"".join(chunks), rate
 
 
-def test_microphone(mic, seconds: float = 3.0, on_level=None) -> tuple[SelfTestResult, bytes, int]:
-    """Record *seconds*; pass when real sound (not digital silence) came. Returns the
-    result, the PCM (for playback on the page) and its rate."""
+def test_microphone(mic, seconds: float = 3.0, on_level=None, live_s: float = 0.0) -> tuple[SelfTestResult, bytes, int]:
+    """Show the live level for *live_s* (nothing kept), then record *seconds*; pass when
+    real sound (not digital silence) came. Returns the result, the PCM (for playback on
+    the page) and its rate."""
     from drivers.microphone import MicrophoneUnavailable, rms_level
 
     try:
+        if live_s > 0:
+            capture_audio(mic, live_s, on_level)
         pcm, rate = capture_audio(mic, seconds, on_level)
     except MicrophoneUnavailable as e:
         return SelfTestResult("microphone", False, f"microphone unavailable: {e}"), b"", 0

@@ -73,7 +73,7 @@ def check_photo(content_type: str, body: bytes) -> str:
         raise PhotoRefused(f"Content-Type {kind or 'missing'!s:.40} is not image/jpeg or image/png")
     magic, ext = TYPES[kind]
     if not body.startswith(magic):
-        raise PhotoRefused(f"the body is not a {kind} file")
+        raise PhotoRefused(f"the body is not {kind} data (its first bytes say otherwise)")
     if len(body) > MAX_PHOTO_BYTES:
         raise PhotoRefused(f"larger than {MAX_PHOTO_BYTES} bytes")
     return ext
@@ -125,6 +125,7 @@ def refresh(store, client, config) -> PhotoSync:
                 raise PhotoRefused("not on the centre's origin (sync.central_url)")
             content_type, body = client.fetch_photo(url, MAX_PHOTO_BYTES)
             store_photo(store.data_dir, url, check_photo(content_type, body), body)
+            store.set_meta(f"{FAILED_KEY}.{_stem(url)}", None)  # an earlier refusal is over
             fetched += 1
         except PhotoRefused as e:
             failed.append(f"{url}: {e}")
@@ -135,6 +136,22 @@ def refresh(store, client, config) -> PhotoSync:
             failed.append(f"{url}: {e}")
             _note_failure(store, rep.id, url, str(e))
     return PhotoSync(fetched, cached, tuple(failed))
+
+
+def photo_problems(store) -> tuple[int, list[str]]:
+    """For ``kiosk doctor``: how many photos the applied config names, and one line per
+    photo not in the cache ("<representative id>: <why>")."""
+    from kiosk.sync.station_config import load_current
+    current = load_current(store)
+    if current is None:
+        return 0, []
+    named = [r for r in current.representatives if r.photo_url]
+    problems = []
+    for r in named:
+        if cached_photo(store.data_dir, r.photo_url) is None:
+            why = store.get_meta(f"{FAILED_KEY}.{_stem(r.photo_url)}") or "not fetched yet"
+            problems.append(f"{r.id}: {why}")
+    return len(named), problems
 
 
 def _note_failure(store, rep_id: str, url: str, reason: str) -> None:

@@ -64,13 +64,13 @@ def shrink(frame, width: int):
     return cv2.resize(frame, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
 
 
-def frame_to_texture(frame):
-    """A new Kivy texture showing a numpy BGR (or gray) frame.
+def frame_to_texture(frame, into=None):
+    """A Kivy texture showing a numpy BGR (or gray) frame.
 
-    Always a new texture, never a refill of the one on screen: on Mesa llvmpipe, writing
-    into a texture the last frame drew with can wait for that frame's rasterisation, which
-    stalled the UI thread 50–350 ms (tests/bench/bench_ui.py); see
-    :class:`kiosk.ui.widgets.base.FreshTextLabel` for the same effect with text.
+    Filled into *into* when it is a texture of the frame's size, else a new one. Never the
+    texture on screen: on Mesa llvmpipe, writing into a texture the last frame drew with
+    can wait for that frame's rasterisation, which stalled the UI thread 50–350 ms
+    (tests/bench/bench_ui.py). :class:`PreviewTextures` alternates two for a live preview.
     """
     import numpy as np
     from kivy.graphics.texture import Texture
@@ -78,11 +78,37 @@ def frame_to_texture(frame):
     if frame.ndim == 2:
         frame = np.dstack([frame] * 3)
     h, w = frame.shape[:2]
-    texture = Texture.create(size=(w, h), colorfmt="rgb")
+    texture = into if into is not None and tuple(into.size) == (w, h) else Texture.create(size=(w, h),
+                                                                                         colorfmt="rgb")
     # OpenCV rows go top-down, GL textures bottom-up.
     data = np.ascontiguousarray(frame[::-1, :, :3])
     texture.blit_buffer(data.tobytes(), colorfmt="bgr", bufferfmt="ubyte")
     return texture
+
+
+class PreviewTextures:
+    """Two textures a live preview alternates between (UI thread only).
+
+    Each frame goes into the texture shown before the current one, which the last frame
+    did not draw: no rasteriser wait (see :func:`frame_to_texture`) and no allocation per
+    frame. A new texture per frame (the first fix for the wait) made the app grow without
+    bound under llvmpipe, like the labels in :class:`kiosk.ui.widgets.base.FreshTextLabel`
+    (tests/bench/bench_soak.py).
+    """
+
+    def __init__(self):
+        self._shown = None
+        self._spare = None
+
+    def show(self, frame):
+        """The texture to put on screen for *frame*."""
+        texture = frame_to_texture(frame, into=self._spare)
+        self._spare, self._shown = self._shown, texture
+        return texture
+
+    def clear(self) -> None:
+        """Forget both (the preview is gone)."""
+        self._shown = self._spare = None
 
 
 def jpeg_to_texture(jpeg: bytes):

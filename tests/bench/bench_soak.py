@@ -319,14 +319,20 @@ idle_countdown_s = 10
         self.start_children()
         self.start_app()
         t0 = time.monotonic()
-        self.done_sessions, self.stopped = 0, None
+        self.done_sessions, self.stopped, self.failures = 0, None, []
         kinds = [k for k in KINDS if k in args.kinds]
         weights = [w for k, w in zip(KINDS, WEIGHTS) if k in kinds]
         try:
             self.sample(0, t0)
             try:
                 for n in range(1, args.sessions + 1):
-                    self.session(self.rng.choices(kinds, weights)[0])
+                    kind = self.rng.choices(kinds, weights)[0]
+                    try:
+                        self.session(kind)
+                    except AssertionError as e:  # the app did not get there: count it, go on
+                        self.failures.append(f"session {n} ({kind}) on {self.app.root.current}: {e}")
+                        print(f"FAILED {self.failures[-1]}", flush=True)
+                        self.app.reset_session()
                     self.done_sessions = n
                     if n % 25 == 0:
                         self.reply_some()
@@ -366,6 +372,8 @@ idle_countdown_s = 10
         print(f"app fds {growth('app', 'fds')}, threads {growth('app', 'threads')}  (target: no growth)")
         print(f"daemon fds {growth('daemon', 'fds')}, threads {growth('daemon', 'threads')}  (target: no growth)")
         print(f"db {last['db_mb']:.2f} MB, media {last['media_mb']:.1f} MB; items lost: {lost}  (must be 0)")
+        print(f"sessions that did not reach their screen: {len(self.failures)}"
+              + "".join(f"\n  {f}" for f in self.failures[:10]))
         load = os.getloadavg()
         print(f"machine: {os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
 

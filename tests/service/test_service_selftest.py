@@ -31,8 +31,11 @@ def test_printer_pass_prints_a_real_test_page_and_fails_without_paper(cfg, store
 
 
 def test_microphone_pass_needs_sound_not_digital_silence(cfg, store, tmp_path):
-    r, pcm, rate = selftest.test_microphone(WavMicrophone(SAMPLE), seconds=1.0)
+    levels = []
+    r, pcm, rate = selftest.test_microphone(WavMicrophone(SAMPLE), seconds=1.0, on_level=levels.append,
+                                            live_s=0.5)
     assert r.passed and len(pcm) == rate * 2 * 1 and r.data["rms"] > 0
+    assert len(levels) == 5 + 10 and max(levels) > 0  # the live level first, then the recording
     silent = tmp_path / "silent.wav"
     silent.write_bytes(encode_wav(b"\0\0" * 16000 * 2, 16000))
     r, _, _ = selftest.test_microphone(WavMicrophone(silent), seconds=1.0)

@@ -67,6 +67,8 @@ def test_station_config_from_central_dev_reaches_kiosk_board(central, staff, mak
 
     human = kiosk_cli(tmp_path / "kiosk.toml", "board").stdout
     assert "李明华" in human and "周五上午代表接待居民" in human and "old withheld: expired" in human
+    doctor = json.loads(kiosk_cli(tmp_path / "kiosk.toml", "doctor", "--json").stdout)
+    assert {"name": "station_photos", "status": "ok", "detail": "1 photos cached"} in doctor["checks"]
 
 
 def test_refused_photos_are_logged_once_and_never_block_the_config(central, staff, make_cfg, store, station_doc):
@@ -85,10 +87,22 @@ def test_refused_photos_are_logged_once_and_never_block_the_config(central, staf
     assert out["ok"] and out["config"] == "applied"
     assert out["photos"]["fetched"] == 0 and len(out["photos"]["failed"]) == 4, out["photos"]
     reasons = " | ".join(out["photos"]["failed"])
-    assert "larger than" in reasons and "not a image/png file" in reasons
+    assert "larger than" in reasons and "the body is not image/png data" in reasons
     assert "not on the centre's origin" in reasons and "HTTP 404" in reasons
     assert not list(photos.photo_dir(store.data_dir).glob("*"))
     daemon.run_once()
     events = store.events(limit=100, kind="photo_refused")
     assert len(events) == 4, "one event per refused photo, not one per poll"
     assert station_config.load_current(store).version == "d1"
+
+    from kiosk.checks.sync import _photos_check
+    check = _photos_check(store)
+    assert check.status == "warn" and check.detail.startswith("4 of 4 representatives' photos not shown")
+    assert "r1: the centre's answer is larger than" in check.detail
+    # The centre fixes one photo: it is fetched, and its old refusal no longer reported.
+    central.db.save_photo("big.jpg", jpeg())
+    d["representatives"][0]["photo_url"] += "?v=2"
+    central.db.set_config("*", json.dumps(d, ensure_ascii=False))
+    assert daemon.run_once()["photos"]["fetched"] == 1
+    check = _photos_check(store)
+    assert check.detail.startswith("3 of 4") and "r1:" not in check.detail

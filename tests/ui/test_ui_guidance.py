@@ -146,7 +146,8 @@ def test_ui_prompt_plays_through_kivy_audio_when_the_screen_opens_and_stops_on_t
     h.tap(h.screen("board").ids.title)          # any touch, even on a label
     assert g.sound is None and sound.state == "stop", "the next touch stops the prompt"
     h.tap(speaker(h, "board"))
-    assert g.sound is not None and g.sound.state == "play", "the speaker button plays it again"
+    h.wait(lambda: g.sound is not None, what="the speaker button to play it again")
+    assert g.sound.state == "play"
     h.tap(h.screen("board").ids.back)
     h.wait(lambda: g.playing_screen == "home", what="home's own prompt")
 
@@ -155,8 +156,9 @@ def test_ui_voice_prompt_ends_before_the_microphone_opens(guided):
     h, services = guided()
     g, voice = h.app.guidance, h.screen("voice")
     h.tap(h.screen("home").ids.speak)
-    assert h.app.root.current == "voice"
-    assert g.playing_screen == "voice" and g.sound.state == "play"
+    assert h.app.root.current == "voice" and g.playing_screen == "voice"
+    h.wait(lambda: g.sound is not None or voice.recording, what="the voice prompt to play")
+    assert g.sound is not None and g.sound.state == "play"
     assert not voice.recording and voice.session_in_progress() is None, "no microphone during the prompt"
     h.wait(lambda: voice.recording, timeout=10, what="recording after the 0.6 s prompt")
     assert g.sound is None, "the prompt was over when the microphone opened"
@@ -164,14 +166,28 @@ def test_ui_voice_prompt_ends_before_the_microphone_opens(guided):
     voice.cancel()
 
 
-def test_ui_a_touch_during_the_voice_prompt_starts_recording_at_once(guided):
+def test_ui_a_touch_during_the_voice_prompt_starts_recording_at_once(guided, tmp_path):
     h, _ = guided()
-    voice = h.screen("voice")
+    write_wav(tmp_path / "recorded" / "zh-CN" / "voice.wav", 5.0)
+    voice, g = h.screen("voice"), h.app.guidance
     h.tap(h.screen("home").ids.speak)
+    h.wait(lambda: g.sound is not None, what="the 5 s voice prompt to play")
     assert not voice.recording
     h.tap(voice.ids.title)
-    assert voice.recording and h.app.guidance.sound is None
+    assert voice.recording and g.sound is None
     voice.cancel()
+
+
+def test_ui_a_touch_while_the_prompt_is_still_loading_cancels_it(guided):
+    h, _ = guided()
+    g = h.app.guidance
+    assert g.play("board")
+    g.stop_prompt()                 # what a touch does, before the worker has decoded it
+    h.pump(10)
+    import time
+    time.sleep(0.5)
+    h.pump(5)
+    assert g.sound is None and g.playing_screen is None, "a late load never starts playing"
 
 
 def test_ui_voice_guidance_off_plays_nothing_by_itself(guided):
@@ -181,7 +197,7 @@ def test_ui_voice_guidance_off_plays_nothing_by_itself(guided):
     h.pump(5)
     assert g.sound is None
     h.tap(speaker(h, "board"))
-    assert g.sound is not None, "the speaker button still plays"
+    h.wait(lambda: g.sound is not None, what="the speaker button to play anyway")
     h.tap(h.screen("board").ids.back)
     h.tap(h.screen("home").ids.speak)
     assert h.screen("voice").recording, "the microphone opens at once"

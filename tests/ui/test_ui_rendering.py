@@ -60,5 +60,10 @@ def test_photo_preview_shows_new_textures_as_frames_arrive(harness):
     photo = harness.screen("photo")
     seen = []
     photo.ids.preview.bind(texture=lambda _w, t: seen.append(t))
-    harness.wait(lambda: len({id(t) for t in seen if t is not None}) >= 3, timeout=10,
-                 what="three preview frames")
+    harness.wait(lambda: len([t for t in seen if t is not None]) >= 4, timeout=10,
+                 what="four preview frames")
+    frames = [t for t in seen if t is not None]
+    # Each frame in the texture the last frame did not draw; two alternate (no allocation
+    # per frame: tests/ui/test_ui_textures.py).
+    assert all(a is not b for a, b in zip(frames, frames[1:]))
+    assert len({id(t) for t in frames}) == 2

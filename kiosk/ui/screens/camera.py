@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from kiosk.ui.camerafeed import FrameFeed, frame_to_texture
+from kiosk.ui.camerafeed import FrameFeed, PreviewTextures
 from kiosk.ui.mainthread import run_in_worker
 from kiosk.ui.screens.base import KioskScreen
 
@@ -21,6 +21,7 @@ class CameraScreen(KioskScreen):
         super().__init__(**kw)
         self.feed: FrameFeed | None = None
         self._camera_token = None
+        self._textures = PreviewTextures()
 
     def on_enter(self, *_):
         # Opening can take a while (USB enumeration): on a worker, for this visit only.
@@ -58,7 +59,7 @@ class CameraScreen(KioskScreen):
         self.camera_ready(False)
 
     def _show_frame(self, frame) -> None:
-        self.ids.preview.texture = frame_to_texture(frame)
+        self.ids.preview.texture = self._textures.show(frame)
 
     def camera_ready(self, ok: bool) -> None:
         self.ids.capture.disabled = not ok

@@ -11,7 +11,8 @@ from kiosk.ui.screens.base import KioskScreen
 
 
 class UnavailableScreen(KioskScreen):
-    """No buttons: a resident can only be told where else to go."""
+    """No buttons but the speaker (its spoken prompt, for residents who cannot read):
+    a resident can only be told where else to go."""
 
     def on_pre_enter(self, *_):
         self.refresh()

@@ -124,7 +124,8 @@ class ServiceActions:
                 return SelfTestOutcome(selftest.test_printer(self.cfg, devices.printer()))
             if device == "microphone":
                 from drivers.microphone import encode_wav
-                r, pcm, rate = selftest.test_microphone(devices.microphone(), 3.0, on_level)
+                # The live level for 5 s (staff speak and watch the bar), then 3 s recorded.
+                r, pcm, rate = selftest.test_microphone(devices.microphone(), 3.0, on_level, live_s=5.0)
                 return SelfTestOutcome(r, audio_wav=encode_wav(pcm, rate) if pcm else b"")
             if device == "camera":
                 r, frame = selftest.test_camera(devices.camera("camera"))

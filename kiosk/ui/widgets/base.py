@@ -16,20 +16,36 @@ from kiosk.ui import theme
 
 
 class FreshTextLabel(Label):
-    """A Label that renders changed text into a new texture instead of refilling its old one.
+    """A Label that renders changed text into a texture the last frame did not draw.
 
     Kivy re-uses a label's texture when the new text has the same pixel size and refills it
     while the next frame is being drawn (``kivy.core.text.LabelBase.refresh`` →
     ``Texture.ask_update``). On Mesa llvmpipe (software GL) that in-place update made one
     frame cost 30–45 ms instead of 12 ms, and 50–200 ms while speech recognition shared the
     two cores: the elapsed-time clock and the live partial text change every second, so
-    every change stalled the UI (tests/bench/bench_ui.py). A fresh texture avoids it; the
-    old one is released by Kivy as usual. On a GPU both ways are cheap.
+    every change stalled the UI (tests/bench/bench_ui.py). On a GPU both ways are cheap.
+
+    So each label keeps two textures and alternates: the new text goes into the one shown
+    *before* the current one. A brand-new texture per change (the first fix) avoided the
+    stall too, but the process grew by about 0.5 MB per change under llvmpipe and never
+    gave it back — 150 MB per 300 changes of one label, the app's main leak in
+    tests/bench/bench_soak.py (compare kivy/kivy#5660, native memory of the SDL2 text
+    path that Python never sees). Two alternating textures allocate only when the text's
+    pixel size changes.
     """
 
+    _spare_texture = None
+
     def texture_update(self, *largs):
-        self._label.texture = None  # make LabelBase.refresh() create a new texture
+        shown = self._label.texture
+        # The spare was drawn two changes ago, not by the last frame: refilling it does not
+        # wait for the rasteriser. None (first change, or a size change) makes a new one.
+        self._label.texture = self._spare_texture
         super().texture_update(*largs)
+        now = self._label.texture
+        if now is not shown:
+            # Kivy's shared 1-pixel texture (empty text) is never ours to refill.
+            self._spare_texture = None if shown is self._label.texture_1px else shown
 
 
 class KLabel(FreshTextLabel):
