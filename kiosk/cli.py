@@ -45,8 +45,12 @@ class Context:
 
     @property
     def config(self):
+        """The validated config. The files a section names (token files, CA bundle) are
+        checked only for commands that use them (``check_setup_files``, set by
+        ``kiosk sync``); for the rest, ``kiosk doctor`` reports them."""
         if self._config is None:
-            self._config = configmod.load(configmod.resolve_path(self.args.config))
+            self._config = configmod.load(configmod.resolve_path(self.args.config),
+                                          check_files=getattr(self.args, "check_setup_files", False))
         return self._config
 
     @property

@@ -11,6 +11,10 @@ def register(p) -> None:
                    help="do every task once (whole queue, status, config, heartbeat, retention) and exit")
     p.add_argument("--requeue", metavar="CODE",
                    help="put a quarantined item back in the queue (staff action) and exit")
+    # The daemon uses the token files and the CA bundle: it loads the config with them
+    # checked, so a broken sync setup is a named config error (exit 3) here and a
+    # `sync_config` failure in doctor, while the app keeps taking items.
+    p.set_defaults(check_setup_files=True)
 
 
 def _requeue(args, ctx) -> int:

@@ -69,7 +69,9 @@ def test_setup_files_are_checked_at_load_and_by_doctor(case, key, words, remote,
     capsys.readouterr()
     assert kiosk_main(["--config", str(path), "--json", "doctor"]) == 1
     checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
-    assert checks["config"]["status"] == "fail" and key in checks["config"]["detail"]
+    # doctor names the file as a sync setup failure and still checks everything else.
+    assert checks["sync_config"]["status"] == "fail" and key in checks["sync_config"]["detail"]
+    assert checks["config"]["status"] == "ok" and checks["database"]["status"] == "ok"
 
 
 def test_good_setup_files_load(remote, tmp_path, h):
@@ -109,7 +111,7 @@ def test_a_ca_bundle_lost_at_run_time_quarantines_nothing(central, make_cfg, sto
     capsys.readouterr()
     assert kiosk_main(["--config", str(tmp_path / "kiosk.toml"), "--json", "doctor"]) == 1
     checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
-    assert checks["config"]["status"] == "fail" and "sync.ca_bundle" in checks["config"]["detail"]
+    assert checks["sync_config"]["status"] == "fail" and "sync.ca_bundle" in checks["sync_config"]["detail"]
 
 
 def test_kiosk_sync_with_a_missing_token_file_is_a_config_error_not_a_traceback(write_config, tmp_path):
@@ -117,3 +119,14 @@ def test_kiosk_sync_with_a_missing_token_file_is_a_config_error_not_a_traceback(
     res = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(cfg), "sync", "--once"],
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 3 and "sync.token_file" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_broken_sync_setup_stops_the_daemon_not_the_kiosk(remote, tmp_path, capsys):
+    """The resident's path uses no token file or CA bundle: with both broken, items are
+    still taken (and wait in the queue) while `kiosk sync` refuses to start, naming the key."""
+    path = remote(f'ca_bundle = "{tmp_path}/nope.pem"', token=None)
+    assert kiosk_main(["--config", str(path), "--json", "submit", "--text", "路灯坏了"]) == 0
+    assert json.loads(capsys.readouterr().out)["code"]
+    assert kiosk_main(["--config", str(path), "--json", "sync", "--once"]) == 3
+    err = json.loads(capsys.readouterr().out)
+    assert "sync.token_file" in err["error"] or "sync.ca_bundle" in err["error"]
