@@ -29,7 +29,7 @@ from kiosk.media.settings import CameraSettings, ScannerSettings
 from kiosk.receipt.settings import PrinterSettings, ReceiptSettings
 from kiosk.service.settings import ServiceSettings
 from kiosk.sync.settings import CentralDevSettings, SyncSettings
-from kiosk.ui_settings import UISettings
+from kiosk.screen_settings import UISettings
 from kiosk.voice.settings import ASRSettings, MicrophoneSettings
 
 

@@ -33,10 +33,12 @@ def check_modules() -> list:
     return [importlib.import_module(f"kiosk.checks.{n}") for n in names]
 
 
-def run_checks(ctx) -> list[Check]:
-    """Run every check; a check module that raises becomes one failed check."""
+def run_checks(ctx, extra_modules=()) -> list[Check]:
+    """Run every check, then those of *extra_modules* (a higher layer's checks, such as
+    the touchscreen app's ``kiosk.ui.checks``, handed in by the doctor command so this
+    package never imports the UI); a check module that raises becomes one failed check."""
     results: list[Check] = []
-    for mod in check_modules():
+    for mod in [*check_modules(), *extra_modules]:
         try:
             results.extend(mod.checks(ctx))
         except Exception as e:  # a doctor must report, not crash

@@ -13,8 +13,9 @@ def register(p) -> None:
 def run(args, ctx) -> int:
     from kiosk import cli
     from kiosk.checks import FAIL, run_checks
+    from kiosk.ui import checks as ui_checks  # the app's font, catalogs and prompts
 
-    results = run_checks(ctx)
+    results = run_checks(ctx, extra_modules=[ui_checks])
     failed = [r for r in results if r.status == FAIL]
     marks = {"ok": "OK  ", "warn": "WARN", "fail": "FAIL", "skip": "SKIP"}
     human = "\n".join(f"[{marks[r.status]}] {r.name}: {r.detail}" for r in results)

@@ -17,7 +17,7 @@ from kivy.properties import ColorProperty
 from kivy.uix.widget import Widget
 
 from kiosk import clock
-from kiosk.ui_settings import parse_schedule
+from kiosk.screen_settings import parse_schedule
 
 CHECK_S = 20.0
 DIM = (0, 0, 0, 0.85)

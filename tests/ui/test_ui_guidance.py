@@ -89,7 +89,7 @@ def test_prompts_list_marks_missing_and_recorded_ones_win(built_zh, write_config
 
 
 def test_doctor_warns_about_missing_prompts_and_passes_when_all_are_there(write_config, tmp_path):
-    from kiosk.checks.ui import prompts_check
+    from kiosk.ui.checks import prompts_check
     cfg = configmod.load(write_config())
     check = prompts_check(cfg)
     assert check.status == "warn" and f"{3 * len(SCREENS)} of {3 * len(SCREENS)} missing" in check.detail

@@ -1,4 +1,8 @@
-"""Doctor checks of the touchscreen app: the CJK font, the string catalogs and the spoken prompts."""
+"""Doctor checks of the touchscreen app: the CJK font, the string catalogs and the spoken prompts.
+
+They live with the UI (they import it); `kiosk doctor` hands them to
+:func:`kiosk.checks.run_checks`, so the checks package never imports the UI.
+"""
 
 from __future__ import annotations
 
