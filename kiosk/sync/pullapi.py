@@ -30,6 +30,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import wrap_file
 
+from kiosk.pii import PIIKeyError
 from kiosk.sync.webguard import SERVING_LIMITS, HostGuard
 from kiosk.sync.wire import attachment_meta, item_meta
 
@@ -126,7 +127,14 @@ class PullAPI:
         return d
 
     def get_item(self, item_id: str) -> Response:
-        item = self.store.get_item(item_id, with_pii=True)
+        try:
+            item = self.store.get_item(item_id, with_pii=True)
+        except PIIKeyError:
+            # A setup failure of this kiosk (its key is missing or wrong), not the item's:
+            # the centre retries later; staff see it in `kiosk doctor` (pii_key) and the
+            # daemon's events (docs/store.md, "The personal-data key").
+            return _error(503, "this kiosk cannot decrypt the item's identity now (personal-data key "
+                               "unusable; see `kiosk doctor`)", **{"Retry-After": "300"})
         if item is None:
             raise NotFound(f"no item {item_id}")
         d = item_meta(item, with_pii=item.purged_at is None)

@@ -126,3 +126,29 @@ def test_a_key_that_cannot_be_created_is_a_named_error(cfg, tmp_path):
         with pytest.raises(StoreError, match="cannot be created"):
             submit(s, cfg, text="路灯坏了", anonymous=False, name="李四", phone="13900000000")
         assert submit(s, cfg, text="匿名也可以").code
+
+
+def test_the_pull_api_answers_a_locked_identity_with_503_not_500(make_cfg, stored, h):
+    """A lost key is the kiosk's setup failure: the centre pulling a real-name item gets
+    a retryable 503 naming it, and everything else the API serves goes on."""
+    import requests
+
+    from kiosk.sync.settings import DEV_TOKEN
+    items, key, _ = stored
+    key.unlink()
+    pcfg = make_cfg(f"http://127.0.0.1:{h.free_port()}")
+    auth = {"Authorization": f"Bearer {DEV_TOKEN}"}
+    with Store.open(pcfg) as s:
+        d = SyncDaemon(pcfg, s)
+        port = d.start_pull_api()
+        try:
+            base = f"http://127.0.0.1:{port}/pull/v1"
+            r = requests.get(f"{base}/items/{items[0].id}", headers=auth, timeout=10)
+            assert r.status_code == 503 and "personal-data key" in r.json()["error"], r.text
+            assert r.headers["Retry-After"] == "300"
+            assert requests.get(f"{base}/items/{items[2].id}", headers=auth, timeout=10).status_code == 200
+            listing = requests.get(f"{base}/items", headers=auth, timeout=10)
+            assert listing.status_code == 200 and len(listing.json()["items"]) == 3
+        finally:
+            d.stop_pull_api()
+        assert s.get_item(items[0].id).delivery == "pending"
