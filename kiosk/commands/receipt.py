@@ -30,9 +30,7 @@ def run(args, ctx) -> int:
     this machine (written with --out, printed, or sent unconfirmed): a reprint that
     failed leaves the resident's old receipt working.
     """
-    import dataclasses
-
-    from kiosk import cli, itemsecret
+    from kiosk import cli
     from kiosk.categories import current_categories
     from kiosk.receipt import printing
     from kiosk.receipt.raster import FontError
@@ -47,7 +45,7 @@ def run(args, ctx) -> int:
             data = printing.encode_layout(printing.selftest_layout(cfg, override.get("encoding")), cfg, **override)
             what = "test page"
         else:
-            item = dataclasses.replace(ctx.item_by_code(args.code, with_pii=True), secret=itemsecret.issue())
+            item = printing.with_new_secret(ctx.item_by_code(args.code, with_pii=True))
             data = printing.item_receipt_bytes(item, cfg, name=item.name, phone=item.phone, reprint=True,
                                                categories=current_categories(ctx.store, cfg), **override)
             what = f"receipt {item.code}"
@@ -67,11 +65,11 @@ def run(args, ctx) -> int:
 
     outcome = printing.print_bytes(data, cfg, store=ctx.store if item else None,
                                    item_id=item.id if item else None, what=what)
-    result = {"ok": outcome.printed or outcome.status == printing.SENT_UNCONFIRMED, "what": what,
+    result = {"ok": outcome.left_the_kiosk, "what": what,
               "status": outcome.status, "printed": outcome.printed, "reason": outcome.reason,
               "bytes": outcome.bytes_sent, "paper_low": outcome.paper_low,
               "printer": cfg.printer.kind}
-    if outcome.printed or outcome.status == printing.SENT_UNCONFIRMED:
+    if outcome.left_the_kiosk:
         _retire_old_secret(ctx, item)
         result.update(_secret(item))
     if outcome.printed:
@@ -87,8 +85,9 @@ def run(args, ctx) -> int:
 
 
 def _retire_old_secret(ctx, item) -> None:
+    from kiosk.receipt.printing import keep_new_secret
     if item is not None:
-        ctx.store.replace_secret(item.id, item.secret)
+        keep_new_secret(ctx.store, item)
 
 
 def _secret(item) -> dict:

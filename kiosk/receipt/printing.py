@@ -19,8 +19,10 @@ Outcome statuses: ``printed``, ``sent_unconfirmed``, ``paper_out``, ``offline``,
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
+from kiosk import itemsecret
 from kiosk.categories import Categories, current_categories, local_categories
 from kiosk.receipt.layout import Layout, item_receipt, selftest_page
 
@@ -42,6 +44,24 @@ class PrintOutcome:
     def unconfirmed(self) -> bool:
         """The receipt was sent, but the printer could not confirm that it printed."""
         return self.status == SENT_UNCONFIRMED
+
+    @property
+    def left_the_kiosk(self) -> bool:
+        """The receipt's bytes reached the printer (printed, or sent but not confirmed)."""
+        return self.printed or self.unconfirmed
+
+
+def with_new_secret(item):
+    """A reprint's copy of *item*, carrying a NEW receipt secret: only the secret's hash
+    is stored, so the old one cannot be printed again (docs/receipts.md). Hand the copy
+    to :func:`keep_new_secret` once the receipt has left the kiosk."""
+    return dataclasses.replace(item, secret=itemsecret.issue())
+
+
+def keep_new_secret(store, item) -> None:
+    """Replace the stored secret with the reprint's: the old receipt stops opening the
+    reply. Call only once the new receipt has left the kiosk (printed, sent or written)."""
+    store.replace_secret(item.id, item.secret)
 
 
 def item_layout(item, cfg, *, name: str | None = None, phone: str | None = None,

@@ -161,20 +161,15 @@ class ServiceActions:
         """Reprint a receipt by its tracking code; returns the formatted code. Raises
         ``trackcode.CodeError`` (typo), ``LookupError`` (no such item) or
         ``RuntimeError`` (not printed, with the printer's reason)."""
-        import dataclasses
-
-        from kiosk import itemsecret
-        from kiosk.receipt.printing import SENT_UNCONFIRMED, print_item_receipt
+        from kiosk.receipt.printing import keep_new_secret, print_item_receipt, with_new_secret
         item = self.store.find_by_code(code_text, with_pii=True)
         if item is None:
             raise LookupError(f"no item with tracking code {code_text} at this kiosk")
-        # Only the secret's hash is stored: a reprint carries a new one, which replaces the
-        # old only once the receipt left the kiosk (docs/receipts.md, as `kiosk receipt CODE`).
-        item = dataclasses.replace(item, secret=itemsecret.issue())
+        item = with_new_secret(item)  # as `kiosk receipt CODE` (docs/receipts.md)
         out = print_item_receipt(item, self.cfg, self.services.devices.printer(), store=self.store,
                                  name=item.name, phone=item.phone, reprint=True)
-        if out.printed or out.status == SENT_UNCONFIRMED:
-            self.store.replace_secret(item.id, item.secret)
+        if out.left_the_kiosk:
+            keep_new_secret(self.store, item)
         if not out.printed:
             raise RuntimeError(out.reason or out.status)
         self.store.log_event("service_reprint", f"receipt {item.code} reprinted by staff", item_id=item.id)
