@@ -19,6 +19,8 @@ from typing import Any, Callable
 
 from kivy.clock import Clock
 
+from kiosk.ui.services.errors import ExpectedFailure
+
 log = logging.getLogger(__name__)
 
 
@@ -36,11 +38,17 @@ def call_in_ui(fn: Callable, *args, token=None, **kwargs) -> None:
 def run_in_worker(fn: Callable[..., Any], *args, on_done: Callable[[Any], None] | None = None,
                   on_error: Callable[[BaseException], None] | None = None, token=None,
                   on_stale: Callable[[Any], None] | None = None,
+                  outcomes: tuple[type[BaseException], ...] = (),
                   name: str = "kiosk-worker") -> threading.Thread:
     """Run ``fn(*args)`` on a daemon thread; deliver its result/exception on the UI thread.
 
     With a *token*, nothing is delivered once it is stale; a result that holds a
     resource (an opened camera) is then handed to *on_stale* instead, to release it.
+
+    An exception is logged with its traceback (a bug, for the maintainer), except
+    :class:`~kiosk.ui.services.errors.ExpectedFailure` (a state of the kiosk: a device
+    not plugged in) at warning level, and the *outcomes* this call expects (a resident's
+    typo, a wrong receipt secret: answers the screen shows, not failures) at info level.
     """
     def deliver(result):
         if token is not None and not token.current:
@@ -54,7 +62,9 @@ def run_in_worker(fn: Callable[..., Any], *args, on_done: Callable[[Any], None] 
         try:
             result = fn(*args)
         except BaseException as e:  # reported to the UI, never lost silently
-            if getattr(e, "expected", False):   # e.g. a device that is not plugged in
+            if isinstance(e, outcomes):
+                log.info("worker %s: %s: %s", name, type(e).__name__, e)
+            elif isinstance(e, ExpectedFailure):
                 log.warning("worker %s: %s", name, e)
             else:
                 log.exception("worker %s failed", name)

@@ -3,6 +3,7 @@ the answer, rate it; without the secret only the state."""
 
 from __future__ import annotations
 
+import logging
 import re
 
 from kiosk import trackcode
@@ -57,8 +58,9 @@ def test_ui_type_the_receipt_number_read_the_answer_and_rate_it(harness, store, 
     assert h.app.root.current == "home" and answer.answer is None
 
 
-def test_ui_lookup_typo_unknown_other_station_and_not_answered(harness, store, cfg):
+def test_ui_lookup_typo_unknown_other_station_and_not_answered(harness, store, cfg, caplog):
     h = harness
+    caplog.set_level(logging.INFO, logger="kiosk.ui.mainthread")
     pending = submit(store, cfg, text="噪音")
     h.tap(h.screen("home").ids.lookup)
     lookup = h.screen("lookup")
@@ -74,6 +76,11 @@ def test_ui_lookup_typo_unknown_other_station_and_not_answered(harness, store, c
         h.wait(lambda: not lookup.checking, what="the lookup")
         assert lookup.ids.notice.text == h.app.t(key, **fmt), code
         assert h.app.root.current == "lookup"
+    # A resident's typo is an answer on screen, not a fault of the kiosk: the journal gets
+    # one info line per lookup, no error and no traceback for the maintainer to chase.
+    worker_lines = [r for r in caplog.records if r.name == "kiosk.ui.mainthread"]
+    assert [r.levelno for r in worker_lines] == [logging.INFO] * len(cases)
+    assert not any(r.exc_info for r in worker_lines)
     lookup.code_text = ""
     _type_code_and_secret(h, str(pending.code), pending.secret)
     h.wait(lambda: h.app.root.current == "answer", what="the answer screen")

@@ -15,7 +15,7 @@ from kivy.properties import BooleanProperty, ObjectProperty
 
 from kiosk.ui.mainthread import run_in_worker
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.services import RatingRefused, TooManyFailures
+from kiosk.ui.services import RATING_OUTCOMES, RatingRefused, TooManyFailures
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,8 @@ class AnswerScreen(KioskScreen):
         self.saving = True
         self._token = self.session.token()
         run_in_worker(self.app.services.lookup.rate, self.answer, rating, name="kiosk-rate",
-                      token=self._token, on_done=self._rated, on_error=self._rate_failed)
+                      token=self._token, on_done=self._rated, on_error=self._rate_failed,
+                      outcomes=RATING_OUTCOMES)
 
     def _rated(self, answer) -> None:
         self.saving = False

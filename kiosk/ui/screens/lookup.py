@@ -18,7 +18,8 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.ui.mainthread import run_in_worker
 from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.services import CodeError, FeatureUnavailable, NotFound, TooManyFailures, WrongSecret
+from kiosk.ui.services import (LOOKUP_OUTCOMES, CodeError, FeatureUnavailable, NotFound, TooManyFailures,
+                               WrongSecret)
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ class LookupScreen(KioskScreen):
         self._lookup_token = self.session.token()
         run_in_worker(self.app.services.lookup.look_up, code, secret, name="kiosk-lookup",
                       token=self._lookup_token, on_done=lambda answer: self._found(answer, ask_secret),
-                      on_error=self._failed)
+                      on_error=self._failed, outcomes=LOOKUP_OUTCOMES)
 
     def _found(self, answer, ask_secret: bool) -> None:
         self.checking = False

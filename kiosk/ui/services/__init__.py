@@ -29,7 +29,8 @@ from __future__ import annotations
 from kiosk.ui.services.capture import CaptureService, ScannedPage
 from kiosk.ui.services.devices import DeviceStates, Devices
 from kiosk.ui.services.disclosure import DisclosureService
-from kiosk.ui.services.errors import (CodeError, DiskFullError, FeatureUnavailable, ImageUnusable,
+from kiosk.ui.services.errors import (LOOKUP_OUTCOMES, RATING_OUTCOMES, CodeError, DiskFullError,
+                                      ExpectedFailure, FeatureUnavailable, ImageUnusable,
                                       MediaRefusedError, NotFound, OutOfServiceError, RatingRefused,
                                       StoreError, SubmissionError, TooManyFailures, WrongSecret)
 from kiosk.ui.services.lookup import LookupService
@@ -43,7 +44,7 @@ __all__ = ["Services", "Devices", "DeviceStates", "VoiceService", "CaptureServic
            "ScannedPage", "PrintOutcome", "FeatureUnavailable", "ImageUnusable", "SubmissionError",
            "StoreError", "DiskFullError", "MediaRefusedError", "OutOfServiceError", "CodeError", "NotFound",
            "WrongSecret",
-           "TooManyFailures", "RatingRefused"]
+           "TooManyFailures", "RatingRefused", "ExpectedFailure", "LOOKUP_OUTCOMES", "RATING_OUTCOMES"]
 
 
 class Services:

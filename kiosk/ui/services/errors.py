@@ -12,15 +12,19 @@ from kiosk.store import DiskFullError, StoreError
 from kiosk.submission import SubmissionError
 from kiosk.trackcode import CodeError
 
-__all__ = ["FeatureUnavailable", "ImageUnusable", "SubmissionError", "StoreError", "DiskFullError",
+__all__ = ["ExpectedFailure", "FeatureUnavailable", "ImageUnusable", "SubmissionError", "StoreError", "DiskFullError",
            "MediaRefusedError", "OutOfServiceError",
-           "CodeError", "NotFound", "WrongSecret", "TooManyFailures", "RatingRefused"]
+           "CodeError", "NotFound", "WrongSecret", "TooManyFailures", "RatingRefused",
+           "LOOKUP_OUTCOMES", "RATING_OUTCOMES"]
 
 
-class FeatureUnavailable(Exception):
+class ExpectedFailure(Exception):
+    """A failure that is a state of the kiosk, not a bug: a worker logs it without a
+    traceback (kiosk.ui.mainthread.run_in_worker)."""
+
+
+class FeatureUnavailable(ExpectedFailure):
     """A feature cannot be used now (module not installed, device missing)."""
-
-    expected = True  # logged without a traceback: this is a state, not a bug
 
     def __init__(self, feature: str, detail: str):
         self.feature = feature
@@ -28,7 +32,11 @@ class FeatureUnavailable(Exception):
         super().__init__(f"{feature}: {detail}")
 
 
-class ImageUnusable(Exception):
+class ImageUnusable(ExpectedFailure):
     """A captured image was rejected (malformed, too large)."""
 
-    expected = True
+
+# What a lookup or a rating can answer that is not a failure of the kiosk: the screens
+# show these to the resident (run_in_worker logs them at info level, without a traceback).
+LOOKUP_OUTCOMES: tuple[type[Exception], ...] = (CodeError, NotFound, WrongSecret, TooManyFailures)
+RATING_OUTCOMES: tuple[type[Exception], ...] = (RatingRefused, TooManyFailures)
