@@ -17,6 +17,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from kiosk import allocator
 from kiosk.ui import i18n
 from kiosk.ui.dimmer import Dimmer
 from kiosk.ui.guidance import Guidance
@@ -63,6 +64,10 @@ class KioskApp(App):
 
     def __init__(self, cfg, store, services, *, config_path=None, **kw):
         super().__init__(**kw)
+        # A day of camera frames and scans must not leave the process fragmented
+        # (kiosk/allocator.py; docs/ui.md, "Memory over a day").
+        tuning = allocator.tune_for_long_running()
+        log.info("C allocator: %s", tuning.detail)
         self.cfg = cfg
         self.store = store
         self.services = services
@@ -228,6 +233,9 @@ class KioskApp(App):
         self.lang = self.cfg.ui.default_language
         self.go("home")
         self.idle.touch()
+        # The session's frames, scans and recordings are freed now: give their pages back
+        # while no one waits (kiosk/allocator.py).
+        allocator.release_free_memory()
 
     # -- a full disk --------------------------------------------------------------------
 

@@ -21,8 +21,10 @@ is drained and every code the done screen showed is looked for in the store and 
 centre: "lost" must be 0. Targets (docs/ui.md): RSS growth <= 5 % from the first 10 % of
 the run to the end; no growth in descriptors or threads. Prints figures; asserts nothing.
 
-The fake printer keeps every job's bytes by design (tests read them); the soak empties it
-after each receipt so that the figures measure the app, not the fake.
+Every receipt is read back from the fake printer's ESC/POS bytes: its QR payload (code and
+receipt secret) is what the lookups scan or type later, and it must match the secret the
+done screen showed. The fake is emptied after each receipt so that the figures measure the
+app, not the fake.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "ui"))
+sys.path.insert(0, str(REPO / "tests" / "receipt"))
 os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
 os.environ["KIVY_NO_ARGS"] = "1"
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -59,6 +62,35 @@ def proc_figures(pid: int) -> dict:
     rss = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
     threads = int(re.search(r"Threads:\s+(\d+)", status).group(1))
     return {"rss_kb": rss, "fds": len(os.listdir(f"/proc/{pid}/fd")), "threads": threads}
+
+
+def heap_figures() -> dict:
+    """Where this process's memory is: glibc's heap in use and held free (mallinfo2(3)),
+    anonymous memory (proc(5) smaps_rollup), live Python objects of the kinds that leak in
+    Kivy apps (textures, widgets: kivy#5660), and Python's own heap when tracemalloc runs."""
+    import ctypes
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(f, ctypes.c_size_t) for f in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                   "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallinfo2.restype = MallInfo2
+    mi = libc.mallinfo2()
+    rollup = Path("/proc/self/smaps_rollup").read_text()
+    anon = int(re.search(r"Anonymous:\s+(\d+)", rollup).group(1))
+    from kivy.graphics.texture import Texture
+    from kivy.uix.widget import Widget
+    textures = widgets = 0
+    for o in gc.get_objects():
+        if isinstance(o, Texture):
+            textures += 1
+        elif isinstance(o, Widget):
+            widgets += 1
+    import tracemalloc
+    return {"malloc_used_mb": (mi.uordblks + mi.hblkhd) / 2**20, "malloc_free_mb": mi.fordblks / 2**20,
+            "anon_mb": anon / 1024, "textures": textures, "widgets": widgets,
+            "py_mb": tracemalloc.get_traced_memory()[0] / 2**20 if tracemalloc.is_tracing() else None}
 
 
 def dir_bytes(d: Path) -> int:
@@ -98,7 +130,9 @@ idle_timeout_s = 60
 idle_countdown_s = 10
 ''', encoding="utf-8")
         self.shown: list[str] = []       # every code a done screen showed
-        self.counts = {k: 0 for k in (*KINDS, "cancelled", "idle_wiped", "rated")}
+        self.receipts: dict[str, str] = {}  # code -> the QR payload its printed receipt carries
+        self.counts = {k: 0 for k in (*KINDS, "cancelled", "idle_wiped", "scanned", "typed", "state_only",
+                                      "answered", "rated")}
         self.samples: list[dict] = []
 
     # -- the other two processes -----------------------------------------------------
@@ -172,8 +206,9 @@ idle_countdown_s = 10
         h.tap(button or h.screen("finish").ids.submit)
         done = h.screen("done")
         self.pump_until(lambda: app.root.current == "done" and not done.pending, "the done screen")
-        self.shown.append(done.ids.code.text)
-        self._empty_printer()
+        code = done.ids.code.text
+        self.shown.append(code)
+        self.keep_receipt(code, done.ids.secret.text)
         h.tap(done.ids.finish)
 
     def session(self, kind: str) -> None:
@@ -227,32 +262,77 @@ idle_countdown_s = 10
             h.tap(letter.ids.next)
             self.finish_and_submit()
         elif kind == "lookup":
-            recent = self.store.list_items(after_seq=max(0, len(self.shown) - 60), with_attachments=False)
-            replied = [i for i in recent if i.centre_status == "replied"]
-            h.tap(home.ids.lookup)
-            lookup = h.screen("lookup")
-            code = str(rng.choice(replied).code) if replied else (self.shown[-1] if self.shown else "0371-000001-2")
-            for ch in code:
-                h.tap(h.find(lookup.ids.pad, lambda w: getattr(w, "value", None) == ch))
-            h.tap(lookup.ids.confirm)
-            self.pump_until(lambda: app.root.current == "answer" or not lookup.checking, "the lookup")
-            if app.root.current == "answer":
-                answer = h.screen("answer")
-                if not answer.ids.ratings.disabled:
-                    h.tap(answer.ids.basically_satisfied)
-                    self.pump_until(lambda: answer.answer.rating is not None, "the rating")
-                    self.counts["rated"] += 1
-                h.tap(answer.ids.finish)
-            else:
-                app.reset_session()
+            self.look_up()
         self.counts[kind] += 1
         h.pump(1)
 
-    def _empty_printer(self) -> None:
-        printer = self.services._fake_printer
-        if printer is not None and printer._dummy is not None:
-            printer._dummy.clear()
-            printer.queries.clear()
+    def keep_receipt(self, code: str, secret_shown: str) -> None:
+        """Read the receipt the fake printer got back from its ESC/POS bytes (as a resident
+        takes it away): its QR payload carries the code and the secret (``#k=``), which must
+        be the secret the done screen showed. Then empty the fake, so that the figures
+        measure the app, not the printer's byte buffer."""
+        import escpos_reader
+        printer = self.services.devices.printer()
+        doc = escpos_reader.read(printer.output)
+        payloads = [q.data.decode() for q in doc.qrcodes]
+        printer.clear()
+        printer.queries.clear()
+        if len(payloads) != 1:
+            raise AssertionError(f"the receipt for {code} carries {len(payloads)} QR codes")
+        secret = re.search(r"#k=(\d{6})$", payloads[0])
+        if secret is None or f"{secret.group(1)[:3]} {secret.group(1)[3:]}" not in secret_shown:
+            raise AssertionError(f"the receipt QR {payloads[0]!r} and the done screen's {secret_shown!r} disagree")
+        self.receipts[code] = payloads[0]
+
+    def look_up(self) -> None:
+        """A resident comes back with a receipt of a replied item: scans its QR code (the
+        secret comes with it) or types the number and then the secret; a few only look at
+        the state. Reading the reply, they rate it."""
+        h, app, rng = self.h, self.app, self.rng
+        recent = self.store.list_items(after_seq=max(0, len(self.shown) - 60), with_attachments=False)
+        replied = [i for i in recent if i.centre_status == "replied" and str(i.code) in self.receipts]
+        h.tap(h.screen("home").ids.lookup)
+        lookup = h.screen("lookup")
+        if not replied:  # nothing answered yet: a typo'd number, the not-found notice
+            self.type_digits(lookup, "0371-999999-9")
+            h.tap(lookup.ids.confirm)
+            self.pump_until(lambda: not lookup.checking, "the lookup")
+            app.reset_session()
+            return
+        item = rng.choice(replied)
+        payload = self.receipts[str(item.code)]
+        secret = payload.rsplit("#k=", 1)[1]
+        how = rng.choices(("scanned", "typed", "state_only"), (45, 45, 10))[0]
+        self.counts[how] += 1
+        if how == "scanned":
+            self.pump_until(lambda: lookup.scanning, "the code reader listening")
+            self.services.code_readers[-1].scan(payload)
+        else:
+            self.type_digits(lookup, str(item.code))
+            h.tap(lookup.ids.confirm)
+            self.pump_until(lambda: lookup.step == "secret", "the secret step")
+            if how == "state_only":
+                h.tap(lookup.ids.state_only)
+            else:
+                self.type_digits(lookup, secret)
+                h.tap(lookup.ids.confirm)
+        self.pump_until(lambda: app.root.current == "answer", "the answer screen")
+        answer = h.screen("answer")
+        if how != "state_only":
+            if "路灯已于本周修复" not in answer.ids.reply.text:
+                raise AssertionError(f"the answer to {item.code} does not show the reply")
+            self.counts["answered"] += 1
+            if not answer.ids.ratings.disabled:
+                h.tap(rng.choice((answer.ids.satisfied, answer.ids.basically_satisfied)))
+                self.pump_until(lambda: answer.answer.rating is not None, "the rating")
+                self.counts["rated"] += 1
+        elif "路灯已于本周修复" in answer.ids.reply.text:
+            raise AssertionError(f"the reply to {item.code} shows without its secret")
+        h.tap(answer.ids.finish)
+
+    def type_digits(self, lookup, digits: str) -> None:
+        for ch in digits:
+            self.h.tap(self.h.find(lookup.ids.pad, lambda w: getattr(w, "value", None) == ch))
 
     def interrupt(self, cancel: bool, idle_wipe: bool) -> bool:
         """A resident walks away: cancel (the reset a back/cancel tap does) or idle wipe."""
@@ -293,7 +373,28 @@ idle_countdown_s = 10
               f"fds {d['fds']:3d} threads {d['threads']:2d} | db {s['db_mb']:6.2f} MB media "
               f"{s['media_mb']:7.1f} MB | stored {s['stored']:5d} delivered {s['delivered']:5d} "
               f"lost {s['lost']}", flush=True)
+        if self.args.diagnose:
+            s["heap"] = hp = heap_figures()
+            py = f" python {hp['py_mb']:.1f} MB" if hp["py_mb"] is not None else ""
+            print(f"{'':6} heap: malloc in use {hp['malloc_used_mb']:.1f} MB, free in arenas "
+                  f"{hp['malloc_free_mb']:.1f} MB, anonymous {hp['anon_mb']:.1f} MB{py}; "
+                  f"textures {hp['textures']} widgets {hp['widgets']}", flush=True)
+            self.print_python_growth()
         return s
+
+    def print_python_growth(self) -> None:
+        """With tracemalloc on: the ten source lines whose live allocations grew most since
+        the previous sample."""
+        import tracemalloc
+        if not tracemalloc.is_tracing():
+            return
+        snap = tracemalloc.take_snapshot().filter_traces(
+            (tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, "<frozen *>")))
+        if getattr(self, "_snapshot", None) is not None:
+            for st in snap.compare_to(self._snapshot, "lineno")[:10]:
+                if st.size_diff > 0:
+                    print(f"{'':10}{st.size_diff / 1024:+9.1f} kB {st.count_diff:+6d} blocks  {st.traceback}")
+        self._snapshot = snap
 
     def lost(self, final: bool) -> int:
         """Codes shown but not in the store; at the end also: stored but not at the centre."""
@@ -387,7 +488,14 @@ def main() -> None:
                     help="stop early (and report) when the app's RSS passes this (default 6000)")
     ap.add_argument("--kinds", default=",".join(KINDS),
                     help="comma-separated session kinds to mix (default: all; one kind finds a leak's source)")
+    ap.add_argument("--diagnose", action="store_true",
+                    help="also print where the app's memory is (glibc heap, anonymous, textures, widgets)")
+    ap.add_argument("--tracemalloc", action="store_true",
+                    help="with --diagnose: trace Python allocations and print the lines that grew (slow)")
     args = ap.parse_args()
+    if args.tracemalloc:
+        import tracemalloc
+        tracemalloc.start(1)
     args.kinds = [k for k in args.kinds.split(",") if k]
     unknown = set(args.kinds) - set(KINDS)
     if unknown or not args.kinds:
