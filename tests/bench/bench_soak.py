@@ -1,15 +1,18 @@
 """Soak: a compressed day at a busy station, the app, the sync daemon and central-dev together.
 
     .venv/bin/python tests/bench/bench_soak.py [--sessions 2000] [--every 100] [--seed 1]
+                                               [--diagnose [--tracemalloc]] [--kinds voice,text]
 
 Runs, on this machine with no hardware and no display:
 
 * the real touchscreen app (KioskApp in the offscreen window, in THIS process) with the
   fake devices shipped in drivers/ (WAV-fed microphone, synthetic cameras, byte-collecting
   printer); every session is real taps through the real screens: voice, text (pinyin
-  keyboard), photo, letter, lookup of a replied item with a rating; some are cancelled
-  half-way and some are left alone until the idle warning wipes them (the idle clock is
-  advanced instead of waited for);
+  keyboard), photo, letter, and lookups of replied items - the receipt's QR code scanned
+  through the fake code reader's serial port, or the number and the receipt secret typed
+  on the pad, or the number only (the state, no reply) - with a rating; some are
+  cancelled half-way and some are left alone until the idle warning wipes them (the idle
+  clock is advanced instead of waited for);
 * the real sync daemon (`kiosk sync`, a child process) forwarding throughout;
 * the real central-dev (`kiosk central-dev`, a child process) receiving and - from here,
   through its own database, as its staff would - replying to items, which the daemon
