@@ -174,7 +174,22 @@ idle_countdown_s = 10
 
     # -- the app -------------------------------------------------------------------------
 
+    def time_trims(self) -> None:
+        """Time the app's malloc_trim at each session end (kiosk/allocator.py): it runs on
+        the UI thread, so its length is a stall the next resident could feel."""
+        from kiosk import allocator
+        release, self.trims = allocator.release_free_memory, []
+
+        def timed() -> bool:
+            t = time.perf_counter()
+            try:
+                return release()
+            finally:
+                self.trims.append((time.perf_counter() - t) * 1000)
+        allocator.release_free_memory = timed
+
     def start_app(self) -> None:
+        self.time_trims()
         from kiosk.ui import kivyenv
         kivyenv.prepare(None, offscreen=True, size=(1280, 800))
         from kiosk import config as configmod
@@ -461,10 +476,16 @@ idle_countdown_s = 10
         first = [x for x in s if 0 < x["sessions"] <= max(1, self.done_sessions // 10)] or s[1:2]
         last = s[-1]
 
-        def growth(who: str, key: str) -> str:
-            base = sum(x[who][key] for x in first) / len(first)
-            return f"{base / (1024 if key == 'rss_kb' else 1):.1f} -> " \
-                   f"{last[who][key] / (1024 if key == 'rss_kb' else 1):.1f} ({(last[who][key] - base) / base * 100:+.1f} %)"
+        tail = [x for x in s if x["sessions"] > self.done_sessions - max(1, self.done_sessions // 10)] or [last]
+
+        def mean(xs, who, key):
+            return sum(x[who][key] for x in xs) / len(xs)
+
+        def growth(who: str, key: str, end=None) -> str:
+            base = mean(first, who, key)
+            end = last[who][key] if end is None else end
+            unit = 1024 if key == "rss_kb" else 1
+            return f"{base / unit:.1f} -> {end / unit:.1f} ({(end - base) / base * 100:+.1f} %)"
 
         print()
         if self.stopped:
@@ -472,6 +493,11 @@ idle_countdown_s = 10
         print(f"sessions: {self.done_sessions} ({', '.join(f'{k} {v}' for k, v in self.counts.items())}); "
               f"codes shown {len(self.shown)}; {last['elapsed_s'] / 60:.1f} min")
         print(f"app RSS MB, first 10 % -> end: {growth('app', 'rss_kb')}  (target <= +5 %)")
+        print(f"app RSS MB, first 10 % -> last 10 % (means, {len(first)} and {len(tail)} samples): "
+              f"{growth('app', 'rss_kb', mean(tail, 'app', 'rss_kb'))}")
+        if self.trims:
+            print(f"malloc_trim after a session: {len(self.trims)} calls, mean {sum(self.trims) / len(self.trims):.1f} ms, "
+                  f"longest {max(self.trims):.1f} ms")
         print(f"daemon RSS MB, first 10 % -> end: {growth('daemon', 'rss_kb')}  (target <= +5 %)")
         print(f"app fds {growth('app', 'fds')}, threads {growth('app', 'threads')}  (target: no growth)")
         print(f"daemon fds {growth('daemon', 'fds')}, threads {growth('daemon', 'threads')}  (target: no growth)")
