@@ -149,14 +149,14 @@ class PinGuard:
     def read_record(self) -> dict:
         """The stored hash parameters; raises :class:`PinNotSet` / :class:`PinFileError`."""
         try:
-            raw = self.path.read_text(encoding="utf-8")
+            raw = fsutil.read_regular_file(self.path)
         except FileNotFoundError:
             raise PinNotSet("no service PIN is set: the service menu is disabled "
                             "(set one with `kiosk service set-pin`)") from None
         except OSError as e:
             raise PinFileError(f"cannot read the PIN file {self.path}: {e.strerror or e}") from None
         try:
-            rec = json.loads(raw)
+            rec = json.loads(raw.decode("utf-8"))
             n, r, p = int(rec["n"]), int(rec["r"]), int(rec["p"])
             salt, digest = base64.b64decode(rec["salt"], validate=True), base64.b64decode(rec["hash"], validate=True)
             if rec.get("scheme") != "scrypt" or not (2 <= n <= MAX_N and n & (n - 1) == 0) \
