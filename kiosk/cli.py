@@ -20,6 +20,7 @@ from typing import Any
 
 import kiosk.commands
 from kiosk import config as configmod
+from kiosk import lifeline
 from kiosk.diskguard import DiskSpaceError, OutOfServiceError
 from kiosk.pii import PIIKeyError
 
@@ -144,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    lifeline.follow_parent_from_env()   # a child of `kiosk demo`: stop when it dies
     args = build_parser().parse_args(argv)
     ctx = Context(args)
     try:

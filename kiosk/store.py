@@ -25,7 +25,7 @@ import threading
 import uuid as uuidlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from sqlite_utils import Database
 
@@ -655,10 +655,24 @@ class Store:
     def set_meta(self, key: str, value: str | None) -> None:
         """Set (or with None, delete) a persistent value."""
         with self.write() as db:
-            if value is None:
-                db.execute("DELETE FROM meta WHERE key = ?", [key])
-            else:
-                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+            self._put_meta(db, key, value)
+
+    def update_meta(self, key: str, change: Callable[[str | None], str | None]) -> str | None:
+        """Replace a persistent value by ``change(old value)`` (None: delete) and return the
+        new one: read and write in one ``BEGIN IMMEDIATE`` transaction, so an update by
+        another process (the PIN pad and `kiosk service check-pin`) waits, never gets lost."""
+        with self.write() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+            new = change(row[0] if row else None)
+            self._put_meta(db, key, new)
+        return new
+
+    @staticmethod
+    def _put_meta(db: Database, key: str, value: str | None) -> None:
+        if value is None:
+            db.execute("DELETE FROM meta WHERE key = ?", [key])
+        else:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
 
     def meta_with_prefix(self, prefix: str) -> dict[str, str]:
         """Every persistent value whose key starts with *prefix* (e.g. ``device.``), by key."""
@@ -673,10 +687,7 @@ class Store:
         data) in one transaction: a reader sees all of the change or none of it."""
         with self.write() as db:
             for key, value in values.items():
-                if value is None:
-                    db.execute("DELETE FROM meta WHERE key = ?", [key])
-                else:
-                    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+                self._put_meta(db, key, value)
             if event:
                 kind, message, data = event
                 self._log(db, "info", kind, message, None, data)
