@@ -66,14 +66,10 @@ class Store:
         """Open (creating) the store in *data_dir*. *cipher* is the personal-data cipher,
         or the key file to load once the database is open: the key is created only while
         no item carries encrypted personal data (kiosk/pii.py). *recover* runs
-        :meth:`recover` (with *verify*) once it is open.
-
-        A disk too full to open the database on (filled before the guard's ballast was
-        ever made, e.g. a full card at first boot) raises
-        :class:`~kiosk.diskguard.OutOfServiceError`; with *wait_for_disk* the store stays
-        closed instead (:attr:`is_open` False, every use raises that refusal) until
-        :meth:`try_open` succeeds once space is freed (docs/store.md, "Disk full at start").
-        """
+        :meth:`recover` (with *verify*) once it is open. A disk too full to open the
+        database on raises :class:`~kiosk.diskguard.OutOfServiceError`; with
+        *wait_for_disk* the store stays closed instead (every use raises that refusal)
+        until :meth:`try_open` succeeds (docs/store.md, "Disk full at start")."""
         self.data_dir = Path(data_dir)
         # Checked before every write (kiosk/diskguard.py); with no guard given only a
         # completely full disk refuses writes.
