@@ -20,9 +20,6 @@ the daemon, the database and media size, and the items lost so far. At the end t
 is drained and every code the done screen showed is looked for in the store and at the
 centre: "lost" must be 0. Targets (docs/ui.md): RSS growth <= 5 % from the first 10 % of
 the run to the end; no growth in descriptors or threads. Prints figures; asserts nothing.
-
-The fake printer keeps every job's bytes by design (tests read them); the soak empties it
-after each receipt so that the figures measure the app, not the fake.
 """
 
 from __future__ import annotations
@@ -173,7 +170,6 @@ idle_countdown_s = 10
         done = h.screen("done")
         self.pump_until(lambda: app.root.current == "done" and not done.pending, "the done screen")
         self.shown.append(done.ids.code.text)
-        self._empty_printer()
         h.tap(done.ids.finish)
 
     def session(self, kind: str) -> None:
@@ -247,12 +243,6 @@ idle_countdown_s = 10
                 app.reset_session()
         self.counts[kind] += 1
         h.pump(1)
-
-    def _empty_printer(self) -> None:
-        printer = self.services._fake_printer
-        if printer is not None and printer._dummy is not None:
-            printer._dummy.clear()
-            printer.queries.clear()
 
     def interrupt(self, cancel: bool, idle_wipe: bool) -> bool:
         """A resident walks away: cancel (the reset a back/cancel tap does) or idle wipe."""
