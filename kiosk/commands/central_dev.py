@@ -108,7 +108,6 @@ def _serve(args, ctx) -> int:
     import logging
     import signal
     import threading
-    from pathlib import Path
 
     from kiosk import cli, fsutil
     from kiosk.central_dev.server import CentralServer

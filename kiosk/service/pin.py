@@ -183,14 +183,19 @@ class PinGuard:
 
     def locked_for(self) -> float:
         """Seconds the pad stays locked (0 when open)."""
-        st = self._lock_state()
-        remaining = st["until"] - self._now()
+        remaining = self._lock_state()["until"] - self._now()
         if remaining > self.cap_s:
             # The clock went back (an RTC-less Pi before NTP): never longer than the cap.
             remaining = self.cap_s
-            st["until"] = self._now() + self.cap_s
-            self.store.set_meta(LOCK_KEY, json.dumps(st))
+            self.store.update_meta(LOCK_KEY, self._cap_lock)
         return max(0.0, remaining)
+
+    def _cap_lock(self, raw: str | None) -> str:
+        """The lock record *raw* ending no later than the cap from now (in the store's
+        transaction, like :meth:`_count_failure`, so a count made meanwhile is kept)."""
+        st = self._parse_lock(raw)
+        st["until"] = min(st["until"], self._now() + self.cap_s)
+        return json.dumps(st)
 
     def _lock_length(self, lockouts: int) -> float:
         return min(self.cap_s, FIRST_LOCK_S * 2 ** (lockouts - 1))

@@ -93,3 +93,12 @@ def test_a_fifo_as_the_pii_key_pin_file_or_bundle_keys_is_a_named_error(fifo, st
     for load in (load_public_key, load_private_key):
         with pytest.raises(KeyFileError, match="FIFO"):
             refused_at_once(fifo, lambda: load(fifo))
+
+
+def test_a_fifo_as_central_devs_station_config_file_stops_it_with_a_config_error(fifo, write_config, tmp_path):
+    import subprocess
+    import sys
+    cfg = write_config(f'[central_dev]\nport = 0\ndata_dir = "{tmp_path}/central"\nstation_config_file = "{fifo}"\n')
+    res = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(cfg), "--json", "central-dev"],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 3 and "central_dev.station_config_file" in res.stdout and "FIFO" in res.stdout, res

@@ -105,6 +105,28 @@ def test_a_clock_set_back_cannot_stretch_a_lock_beyond_the_cap(cfg, store):
     assert g.locked_for() == pytest.approx(cfg.service.lockout_cap_min * 60)
 
 
+def test_shortening_a_stretched_lock_keeps_a_count_made_meanwhile(cfg, store, monkeypatch):
+    """The clock-back correction rewrites the lock record: inside the store's transaction,
+    so a wrong PIN counted by the other process since the record was read is kept."""
+    clock = FakeClock()
+    g = guard(cfg, store, clock)
+    g.set_pin("135790")
+    for _ in range(FAILURES_PER_LOCK):
+        g.check("000000")
+    clock.t -= 10 * 86400
+    real_get = store.get_meta
+
+    def read_then_other_process_counts(key, default=None):
+        raw = real_get(key, default)
+        if key == LOCK_KEY:
+            monkeypatch.setattr(store, "get_meta", real_get)
+            store.update_meta(LOCK_KEY, guard(cfg, store, clock)._count_failure)   # `check-pin` over SSH
+        return raw
+    monkeypatch.setattr(store, "get_meta", read_then_other_process_counts)
+    assert g.locked_for() == pytest.approx(cfg.service.lockout_cap_min * 60)
+    assert json.loads(store.get_meta(LOCK_KEY))["failures"] == FAILURES_PER_LOCK + 1
+
+
 def test_damaged_records_are_errors_not_wrong_pins_and_never_unlock(cfg, store):
     g = guard(cfg, store)
     g.set_pin("135790")
