@@ -95,25 +95,26 @@ def test_lockouts_grow_1_2_4_minutes_up_to_the_cap(write_config, store):
     assert r.locked_for_s == 60
 
 
-def test_a_clock_set_back_cannot_stretch_a_lock_beyond_the_cap(cfg, store):
+def locked_then_clock_set_back(cfg, store) -> tuple[PinGuard, FakeClock]:
+    """A guard whose pad is locked, then the clock set back ten days."""
     clock = FakeClock()
     g = guard(cfg, store, clock)
     g.set_pin("135790")
     for _ in range(FAILURES_PER_LOCK):
         g.check("000000")
     clock.t -= 10 * 86400
+    return g, clock
+
+
+def test_a_clock_set_back_cannot_stretch_a_lock_beyond_the_cap(cfg, store):
+    g, _ = locked_then_clock_set_back(cfg, store)
     assert g.locked_for() == pytest.approx(cfg.service.lockout_cap_min * 60)
 
 
 def test_shortening_a_stretched_lock_keeps_a_count_made_meanwhile(cfg, store, monkeypatch):
     """The clock-back correction rewrites the lock record: inside the store's transaction,
     so a wrong PIN counted by the other process since the record was read is kept."""
-    clock = FakeClock()
-    g = guard(cfg, store, clock)
-    g.set_pin("135790")
-    for _ in range(FAILURES_PER_LOCK):
-        g.check("000000")
-    clock.t -= 10 * 86400
+    g, clock = locked_then_clock_set_back(cfg, store)
     real_get = store.get_meta
 
     def read_then_other_process_counts(key, default=None):
