@@ -24,6 +24,7 @@ module never imports ``kiosk``.
 
 from __future__ import annotations
 
+import collections
 import select
 import socket
 import time
@@ -462,11 +463,21 @@ class FilePrinter(EscposConnection):
         return File(devfile=self.path)
 
 
-class FakePrinter(EscposConnection):
-    """A printer made of an :class:`escpos.printer.Dummy`: it keeps every job byte.
+# What the fake keeps (a `kiosk demo` left running for days must not grow without bound):
+# the newest jobs, at most this many and this many bytes together; the newest job is
+# always kept whole, however large (docs/receipts.md, "Drivers").
+FAKE_JOBS_KEPT = 50
+FAKE_BYTES_KEPT = 2 * 1024 * 1024
 
-    ``output`` holds the bytes of the jobs written (status queries are answered, not
-    kept: they are real-time commands a real printer does not print). Switches:
+
+class FakePrinter(EscposConnection):
+    """A printer made of an :class:`escpos.printer.Dummy`: it keeps the newest jobs' bytes.
+
+    Each :meth:`write` is one job. ``jobs`` holds the newest *max_jobs* of them (at most
+    *max_bytes* together, the newest always whole) and ``output`` their bytes in order;
+    ``jobs_received`` / ``bytes_received`` count everything ever written. Status queries
+    are answered, not kept as job data (they are real-time commands a real printer does
+    not print); ``queries`` keeps the newest ``6 * max_jobs`` of them. Switches:
 
     * ``present = False`` – absent: :meth:`open` raises :class:`PrinterNotFound`;
     * ``offline = True`` – reachable but not ready (cover open, error);
@@ -479,11 +490,20 @@ class FakePrinter(EscposConnection):
 
     def __init__(self, paper_out: bool = False, offline: bool = False, present: bool = True,
                  paper_near_end: bool = False, run_out_after: int | None = None,
-                 silent: bool = False, **common):
+                 silent: bool = False, max_jobs: int = FAKE_JOBS_KEPT, max_bytes: int = FAKE_BYTES_KEPT,
+                 **common):
         super().__init__(**common)
+        if max_jobs < 1 or max_bytes < 1:
+            raise PrinterConfigError(f"fake printer: max_jobs and max_bytes must be 1 or more, "
+                                     f"got {max_jobs} and {max_bytes}")
         self.paper_out, self.offline, self.present = paper_out, offline, present
         self.paper_near_end, self.run_out_after, self.silent = paper_near_end, run_out_after, silent
+        self.max_jobs, self.max_bytes = max_jobs, max_bytes
         self.queries: list[int] = []
+        self._jobs: collections.deque[bytes] = collections.deque()
+        self._kept_bytes = 0
+        self.jobs_received = 0
+        self.bytes_received = 0
         self._dummy = None
 
     def describe(self) -> str:
@@ -495,14 +515,14 @@ class FakePrinter(EscposConnection):
         fake = self
 
         class _Device(Dummy):
-            # Status requests are answered, not printed; everything else is job data.
+            # Status requests are answered, not printed; everything else is job data,
+            # kept (bounded) by the fake instead of in Dummy's unbounded list.
             def _raw(self, msg: bytes) -> None:
                 if len(msg) == 3 and msg[:2] == DLE_EOT:
-                    fake.queries.append(msg[2])
-                    fake._pending = None if fake.silent else fake._reply(msg[2])
+                    fake._note_query(msg[2])
                     return
-                super()._raw(msg)
-                if fake.run_out_after is not None and len(self.output) >= fake.run_out_after:
+                fake._keep_job(bytes(msg))
+                if fake.run_out_after is not None and fake.bytes_received >= fake.run_out_after:
                     fake.paper_out = True
 
             def open(self, raise_not_found: bool = True) -> None:
@@ -515,6 +535,20 @@ class FakePrinter(EscposConnection):
         return self._dummy
 
     _pending: int | None = None
+
+    def _note_query(self, n: int) -> None:
+        self.queries.append(n)
+        if len(self.queries) > 6 * self.max_jobs:
+            del self.queries[:-6 * self.max_jobs]
+        self._pending = None if self.silent else self._reply(n)
+
+    def _keep_job(self, data: bytes) -> None:
+        self.jobs_received += 1
+        self.bytes_received += len(data)
+        self._jobs.append(data)
+        self._kept_bytes += len(data)
+        while len(self._jobs) > 1 and (len(self._jobs) > self.max_jobs or self._kept_bytes > self.max_bytes):
+            self._kept_bytes -= len(self._jobs.popleft())
 
     def _reply(self, n: int) -> int:
         b = _FIXED_VALUE
@@ -540,14 +574,20 @@ class FakePrinter(EscposConnection):
         return b
 
     @property
+    def jobs(self) -> tuple[bytes, ...]:
+        """The kept jobs' bytes, oldest first (the last one is the newest job)."""
+        return tuple(self._jobs)
+
+    @property
     def output(self) -> bytes:
-        """Every job byte written so far (across open/close)."""
-        return self._dummy.output if self._dummy is not None else b""
+        """The kept jobs' bytes in the order written (across open/close)."""
+        return b"".join(self._jobs)
 
     def clear(self) -> None:
-        """Forget the collected bytes."""
-        if self._dummy is not None:
-            self._dummy.clear()
+        """Forget the kept jobs and queries (the counters go on)."""
+        self._jobs.clear()
+        self._kept_bytes = 0
+        self.queries.clear()
 
 
 PRINTERS: dict[str, type[EscposConnection]] = {

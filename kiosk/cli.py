@@ -20,6 +20,7 @@ from typing import Any
 
 import kiosk.commands
 from kiosk import config as configmod
+from kiosk import lifeline
 from kiosk.diskguard import DiskSpaceError, OutOfServiceError
 from kiosk.pii import PIIKeyError
 
@@ -58,9 +59,14 @@ class Context:
         """The store, opened on first use WITHOUT start-up recovery: a command run by
         staff only reads or adds; the app, the sync daemon and ``doctor`` run
         ``store.recover()`` themselves."""
+        return self.open_store(recover=False)
+
+    def open_store(self, **options):
+        """The store, opened on first use with *options* (those of
+        :meth:`kiosk.store.Store.open`); closed when the command ends."""
         if self._store is None:
             from kiosk.store import Store
-            self._store = Store.open(self.config, recover=False)
+            self._store = Store.open(self.config, **options)
         return self._store
 
     def item_by_code(self, text: str, *, with_pii: bool = False):
@@ -144,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    lifeline.follow_parent_from_env()   # a child of `kiosk demo`: stop when it dies
     args = build_parser().parse_args(argv)
     ctx = Context(args)
     try:

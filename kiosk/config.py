@@ -19,6 +19,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
+from kiosk import fsutil
 from kiosk.settings import Config
 
 ENV_VAR = "KIOSK_CONFIG"
@@ -60,9 +61,11 @@ def load(path: str | os.PathLike | None = None, *, check_files: bool = True) -> 
         return finish(Config(), None, check_files=check_files)
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(fsutil.read_regular_file(path).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(path, None, "file not found") from None
+    except fsutil.NotRegularFileError as e:
+        raise ConfigError(path, None, f"is {e.strerror}; the config must be a plain file") from None
     except UnicodeDecodeError as e:
         raise ConfigError(path, None, f"not UTF-8 text ({e.reason})") from None
     except tomllib.TOMLDecodeError as e:

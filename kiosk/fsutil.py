@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import stat
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
@@ -23,6 +24,38 @@ class DiskFullError(OSError):
 
 class TooLargeError(ValueError):
     """A stream was longer than the limit it was copied under."""
+
+
+class NotRegularFileError(OSError):
+    """A path that must name a regular file names a FIFO, device, directory or socket.
+
+    ``strerror`` says which (``"a FIFO (named pipe), not a regular file"``)."""
+
+
+_NOT_REGULAR = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+                (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a directory"), (stat.S_ISSOCK, "a socket"))
+
+
+def _check_regular(st: os.stat_result, path) -> None:
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((name for test, name in _NOT_REGULAR if test(st.st_mode)), "not a plain file")
+        raise NotRegularFileError(errno.EINVAL, f"{kind}, not a regular file", str(path))
+
+
+def read_regular_file(path, limit: int | None = None) -> bytes:
+    """The content of the regular file *path*: all of it, or with *limit* at most
+    ``limit + 1`` bytes (so the caller can tell "too large").
+
+    Anything else raises :class:`NotRegularFileError` before a byte is read: reading a
+    FIFO blocks until some writer opens it (fifo(7)), and a device may never end. The
+    type is checked with ``stat`` before opening and again on the open descriptor, which
+    is opened ``O_NONBLOCK`` so that even a FIFO swapped in between cannot block the open.
+    """
+    _check_regular(os.stat(path), path)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as f:
+        _check_regular(os.fstat(fd), path)
+        return f.read() if limit is None else f.read(limit + 1)
 
 
 def fsync_dir(path: Path) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from kiosk import fsutil
 from kiosk.fsutil import fsync_dir
 
 
@@ -67,11 +68,14 @@ class Cipher:
         locks = f"it locks the names and phone numbers of {locked_items} stored items" if locked_items else \
             "no personal data is stored yet"
         try:
-            key = path.read_bytes().strip()
+            key = fsutil.read_regular_file(path).strip()
         except FileNotFoundError:
             return cls._broken(path, locked_items, f"personal-data key {path} is missing; {locks}. Restore the "
                                                    "key file from its backup: a new key cannot open them, so none "
                                                    "is created")
+        except fsutil.NotRegularFileError as e:
+            return cls._broken(path, locked_items, f"personal-data key {path} is {e.strerror}; {locks}. "
+                                                   "Restore the key file (a plain file, mode 0600) from its backup")
         except OSError as e:
             return cls._broken(path, locked_items, f"personal-data key {path} cannot be read "
                                                    f"({e.strerror or e}); {locks}. Fix its owner or mode (0600)")

@@ -1,4 +1,4 @@
-"""Plain records the store hands out. No I/O here."""
+"""Plain records the store takes and hands out. No I/O here."""
 
 from __future__ import annotations
 
@@ -92,3 +92,41 @@ class Item:
     # Kept out of repr() so that an item printed into a log never carries them.
     name: str | None = field(default=None, repr=False)
     phone: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    """An attachment about to be committed: a file to copy, or bytes."""
+
+    name: str          # plain file name (validated by kiosk.submission)
+    media_type: str
+    kind: str          # audio / photo / scan / file
+    source: Path | bytes
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A validated submission (see kiosk.submission), ready to commit."""
+
+    text: str
+    category: str | None
+    anonymous: bool
+    name: str | None
+    phone: str | None
+    source: str
+    lang: str
+    attachments: tuple[NewAttachment, ...]
+    max_attachment_bytes: int
+
+
+@dataclass(frozen=True)
+class RatingToSend:
+    """A pending rating of a delivered item, with what the centre needs to file it."""
+
+    id: str            # UUID, the rating's idempotency key
+    item_id: str
+    rating: str
+    created_at: str
+    clock_trusted: bool
+    code: str          # the item's compact tracking code
+    station: str

@@ -23,16 +23,15 @@ import shutil
 import sqlite3
 import threading
 import uuid as uuidlib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from sqlite_utils import Database
 
 from kiosk import clock, fsutil, itemsecret, trackcode
 from kiosk.diskguard import DiskGuard, DiskSpaceError, OutOfServiceError
 from kiosk.pii import Cipher, PIIKeyError
-from kiosk.records import Attachment, Delivery, Item, ItemState
+from kiosk.records import Attachment, Delivery, Draft, Item, ItemState, NewAttachment, RatingToSend
 from kiosk.schema import migrations
 
 BUSY_TIMEOUT_MS = 15_000
@@ -59,52 +58,18 @@ def _size_of(source: Path | bytes) -> int:
         return 0  # unreadable: the copy below fails with its own error
 
 
-@dataclass(frozen=True)
-class NewAttachment:
-    """An attachment about to be committed: a file to copy, or bytes."""
-
-    name: str          # plain file name (validated by kiosk.submission)
-    media_type: str
-    kind: str          # audio / photo / scan / file
-    source: Path | bytes
-
-
-@dataclass(frozen=True)
-class Draft:
-    """A validated submission (see kiosk.submission), ready to commit."""
-
-    text: str
-    category: str | None
-    anonymous: bool
-    name: str | None
-    phone: str | None
-    source: str
-    lang: str
-    attachments: tuple[NewAttachment, ...]
-    max_attachment_bytes: int
-
-
-@dataclass(frozen=True)
-class RatingToSend:
-    """A pending rating of a delivered item, with what the centre needs to file it."""
-
-    id: str            # UUID, the rating's idempotency key
-    item_id: str
-    rating: str
-    created_at: str
-    clock_trusted: bool
-    code: str          # the item's compact tracking code
-    station: str
-
-
 class Store:
     """One open kiosk database with its media directory. Thread-safe (one lock)."""
 
     def __init__(self, data_dir: Path, station: str, cipher: Cipher | Path, *, recover: bool = True,
-                 guard: DiskGuard | None = None):
+                 verify: bool = True, guard: DiskGuard | None = None, wait_for_disk: bool = False):
         """Open (creating) the store in *data_dir*. *cipher* is the personal-data cipher,
         or the key file to load once the database is open: the key is created only while
-        no item carries encrypted personal data (kiosk/pii.py)."""
+        no item carries encrypted personal data (kiosk/pii.py). *recover* runs
+        :meth:`recover` (with *verify*) once it is open. A disk too full to open the
+        database on raises :class:`~kiosk.diskguard.OutOfServiceError`; with
+        *wait_for_disk* the store stays closed instead (every use raises that refusal)
+        until :meth:`try_open` succeeds (docs/store.md, "Disk full at start")."""
         self.data_dir = Path(data_dir)
         # Checked before every write (kiosk/diskguard.py); with no guard given only a
         # completely full disk refuses writes.
@@ -113,53 +78,113 @@ class Store:
         self.media_dir = self.data_dir / "media"
         self.tmp_dir = self.data_dir / "tmp"
         self.db_path = self.data_dir / "kiosk.db"
-        for d in (self.data_dir, self.media_dir, self.tmp_dir):
-            d.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False,
-                               timeout=BUSY_TIMEOUT_MS / 1000)
-        self.db = Database(conn)
-        try:
-            self._open_on_any_disk()
-            self.cipher = cipher if isinstance(cipher, Cipher) else \
-                Cipher.from_key_file(Path(cipher), locked_items=self.count_encrypted_items())
-        except BaseException:
-            conn.close()
-            raise
-        if recover:
-            self.recover()
+        self._key = cipher
+        self._db: Database | None = None
+        self._cipher: Cipher | None = None
+        self._recover = (recover, verify)
+        if not self.try_open() and not wait_for_disk:
+            raise self._unopenable()
 
     @classmethod
-    def open(cls, config, *, recover: bool = True) -> "Store":
-        """Open the store described by a :class:`kiosk.settings.Config`."""
+    def open(cls, config, *, recover: bool = True, verify: bool = True, wait_for_disk: bool = False) -> "Store":
+        """Open the store described by a :class:`kiosk.settings.Config` (options as :class:`Store`)."""
         return cls(config.storage.data_path, config.station.number,
-                   Path(config.storage.key_file), recover=recover,
-                   guard=DiskGuard.from_settings(config.storage))
+                   Path(config.storage.key_file), recover=recover, verify=verify,
+                   guard=DiskGuard.from_settings(config.storage), wait_for_disk=wait_for_disk)
 
-    def _open_on_any_disk(self) -> None:
+    @property
+    def is_open(self) -> bool:
+        """False while a full disk keeps the database from opening (``wait_for_disk``)."""
+        return self._db is not None
+
+    @property
+    def db(self) -> Database:
+        """The database; raises :class:`~kiosk.diskguard.OutOfServiceError` while not open."""
+        if self._db is None:
+            raise self._unopenable()
+        return self._db
+
+    @property
+    def cipher(self) -> Cipher:
+        """The personal-data cipher (loaded when the database opened)."""
+        if self._cipher is None:
+            raise self._unopenable()
+        return self._cipher
+
+    def try_open(self) -> bool:
+        """Open the database now if it is not open (then recover as asked); True when open.
+
+        False when the disk is still too full; any other failure (a broken database, an
+        unusable data dir) raises as it would at start-up.
+        """
+        if self._db is not None:
+            return True  # without the lock: a commit in a worker must not stall the caller
+        with self._lock:
+            if self._db is not None:
+                return True
+            try:
+                for d in (self.media_dir, self.tmp_dir):
+                    d.mkdir(exist_ok=True)
+            except OSError as e:
+                if self.guard.is_out_of_space(e):
+                    return False
+                raise
+            conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False,
+                                   timeout=BUSY_TIMEOUT_MS / 1000)
+            self._db = Database(conn)
+            opened = False
+            try:
+                if self._open_on_any_disk():
+                    self._cipher = self._key if isinstance(self._key, Cipher) else \
+                        Cipher.from_key_file(Path(self._key), locked_items=self.count_encrypted_items())
+                    opened = True
+            finally:
+                if not opened:  # still too full, or it raised: closed again, nothing kept
+                    self._db = None
+                    conn.close()
+            if not opened:
+                return False
+            # A disk that had no room for the ballast before (kiosk/diskguard.py) gets it now.
+            self.guard.keep_ballast()
+            recover, verify = self._recover
+            if recover:
+                self.recover(verify=verify)
+            return True
+
+    def _unopenable(self) -> OutOfServiceError:
+        reading = self.guard.read()
+        return OutOfServiceError("disk full: the store cannot even be opened until "
+                                 f"space is freed ({reading.describe()})", reading)
+
+    def _open_on_any_disk(self) -> bool:
         # The first statement maps the WAL index (-shm), which needs free blocks: on a
         # disk filled to the last block it fails with "disk I/O error". Then the guard's
         # ballast is given back and the open retried; the store opens and the guard
-        # refuses its writes until space is freed (kiosk/diskguard.py).
+        # refuses its writes until space is freed (kiosk/diskguard.py). With no ballast
+        # to give (a disk full before one was made) it cannot open yet: False.
         for attempt in (1, 2):
             try:
                 self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                 self.db.execute("PRAGMA synchronous = FULL")
                 self.db.execute("PRAGMA foreign_keys = ON")
                 self._prepare()
-                return
+                return True
+            except DiskFullError:
+                pass  # a new database's first migration found no room (rolled back)
             except sqlite3.OperationalError as e:
                 if not self.guard.is_out_of_space(e):
                     raise
-                if attempt == 2 or not self.guard.release_ballast():
-                    reading = self.guard.read()
-                    raise OutOfServiceError("disk full: the store cannot even be opened until "
-                                            f"space is freed ({reading.describe()})", reading) from None
+            if attempt == 2 or not self.guard.release_ballast():
+                return False
+        return False
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Close the database connection (if it was ever opened)."""
         with self._lock:
-            self.db.conn.close()
+            if self._db is not None:
+                self._db.conn.close()
 
     def __enter__(self) -> "Store":
         return self
@@ -655,10 +680,24 @@ class Store:
     def set_meta(self, key: str, value: str | None) -> None:
         """Set (or with None, delete) a persistent value."""
         with self.write() as db:
-            if value is None:
-                db.execute("DELETE FROM meta WHERE key = ?", [key])
-            else:
-                db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+            self._put_meta(db, key, value)
+
+    def update_meta(self, key: str, change: Callable[[str | None], str | None]) -> str | None:
+        """Replace a persistent value by ``change(old value)`` (None: delete) and return the
+        new one: read and write in one ``BEGIN IMMEDIATE`` transaction, so an update by
+        another process (the PIN pad and `kiosk service check-pin`) waits, never gets lost."""
+        with self.write() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+            new = change(row[0] if row else None)
+            self._put_meta(db, key, new)
+        return new
+
+    @staticmethod
+    def _put_meta(db: Database, key: str, value: str | None) -> None:
+        if value is None:
+            db.execute("DELETE FROM meta WHERE key = ?", [key])
+        else:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
 
     def meta_with_prefix(self, prefix: str) -> dict[str, str]:
         """Every persistent value whose key starts with *prefix* (e.g. ``device.``), by key."""
@@ -673,10 +712,7 @@ class Store:
         data) in one transaction: a reader sees all of the change or none of it."""
         with self.write() as db:
             for key, value in values.items():
-                if value is None:
-                    db.execute("DELETE FROM meta WHERE key = ?", [key])
-                else:
-                    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+                self._put_meta(db, key, value)
             if event:
                 kind, message, data = event
                 self._log(db, "info", kind, message, None, data)

@@ -26,6 +26,7 @@ from werkzeug.wrappers import Request, Response
 
 from kiosk.central_dev.pages import PAGE_CSP, StaffPages, page
 from kiosk.central_dev.staff import DEFAULT_USER, StaffAccounts
+from kiosk.central_dev.throttle import LoginLocked
 
 SESSION_COOKIE = "central_session"
 LOGIN_COOKIE = "central_login"
@@ -115,12 +116,13 @@ class StaffGate:
         """GET: the form. POST: check the password, start a session."""
         problem, status = "", 200
         if req.method == "POST":
+            user, address = req.form.get("user", "").strip(), req.remote_addr or ""
             if not _same(req.form.get("csrf"), req.cookies.get(LOGIN_COOKIE)):
                 problem, status = "表单已过期，请重试 The form expired; try again.", 403
-            elif (wait := self.staff.wait_before_login()) > 0:
-                problem, status = f"尝试次数过多 Too many failed logins: wait {int(wait) + 1} s.", 429
+            elif locked := self.staff.login_locked(address, user):
+                problem, status = _locked_message(locked), 429
             else:
-                started = self.staff.login(req.form.get("user", "").strip(), req.form.get("password", ""))
+                started = self.staff.login(user, req.form.get("password", ""), address=address)
                 if started is not None:
                     token, _ = started
                     resp = redirect("/", code=303)
@@ -143,6 +145,14 @@ class StaffGate:
         resp = page(req, "员工登录 Staff login", body, status=status)
         resp.set_cookie(LOGIN_COOKIE, nonce, max_age=3600, **{**_cookie_opts(req), "path": "/login"})
         return resp
+
+
+def _locked_message(locked: LoginLocked) -> str:
+    wait = f"{int(locked.wait_s) + 1} s"
+    if locked.by == "user":
+        return (f"用户“{locked.key}”已暂时锁定 The user “{locked.key}” is locked after too many failed "
+                f"logins: wait {wait}, then log in again (other users are not affected).")
+    return (f"尝试次数过多 Too many failed logins from this address ({locked.key}): wait {wait}.")
 
 
 def _same(given: str | None, expected: str | None) -> bool:

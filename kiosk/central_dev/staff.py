@@ -15,12 +15,11 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 
 from kiosk.central_dev.db import CentralDB, now_iso
+from kiosk.central_dev.throttle import LoginLocked, LoginThrottle
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS staff_users (
@@ -36,8 +35,6 @@ MAX_PASSWORD = 1024
 SESSION_S = 12 * 3600
 USER = re.compile(r"[a-z][a-z0-9_.-]{0,31}")
 DEFAULT_USER = "staff"
-#: Failed logins allowed per window before further attempts are refused for a while.
-MAX_FAILURES, FAILURE_WINDOW_S = 5, 60.0
 
 
 class PasswordError(ValueError):
@@ -94,12 +91,11 @@ def _sha(token: str) -> str:
 class StaffAccounts:
     """Users and sessions in central-dev's database."""
 
-    def __init__(self, db: CentralDB):
+    def __init__(self, db: CentralDB, *, throttle: LoginThrottle | None = None):
         self.db = db
         with db.lock:
             db.conn.executescript(SCHEMA)
-        self._failures: deque[float] = deque()
-        self._failures_lock = threading.Lock()
+        self.throttle = throttle or LoginThrottle()
 
     # -- passwords --------------------------------------------------------------------
 
@@ -122,26 +118,20 @@ class StaffAccounts:
         """True once any password has been set."""
         return bool(self.db.q("SELECT 1 FROM staff_users LIMIT 1"))
 
-    def wait_before_login(self) -> float:
-        """Seconds until another login may be tried (0: now)."""
-        now = time.monotonic()
-        with self._failures_lock:
-            while self._failures and self._failures[0] < now - FAILURE_WINDOW_S:
-                self._failures.popleft()
-            if len(self._failures) < MAX_FAILURES:
-                return 0.0
-            return self._failures[0] + FAILURE_WINDOW_S - now
+    def login_locked(self, address: str, user: str) -> LoginLocked | None:
+        """Why a login from client *address* as *user* is refused now (None: it may be tried)."""
+        return self.throttle.locked(address, user)
 
-    def login(self, user: str, password: str) -> tuple[str, Session] | None:
+    def login(self, user: str, password: str, *, address: str) -> tuple[str, Session] | None:
         """A new session (cookie value, session) for the right password, else None.
 
-        Callers check :meth:`wait_before_login` first; a failure is counted here."""
+        Callers check :meth:`login_locked` first; a failure is counted here against the
+        client *address* and the *user* name (kiosk/central_dev/throttle.py)."""
         rows = self.db.q("SELECT password_hash FROM staff_users WHERE user = ?", [user])
         # An unknown user costs a hash too, so the time taken does not say which users exist.
         stored = rows[0]["password_hash"] if rows else hash_password("-", salt=b"0" * 16)
         if not (verify_password(password, stored) and rows):
-            with self._failures_lock:
-                self._failures.append(time.monotonic())
+            self.throttle.record_failure(address, user)
             return None
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         with self.db.lock:

@@ -108,9 +108,8 @@ def _serve(args, ctx) -> int:
     import logging
     import signal
     import threading
-    from pathlib import Path
 
-    from kiosk import cli
+    from kiosk import cli, fsutil
     from kiosk.central_dev.server import CentralServer
 
     cfg = ctx.config
@@ -129,7 +128,7 @@ def _serve(args, ctx) -> int:
         return ctx.fail(cli.EXIT_FAIL, f"central-dev cannot start: {e.strerror or e}")
     if c.station_config_file:
         try:
-            srv.db.set_config("*", Path(c.station_config_file).read_text(encoding="utf-8"))
+            srv.db.set_config("*", fsutil.read_regular_file(c.station_config_file).decode("utf-8"))
         except OSError as e:
             return ctx.fail(cli.EXIT_CONFIG, f"central_dev.station_config_file: cannot read: {e.strerror or e}")
     # One line a wrapper (kiosk demo, tests) can wait for, with the real port.

@@ -9,7 +9,9 @@ runs the same loop without a window: it stores a sample item and waits until the
 has it.
 
 SIGTERM, SIGHUP and Ctrl-C stop every child and wait for it, and so does any child
-ending by itself (the demo cannot go on without it), so the ports are free again.
+ending by itself (the demo cannot go on without it), so the ports are free again. Killed
+outright (SIGKILL), the demo cannot; its children then get SIGTERM from the kernel
+(kiosk/lifeline.py).
 """
 
 from __future__ import annotations
@@ -138,8 +140,10 @@ class Children:
         self.procs: dict[str, subprocess.Popen] = {}
 
     def start(self, name: str, *argv: str, **kw) -> subprocess.Popen:
-        """Start ``kiosk <argv>`` as *name*."""
-        proc = subprocess.Popen([sys.executable, "-m", "kiosk", *argv], **kw)
+        """Start ``kiosk <argv>`` as *name*, set to get SIGTERM should the demo die
+        without stopping it (SIGKILL; kiosk/lifeline.py). Call from the main thread."""
+        from kiosk import lifeline
+        proc = subprocess.Popen([sys.executable, "-m", "kiosk", *argv], env=lifeline.child_env(), **kw)
         self.procs[name] = proc
         return proc
 

@@ -29,17 +29,18 @@ def run(args, ctx) -> int:
         font = find_font(cfg.ui.font_path)
     except FontNotFound as e:
         return ctx.fail(cli.EXIT_FAIL, f"cannot start the touchscreen app: {e}")
-    try:
-        store = ctx.store
-        # Leftovers of an interrupted commit only; the sync daemon re-hashes the queue's
-        # files when it starts, so a long backlog does not delay the screen.
-        store.recover(verify=False)
-    except (StoreError, DiskSpaceError) as e:
-        # DiskSpaceError here: a disk full to the last block and no ballast left to give
-        # back (kiosk/diskguard.py); systemd retries every RestartSec until space is freed.
-        return ctx.fail(cli.EXIT_STORAGE, f"cannot open the store: {e}")
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        # Leftovers of an interrupted commit only (verify=False): the sync daemon re-hashes
+        # the queue's files when it starts, so a long backlog does not delay the screen.
+        # wait_for_disk: on a disk too full to open the store at all (full before the disk
+        # guard's ballast was made, e.g. at first boot) the app still starts, out of
+        # service with the hotline, and opens the store once space is freed.
+        store = ctx.open_store(verify=False, wait_for_disk=True)
+    except (StoreError, DiskSpaceError) as e:
+        return ctx.fail(cli.EXIT_STORAGE, f"cannot open the store: {e}")
+    # (store.is_open False: the app's first disk look logs why and shows the hotline.)
+
     from kiosk.ui import kivyenv
     kivyenv.prepare(cfg.ui)
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 NAME = "screens"
-HELP = "render every screen of the touchscreen app, in each language, to PNG files (offscreen)"
+HELP = ("render every screen of the touchscreen app, in each language, to PNG files (offscreen), "
+        "and fail when a rendered screen breaks an accessibility rule")
 
 
 def register(p) -> None:
@@ -28,7 +29,10 @@ def run(args, ctx) -> int:
     from kiosk.ui.render import render_all
 
     out = Path(args.out)
-    files = render_all(cfg, out, tuple(args.lang or ("zh-CN", "zh-TW", "en")))
-    ctx.emit({"ok": True, "files": [str(f) for f in files]},
-             f"{len(files)} screens written to {out}")
+    rendered = render_all(cfg, out, tuple(args.lang or ("zh-CN", "zh-TW", "en")))
+    files = [str(f) for f in rendered.files]
+    if rendered.problems:
+        return ctx.fail(cli.EXIT_FAIL, f"{len(files)} screens written to {out}; accessibility rules "
+                        "broken:\n" + "\n".join(rendered.problems), files=files, problems=rendered.problems)
+    ctx.emit({"ok": True, "files": files, "problems": []}, f"{len(files)} screens written to {out}")
     return cli.EXIT_OK

@@ -115,8 +115,8 @@ def _export(args, ctx) -> int:
     else:
         targets = find_targets(cfg)
         if not targets:
-            return ctx.fail(cli.EXIT_NOT_FOUND, "no USB drive found: plug one in (mounted under "
-                            f"{cfg.service.usb_mount_root}) or give the directory")
+            return ctx.fail(cli.EXIT_NOT_FOUND, "no USB drive found: plug one in (a removable or USB "
+                            f"drive, mounted writable under {cfg.service.usb_mount_root}) or give the directory")
         dest = targets[0]
     try:
         result = export_bundle(cfg, ctx.store, dest, include_delivered=args.all)

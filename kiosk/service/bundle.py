@@ -37,6 +37,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from kiosk import fsutil
+
 MAGIC = b"MINYI-KIOSK-BUNDLE/1\n"
 CIPHER = "X25519-HKDF-SHA256-AES-256-GCM-STREAM"
 CHUNK = 1024 * 1024
@@ -83,7 +85,7 @@ def generate_keypair(directory: Path) -> tuple[Path, Path]:
 def load_public_key(path: Path, what: str = "service.bundle_public_key_file") -> X25519PublicKey:
     """The centre's public key from a PEM file; :class:`KeyFileError` naming *what*."""
     try:
-        key = serialization.load_pem_public_key(Path(path).read_bytes())
+        key = serialization.load_pem_public_key(fsutil.read_regular_file(path))
     except OSError as e:
         raise KeyFileError(f"{what}: cannot read {path}: {e.strerror or e}") from None
     except ValueError as e:
@@ -96,7 +98,7 @@ def load_public_key(path: Path, what: str = "service.bundle_public_key_file") ->
 def load_private_key(path: Path, what: str = "central_dev.bundle_private_key_file") -> X25519PrivateKey:
     """The centre's private key from a PEM file; :class:`KeyFileError` naming *what*."""
     try:
-        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+        key = serialization.load_pem_private_key(fsutil.read_regular_file(path), password=None)
     except OSError as e:
         raise KeyFileError(f"{what}: cannot read {path}: {e.strerror or e}") from None
     except (ValueError, TypeError) as e:

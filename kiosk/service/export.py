@@ -21,6 +21,7 @@ import hmac
 import io
 import json
 import os
+import re
 import tarfile
 import time
 from dataclasses import dataclass, field
@@ -54,28 +55,60 @@ def manifest_mac(token: str, manifest: bytes) -> str:
     return hmac.new(token.encode("utf-8"), manifest, hashlib.sha256).hexdigest()
 
 
-def find_targets(cfg) -> list[Path]:
-    """Where an export may go: ``service.export_dir``, else the mounted drives under
-    ``service.usb_mount_root`` (from /proc/mounts), writable ones only."""
+def find_targets(cfg, *, proc_root: Path = Path("/proc"), sys_root: Path = Path("/sys")) -> list[Path]:
+    """Where an export may go: ``service.export_dir``, else the writable mount points
+    under ``service.usb_mount_root`` of removable drives (:func:`is_removable_drive`): a
+    writable directory that is not a USB drive (a tmpfs, a bind mount of the SD card's own
+    filesystem) would take the bundle and stay in the kiosk.
+
+    *proc_root* and *sys_root* are where procfs and sysfs are mounted (tests pass fakes)."""
     s = cfg.service
     if s.export_dir:
         d = Path(s.export_dir)
         return [d] if d.is_dir() and os.access(d, os.W_OK) else []
     root = os.path.realpath(s.usb_mount_root)
-    found = []
+    return [mnt for mnt, dev in _mounts(proc_root)
+            if str(mnt).startswith(root + os.sep) and is_removable_drive(dev, sys_root)
+            and os.access(mnt, os.W_OK)]
+
+
+def _mounts(proc_root: Path) -> list[tuple[Path, str]]:
+    """(mount point, "major:minor") of every mount, from ``/proc/self/mountinfo``."""
     try:
-        lines = Path("/proc/mounts").read_text().splitlines()
+        lines = (proc_root / "self" / "mountinfo").read_text().splitlines()
     except OSError:
         return []
+    out = []
     for line in lines:
+        # "36 35 98:0 /mnt1 /mnt/parent rw ... - ext3 /dev/root rw" (proc(5)): the 3rd
+        # field is the device, the 5th the mount point with octal escapes (\040 a space).
         parts = line.split()
-        if len(parts) < 2:
-            continue
-        # /proc/mounts escapes spaces in mount points as \040 (proc(5)).
-        mnt = parts[1].replace("\\040", " ")
-        if mnt.startswith(root + os.sep) and os.access(mnt, os.W_OK):
-            found.append(Path(mnt))
-    return found
+        if len(parts) >= 5 and re.fullmatch(r"\d+:\d+", parts[2]):
+            mnt = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), parts[4])
+            out.append((Path(mnt), parts[2]))
+    return out
+
+
+def is_removable_drive(dev: str, sys_root: Path = Path("/sys")) -> bool:
+    """True when block device *dev* ("major:minor") is a removable disk or hangs off a USB
+    bus: the kernel's ``removable`` attribute of the disk (of the partition's parent disk),
+    or a ``usbN`` bus on its sysfs device path (USB hard disks and many sticks say
+    removable 0). Not a block device at all (tmpfs, major 0), a loop device or an
+    internal disk: False. See the kernel's Documentation/ABI/stable/sysfs-block and
+    /sys/dev/block in sysfs(5)."""
+    node = Path(os.path.realpath(sys_root / "dev" / "block" / dev))
+    if not node.is_dir():
+        return False
+    disk = node.parent if (node / "partition").exists() else node
+    try:
+        removable = (disk / "removable").read_text().strip() == "1"
+    except OSError:
+        removable = False
+    try:
+        path = node.relative_to(os.path.realpath(sys_root / "devices")).parts
+    except ValueError:
+        path = ()
+    return removable or any(re.fullmatch(r"usb\d+", part) for part in path)
 
 
 class _HashingReader:

@@ -6,8 +6,10 @@ the service menu is disabled (:class:`PinNotSet`) and ``kiosk doctor`` warns.
 Wrong PINs: every :data:`FAILURES_PER_LOCK`-th failure in a row locks the pad for 1, 2,
 4 … minutes, capped at ``service.lockout_cap_min``. The counter and the lock end are kept
 in the store's meta table (key :data:`LOCK_KEY`), so neither a restart of the app nor
-``kiosk service check-pin`` from SSH gets around it. The lock end is wall-clock time (it
-must survive a reboot); a clock set back cannot stretch a lock beyond the cap.
+``kiosk service check-pin`` from SSH gets around it; a wrong PIN is counted in one store
+transaction (``Store.update_meta``), so two at once from both are both counted. The lock
+end is wall-clock time (it must survive a reboot); a clock set back cannot stretch a lock
+beyond the cap.
 
 Every success, failure, refused attempt and lockout is an event (kinds ``service_pin_*``)
 and travels to the centre with the next heartbeat (kiosk/service/health.py).
@@ -147,14 +149,14 @@ class PinGuard:
     def read_record(self) -> dict:
         """The stored hash parameters; raises :class:`PinNotSet` / :class:`PinFileError`."""
         try:
-            raw = self.path.read_text(encoding="utf-8")
+            raw = fsutil.read_regular_file(self.path)
         except FileNotFoundError:
             raise PinNotSet("no service PIN is set: the service menu is disabled "
                             "(set one with `kiosk service set-pin`)") from None
         except OSError as e:
             raise PinFileError(f"cannot read the PIN file {self.path}: {e.strerror or e}") from None
         try:
-            rec = json.loads(raw)
+            rec = json.loads(raw.decode("utf-8"))
             n, r, p = int(rec["n"]), int(rec["r"]), int(rec["p"])
             salt, digest = base64.b64decode(rec["salt"], validate=True), base64.b64decode(rec["hash"], validate=True)
             if rec.get("scheme") != "scrypt" or not (2 <= n <= MAX_N and n & (n - 1) == 0) \
@@ -168,7 +170,9 @@ class PinGuard:
     # -- the lockout ------------------------------------------------------------------
 
     def _lock_state(self) -> dict:
-        raw = self.store.get_meta(LOCK_KEY)
+        return self._parse_lock(self.store.get_meta(LOCK_KEY))
+
+    def _parse_lock(self, raw: str | None) -> dict:
         try:
             st = json.loads(raw) if raw else {}
             return {"failures": int(st.get("failures", 0)), "until": float(st.get("until", 0.0)),
@@ -179,17 +183,34 @@ class PinGuard:
 
     def locked_for(self) -> float:
         """Seconds the pad stays locked (0 when open)."""
-        st = self._lock_state()
-        remaining = st["until"] - self._now()
+        remaining = self._lock_state()["until"] - self._now()
         if remaining > self.cap_s:
             # The clock went back (an RTC-less Pi before NTP): never longer than the cap.
             remaining = self.cap_s
-            st["until"] = self._now() + self.cap_s
-            self.store.set_meta(LOCK_KEY, json.dumps(st))
+            self.store.update_meta(LOCK_KEY, self._cap_lock)
         return max(0.0, remaining)
+
+    def _cap_lock(self, raw: str | None) -> str:
+        """The lock record *raw* ending no later than the cap from now (in the store's
+        transaction, like :meth:`_count_failure`, so a count made meanwhile is kept)."""
+        st = self._parse_lock(raw)
+        st["until"] = min(st["until"], self._now() + self.cap_s)
+        return json.dumps(st)
 
     def _lock_length(self, lockouts: int) -> float:
         return min(self.cap_s, FIRST_LOCK_S * 2 ** (lockouts - 1))
+
+    def _count_failure(self, raw: str | None) -> str:
+        """The lock record *raw* with one more wrong PIN (and a new lock every
+        :data:`FAILURES_PER_LOCK`-th). Runs inside the store's transaction
+        (:meth:`kiosk.store.Store.update_meta`), so two processes never both count from
+        the same old record."""
+        st = self._parse_lock(raw)
+        st["failures"] += 1
+        if st["failures"] % FAILURES_PER_LOCK == 0:
+            st["lockouts"] += 1
+            st["until"] = self._now() + self._lock_length(st["lockouts"])
+        return json.dumps(st)
 
     # -- checking ---------------------------------------------------------------------
 
@@ -204,18 +225,12 @@ class PinGuard:
         given = pin.strip()
         correct = bool(re.fullmatch(r"[0-9]{1,32}", given)) and hmac.compare_digest(
             _scrypt(given, record["salt"], record["n"], record["r"], record["p"]), record["hash"])
-        st = self._lock_state()
         if correct:
             self.store.set_meta(LOCK_KEY, None)
             self.store.log_event("service_pin_ok", f"service PIN accepted ({via})", data={"via": via})
             return PinCheck(True, 0, 0.0)
-        st["failures"] += 1
-        locked = 0.0
-        if st["failures"] % FAILURES_PER_LOCK == 0:
-            st["lockouts"] += 1
-            locked = self._lock_length(st["lockouts"])
-            st["until"] = self._now() + locked
-        self.store.set_meta(LOCK_KEY, json.dumps(st))
+        st = self._parse_lock(self.store.update_meta(LOCK_KEY, self._count_failure))
+        locked = self._lock_length(st["lockouts"]) if st["failures"] % FAILURES_PER_LOCK == 0 else 0.0
         self.store.log_event("service_pin_wrong", f"wrong service PIN ({via})", level="warning",
                              data={"via": via, "failures": st["failures"]})
         if locked:

@@ -101,11 +101,13 @@ def store_photo(data_dir: str | os.PathLike, url: str, ext: str, body: bytes) ->
 def refresh(store, client, config) -> PhotoSync:
     """Fetch every photo of the applied station config that is not cached yet.
 
-    Raises :class:`~kiosk.sync.client.CentreError` only for a failure of the link
-    (the daemon's backoff handles it); a refused photo is recorded once per URL as an
-    event and the others are still fetched.
+    Raises :class:`~kiosk.sync.client.CentreError` only for a failure of the link: the
+    centre unreachable (at once), or a redirect (after the other photos were fetched: a
+    3xx from the centre's origin is a setup problem, reported like every redirected centre
+    call by the daemon's link, kiosk/sync/link.py). A refused photo is recorded once per
+    URL as an event and the others are still fetched.
     """
-    from kiosk.sync.client import TRANSIENT, CentreError
+    from kiosk.sync.client import REDIRECT, TRANSIENT, CentreError
     from kiosk.sync.station_config import load_current
 
     current = load_current(store)
@@ -113,6 +115,7 @@ def refresh(store, client, config) -> PhotoSync:
         return PhotoSync()
     fetched = cached = 0
     failed = []
+    redirected: CentreError | None = None
     for rep in current.representatives:
         url = rep.photo_url
         if not url:
@@ -133,8 +136,13 @@ def refresh(store, client, config) -> PhotoSync:
         except CentreError as e:
             if e.kind == TRANSIENT and e.status is None:
                 raise  # the centre is unreachable: the daemon's backoff owns the retry
+            if e.kind == REDIRECT:
+                redirected = redirected or e
+                continue
             failed.append(f"{url}: {e}")
             _note_failure(store, rep.id, url, str(e))
+    if redirected is not None:
+        raise redirected
     return PhotoSync(fetched, cached, tuple(failed))
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kiosk import fsutil
 from kiosk.sync.webguard import check_host_names
 
 #: Token both sides use when none is configured and everything is on this machine.
@@ -75,8 +76,10 @@ def read_token(token: str, token_file: str, loopback: bool, what: str) -> str:
     """
     if token_file:
         try:
-            with open(token_file, "rb") as f:
-                raw = f.read(MAX_TOKEN_FILE_BYTES + 1)  # bounded: the path might be /dev/zero
+            raw = fsutil.read_regular_file(token_file, MAX_TOKEN_FILE_BYTES)
+        except fsutil.NotRegularFileError as e:
+            raise ValueError(f"{what}token_file: {token_file} is {e.strerror}; put the token "
+                             "in a plain file (mode 0600)") from None
         except OSError as e:
             raise ValueError(f"{what}token_file: cannot read {token_file}: {e.strerror or e}; "
                              "create it (mode 0600) or fix its owner") from None
@@ -108,7 +111,11 @@ def read_token(token: str, token_file: str, loopback: bool, what: str) -> str:
 def check_ca_bundle(path: str) -> None:
     """Raise ValueError naming ``ca_bundle`` unless *path* is a readable PEM bundle."""
     try:
+        fsutil.read_regular_file(path, 0)   # the type only: ssl would block on a FIFO
         ssl.create_default_context(cafile=path)
+    except fsutil.NotRegularFileError as e:
+        raise ValueError(f"ca_bundle: {path} is {e.strerror}; install the centre's CA certificate "
+                         "as a plain PEM file") from None
     except FileNotFoundError:
         raise ValueError(f"ca_bundle: {path} does not exist; install the centre's CA certificate there "
                          "or remove the key to use the system CA store") from None

@@ -2,7 +2,8 @@
 
 Rules (docs/design.md "Resident experience rules", at the 1280×800 reference size):
 body text ≥ 32 px, titles ≥ 48 px, touch targets ≥ 96 px on both sides, and a text /
-background contrast ratio ≥ 7:1 (WCAG 2 relative luminance). Invisible widgets
+background contrast ratio ≥ 7:1 (WCAG 2 relative luminance), and no Latin word split
+across two lines (kiosk/ui/words.py; docs/ui.md "Words fit their button"). Invisible widgets
 (opacity 0 anywhere above them) are skipped. Each problem names the widget: its kv id
 when it has one, else its class and text.
 """
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
+
+from kiosk.ui.words import plain_text, split_words
 
 MIN_BODY = 32
 MIN_TITLE = 48
@@ -109,10 +112,12 @@ def check(w, names, min_target: int = MIN_TARGET) -> list[Problem]:
     out = []
     name = _name(w, names)
     if isinstance(w, Label) and w.text.strip():
-        from kiosk.ui.widgets.base import Title
+        from kiosk.ui.widgets.base import KButton, Title
         minimum = MIN_TITLE if isinstance(w, Title) else MIN_BODY
-        if w.font_size < minimum:
-            out.append(Problem(name, "text size", f"{w.font_size:.0f} px < {minimum} px"))
+        # a button draws at the size its words fit (≤ font_size): judge what is drawn
+        drawn = w.font_fit().size if isinstance(w, KButton) else w.font_size
+        if drawn < minimum:
+            out.append(Problem(name, "text size", f"{drawn:.0f} px < {minimum} px"))
         for size in _MARKUP_SIZE.findall(w.text if w.markup else ""):
             if float(size) < minimum:
                 out.append(Problem(name, "text size", f"markup size {size} px < {minimum} px"))
@@ -124,8 +129,22 @@ def check(w, names, min_target: int = MIN_TARGET) -> list[Problem]:
             ratio = contrast(fg, bg)
             if ratio < MIN_CONTRAST:
                 out.append(Problem(name, "contrast", f"{ratio:.1f}:1 < {MIN_CONTRAST:.0f}:1"))
+        for cut in drawn_split_words(w):
+            out.append(Problem(name, "split word", f"{cut!r}: a Latin word is split across lines"))
     if isinstance(w, ButtonBehavior):
         if w.width < min_target - 0.01 or w.height < min_target - 0.01:
             out.append(Problem(name, "touch target", f"{w.width:.0f}×{w.height:.0f} px < "
                                                      f"{min_target}×{min_target} px"))
     return out
+
+
+def drawn_split_words(label) -> list[str]:
+    """The words *label* drew split across two lines, as ``"left / right"``.
+
+    Reads the lines of the label's last render (the core label's ``_cached_lines``, Kivy's
+    own layout with its ``line_wrap`` flags), so it judges what is on screen.
+    """
+    core = label._label
+    lines = [("".join(word.text for word in line.words), bool(line.line_wrap))
+             for line in core._cached_lines]
+    return split_words(lines, plain_text(core.text, label.markup))

@@ -79,6 +79,7 @@ class KioskApp(App):
         self.dimmer = Dimmer(self)
         self.guidance = Guidance(self)
         self._submitting = False
+        self._outage_cause = None  # the last check_disk's (kiosk.ui.services.submission.Outage)
         from kiosk.ui.service.actions import ServiceActions
         from kiosk.ui.service.controller import ServiceMenu
         # config_path: the file the service menu's Config page re-reads (None: $KIOSK_CONFIG).
@@ -240,19 +241,23 @@ class KioskApp(App):
     # -- a full disk --------------------------------------------------------------------
 
     def check_disk(self) -> None:
-        """Out of service while the disk guard says critical; back home once it is not."""
-        critical = self.services.submission.disk_is_critical()
+        """Out of service while nothing can be stored (the disk guard says critical, or a
+        disk full since start-up keeps the store closed); back home once it can."""
+        outage = self.services.submission.out_of_service()
         current = self.root.current if self.root else None
-        if critical and current != "unavailable" and not self._submitting:
-            self.show_unavailable()
-        elif not critical and current == "unavailable":
+        if outage and current != "unavailable" and not self._submitting:
+            self.show_unavailable(outage.detail)
+        elif outage and current == "unavailable" and outage.cause is not self._outage_cause:
+            log.error("still out of service: %s", outage.detail)
+        elif not outage and current == "unavailable":
             log.info("disk has room again: back in service")
             self.reset_session()
+        self._outage_cause = outage.cause if outage else None
 
-    def show_unavailable(self) -> None:
-        """Wipe the session (nothing of it can be stored) and show the hotline."""
+    def show_unavailable(self, reason: str) -> None:
+        """Wipe the session (nothing of it can be stored) and show the hotline; *reason* goes to the log."""
         if self.root.current != "unavailable":
-            log.error("disk full: out of service until space is freed")
+            log.error("%s: out of service until space is freed (looking again every %d s)", reason, DISK_CHECK_S)
             self.stop_devices(timeout=2.0)
             self.reset_session()
             self.go("unavailable")
@@ -289,8 +294,7 @@ class KioskApp(App):
         self._submitting = False
         self.busy = False
         if isinstance(e, OutOfServiceError):
-            log.error("submission refused: %s", e)
-            self.show_unavailable()
+            self.show_unavailable(f"submission refused: {e}")
             return
         offer_text_only = False
         if isinstance(e, MediaRefusedError):

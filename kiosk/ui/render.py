@@ -268,13 +268,30 @@ def show_sample(h, sample: str, lang: str) -> None:
     h.pump(3)
 
 
-def render_all(cfg, out_dir: Path, langs=("zh-CN", "zh-TW", "en")) -> list[Path]:
-    """Render every screen (plus the idle warning) per language; return the PNG paths."""
+@dataclasses.dataclass(frozen=True)
+class Rendered:
+    """What :func:`render_all` wrote, and every accessibility rule a rendered screen broke
+    (``"[<lang>-<screen>] <problem>"``, kiosk/ui/a11y.py)."""
+
+    files: list[Path]
+    problems: list[str]
+
+
+def sample_root(h, sample: str):
+    """The widget tree a sample shows: the idle warning's view, else the current screen."""
+    return h.app.idle.view if sample == "idle" else h.app.root.current_screen
+
+
+def render_all(cfg, out_dir: Path, langs=("zh-CN", "zh-TW", "en")) -> Rendered:
+    """Render every screen (plus the idle warning) per language to PNG files and audit each
+    one as rendered."""
     from kiosk.store import Store
+    from kiosk.ui import a11y
     from kiosk.ui.harness import Harness
 
     out_dir = Path(out_dir)
     written: list[Path] = []
+    problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="kiosk-screens-") as tmp:
         storage = dataclasses.replace(cfg.storage, data_dir=str(Path(tmp) / "data"),
                                       key_file=str(Path(tmp) / "keys" / "pii.key"))
@@ -290,9 +307,10 @@ def render_all(cfg, out_dir: Path, langs=("zh-CN", "zh-TW", "en")) -> list[Path]
                     for sample in SAMPLES:
                         show_sample(h, sample, lang)
                         written.append(h.screenshot(out_dir / f"{lang}-{sample}.png"))
+                        problems += [f"[{lang}-{sample}] {p}" for p in a11y.audit(sample_root(h, sample))]
                     app.idle.dismiss()
             finally:
                 h.stop()
         finally:
             store.close()
-    return written
+    return Rendered(written, problems)

@@ -26,14 +26,8 @@ TITLE = 56       # ≥ 48 px
 BODY = 36        # ≥ 32 px
 BUTTON = 44
 KEY = 40
-CHOICE = 104     # the big 说/写/拍/信 characters
-CHOICE_WORD = 60  # a tile word in a Latin script ("Speak"): 104 px would wrap it mid-word
+CHOICE = 104     # the big 说/写/拍/信 characters (a longer Latin word shrinks to fit its tile)
 CODE = 140       # the tracking code on the done screen
 TARGET = 112     # touch targets (≥ 96 px both sides, ≈ 15 mm on a 10" 1280×800 panel)
 PAD = 24
 
-
-def choice_size(glyph: str) -> int:
-    """The font size of a home tile's big word: one or two CJK characters at
-    :data:`CHOICE`, a longer word (English) at :data:`CHOICE_WORD` so it fits the tile."""
-    return CHOICE if len(glyph) <= 2 else CHOICE_WORD

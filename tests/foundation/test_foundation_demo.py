@@ -117,6 +117,22 @@ def test_demo_stops_and_reaps_its_children_on_a_signal(tmp_path, sig):
         _kill_leftovers(proc, kids)
 
 
+def test_demo_killed_outright_still_takes_its_children_with_it(tmp_path):
+    """SIGKILL gives the demo no chance to clean up: each child asked the kernel for a
+    SIGTERM when its parent dies (PR_SET_PDEATHSIG, kiosk/lifeline.py)."""
+    proc, port, kids, _, _ = _start_demo(tmp_path)
+    try:
+        proc.kill()
+        proc.wait(10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and ([k for k in kids if _alive(k)] or not _port_free(port)):
+            time.sleep(0.2)
+        assert not [k for k in kids if _alive(k)], "children left running after the demo was killed"
+        assert _port_free(port) and _port_free(port + 1)
+    finally:
+        _kill_leftovers(proc, kids)
+
+
 def test_demo_stops_everything_when_a_child_dies(tmp_path):
     proc, port, kids, _, _ = _start_demo(tmp_path)
     try:
@@ -156,3 +172,16 @@ def test_demo_prints_a_staff_login_that_works(tmp_path):
     proc.terminate()
     proc.wait(60)
     assert f"password '{password}'" in "".join(lines)
+
+
+def test_a_child_whose_parent_died_before_it_asked_stops_at_once():
+    """The window between fork and the child's prctl: a parent id that is no longer the
+    child's parent means the parent is gone (the child was re-parented)."""
+    from kiosk import lifeline
+    code = "from kiosk import lifeline; print(lifeline.follow_parent_from_env()); import time; time.sleep(5)"
+    gone = subprocess.run([sys.executable, "-c", code], env={**os.environ, lifeline.ENV_VAR: "1"},
+                          capture_output=True, text=True, timeout=60)
+    assert gone.returncode == -signal.SIGTERM
+    mine = subprocess.run([sys.executable, "-c", code.replace("time.sleep(5)", "")], env=lifeline.child_env(),
+                          capture_output=True, text=True, timeout=60)
+    assert mine.returncode == 0 and mine.stdout.strip() == "True", mine.stderr

@@ -127,6 +127,77 @@ def test_every_write_is_refused_below_the_floor_and_resumes(small_disk, write_co
         assert submit(store, cfg, text="又可以了").seq == 2
 
 
+def test_a_disk_full_before_the_store_was_ever_created(small_disk, write_config, tmp_path):
+    # First boot on a full card: no database yet, so no ballast was ever made to give back.
+    # (A floor low enough that the 8 MB disk has room for the ballast once emptied.)
+    cfg_path = write_config(storage="min_free_mb = 2\nhard_floor_mb = 1\n")
+    cfg = configmod.load(cfg_path)
+    small_disk.fill_to(0)
+    rc, out = kiosk(cfg_path, "submit", "--text", "第一次")  # a command: the named refusal, exit 6
+    assert rc == 6 and out["reason"] == "out_of_service" and out["disk"]["state"] == "critical", out
+    with pytest.raises(OutOfServiceError, match="cannot even be opened"):
+        Store.open(cfg)
+    rc, out = kiosk(cfg_path, "doctor")
+    checks = {c["name"]: c for c in out["checks"]}
+    assert rc == 1 and checks["disk"]["status"] == "fail" and "CRITICAL" in checks["disk"]["detail"], out
+    store = Store.open(cfg, verify=False, wait_for_disk=True)  # what `kiosk run` does
+    try:
+        assert not store.is_open and not store.try_open()
+        with pytest.raises(OutOfServiceError) as e:
+            store.count()
+        assert e.value.reading.state is DiskState.CRITICAL
+        with pytest.raises(OutOfServiceError):
+            submit(store, cfg, text="还是满的")
+        small_disk.empty()
+        assert store.try_open() and store.is_open  # the same object, no restart
+        assert submit(store, cfg, text="有空间了").seq == 1
+        assert store.guard.ballast_path.exists()  # made at open, for the next full disk
+    finally:
+        store.close()
+    small_disk.fill_to(0)  # ... where it lets the store open and refuse by name
+    with Store.open(cfg) as s:
+        assert s.count() == 1 and not s.guard.ballast_path.exists()
+        with pytest.raises(OutOfServiceError):
+            submit(s, cfg, text="又满了")
+    assert integrity(small_disk.root) == "ok"
+
+
+def test_a_full_disk_with_no_ballast_keeps_every_stored_item(small_disk, write_config):
+    # A store created while there was no room to spare for the ballast, then filled up.
+    cfg = configmod.load(write_config(storage=GUARD))
+    with Store.open(cfg) as s:
+        codes = [submit(s, cfg, text=f"第{n}条").code for n in range(3)]
+    DiskGuard.from_settings(cfg.storage).release_ballast()
+    small_disk.fill_to(0)
+    with pytest.raises(OutOfServiceError):
+        Store.open(cfg)
+    store = Store.open(cfg, verify=False, wait_for_disk=True)
+    try:
+        assert not store.is_open
+        small_disk.empty()
+        assert store.try_open()
+        assert [store.find_by_code(c).text for c in codes] == ["第0条", "第1条", "第2条"]
+        assert store.integrity_check() == "ok"
+    finally:
+        store.close()
+
+
+def test_a_new_database_with_room_for_its_header_only(small_disk, write_config):
+    # Enough room to create the file but not its tables: the first migration is rolled back
+    # and the store stays closed (named for commands) instead of half made.
+    cfg = configmod.load(write_config(storage=GUARD))
+    small_disk.fill_to(8 * 1024)
+    with pytest.raises(OutOfServiceError):
+        Store.open(cfg)
+    store = Store.open(cfg, wait_for_disk=True)
+    try:
+        assert not store.is_open
+        small_disk.empty()
+        assert store.try_open() and store.count() == 0 and store.integrity_check() == "ok"
+    finally:
+        store.close()
+
+
 def test_enospc_in_the_middle_of_a_commit_leaves_no_item_or_a_whole_one(small_disk, write_config,
                                                                         monkeypatch):
     """The commit itself meets the full disk, at every stage of it."""

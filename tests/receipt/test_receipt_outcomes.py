@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from drivers.printer import (FakePrinter, PrinterConfigError, PrinterNotFound, PrinterWriteError,
-                             decode_status, make_printer)
+from drivers.printer import (FAKE_BYTES_KEPT, FAKE_JOBS_KEPT, FakePrinter, PrinterConfigError, PrinterNotFound,
+                             PrinterWriteError, decode_status, make_printer)
 from kiosk import cli
 from kiosk import config as configmod
 from kiosk.receipt.printing import item_receipt_bytes, print_item_receipt
@@ -51,6 +51,41 @@ def test_offline_printer_reports_the_cause(cfg, make_item, store):
     assert (out.printed, out.status) == (False, "offline")
     assert "cover open" in out.reason
     assert len(_failed_events(store)) == 1
+
+
+def test_the_fake_keeps_only_the_newest_receipts(cfg, make_item, store, reader):
+    fake = FakePrinter(max_jobs=4)
+    items = [make_item(text=f"第{n}条意见") for n in range(30)]
+    for item in items:
+        assert print_item_receipt(item, cfg, fake, store=store).printed
+    assert (fake.jobs_received, len(fake.jobs), len(fake.queries)) == (30, 4, 6 * 4)
+    assert fake.output == b"".join(item_receipt_bytes(i, cfg) for i in items[-4:])
+    assert str(items[-1].code) in reader.read(fake.jobs[-1]).texts  # the newest, decoded back
+    assert fake.bytes_received == sum(len(item_receipt_bytes(i, cfg)) for i in items)
+
+
+def test_the_fake_holds_its_byte_cap_over_many_jobs():
+    fake = make_printer("fake")
+    fake.open()
+    jobs = [bytes([n % 256]) * 100_000 for n in range(FAKE_JOBS_KEPT * 4)]
+    for job in jobs:
+        fake.write(job)
+        assert sum(map(len, fake.jobs)) <= FAKE_BYTES_KEPT and len(fake.jobs) <= FAKE_JOBS_KEPT
+    assert fake.jobs[-1] == jobs[-1] and fake.output.endswith(jobs[-1])
+    assert fake.jobs_received == len(jobs) and fake.bytes_received == 100_000 * len(jobs)
+    huge = b"\x1b@" + b"x" * (FAKE_BYTES_KEPT + 1)  # bigger than the cap: still kept whole
+    fake.write(huge)
+    assert fake.jobs == (huge,)
+    with pytest.raises(PrinterConfigError, match="max_jobs"):
+        FakePrinter(max_jobs=0)
+
+
+def test_paper_running_out_counts_every_byte_not_only_the_kept_ones():
+    fake = FakePrinter(max_jobs=1, run_out_after=250)
+    fake.open()
+    for _ in range(3):
+        fake.write(b"x" * 100)
+    assert fake.paper_out and len(fake.output) == 100
 
 
 def test_paper_running_out_during_the_job_is_not_printed(cfg, make_item, store):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -198,3 +199,62 @@ def test_export_targets_are_the_export_dir_or_mounted_drives_only(write_config, 
     (tmp_path / "media" / "kiosk" / "STICK").mkdir(parents=True)
     cfg = configmod.load(write_config(f'[service]\nusb_mount_root = "{tmp_path}/media"\n', name="c.toml"))
     assert find_targets(cfg) == []
+
+
+def _fake_sys_disk(sys_root: Path, dev: str, device_path: str, *, removable: str, partition: bool) -> None:
+    """sysfs as the kernel lays it out: /sys/dev/block/<dev> a relative link into
+    /sys/devices/..., a partition under its disk, ``removable`` on the disk."""
+    node = sys_root / "devices" / device_path
+    node.mkdir(parents=True)
+    if partition:
+        (node / "partition").write_text("1\n")
+        (node.parent / "removable").write_text(removable + "\n")
+    else:
+        (node / "removable").write_text(removable + "\n")
+    link = sys_root / "dev" / "block" / dev
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(Path("../..") / "devices" / device_path)
+
+
+def test_export_targets_are_removable_drives_only(write_config, tmp_path):
+    """The lowest edge faked: /proc/self/mountinfo and /sys as files; the code reads them
+    as it reads the real ones."""
+    from kiosk.service.export import find_targets
+    media, proc, sysfs = tmp_path / "media", tmp_path / "proc", tmp_path / "sys"
+    mounts = {"usb stick": "8:17", "usb-disk": "8:33", "card": "179:1", "internal": "8:1", "ram": "0:45",
+              "loop": "7:0"}
+    for name in mounts:
+        (media / "kiosk" / name).mkdir(parents=True)
+    usb = "pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host6/target6:0:0/6:0:0:0/block"
+    _fake_sys_disk(sysfs, "8:17", f"{usb}/sdb/sdb1", removable="1", partition=True)
+    _fake_sys_disk(sysfs, "8:33", f"{usb}/sdc/sdc1", removable="0", partition=True)   # a USB hard disk
+    _fake_sys_disk(sysfs, "179:1", "platform/mmc/mmc_host/mmc1/mmc1:0001/block/mmcblk1/mmcblk1p1",
+                   removable="1", partition=True)                                     # a card reader slot
+    _fake_sys_disk(sysfs, "8:1", "pci0000:00/0000:00:17.0/ata1/host0/target0:0:0/0:0:0:0/block/sda/sda1",
+                   removable="0", partition=True)
+    _fake_sys_disk(sysfs, "7:0", "virtual/block/loop0", removable="0", partition=False)
+    (sysfs / "devices" / "virtual" / "block" / "loop0" / "usb1").mkdir()   # a name below the node is no bus
+    lines = [f"{20 + i} 1 {dev} / {str(media / 'kiosk' / name).replace(' ', chr(92) + '040')} rw - ext4 /dev/x rw"
+             for i, (name, dev) in enumerate(mounts.items())]
+    lines.append(f"40 1 8:17 / {tmp_path}/elsewhere rw - vfat /dev/sdb1 rw")   # outside the mount root
+    (proc / "self").mkdir(parents=True)
+    (proc / "self" / "mountinfo").write_text("\n".join(lines) + "\n")
+    cfg = configmod.load(write_config(f'[service]\nusb_mount_root = "{media}"\n'))
+    assert find_targets(cfg, proc_root=proc, sys_root=sysfs) == [
+        media / "kiosk" / "usb stick", media / "kiosk" / "usb-disk", media / "kiosk" / "card"]
+
+
+def test_a_real_tmpfs_under_the_mount_root_is_not_an_export_target(write_config, tmp_path):
+    import subprocess
+
+    from kiosk.service.export import find_targets
+    ram = tmp_path / "media" / "kiosk" / "RAM"
+    ram.mkdir(parents=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(ram)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (not root?)")
+    try:
+        cfg = configmod.load(write_config(f'[service]\nusb_mount_root = "{tmp_path}/media"\n'))
+        assert os.path.ismount(ram) and os.access(ram, os.W_OK)
+        assert find_targets(cfg) == [], "a writable tmpfs is not a USB drive"
+    finally:
+        subprocess.run(["umount", str(ram)], check=True)

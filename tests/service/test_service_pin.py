@@ -95,14 +95,37 @@ def test_lockouts_grow_1_2_4_minutes_up_to_the_cap(write_config, store):
     assert r.locked_for_s == 60
 
 
-def test_a_clock_set_back_cannot_stretch_a_lock_beyond_the_cap(cfg, store):
+def locked_then_clock_set_back(cfg, store) -> tuple[PinGuard, FakeClock]:
+    """A guard whose pad is locked, then the clock set back ten days."""
     clock = FakeClock()
     g = guard(cfg, store, clock)
     g.set_pin("135790")
     for _ in range(FAILURES_PER_LOCK):
         g.check("000000")
     clock.t -= 10 * 86400
+    return g, clock
+
+
+def test_a_clock_set_back_cannot_stretch_a_lock_beyond_the_cap(cfg, store):
+    g, _ = locked_then_clock_set_back(cfg, store)
     assert g.locked_for() == pytest.approx(cfg.service.lockout_cap_min * 60)
+
+
+def test_shortening_a_stretched_lock_keeps_a_count_made_meanwhile(cfg, store, monkeypatch):
+    """The clock-back correction rewrites the lock record: inside the store's transaction,
+    so a wrong PIN counted by the other process since the record was read is kept."""
+    g, clock = locked_then_clock_set_back(cfg, store)
+    real_get = store.get_meta
+
+    def read_then_other_process_counts(key, default=None):
+        raw = real_get(key, default)
+        if key == LOCK_KEY:
+            monkeypatch.setattr(store, "get_meta", real_get)
+            store.update_meta(LOCK_KEY, guard(cfg, store, clock)._count_failure)   # `check-pin` over SSH
+        return raw
+    monkeypatch.setattr(store, "get_meta", read_then_other_process_counts)
+    assert g.locked_for() == pytest.approx(cfg.service.lockout_cap_min * 60)
+    assert json.loads(store.get_meta(LOCK_KEY))["failures"] == FAILURES_PER_LOCK + 1
 
 
 def test_damaged_records_are_errors_not_wrong_pins_and_never_unlock(cfg, store):
@@ -133,3 +156,43 @@ def test_check_pin_command_exit_codes(write_config, kiosk):
     code, out = kiosk("service", "check-pin", "--json", stdin="123456\n", config=conf)
     assert code == EXIT_LOCKED and out["locked"] and 50 < out["remaining_s"] <= 60
     assert "try again in" in out["error"]
+
+
+HAMMER = r"""
+import sys, time
+from pathlib import Path
+from kiosk import config
+from kiosk.service.pin import PinGuard
+from kiosk.service.settings import pin_path
+from kiosk.store import Store
+
+cfg = config.load(sys.argv[1])
+go, tries = Path(sys.argv[2]), int(sys.argv[3])
+with Store.open(cfg, recover=False) as store:
+    # No lockout (cap 0), so every wrong PIN is checked and counted, none refused.
+    guard = PinGuard(store, pin_path(cfg), 0.0)
+    while not go.exists():
+        time.sleep(0.001)
+    wrong = sum(not guard.check("000000", via="ssh").correct for _ in range(tries))
+print(wrong)
+"""
+
+
+def test_wrong_pins_from_two_processes_at_once_are_all_counted(write_config, cfg, store, tmp_path, monkeypatch):
+    """The pad and `kiosk service check-pin` over SSH are two processes on one SQLite
+    file: each wrong PIN's read-count-write is one transaction, so none is lost."""
+    import subprocess
+    import sys
+
+    import kiosk.service.pin as pinmod
+    monkeypatch.setattr(pinmod, "SCRYPT_N", 2)   # a cheap hash (kept in the file): many tries a second
+    guard(cfg, store).set_pin("135790")
+    go, tries, procs = tmp_path / "go", 60, 3
+    runs = [subprocess.Popen([sys.executable, "-c", HAMMER, str(write_config()), str(go), str(tries)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(procs)]
+    go.touch()
+    outs = [p.communicate(timeout=300) for p in runs]
+    assert [p.returncode for p in runs] == [0] * procs, [err[-2000:] for _, err in outs]
+    assert [int(out) for out, _ in outs] == [tries] * procs
+    assert json.loads(store.get_meta(LOCK_KEY))["failures"] == tries * procs
+    assert kinds(store).count("service_pin_wrong") == tries * procs

@@ -76,7 +76,8 @@ class FaultInjector:
         _, kind, opts = fault
         if kind.isdigit():
             code = int(kind)
-            start_response(f"{code} Injected", [("Content-Type", "application/json")])
+            start_response(f"{code} Injected", [("Content-Type", "application/json")]
+                           + ([("Location", opts["location"])] if "location" in opts else []))
             return [json.dumps({"error": f"injected {code}"}).encode()]
         if kind == "slow":  # the centre does the work, but only after the kiosk gave up
             time.sleep(opts.get("seconds", 1.5))

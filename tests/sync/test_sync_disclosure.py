@@ -106,3 +106,35 @@ def test_refused_photos_are_logged_once_and_never_block_the_config(central, staf
     assert daemon.run_once()["photos"]["fetched"] == 1
     check = _photos_check(store)
     assert check.detail.startswith("3 of 4") and "r1:" not in check.detail
+
+
+def test_a_redirected_photo_is_a_link_alert_not_a_refused_photo(central, staff, make_cfg, store, station_doc):
+    """A 3xx from the centre's own origin says sync.central_url (or a proxy in front of
+    the centre) is wrong: the same staff alert as any redirected centre call, not a
+    fault of the photo. The other photos are still fetched."""
+    from kiosk.sync.link import SETUP_KEY
+    cfg = make_cfg(central.url)
+    d = station_doc(central.url, photo="moved.jpg")
+    d["representatives"].append({"id": "r2", "name": "王代表", "photo_url": f"{central.url}/api/v1/photos/r2.jpg"})
+    upload_photo(staff, "r2.jpg", jpeg())
+    upload_photo(staff, "moved.jpg", jpeg(80))
+    central.db.set_config("*", json.dumps(d, ensure_ascii=False))
+    location = "https://cdn.elsewhere.example/moved.jpg"
+    central.faults.arm("302", prefix="/api/v1/photos/moved.jpg", location=location)
+    daemon = SyncDaemon(cfg, store)
+
+    out = daemon.run_once()
+    assert out["config"] == "applied" and out["photos"] is None, out
+    assert store.events(kind="photo_refused") == [], "a redirect is not the photo's fault"
+    (event,) = store.events(kind="sync_redirect")
+    assert event["data"] == json.dumps({"location": location}) and "photos: HTTP 302" in event["message"]
+    # (A later call of the same round that gets through - the heartbeat - may already
+    # have cleared the alert: the link clears it on any working call.)
+    assert photos.cached_photo(store.data_dir, d["representatives"][1]["photo_url"]) is not None
+    assert photos.cached_photo(store.data_dir, d["representatives"][0]["photo_url"]) is None
+
+    # The centre answers again: the photo is fetched and the alert is over.
+    daemon.link.next_try = 0
+    assert daemon.run_once()["photos"] == {"fetched": 1, "cached": 1, "failed": ()}
+    assert store.get_meta(SETUP_KEY) is None and len(store.events(kind="sync_setup_ok")) == 1
+    assert len(store.events(kind="sync_redirect")) == 1

@@ -7,7 +7,7 @@ import pytest
 from kivy.core.window import Window
 
 from kiosk.ui import a11y
-from kiosk.ui.render import SAMPLES, show_sample
+from kiosk.ui.render import SAMPLES, sample_root, show_sample
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "zh-TW", "en"])
@@ -17,8 +17,7 @@ def test_ui_every_screen_meets_the_rules(harness, lang):
     problems = []
     for sample in SAMPLES:
         show_sample(harness, sample, lang)
-        root = harness.app.idle.view if sample == "idle" else harness.app.root.current_screen
-        problems += [f"[{sample}] {p}" for p in a11y.audit(root)]
+        problems += [f"[{sample}] {p}" for p in a11y.audit(sample_root(harness, sample))]
     harness.app.idle.dismiss()
     assert not problems, "accessibility rules broken:\n" + "\n".join(problems)
 

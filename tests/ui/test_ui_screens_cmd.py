@@ -19,8 +19,10 @@ def test_ui_screens_command_writes_every_screen(write_config, tmp_path):
                         "--lang", "zh-CN", "--lang", "en", "--json"],
                        capture_output=True, text=True, timeout=300,
                        env={**__import__("os").environ, "SDL_VIDEODRIVER": "offscreen"})
-    assert p.returncode == 0, p.stderr[-2000:]
-    files = json.loads(p.stdout)["files"]
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+    out_json = json.loads(p.stdout)
+    assert out_json["ok"] and out_json["problems"] == []   # every rendered screen passes the audit
+    files = out_json["files"]
     assert len(files) == 2 * len(SAMPLES)
     names = sorted(x.name for x in out.iterdir())
     assert "zh-CN-home.png" in names and "en-done-printer-problem.png" in names

@@ -1,8 +1,9 @@
 """Out of service: the disk is full; the station's hotline instead of a broken app.
 
 Shown by the app (``KioskApp.check_disk``) while the disk guard reports ``critical``
-(kiosk/diskguard.py, docs/store.md): nothing can be stored, so nothing is offered. The
-app leaves this screen by itself once space is freed.
+(kiosk/diskguard.py, docs/store.md), or while a disk full since start-up keeps the store
+from opening at all: nothing can be stored, so nothing is offered. The app leaves this
+screen by itself once space is freed.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 import logging
+from dataclasses import dataclass
 
 from kiosk import submission
 from kiosk.categories import Categories, current_categories
@@ -10,6 +12,22 @@ from kiosk.diskguard import DiskState
 from kiosk.records import Item
 
 log = logging.getLogger(__name__)
+
+
+class Outage(str, enum.Enum):
+    """Why the kiosk is out of service (the app logs each change of cause once)."""
+
+    STORE_CLOSED = "store_closed"    # a disk full since start-up keeps the store from opening
+    DISK_CRITICAL = "disk_critical"  # below storage.hard_floor_mb: every write is refused
+    STORE_BROKEN = "store_broken"    # the store failed to open for another reason
+
+
+@dataclass(frozen=True)
+class OutOfService:
+    """The kiosk cannot store anything now: the cause and a line for the log."""
+
+    cause: Outage
+    detail: str
 
 
 class SubmissionService:
@@ -39,9 +57,23 @@ class SubmissionService:
         """The disk guard's look at the data dir (kiosk/diskguard.py); one statvfs."""
         return self.store.guard.read()
 
-    def disk_is_critical(self) -> bool:
-        """True while the disk guard refuses every new item (the kiosk is out of service)."""
-        return self.disk_reading().state is DiskState.CRITICAL
+    def out_of_service(self) -> OutOfService | None:
+        """Why nothing can be stored now; None while the kiosk is in service.
+
+        Out of service while the disk guard says critical, and while a disk full since
+        start-up still keeps the store from opening: each call tries to open it again
+        (kiosk/store.py ``try_open``), so the app recovers by itself once space is freed.
+        """
+        try:
+            if not self.store.try_open():
+                return OutOfService(Outage.STORE_CLOSED, "disk full: the store cannot be opened yet "
+                                                         f"({self.disk_reading().describe()})")
+        except Exception as e:  # e.g. a damaged database found once there is room: stay out of service
+            return OutOfService(Outage.STORE_BROKEN, f"the store cannot be opened: {type(e).__name__}: {e}")
+        reading = self.disk_reading()
+        if reading.state is DiskState.CRITICAL:
+            return OutOfService(Outage.DISK_CRITICAL, f"disk almost full: nothing is stored ({reading.describe()})")
+        return None
 
     def submit(self, **fields) -> Item:
         """Validate and commit one item (kiosk.submission.submit). Blocking; raises
