@@ -40,6 +40,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -211,6 +212,7 @@ idle_countdown_s = 10
         self.services = SoakServices(self.cfg, self.store, wav=wav)
         self.h = Harness(self.cfg, self.store, self.services)
         self.app = self.h.start()
+        self.idle_threads = threading.active_count()
         self.clock = [1000.0]
         self.app.idle.now = lambda: self.clock[0]
         self.app.idle.last = self.clock[0]
@@ -373,7 +375,17 @@ idle_countdown_s = 10
 
     # -- figures ---------------------------------------------------------------------------
 
+    def settle(self, timeout: float = 10.0) -> None:
+        """Between two residents: let the last session's workers (saving, printing, a
+        recognizer finishing) end, so that every sample sees the kiosk idle at home."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and threading.active_count() > self.idle_threads:
+            self.h.pump(1)
+            time.sleep(0.05)
+
     def sample(self, n: int, t0: float) -> dict:
+        if n:
+            self.settle()
         gc.collect()
         data = self.root / "data"
         s = {"sessions": n, "elapsed_s": time.monotonic() - t0,
