@@ -64,10 +64,22 @@ def run(args, ctx) -> int:
         Clock.schedule_interval(lambda _dt: notifier.pet(), 10)
 
     Clock.schedule_once(started, 0)
+    _stop_on_signals(app)
     app.run()
     notifier.stopping()
     # 0, or EXIT_TO_SYSTEM when staff left the app from the service menu (kiosk/ui/service).
     return app.exit_code
+
+
+def _stop_on_signals(app) -> None:
+    """SIGTERM (systemctl stop / restart) and SIGINT (Ctrl-C) stop the app cleanly: the
+    devices are closed, an item being saved is stored first, exit status 0."""
+    import signal
+
+    def handler(signum, _frame):
+        app.request_stop(signal.Signals(signum).name)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, handler)
 
 
 def _survive_exceptions() -> None:

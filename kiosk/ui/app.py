@@ -9,6 +9,7 @@ kiosk.ui.mainthread.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from kivy.app import App
@@ -29,6 +30,8 @@ from kiosk.ui.session import Session, clean_tmp_root
 log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent / "kv"
 DISK_CHECK_S = 15  # how often the app looks at the disk guard (one statvfs)
+STOP_POLL_S = 0.25  # how often the UI thread looks for a stop request (a signal)
+STOP_WAIT_S = 10.0  # how long a stop waits for the item being saved (below TimeoutStopSec)
 _kv_loaded = False
 
 
@@ -86,6 +89,8 @@ class KioskApp(App):
         self.service_actions = ServiceActions(cfg, store, services, config_path=config_path)
         self.service_menu = ServiceMenu(self, self.service_actions)
         self.exit_code = 0  # `kiosk run` exits with it (the service menu's restart / exit)
+        self._stop_request: str | None = None
+        self._stop_since: float | None = None
 
     # -- strings ----------------------------------------------------------------------
 
@@ -123,16 +128,45 @@ class KioskApp(App):
         from kivy.clock import Clock
         self.check_disk()
         self._disk_event = Clock.schedule_interval(lambda _dt: self.check_disk(), DISK_CHECK_S)
+        self._stop_event = Clock.schedule_interval(lambda _dt: self._stop_if_requested(), STOP_POLL_S)
 
     def on_stop(self):
-        if getattr(self, "_disk_event", None) is not None:
-            self._disk_event.cancel()
+        for event in (getattr(self, "_disk_event", None), getattr(self, "_stop_event", None)):
+            if event is not None:
+                event.cancel()
         self.stop_devices(timeout=2.0)
         self.idle.stop()
         self.dimmer.stop()
         self.guidance.stop()
         self.service_menu.stop()
         Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
+
+    # -- stopping on a signal ---------------------------------------------------------
+
+    def request_stop(self, reason: str) -> None:
+        """Ask the app to stop (``kiosk run``'s SIGTERM / SIGINT handler calls this).
+
+        Safe from a signal handler: it only records the request; the UI thread acts on it
+        within :data:`STOP_POLL_S` - after the item being saved, if any, is stored (at most
+        :data:`STOP_WAIT_S`), so a stop never cuts a resident's submission short.
+        """
+        self._stop_request = reason
+
+    def _stop_if_requested(self, now: float | None = None) -> None:
+        if self._stop_request is None:
+            return
+        now = time.monotonic() if now is None else now
+        if self._stop_since is None:
+            self._stop_since = now
+            log.info("%s: stopping the touchscreen app%s", self._stop_request,
+                     " once the item being saved is stored" if self._submitting else "")
+        if self._submitting and now - self._stop_since < STOP_WAIT_S:
+            return
+        if self._submitting:
+            log.error("%s: the item being saved did not finish in %.0f s; stopping anyway "
+                      "(the store keeps it whole or not at all)", self._stop_request, STOP_WAIT_S)
+        self._stop_request = self._stop_since = None
+        self.stop()
 
     def _refuse_close(self, *_args, **_kw):
         # Only the service menu may exit (kiosk/ui/service); a window-manager close is ignored.

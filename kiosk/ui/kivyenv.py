@@ -6,7 +6,8 @@ benchmark. It decides, once per process:
 * ``KIVY_NO_ARGS`` (Kivy must not eat our argv) and a private ``KIVY_HOME`` (no user
   config.ini can change input providers or exit behaviour behind our back);
 * Escape never exits (``exit_on_escape = 0``; the window's close request is refused
-  separately in app.py — only a later service menu may exit);
+  separately in app.py — only the service menu, or SIGTERM/SIGINT, stops the app);
+* SDL installs no signal handlers (SIGTERM must stop the app, not ask to close its window);
 * exactly ONE touch input provider. On Linux, Kivy's default config enables both the
   SDL window's ``mouse`` provider — SDL synthesises mouse events from the touchscreen —
   and ``probesysfs`` (hidinput/mtdev reading /dev/input/event* directly). With both, a
@@ -38,6 +39,12 @@ def prepare(ui_settings=None, *, offscreen: bool = False, size: tuple[int, int] 
         os.environ["KIVY_HOME"] = str(home)
     if offscreen:
         os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+    # SDL turns SIGTERM and SIGINT into a window close (SDL_QUIT) unless told not to
+    # (SDL_HINT_NO_SIGNAL_HANDLERS, SDL_hints.h), and the kiosk refuses window closes: then
+    # `systemctl stop` waited out TimeoutStopSec and killed the app. The signals are ours:
+    # `kiosk run` installs handlers that stop cleanly (KioskApp.request_stop); elsewhere
+    # (kiosk screens, tests) Python's defaults apply.
+    os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
     # Default config only: a stray ~/.kivy/config.ini must not re-enable providers.
     os.environ["KIVY_USE_DEFAULTCONFIG"] = "1"
 

@@ -158,6 +158,10 @@ def test_kiosk_run_on_a_disk_full_since_first_boot(small_disk, write_config):
         _wait_for_line(lines, "back in service", seen, timeout=60)  # the app's next disk look (15 s)
         assert p.poll() is None and (small_disk.root / "kiosk.db").stat().st_size > 0
     finally:
-        p.kill()  # SIGTERM is a window close here, which the kiosk refuses
-        p.wait(timeout=30)
+        p.terminate()  # systemctl stop (tests/ui/test_ui_stop_signal.py)
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
     assert not any("Traceback" in line for line in seen), "".join(seen)
