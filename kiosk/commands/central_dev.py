@@ -119,6 +119,15 @@ def _serve(args, ctx) -> int:
     except ValueError as e:
         return ctx.fail(cli.EXIT_CONFIG, f"configuration error: central_dev.{e}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    station_config = None
+    if c.station_config_file:  # read before the port is taken: a bad file is a config error
+        try:
+            station_config = fsutil.read_regular_file(c.station_config_file).decode("utf-8")
+        except OSError as e:
+            return ctx.fail(cli.EXIT_CONFIG, f"central_dev.station_config_file: cannot read: {e.strerror or e}")
+        except UnicodeDecodeError as e:
+            return ctx.fail(cli.EXIT_CONFIG, f"central_dev.station_config_file: not UTF-8 text "
+                                             f"(byte {e.start}): {c.station_config_file}")
     try:
         srv = CentralServer(_chosen_data_dir(args, cfg), token,
                             host=args.host or c.host, port=c.port if args.port is None else args.port,
@@ -126,11 +135,8 @@ def _serve(args, ctx) -> int:
                             allowed_hosts=c.allowed_hosts)
     except OSError as e:
         return ctx.fail(cli.EXIT_FAIL, f"central-dev cannot start: {e.strerror or e}")
-    if c.station_config_file:
-        try:
-            srv.db.set_config("*", fsutil.read_regular_file(c.station_config_file).decode("utf-8"))
-        except OSError as e:
-            return ctx.fail(cli.EXIT_CONFIG, f"central_dev.station_config_file: cannot read: {e.strerror or e}")
+    if station_config is not None:
+        srv.db.set_config("*", station_config)
     # One line a wrapper (kiosk demo, tests) can wait for, with the real port.
     print(f"central-dev listening on {srv.url} (data {srv.db.data_dir})", flush=True)
     if not srv.app.staff.has_users():
