@@ -60,11 +60,29 @@ def run(args, ctx) -> int:
         return ctx.fail(cli.EXIT_CONFIG, "sync is disabled in the config (sync.enabled = false)")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     from kiosk.watchdog import Notifier
+    notifier = None if args.once else Notifier()
+    stop = threading.Event()
+    if not args.once:
+        # The tokens first: a setup error is named at once, not after a wait for disk space.
+        try:
+            cfg.sync.central_token()
+            if cfg.sync.pull_api_enabled:
+                cfg.sync.pull_token()
+        except ValueError as e:
+            return ctx.fail(cli.EXIT_CONFIG, f"configuration error: sync.{e}")
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        # A disk too full to open the store at all (full before the disk guard's ballast
+        # was made, e.g. at first boot): wait for space instead of exiting into a restart
+        # loop; the app shows the hotline meanwhile (docs/store.md, "Disk full at start").
+        store = ctx.open_store(recover=False, wait_for_disk=True)
+        if not _wait_for_the_store(store, notifier, stop):
+            return cli.EXIT_OK
     # Start-up recovery, with the re-hash of every queued file: this is the process
     # that sends them, and a changed file must be flagged before it goes out.
     ctx.store.recover()
     try:
-        daemon = SyncDaemon(cfg, ctx.store, notifier=None if args.once else Notifier())
+        daemon = SyncDaemon(cfg, ctx.store, notifier=notifier)
     except ValueError as e:  # token file unreadable and the like: the message names the key
         return ctx.fail(cli.EXIT_CONFIG, f"configuration error: sync.{e}")
     if args.once:
@@ -85,9 +103,6 @@ def run(args, ctx) -> int:
     except BlockingIOError:
         lock.close()
         return ctx.fail(cli.EXIT_FAIL, f"another kiosk sync is already running for {cfg.storage.data_path}")
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
     try:
         daemon.start_pull_api()
     except ValueError as e:
@@ -101,3 +116,33 @@ def run(args, ctx) -> int:
         daemon.stop_pull_api()
         lock.close()
     return cli.EXIT_OK
+
+
+STORE_RETRY_S = 15.0  # how often a daemon waiting for disk space tries to open the store
+PET_S = 5.0           # watchdog pets meanwhile (WatchdogSec=120 in the sync unit)
+
+
+def _wait_for_the_store(store, notifier, stop) -> bool:
+    """Until the store opens: READY with the reason (so systemd does not time the start
+    out), watchdog pets, a retry every STORE_RETRY_S. False when stopped meanwhile."""
+    import logging
+    import time
+
+    if store.is_open:
+        return True
+    log = logging.getLogger("kiosk.sync")
+    reason = "disk full: the store cannot be opened yet"
+    log.error("%s: nothing can be forwarded until space is freed (looking again every %.0f s)",
+              reason, STORE_RETRY_S)
+    if notifier is not None:
+        notifier.ready(f"waiting: {reason}")
+    next_try = time.monotonic() + STORE_RETRY_S
+    while not stop.wait(PET_S if notifier is not None else STORE_RETRY_S):
+        if notifier is not None:
+            notifier.pet()
+        if time.monotonic() >= next_try:
+            if store.try_open():
+                log.info("disk has room again: the store is open, forwarding starts")
+                return True
+            next_try = time.monotonic() + STORE_RETRY_S
+    return False
