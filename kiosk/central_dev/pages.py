@@ -228,5 +228,6 @@ def _beat_summary(body: str) -> str:
     if not isinstance(b, dict):
         return body[:100]
     sub = lambda key, inner: b[key].get(inner) if isinstance(b.get(key), dict) else None  # noqa: E731
-    return (f"v{b.get('app_version')} queue={sub('queue', 'pending')} "
+    unopenable = f"STORE UNOPENABLE ({sub('store', 'detail')}) " if sub("store", "state") == "unopenable" else ""
+    return (f"v{b.get('app_version')} {unopenable}queue={sub('queue', 'pending')} "
             f"disk={sub('disk', 'state')} {sub('disk', 'free_mb')}MB devices={b.get('devices')}")

@@ -136,12 +136,33 @@ def heartbeat_body(store, started_mono: float, now_mono: float, config=None) -> 
         "db_size_mb": round(db_bytes / 2**20, 2),
         "devices": device_states(store),
         "config_etag": station_config.current_etag(store),
+        "store": {"state": "open"},
     }
     if config is not None:
         from kiosk.service import health
         body["devices"].update(health.device_report(config, store))
         body["service_events"] = health.events_to_send(store)
     return body
+
+
+def unopenable_heartbeat_body(store, started_mono: float, now_mono: float, reason: str) -> dict:
+    """The heartbeat of a daemon whose store cannot be opened (a disk full before the
+    database could be made): what it knows without the database - the disk, which is the
+    alert - and ``store.state = "unopenable"`` with *reason*. The queue counts are null:
+    not zero, unknown (docs/protocol.md, "Heartbeat")."""
+    return {
+        "station": store.station,
+        "sent_at": clock.now_iso(),
+        "clock_trusted": clock.clock_trusted(),
+        "app_version": app_version(),
+        "uptime_s": round(now_mono - started_mono),
+        "queue": {"pending": None, "quarantined": None, "oldest_undelivered_age_s": None,
+                  "ratings_pending": None},
+        "disk": store.guard.read().as_alert(),
+        "devices": {},
+        "config_etag": None,
+        "store": {"state": "unopenable", "detail": reason},
+    }
 
 
 def purge_expired(store, retention_days: int) -> int:

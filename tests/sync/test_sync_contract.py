@@ -56,6 +56,8 @@ def test_real_payloads_match_the_schemas(central, make_cfg, store, h):
         check(json.loads(central.db.item(i.id)["meta"]), "ItemMetadata")
     check(backchannel.heartbeat_body(store, 0, 1), "Heartbeat")
     check(backchannel.heartbeat_body(store, 0, 1, cfg), "Heartbeat")
+    check(backchannel.unopenable_heartbeat_body(store, 0, 1, "disk full: the store cannot be opened yet"),
+          "Heartbeat")
     central.db.set_status(items[0].id, "replied", "已答复")
     page = requests.get(f"{central.url}/api/v1/stations/0371/updates",
                         headers={"Authorization": f"Bearer {DEV_TOKEN}"}).json()

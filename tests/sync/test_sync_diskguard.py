@@ -92,9 +92,19 @@ def test_the_daemon_waits_for_space_when_the_store_cannot_even_be_opened(small_d
         wait_for("nothing can be forwarded until space is freed", 60)
         time.sleep(2)
         assert p.poll() is None, "".join(seen)  # waiting, not exited with 6
+        # ... and the centre is told why nothing arrives: the disk alert, counts unknown.
+        beats = [json.loads(b["body"]) for b in central.db.last_heartbeats()]
+        assert beats and beats[0]["store"]["state"] == "unopenable", beats
+        assert beats[0]["disk"]["state"] == "critical" and beats[0]["queue"]["pending"] is None
+        from kiosk.central_dev.pages import _beat_summary  # the staff page's health line
+        assert "STORE UNOPENABLE (disk full" in _beat_summary(central.db.last_heartbeats()[0]["body"])
         assert not (small_disk.root / "kiosk.db").exists() or (small_disk.root / "kiosk.db").stat().st_size == 0
         small_disk.empty()
         wait_for("the store is open, forwarding starts", synccmd.STORE_RETRY_S + 30)
+        end = time.monotonic() + 30  # the normal heartbeats follow
+        while json.loads(central.db.last_heartbeats()[0]["body"])["store"]["state"] != "open":
+            assert time.monotonic() < end, central.db.last_heartbeats()
+            time.sleep(0.2)
         cfg = configmod.load(cfg_path)
         with Store.open(cfg) as store:
             item = submit(store, cfg, text="第一天的路灯")  # what the app stores now
