@@ -17,13 +17,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import json
 import os
 import shutil
 import sqlite3
 import threading
 import uuid as uuidlib
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from sqlite_utils import Database
 
@@ -32,7 +33,6 @@ from kiosk.diskguard import DiskGuard, DiskSpaceError, OutOfServiceError
 from kiosk.pii import Cipher, PIIKeyError
 from kiosk.records import Attachment, Delivery, Draft, Item, ItemState, NewAttachment, RatingToSend
 from kiosk.schema import migrations
-from kiosk.store_journal import EventsAndMeta
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -58,7 +58,7 @@ def _size_of(source: Path | bytes) -> int:
         return 0  # unreadable: the copy below fails with its own error
 
 
-class Store(EventsAndMeta):
+class Store:
     """One open kiosk database with its media directory. Thread-safe (one lock)."""
 
     def __init__(self, data_dir: Path, station: str, cipher: Cipher | Path, *, recover: bool = True,
@@ -477,6 +477,37 @@ class Store(EventsAndMeta):
         with self._lock:
             return self.db["ratings"].count_where("delivery = ?", [Delivery(delivery).value])
 
+    # -- the service menu's reads (kiosk/service) -------------------------------------
+
+    def held_item_ids(self) -> set[str]:
+        """Pending items the sync daemon reported held back (the centre failed on them
+        again and again while answering others: event ``sync_item_held``)."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT DISTINCT e.item_id FROM events e JOIN items i ON i.id = e.item_id "
+                "WHERE e.kind = 'sync_item_held' AND i.delivery = ? AND e.id > COALESCE("
+                "(SELECT max(r.id) FROM events r WHERE r.item_id = e.item_id AND r.kind = 'item_requeued'), 0)",
+                [Delivery.PENDING.value]).fetchall()
+        return {r[0] for r in rows}
+
+    def exportable_item_ids(self, *, include_delivered: bool) -> list[str]:
+        """Items a USB export carries, oldest first: undelivered ones, or with
+        *include_delivered* every item whose media is still kept (not purged)."""
+        where = "purged_at IS NULL" if include_delivered else "delivery != 'delivered'"
+        with self._lock:
+            return [r[0] for r in self.db.execute(f"SELECT id FROM items WHERE {where} ORDER BY seq")]
+
+    def events_after(self, after_id: int, kind_prefix: str, limit: int = 100) -> list[dict]:
+        """Events with id above *after_id* whose kind starts with *kind_prefix*, oldest first."""
+        with self._lock:
+            return list(self.db["events"].rows_where("id > ? AND kind LIKE ?", [after_id, kind_prefix + "%"],
+                                                     order_by="id", limit=limit))
+
+    def database_bytes(self) -> int:
+        """Size of the database file and its write-ahead log."""
+        return sum(p.stat().st_size for p in (self.db_path, self.db_path.with_name(self.db_path.name + "-wal"))
+                   if p.exists())
+
     # -- delivery (used by the sync daemon) -------------------------------------------
 
     def mark_delivered(self, item_id: str, via: str) -> bool:
@@ -615,6 +646,76 @@ class Store(EventsAndMeta):
             db.execute("UPDATE ratings SET delivery = ?, last_error = ?, attempts = attempts + ?, "
                        "delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END WHERE id = ?",
                        [delivery.value, error, int(attempt), delivery.value, clock.now_iso(), rid])
+
+    # -- events and meta --------------------------------------------------------------
+
+    def log_event(self, kind: str, message: str, *, level: str = "info",
+                  item_id: str | None = None, data: dict | None = None) -> None:
+        """Append to the event log staff read in the service menu and `kiosk doctor`.
+
+        Never put personal data (names, phone numbers) in *message* or *data*.
+        """
+        with self.write() as db:
+            self._log(db, level, kind, message, item_id, data)
+
+    @staticmethod
+    def _log(db: Database, level: str, kind: str, message: str, item_id: str | None = None,
+             data: dict | None = None) -> None:
+        db["events"].insert({"at": clock.now_iso(), "level": level, "kind": kind, "item_id": item_id,
+                             "message": message,
+                             "data": json.dumps(data, ensure_ascii=False) if data else None})
+
+    def events(self, limit: int = 50, kind: str | None = None) -> list[dict]:
+        """The newest events, newest first."""
+        with self._lock:
+            where, params = ("kind = ?", [kind]) if kind else (None, [])
+            return list(self.db["events"].rows_where(where, params, order_by="id desc", limit=limit))
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        """A small persistent value (sync cursors, config ETag …)."""
+        with self._lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+            return row[0] if row else default
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Set (or with None, delete) a persistent value."""
+        with self.write() as db:
+            self._put_meta(db, key, value)
+
+    def update_meta(self, key: str, change: Callable[[str | None], str | None]) -> str | None:
+        """Replace a persistent value by ``change(old value)`` (None: delete) and return the
+        new one: read and write in one ``BEGIN IMMEDIATE`` transaction, so an update by
+        another process (the PIN pad and `kiosk service check-pin`) waits, never gets lost."""
+        with self.write() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+            new = change(row[0] if row else None)
+            self._put_meta(db, key, new)
+        return new
+
+    @staticmethod
+    def _put_meta(db: Database, key: str, value: str | None) -> None:
+        if value is None:
+            db.execute("DELETE FROM meta WHERE key = ?", [key])
+        else:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+
+    def meta_with_prefix(self, prefix: str) -> dict[str, str]:
+        """Every persistent value whose key starts with *prefix* (e.g. ``device.``), by key."""
+        with self._lock:
+            rows = self.db.execute("SELECT key, value FROM meta WHERE substr(key, 1, ?) = ? ORDER BY key",
+                                   [len(prefix), prefix]).fetchall()
+        return {k: v for k, v in rows}
+
+    def replace_meta(self, values: dict[str, str | None], *,
+                     event: tuple[str, str, dict] | None = None) -> None:
+        """Set (None: delete) several persistent values and log *event* (kind, message,
+        data) in one transaction: a reader sees all of the change or none of it."""
+        with self.write() as db:
+            for key, value in values.items():
+                self._put_meta(db, key, value)
+            if event:
+                kind, message, data = event
+                self._log(db, "info", kind, message, None, data)
 
     # -- recovery and checks ----------------------------------------------------------
 

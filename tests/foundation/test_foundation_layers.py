@@ -1,7 +1,7 @@
 """Architecture rules that a reviewer would otherwise have to check by eye (docs/architecture.md).
 
-- The store owns every SQL statement: only ``kiosk/store.py`` (with its part
-  ``kiosk/store_journal.py``) and ``kiosk/schema.py`` contain SQL or call ``execute``; ``kiosk/central_dev/`` keeps its own database.
+- The store owns every SQL statement: only ``kiosk/store.py`` and ``kiosk/schema.py``
+  contain SQL or call ``execute``; ``kiosk/central_dev/`` keeps its own database.
 - Nobody outside the store reaches into its connection (``store.db``, ``store._lock``,
   ``store.write()``).
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SQL_OWNERS = {"kiosk/store.py", "kiosk/store_journal.py", "kiosk/schema.py"}
+SQL_OWNERS = {"kiosk/store.py", "kiosk/schema.py"}
 EXEMPT_DIRS = ("kiosk/central_dev/",)
 
 # Upper-case SQL as this code base writes it. Case-sensitive on purpose: English prose
