@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import shutil
 import stat
 from pathlib import Path
 from typing import BinaryIO, Iterable
@@ -110,6 +111,32 @@ def read_chunks(f: BinaryIO, size: int = CHUNK) -> Iterable[bytes]:
         yield b
 
 
+def size_of(source: Path | bytes) -> int:
+    """Bytes in *source* (a buffer, or a file's size; 0 when the file cannot be read: the
+    copy that follows fails with its own error)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return len(source)
+    try:
+        return Path(source).stat().st_size
+    except OSError:
+        return 0
+
+
+def write_source(dst: Path, source: Path | bytes, limit: int | None = None) -> tuple[str, int]:
+    """:func:`write_stream` of a buffer or of a file's content into *dst*."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return write_stream(dst, [bytes(source)], limit)
+    with open(source, "rb") as f:
+        return write_stream(dst, read_chunks(f), limit)
+
+
+def discard(files: Iterable[Path], directory: Path) -> None:
+    """Remove *files* and the tree *directory*, ignoring what is already gone."""
+    for f in files:
+        _unlink_quietly(f)
+    shutil.rmtree(directory, ignore_errors=True)
+
+
 def sha256_file(path: Path) -> tuple[str, int]:
     """SHA-256 hex and size of a file, read in chunks."""
     h = hashlib.sha256()
@@ -135,7 +162,5 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
 def _unlink_quietly(p: Path) -> None:
     try:
         os.unlink(p)
-    except FileNotFoundError:
-        pass
-    except OSError:
+    except OSError:  # gone already, or cannot be removed: nothing more to do here
         pass

@@ -24,7 +24,7 @@ import sqlite3
 import threading
 import uuid as uuidlib
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from sqlite_utils import Database
 
@@ -47,15 +47,6 @@ class AlreadyRated(StoreError):
 
 class DiskFullError(StoreError):
     """No space left: the item was not stored, nothing else was lost."""
-
-
-def _size_of(source: Path | bytes) -> int:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return len(source)
-    try:
-        return Path(source).stat().st_size
-    except OSError:
-        return 0  # unreadable: the copy below fails with its own error
 
 
 class Store:
@@ -259,7 +250,7 @@ class Store:
         :class:`StoreError`; on failure nothing of the item remains and the store is
         usable for the next one.
         """
-        self.guard.check_item(sum(_size_of(a.source) for a in draft.attachments))
+        self.guard.check_item(sum(fsutil.size_of(a.source) for a in draft.attachments))
         # Shared: commits of several processes run side by side; start-up recovery in
         # another process waits for them (see _files_lock).
         with self._files_lock(fcntl.LOCK_SH):
@@ -290,7 +281,7 @@ class Store:
             for i, att in enumerate(draft.attachments):
                 tmp = self.tmp_dir / f"{item_id}.{i}.part"
                 temps.append(tmp)
-                digest, size = self._write_temp(tmp, att.source, draft.max_attachment_bytes)
+                digest, size = fsutil.write_source(tmp, att.source, draft.max_attachment_bytes)
                 staged.append((att, tmp, digest, size))
             if staged:
                 item_dir.mkdir()
@@ -303,41 +294,27 @@ class Store:
                 fsutil.fsync_dir(item_dir)
             return self._insert_item(item_id, draft, placed, identity)
         except fsutil.DiskFullError:
-            self._discard(temps, item_dir)
+            fsutil.discard(temps, item_dir)
             raise DiskFullError("disk full: the item was not stored; free space or call staff") from None
         except fsutil.TooLargeError as e:
-            self._discard(temps, item_dir)
+            fsutil.discard(temps, item_dir)
             raise StoreError(f"attachment {e}") from None
         except DiskFullError:
-            self._discard(temps, item_dir)
+            fsutil.discard(temps, item_dir)
             raise DiskFullError("disk full: the item was not stored; free space or call staff") from None
         except sqlite3.OperationalError as e:
-            self._discard(temps, item_dir)
+            fsutil.discard(temps, item_dir)
             if self.guard.is_out_of_space(e):
                 raise DiskFullError("disk full: the item was not stored; free space or call staff") from None
             raise StoreError(f"database error, item not stored: {e}") from None
         except OSError as e:
-            self._discard(temps, item_dir)
+            fsutil.discard(temps, item_dir)
             if self.guard.is_out_of_space(e):
                 raise DiskFullError("disk full: the item was not stored; free space or call staff") from None
             raise StoreError(f"could not write attachment: {e.strerror or e}") from None
         except BaseException:
-            self._discard(temps, item_dir)
+            fsutil.discard(temps, item_dir)
             raise
-
-    @staticmethod
-    def _write_temp(tmp: Path, source: Path | bytes, limit: int) -> tuple[str, int]:
-        if isinstance(source, (bytes, bytearray, memoryview)):
-            return fsutil.write_stream(tmp, [bytes(source)], limit)
-        with open(source, "rb") as f:
-            return fsutil.write_stream(tmp, fsutil.read_chunks(f), limit)
-
-    @staticmethod
-    def _discard(temps: Iterable[Path], item_dir: Path) -> None:
-        for t in temps:
-            with contextlib.suppress(OSError):
-                t.unlink()
-        shutil.rmtree(item_dir, ignore_errors=True)
 
     def _insert_item(self, item_id: str, draft: Draft, placed, identity: tuple[str | None, str | None]) -> Item:
         secret = itemsecret.issue()
