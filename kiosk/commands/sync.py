@@ -51,7 +51,7 @@ def run(args, ctx) -> int:
     import threading
 
     from kiosk import cli
-    from kiosk.sync.daemon import SyncDaemon
+    from kiosk.sync.daemon import SyncDaemon, wait_for_store
 
     if args.requeue:
         return _requeue(args, ctx)
@@ -76,7 +76,7 @@ def run(args, ctx) -> int:
         # was made, e.g. at first boot): wait for space instead of exiting into a restart
         # loop; the app shows the hotline meanwhile (docs/store.md, "Disk full at start").
         store = ctx.open_store(recover=False, wait_for_disk=True)
-        if not _wait_for_the_store(store, cfg, notifier, stop):
+        if not wait_for_store(store, cfg, notifier, stop):
             return cli.EXIT_OK
     # Start-up recovery, with the re-hash of every queued file: this is the process
     # that sends them, and a changed file must be flagged before it goes out.
@@ -116,51 +116,3 @@ def run(args, ctx) -> int:
         daemon.stop_pull_api()
         lock.close()
     return cli.EXIT_OK
-
-
-STORE_RETRY_S = 15.0  # how often a daemon waiting for disk space tries to open the store
-PET_S = 5.0           # watchdog pets meanwhile (WatchdogSec=120 in the sync unit)
-
-
-def _wait_for_the_store(store, cfg, notifier, stop) -> bool:
-    """Until the store opens: READY with the reason (so systemd does not time the start
-    out), watchdog pets, a retry every STORE_RETRY_S, and heartbeats that tell the centre
-    why nothing arrives (``store.state = "unopenable"``, the disk alert). False when
-    stopped meanwhile."""
-    import logging
-    import time
-
-    from kiosk.sync import backchannel
-    from kiosk.sync.client import CentreClient, CentreError
-
-    if store.is_open:
-        return True
-    log = logging.getLogger("kiosk.sync")
-    reason = "disk full: the store cannot be opened yet"
-    log.error("%s: nothing can be forwarded until space is freed (looking again every %.0f s)",
-              reason, STORE_RETRY_S)
-    if notifier is not None:
-        notifier.ready(f"waiting: {reason}")
-    client = CentreClient(cfg.sync, cfg.station.number)
-    started = time.monotonic()
-    next_try, next_beat = started + STORE_RETRY_S, started
-    try:
-        while True:
-            now = time.monotonic()
-            if now >= next_beat:
-                next_beat = now + cfg.sync.heartbeat_interval_s
-                try:
-                    client.heartbeat(backchannel.unopenable_heartbeat_body(store, started, now, reason))
-                except CentreError as e:  # the centre is another problem; the wait goes on
-                    log.warning("heartbeat (store unopenable) not delivered: %s", e)
-            if now >= next_try:
-                if store.try_open():
-                    log.info("disk has room again: the store is open, forwarding starts")
-                    return True
-                next_try = time.monotonic() + STORE_RETRY_S
-            if stop.wait(max(0.05, min(PET_S, next_try - time.monotonic(), next_beat - time.monotonic()))):
-                return False
-            if notifier is not None:
-                notifier.pet()
-    finally:
-        client.close()

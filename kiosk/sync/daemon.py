@@ -199,3 +199,44 @@ class SyncDaemon:
                 self.notifier.stopping()
             self.client.close()
             log.info("sync daemon stopped")
+
+
+STORE_RETRY_S = 15.0  # how often a daemon waiting for disk space tries to open the store
+PET_S = 5.0           # watchdog pets meanwhile (WatchdogSec=120 in the sync unit)
+
+
+def wait_for_store(store, cfg, notifier, stop: threading.Event) -> bool:
+    """Until the store opens: READY with the reason (so systemd does not time the start
+    out), watchdog pets, a retry every STORE_RETRY_S, and heartbeats that tell the centre
+    why nothing arrives (``store.state = "unopenable"``, the disk alert). False when
+    stopped meanwhile. Used by `kiosk sync` on a store opened with ``wait_for_disk``."""
+    if store.is_open:
+        return True
+    reason = "disk full: the store cannot be opened yet"
+    log.error("%s: nothing can be forwarded until space is freed (looking again every %.0f s)",
+              reason, STORE_RETRY_S)
+    if notifier is not None:
+        notifier.ready(f"waiting: {reason}")
+    client = CentreClient(cfg.sync, cfg.station.number)
+    started = time.monotonic()
+    next_try, next_beat = started + STORE_RETRY_S, started
+    try:
+        while True:
+            now = time.monotonic()
+            if now >= next_beat:
+                next_beat = now + cfg.sync.heartbeat_interval_s
+                try:
+                    client.heartbeat(backchannel.unopenable_heartbeat_body(store, started, now, reason))
+                except CentreError as e:  # the centre is another problem; the wait goes on
+                    log.warning("heartbeat (store unopenable) not delivered: %s", e)
+            if now >= next_try:
+                if store.try_open():
+                    log.info("disk has room again: the store is open, forwarding starts")
+                    return True
+                next_try = time.monotonic() + STORE_RETRY_S
+            if stop.wait(max(0.05, min(PET_S, next_try - time.monotonic(), next_beat - time.monotonic()))):
+                return False
+            if notifier is not None:
+                notifier.pet()
+    finally:
+        client.close()

@@ -59,7 +59,7 @@ def test_the_daemon_waits_for_space_when_the_store_cannot_even_be_opened(small_d
     import threading
     import time
 
-    from kiosk.commands import sync as synccmd
+    from kiosk.sync import daemon as syncdaemon
 
     cfg_path = write_config(SYNC.format(url=central.url) + "poll_interval_s = 0.2\n",
                             storage="min_free_mb = 2\nhard_floor_mb = 1\n")
@@ -100,7 +100,7 @@ def test_the_daemon_waits_for_space_when_the_store_cannot_even_be_opened(small_d
         assert "STORE UNOPENABLE (disk full" in _beat_summary(central.db.last_heartbeats()[0]["body"])
         assert not (small_disk.root / "kiosk.db").exists() or (small_disk.root / "kiosk.db").stat().st_size == 0
         small_disk.empty()
-        wait_for("the store is open, forwarding starts", synccmd.STORE_RETRY_S + 30)
+        wait_for("the store is open, forwarding starts", syncdaemon.STORE_RETRY_S + 30)
         end = time.monotonic() + 30  # the normal heartbeats follow
         while json.loads(central.db.last_heartbeats()[0]["body"])["store"]["state"] != "open":
             assert time.monotonic() < end, central.db.last_heartbeats()
