@@ -506,6 +506,16 @@ idle_countdown_s = 10
         print(f"app RSS MB, first 10 % -> end: {growth('app', 'rss_kb')}  (target <= +5 %)")
         print(f"app RSS MB, first 10 % -> last 10 % (means, {len(first)} and {len(tail)} samples): "
               f"{growth('app', 'rss_kb', mean(tail, 'app', 'rss_kb'))}")
+        trend = [x for x in s if x["sessions"] >= first[0]["sessions"]]
+        if len(trend) >= 3:
+            xs, ys = [x["sessions"] for x in trend], [x["app"]["rss_kb"] / 1024 for x in trend]
+            mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+            slope = sum((a - mx) * (b - my) for a, b in zip(xs, ys)) / sum((a - mx) ** 2 for a in xs)
+            sd = (sum((b - my) ** 2 for b in ys) / len(ys)) ** 0.5
+            half = len(ys) // 2
+            print(f"app RSS trend from the first 10 % on ({len(ys)} samples): {slope * 1000:+.1f} MB per 1,000 "
+                  f"sessions (least squares); mean {my:.1f} MB, sd {sd:.1f} MB, range {min(ys):.1f}-{max(ys):.1f}; "
+                  f"halves {sum(ys[:half]) / half:.1f} / {sum(ys[half:]) / (len(ys) - half):.1f} MB")
         if self.trims:
             print(f"malloc_trim after a session: {len(self.trims)} calls, mean {sum(self.trims) / len(self.trims):.1f} ms, "
                   f"longest {max(self.trims):.1f} ms")
