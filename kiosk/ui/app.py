@@ -91,6 +91,7 @@ class KioskApp(App):
         self.exit_code = 0  # `kiosk run` exits with it (the service menu's restart / exit)
         self._stop_request: str | None = None
         self._stop_since: float | None = None
+        self._clock_events: list = []   # the intervals on_start schedules, cancelled by on_stop
 
     # -- strings ----------------------------------------------------------------------
 
@@ -127,13 +128,13 @@ class KioskApp(App):
             self.services.voice.start_loading()
         from kivy.clock import Clock
         self.check_disk()
-        self._disk_event = Clock.schedule_interval(lambda _dt: self.check_disk(), DISK_CHECK_S)
-        self._stop_event = Clock.schedule_interval(lambda _dt: self._stop_if_requested(), STOP_POLL_S)
+        self._clock_events = [Clock.schedule_interval(lambda _dt: self.check_disk(), DISK_CHECK_S),
+                              Clock.schedule_interval(lambda _dt: self._stop_if_requested(), STOP_POLL_S)]
 
     def on_stop(self):
-        for event in (getattr(self, "_disk_event", None), getattr(self, "_stop_event", None)):
-            if event is not None:
-                event.cancel()
+        for event in self._clock_events:
+            event.cancel()
+        self._clock_events = []
         self.stop_devices(timeout=2.0)
         self.idle.stop()
         self.dimmer.stop()

@@ -138,6 +138,7 @@ idle_countdown_s = 10
         self.counts = {k: 0 for k in (*KINDS, "cancelled", "idle_wiped", "scanned", "typed", "state_only",
                                       "answered", "rated")}
         self.samples: list[dict] = []
+        self._snapshot = None  # the previous tracemalloc snapshot (--tracemalloc)
 
     # -- the other two processes -----------------------------------------------------
 
@@ -419,7 +420,7 @@ idle_countdown_s = 10
             return
         snap = tracemalloc.take_snapshot().filter_traces(
             (tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, "<frozen *>")))
-        if getattr(self, "_snapshot", None) is not None:
+        if self._snapshot is not None:
             for st in snap.compare_to(self._snapshot, "lineno")[:10]:
                 if st.size_diff > 0:
                     print(f"{'':10}{st.size_diff / 1024:+9.1f} kB {st.count_diff:+6d} blocks  {st.traceback}")
