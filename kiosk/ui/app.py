@@ -19,7 +19,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import allocator
-from kiosk.ui import i18n
+from kiosk.ui import i18n, kivyenv
 from kiosk.ui.dimmer import Dimmer
 from kiosk.ui.guidance import Guidance
 from kiosk.ui.idle import IdleWatcher
@@ -120,6 +120,8 @@ class KioskApp(App):
 
     def on_start(self):
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
+        if kivyenv.is_offscreen():  # a pbuffer's swap does not end the frame (kivyenv)
+            Window.bind(on_flip=kivyenv.flush_gl_after_frame)
         self.idle.start()
         self.dimmer.start()
         self.guidance.start()
@@ -141,6 +143,7 @@ class KioskApp(App):
         self.guidance.stop()
         self.service_menu.stop()
         Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
+        Window.unbind(on_flip=kivyenv.flush_gl_after_frame)
 
     # -- stopping on a signal ---------------------------------------------------------
 

@@ -69,6 +69,31 @@ def prepare(ui_settings=None, *, offscreen: bool = False, size: tuple[int, int] 
     _prepared = True
 
 
+def is_offscreen() -> bool:
+    """Whether SDL draws into an offscreen surface (``SDL_VIDEODRIVER=offscreen``, which
+    :func:`prepare` sets for ``offscreen=True``: tests, ``kiosk screens``, the benchmarks,
+    a demo on a machine with no display)."""
+    return os.environ.get("SDL_VIDEODRIVER", "") == "offscreen"
+
+
+def flush_gl_after_frame(*_args) -> None:
+    """Hand the frame just drawn to the GL driver (glFlush).
+
+    On a real display the buffer swap does this. SDL's offscreen window is an EGL pbuffer,
+    and on a pbuffer eglSwapBuffers "has no effect" (EGL 1.5 specification, 3.10.1), so
+    nothing tells the driver that a frame is complete. Mesa's software rasteriser
+    (llvmpipe, docs/platform.md) then keeps binning frame after frame into one scene until
+    the scene reaches its size limit (36 MB, LP_SCENE_MAX_SIZE in Mesa's lp_scene.h), and
+    keeps every texture those frames used alive with it (up to 64 MB,
+    LP_SCENE_MAX_RESOURCE_SIZE). The process then swings by tens of MB with how many frames
+    happen to be waiting, which hid the real figure in tests/bench/bench_soak.py (about
+    1.9 MB per redrawn frame, docs/ui.md "Memory over a day"). Bound to the window's
+    ``on_flip`` only when :func:`is_offscreen`.
+    """
+    from kivy.graphics.opengl import glFlush
+    glFlush()
+
+
 def configure_input(Config, touch_input: str = "mouse", touch_device: str = "") -> dict[str, str]:
     """Leave exactly one input provider in Kivy's [input] section; return the section."""
     for key, _ in list(Config.items("input")):

@@ -86,9 +86,10 @@ def heap_figures() -> dict:
     from kivy.uix.widget import Widget
     textures = widgets = 0
     for o in gc.get_objects():
-        if isinstance(o, Texture):
+        kind = type(o)  # not isinstance: a dead weakref.proxy among the objects raises on it
+        if issubclass(kind, Texture):
             textures += 1
-        elif isinstance(o, Widget):
+        elif issubclass(kind, Widget):
             widgets += 1
     import tracemalloc
     return {"malloc_used_mb": (mi.uordblks + mi.hblkhd) / 2**20, "malloc_free_mb": mi.fordblks / 2**20,
@@ -138,6 +139,7 @@ idle_countdown_s = 10
         self.counts = {k: 0 for k in (*KINDS, "cancelled", "idle_wiped", "scanned", "typed", "state_only",
                                       "answered", "rated")}
         self.samples: list[dict] = []
+        self.history: list[str] = []     # the kind of every session, in order
         self._snapshot = None  # the previous tracemalloc snapshot (--tracemalloc)
 
     # -- the other two processes -----------------------------------------------------
@@ -395,14 +397,14 @@ idle_countdown_s = 10
                           if (data / f).exists()) / 2**20,
              "media_mb": dir_bytes(data / "media") / 2**20,
              "stored": self.store.count(), "delivered": self.store.count(Delivery.DELIVERED),
-             "lost": self.lost(final=False)}
+             "lost": self.lost(final=False), "before": self.history[-3:]}
         self.samples.append(s)
         a, d = s["app"], s["daemon"]
         print(f"{n:6d} sessions {s['elapsed_s']:7.0f} s | app RSS {a['rss_kb'] / 1024:7.1f} MB "
               f"fds {a['fds']:3d} threads {a['threads']:2d} | daemon RSS {d['rss_kb'] / 1024:6.1f} MB "
               f"fds {d['fds']:3d} threads {d['threads']:2d} | db {s['db_mb']:6.2f} MB media "
               f"{s['media_mb']:7.1f} MB | stored {s['stored']:5d} delivered {s['delivered']:5d} "
-              f"lost {s['lost']}", flush=True)
+              f"lost {s['lost']} | last {'/'.join(s['before'])}", flush=True)
         if self.args.diagnose:
             s["heap"] = hp = heap_figures()
             py = f" python {hp['py_mb']:.1f} MB" if hp["py_mb"] is not None else ""
@@ -458,6 +460,7 @@ idle_countdown_s = 10
             try:
                 for n in range(1, args.sessions + 1):
                     kind = self.rng.choices(kinds, weights)[0]
+                    self.history.append(kind)
                     try:
                         self.session(kind)
                     except AssertionError as e:  # the app did not get there: count it, go on
