@@ -47,6 +47,20 @@ class Tuning:
     detail: str
 
 
+@dataclass(frozen=True)
+class HeapUsage:
+    """The C heap, from glibc's ``mallinfo2`` (mallinfo2(3)): bytes handed out (in the
+    arenas and in blocks mapped on their own) and bytes the arenas hold free."""
+
+    in_use: int
+    free: int
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(f, ctypes.c_size_t) for f in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                               "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
 @functools.lru_cache(maxsize=1)
 def _glibc():
     """The process's C library if it has glibc's malloc controls, else None."""
@@ -58,6 +72,8 @@ def _glibc():
         return None
     libc.mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     libc.malloc_trim.argtypes = (ctypes.c_size_t,)
+    if hasattr(libc, "mallinfo2"):  # glibc 2.33 and later
+        libc.mallinfo2.restype = _MallInfo2
     return libc
 
 
@@ -81,3 +97,13 @@ def release_free_memory() -> bool:
     some memory was released. A few milliseconds: call it when no one is waiting."""
     libc = _glibc()
     return bool(libc is not None and libc.malloc_trim(0))
+
+
+def heap_usage() -> HeapUsage | None:
+    """The C heap's use now (what tests/bench/bench_soak.py prints, and what the tests of
+    the app's memory measure); None without glibc 2.33's mallinfo2."""
+    libc = _glibc()
+    if libc is None or not hasattr(libc, "mallinfo2"):
+        return None
+    mi = libc.mallinfo2()
+    return HeapUsage(in_use=mi.uordblks + mi.hblkhd, free=mi.fordblks)

@@ -120,8 +120,8 @@ class KioskApp(App):
 
     def on_start(self):
         Window.bind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
-        if kivyenv.is_offscreen():  # a pbuffer's swap does not end the frame (kivyenv)
-            Window.bind(on_flip=kivyenv.flush_gl_after_frame)
+        if kivyenv.is_offscreen():  # a pbuffer's swap ends no frame (kivyenv)
+            Window.bind(on_flip=kivyenv.finish_gl_frame)
         self.idle.start()
         self.dimmer.start()
         self.guidance.start()
@@ -143,7 +143,7 @@ class KioskApp(App):
         self.guidance.stop()
         self.service_menu.stop()
         Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard)
-        Window.unbind(on_flip=kivyenv.flush_gl_after_frame)
+        Window.unbind(on_flip=kivyenv.finish_gl_frame)
 
     # -- stopping on a signal ---------------------------------------------------------
 

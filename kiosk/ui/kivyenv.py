@@ -76,22 +76,24 @@ def is_offscreen() -> bool:
     return os.environ.get("SDL_VIDEODRIVER", "") == "offscreen"
 
 
-def flush_gl_after_frame(*_args) -> None:
-    """Hand the frame just drawn to the GL driver (glFlush).
+def finish_gl_frame(*_args) -> None:
+    """Wait until the GL driver has drawn the frame just completed (glFinish).
 
-    On a real display the buffer swap does this. SDL's offscreen window is an EGL pbuffer,
-    and on a pbuffer eglSwapBuffers "has no effect" (EGL 1.5 specification, 3.10.1), so
-    nothing tells the driver that a frame is complete. Mesa's software rasteriser
-    (llvmpipe, docs/platform.md) then keeps binning frame after frame into one scene until
-    the scene reaches its size limit (36 MB, LP_SCENE_MAX_SIZE in Mesa's lp_scene.h), and
-    keeps every texture those frames used alive with it (up to 64 MB,
-    LP_SCENE_MAX_RESOURCE_SIZE). The process then swings by tens of MB with how many frames
-    happen to be waiting, which hid the real figure in tests/bench/bench_soak.py (about
-    1.9 MB per redrawn frame, docs/ui.md "Memory over a day"). Bound to the window's
-    ``on_flip`` only when :func:`is_offscreen`.
+    On a real display the buffer swap ends a frame, and the driver's swap throttling keeps
+    at most a frame or two waiting. SDL's offscreen window is an EGL pbuffer, and on a
+    pbuffer eglSwapBuffers "has no effect" (EGL 1.5 specification, 3.10.1): nothing ends a
+    frame. Mesa's software rasteriser (llvmpipe, docs/platform.md) then went on binning
+    frame after frame into one scene until it reached its size limit (36 MB,
+    LP_SCENE_MAX_SIZE in Mesa's lp_scene.h), holding every texture those frames used with
+    it, and the idle app's heap swung by tens of MB with how many frames happened to be
+    waiting: the spread that hid the real figure in tests/bench/bench_soak.py (docs/ui.md,
+    "Memory over a day"). A glFlush alone is not enough: frames pumped faster than the
+    rasteriser draws them pile up in its queue instead. Bound to the window's
+    ``on_flip`` only when :func:`is_offscreen`; Kivy dispatches ``on_flip`` only for a
+    frame that was redrawn, so an idle screen costs nothing.
     """
-    from kivy.graphics.opengl import glFlush
-    glFlush()
+    from kivy.graphics.opengl import glFinish
+    glFinish()
 
 
 def configure_input(Config, touch_input: str = "mouse", touch_device: str = "") -> dict[str, str]:

@@ -71,15 +71,8 @@ def heap_figures() -> dict:
     """Where this process's memory is: glibc's heap in use and held free (mallinfo2(3)),
     anonymous memory (proc(5) smaps_rollup), live Python objects of the kinds that leak in
     Kivy apps (textures, widgets: kivy#5660), and Python's own heap when tracemalloc runs."""
-    import ctypes
-
-    class MallInfo2(ctypes.Structure):
-        _fields_ = [(f, ctypes.c_size_t) for f in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
-                                                   "fsmblks", "uordblks", "fordblks", "keepcost")]
-
-    libc = ctypes.CDLL("libc.so.6")
-    libc.mallinfo2.restype = MallInfo2
-    mi = libc.mallinfo2()
+    from kiosk import allocator
+    heap = allocator.heap_usage()
     rollup = Path("/proc/self/smaps_rollup").read_text()
     anon = int(re.search(r"Anonymous:\s+(\d+)", rollup).group(1))
     from kivy.graphics.texture import Texture
@@ -92,7 +85,7 @@ def heap_figures() -> dict:
         elif issubclass(kind, Widget):
             widgets += 1
     import tracemalloc
-    return {"malloc_used_mb": (mi.uordblks + mi.hblkhd) / 2**20, "malloc_free_mb": mi.fordblks / 2**20,
+    return {"malloc_used_mb": heap.in_use / 2**20, "malloc_free_mb": heap.free / 2**20,
             "anon_mb": anon / 1024, "textures": textures, "widgets": widgets,
             "py_mb": tracemalloc.get_traced_memory()[0] / 2**20 if tracemalloc.is_tracing() else None}
 
