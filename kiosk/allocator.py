@@ -50,9 +50,11 @@ class Tuning:
 @dataclass(frozen=True)
 class HeapUsage:
     """The C heap, from glibc's ``mallinfo2`` (mallinfo2(3)): bytes handed out (in the
-    arenas and in blocks mapped on their own) and bytes the arenas hold free."""
+    arenas and in blocks mapped on their own), of those the ones in blocks mapped on their
+    own, and bytes the arenas hold free."""
 
     in_use: int
+    mapped: int
     free: int
 
 
@@ -106,4 +108,4 @@ def heap_usage() -> HeapUsage | None:
     if libc is None or not hasattr(libc, "mallinfo2"):
         return None
     mi = libc.mallinfo2()
-    return HeapUsage(in_use=mi.uordblks + mi.hblkhd, free=mi.fordblks)
+    return HeapUsage(in_use=mi.uordblks + mi.hblkhd, mapped=mi.hblkhd, free=mi.fordblks)

@@ -19,15 +19,8 @@ pytestmark = pytest.mark.skipif(not allocator.tune_for_long_running().applied,
                                 reason="the C library here is not glibc: nothing to tune")
 
 PROBE = textwrap.dedent("""
-    import ctypes, json, sys
+    import json, sys
     from kiosk import allocator
-
-    class MallInfo2(ctypes.Structure):
-        _fields_ = [(f, ctypes.c_size_t) for f in ("arena", "ordblks", "smblks", "hblks", "hblkhd",
-                    "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
-
-    libc = ctypes.CDLL("libc.so.6")
-    libc.mallinfo2.restype = MallInfo2
 
     def rss_kb():
         return int(open("/proc/self/statm").read().split()[1]) * 4
@@ -37,9 +30,9 @@ PROBE = textwrap.dedent("""
     # A freed 8 MiB frame: glibc's dynamic threshold now rises past 4 MiB (mallopt(3)).
     frame = bytearray(8 << 20)
     del frame
-    before = libc.mallinfo2().hblkhd
+    before = allocator.heap_usage().mapped
     frame = bytearray(4 << 20)
-    mapped = libc.mallinfo2().hblkhd - before >= 4 << 20
+    mapped = allocator.heap_usage().mapped - before >= 4 << 20
     del frame
     # Fragmented small blocks: 60 MB freed with a survivor every 64 blocks, so that only
     # malloc_trim can hand the pages back.
@@ -71,3 +64,16 @@ def test_release_gives_fragmented_free_pages_back():
     figures = _probe("tuned")
     assert figures["released"] is True
     assert figures["freed_kb"] > 20_000, figures
+
+
+def test_heap_usage_counts_a_block_while_it_lives():
+    before = allocator.heap_usage()
+    # 64 MiB: above the largest mmap threshold glibc ever picks by itself (32 MiB on 64-bit,
+    # mallopt(3)), so a mapping of its own whatever ran in this process before.
+    block = bytearray(64 << 20)
+    during = allocator.heap_usage()
+    del block
+    after = allocator.heap_usage()
+    assert during.in_use - before.in_use >= 64 << 20
+    assert during.mapped - before.mapped >= 64 << 20
+    assert during.in_use - after.in_use >= 64 << 20
