@@ -383,6 +383,10 @@ idle_countdown_s = 10
         if n:
             self.settle()
         gc.collect()
+        # What that collection freed still holds its GL storage (textures, vertex buffers)
+        # until Kivy's next clock tick deletes it (kivy.graphics.context defers every GL
+        # delete to the UI thread's next frame): tick before measuring, as the idle app does.
+        self.h.pump(2)
         data = self.root / "data"
         s = {"sessions": n, "elapsed_s": time.monotonic() - t0,
              "app": proc_figures(os.getpid()), "daemon": proc_figures(self.daemon.pid),
