@@ -86,7 +86,8 @@ def heap_figures() -> dict:
             widgets += 1
     import tracemalloc
     nan = float("nan")  # no glibc mallinfo2 here: the heap's figures are unknown, not 0
-    return {"malloc_used_mb": heap.in_use / 2**20 if heap else nan, "malloc_free_mb": heap.free / 2**20 if heap else nan,
+    return {"malloc_used_mb": heap.in_use / 2**20 if heap else nan,
+            "malloc_free_mb": heap.free / 2**20 if heap else nan,
             "anon_mb": anon / 1024, "textures": textures, "widgets": widgets,
             "py_mb": tracemalloc.get_traced_memory()[0] / 2**20 if tracemalloc.is_tracing() else None}
 
