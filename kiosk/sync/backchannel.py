@@ -113,6 +113,19 @@ def device_states(store) -> dict:
     return out
 
 
+def _heartbeat_header(store, started_mono: float, now_mono: float) -> dict:
+    """What every heartbeat carries, open store or not: who, when, which version, and the
+    disk (state "low": media refused, "critical": out of service; the alert)."""
+    return {
+        "station": store.station,
+        "sent_at": clock.now_iso(),
+        "clock_trusted": clock.clock_trusted(),
+        "app_version": app_version(),
+        "uptime_s": round(now_mono - started_mono),
+        "disk": store.guard.read().as_alert(),
+    }
+
+
 def heartbeat_body(store, started_mono: float, now_mono: float, config=None) -> dict:
     """What a heartbeat reports (no personal data). With *config*, every configured device
     with its last self-test, and the service events not yet sent (kiosk/service/health.py)."""
@@ -120,19 +133,13 @@ def heartbeat_body(store, started_mono: float, now_mono: float, config=None) -> 
     db_bytes = sum(os.path.getsize(p) for p in (store.db_path, store.db_path.with_name("kiosk.db-wal"))
                    if os.path.exists(p))
     body = {
-        "station": store.station,
-        "sent_at": clock.now_iso(),
-        "clock_trusted": clock.clock_trusted(),
-        "app_version": app_version(),
-        "uptime_s": round(now_mono - started_mono),
+        **_heartbeat_header(store, started_mono, now_mono),
         "queue": {
             "pending": store.count(Delivery.PENDING),
             "quarantined": store.count(Delivery.QUARANTINED),
             "oldest_undelivered_age_s": clock.age_s(oldest.created_at) if oldest else None,
             "ratings_pending": store.count_ratings(Delivery.PENDING),
         },
-        # state "low" (media refused) or "critical" (out of service) is the alert.
-        "disk": store.guard.read().as_alert(),
         "db_size_mb": round(db_bytes / 2**20, 2),
         "devices": device_states(store),
         "config_etag": station_config.current_etag(store),
@@ -151,14 +158,9 @@ def unopenable_heartbeat_body(store, started_mono: float, now_mono: float, reaso
     alert - and ``store.state = "unopenable"`` with *reason*. The queue counts are null:
     not zero, unknown (docs/protocol.md, "Heartbeat")."""
     return {
-        "station": store.station,
-        "sent_at": clock.now_iso(),
-        "clock_trusted": clock.clock_trusted(),
-        "app_version": app_version(),
-        "uptime_s": round(now_mono - started_mono),
+        **_heartbeat_header(store, started_mono, now_mono),
         "queue": {"pending": None, "quarantined": None, "oldest_undelivered_age_s": None,
                   "ratings_pending": None},
-        "disk": store.guard.read().as_alert(),
         "devices": {},
         "config_etag": None,
         "store": {"state": "unopenable", "detail": reason},
