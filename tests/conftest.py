@@ -75,7 +75,7 @@ def cfg(write_config):
 @pytest.fixture
 def store(cfg):
     """A real store (SQLite file, fsync) for *cfg*."""
-    from kiosk.store import Store
+    from kiosk.core.store import Store
     s = Store.open(cfg)
     yield s
     s.close()

@@ -53,7 +53,7 @@ def err(status: int, message: str, **headers) -> Response:
 
 def default_config() -> str:
     """The document served before staff set one: the kiosk's built-in categories."""
-    from kiosk.settings import DEFAULT_CATEGORIES
+    from kiosk.config.tree import DEFAULT_CATEGORIES
     return json.dumps({
         "version": "central-dev-1",
         "categories": [{"id": c.id, "names": dict(c.names)} for c in DEFAULT_CATEGORIES],

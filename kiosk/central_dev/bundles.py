@@ -1,7 +1,7 @@
 """central-dev's side of the USB export: open a bundle, verify all of it, import its items.
 
 Nothing is imported until the whole bundle has been decrypted and authenticated
-(kiosk/service/bundle.py), the manifest's HMAC matches this centre's token for kiosks,
+(kiosk/sync/bundle.py), the manifest's HMAC matches this centre's token for kiosks,
 every item's metadata passes the same checks as a push (kiosk/central_dev/api.py) and
 every file matches its size and SHA-256. Then each item goes through the same
 ``CentralDB.store_item`` as a push: an item the centre has already (by UUID) counts as a
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from kiosk.central_dev.api import UUID, _check_meta
 from kiosk.central_dev.db import CentralDB
-from kiosk.service import bundle
-from kiosk.service.export import MANIFEST, MANIFEST_MAC, manifest_mac
+from kiosk.sync import bundle
+from kiosk.sync.export import MANIFEST, MANIFEST_MAC, manifest_mac
 
 _MEMBER = re.compile(r"items/([0-9a-f-]{36})/([0-9]+)")
 CHUNK = 1024 * 1024

@@ -1,5 +1,5 @@
 """The device-health table of central-dev's staff page: each station's devices as its
-last heartbeat reported them, with their last self-test (kiosk/service/health.py)."""
+last heartbeat reported them, with their last self-test (kiosk/core/devicehealth.py)."""
 
 from __future__ import annotations
 

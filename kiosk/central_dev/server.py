@@ -35,8 +35,8 @@ class CentralServer:
 
     def __init__(self, data_dir: Path, token: str, *, host: str = "127.0.0.1", port: int = 8765,
                  max_item_bytes: int = 200 * 2**20, threads: int = 4, allowed_hosts=(), wrap=None):
-        from kiosk.httpserve import BackgroundServer
-        from kiosk.sync.webguard import SERVING_LIMITS, HostGuard
+        from kiosk.runtime.httpserve import BackgroundServer
+        from kiosk.runtime.webguard import SERVING_LIMITS, HostGuard
         self.db = CentralDB(data_dir)
         self.app = CentralApp(self.db, token, max_item_bytes)
         app = HostGuard(self.app, allowed_hosts, "central_dev.allowed_hosts")

@@ -154,7 +154,7 @@ def item_receipt(*, code: str, code_compact: str, created_at: str, clock_trusted
                  cut: bool = True, reprint: bool = False, secret: str | None = None) -> Layout:
     """The receipt for one stored item (see ``kiosk.receipt.printing`` for the Item glue).
 
-    *secret* is the item's receipt secret (kiosk/itemsecret.py), printed under the code;
+    *secret* is the item's receipt secret (kiosk/core/itemsecret.py), printed under the code;
     *qr_data* must already carry it (``ReceiptSettings.qr_payload``). None only for an
     item that never had one.
     """

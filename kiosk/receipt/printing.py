@@ -22,8 +22,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from kiosk import itemsecret
-from kiosk.categories import Categories, current_categories, local_categories
+from kiosk.core import itemsecret
+from kiosk.core.categories import Categories, current_categories, local_categories
 from kiosk.receipt.layout import Layout, item_receipt, selftest_page
 
 PRINTED, SENT_UNCONFIRMED = "printed", "sent_unconfirmed"
@@ -69,7 +69,7 @@ def item_layout(item, cfg, *, name: str | None = None, phone: str | None = None,
     """The layout of *item*'s receipt (no I/O), with its receipt secret (``item.secret``).
 
     The category is named in the item's language from *categories* (the ones valid now,
-    :func:`kiosk.categories.current_categories`; without them, the local config's).
+    :func:`kiosk.core.categories.current_categories`; without them, the local config's).
 
     Raises ValueError for an item that has a secret whose plaintext is not at hand: only
     the item ``Store.commit_item`` returned carries it; a reprint must first issue a new

@@ -9,9 +9,9 @@ import logging
 import os
 from datetime import datetime, timedelta, timezone
 
-from kiosk import clock
-from kiosk.records import CENTRE_STATES, Delivery
-from kiosk.sync import station_config
+from kiosk.core import clock
+from kiosk.core.records import CENTRE_STATES, Delivery
+from kiosk.core import station_config
 from kiosk.sync.client import TRANSIENT, CentreClient, CentreError
 from kiosk.sync.wire import app_version
 
@@ -128,7 +128,7 @@ def _heartbeat_header(store, started_mono: float, now_mono: float) -> dict:
 
 def heartbeat_body(store, started_mono: float, now_mono: float, config=None) -> dict:
     """What a heartbeat reports (no personal data). With *config*, every configured device
-    with its last self-test, and the service events not yet sent (kiosk/service/health.py)."""
+    with its last self-test, and the service events not yet sent (kiosk/core/devicehealth.py)."""
     oldest = store.oldest_item(Delivery.PENDING, Delivery.QUARANTINED)
     db_bytes = sum(os.path.getsize(p) for p in (store.db_path, store.db_path.with_name("kiosk.db-wal"))
                    if os.path.exists(p))
@@ -146,7 +146,7 @@ def heartbeat_body(store, started_mono: float, now_mono: float, config=None) -> 
         "store": {"state": "open"},
     }
     if config is not None:
-        from kiosk.service import health
+        from kiosk.core import devicehealth as health
         body["devices"].update(health.device_report(config, store))
         body["service_events"] = health.events_to_send(store)
     return body

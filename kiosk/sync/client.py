@@ -54,9 +54,9 @@ import requests
 import urllib3
 from requests_toolbelt.multipart.encoder import MultipartEncoder
 
-from kiosk.records import Attachment
+from kiosk.core.records import Attachment
 from kiosk.sync.deadline import CallDeadline, DeadlineAdapter
-from kiosk.sync.settings import SyncSettings
+from kiosk.config.sync import SyncSettings
 from kiosk.sync.wire import PROTOCOL_VERSION, app_version
 
 TRANSIENT, AUTH, REJECTED, REDIRECT, CONFIG = "transient", "auth", "rejected", "redirect", "config"

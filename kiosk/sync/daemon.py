@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import asdict
 
-from kiosk.diskguard import DiskState
+from kiosk.core.diskguard import DiskState
 from kiosk.sync import backchannel
 from kiosk.sync.client import REJECTED, CentreClient, CentreError
 from kiosk.sync.forwarder import DrainResult, Forwarder
@@ -63,7 +63,7 @@ class SyncDaemon:
 
     def heartbeat(self):
         """Send one heartbeat now (service events in it are marked sent once accepted)."""
-        from kiosk.service.health import mark_events_sent
+        from kiosk.core.devicehealth import mark_events_sent
 
         def beat():
             body = backchannel.heartbeat_body(self.store, self.started, time.monotonic(), self.config)

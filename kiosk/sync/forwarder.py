@@ -38,8 +38,8 @@ from dataclasses import dataclass
 
 import backoff
 
-from kiosk.pii import PIIKeyError
-from kiosk.records import Delivery
+from kiosk.core.pii import PIIKeyError
+from kiosk.core.records import Delivery
 from kiosk.sync.client import REJECTED, TRANSIENT, AttachmentUnreadable, CentreClient, CentreError
 from kiosk.sync.link import Link
 from kiosk.sync.wire import item_meta

@@ -27,7 +27,7 @@ import time
 
 import backoff
 
-from kiosk import clock
+from kiosk.core import clock
 from kiosk.sync.client import AUTH, CONFIG, REDIRECT, CentreError
 
 OUTAGE_KEY = "sync.outage"

@@ -108,7 +108,7 @@ def refresh(store, client, config) -> PhotoSync:
     URL as an event and the others are still fetched.
     """
     from kiosk.sync.client import REDIRECT, TRANSIENT, CentreError
-    from kiosk.sync.station_config import load_current
+    from kiosk.core.station_config import load_current
 
     current = load_current(store)
     if current is None:
@@ -149,7 +149,7 @@ def refresh(store, client, config) -> PhotoSync:
 def photo_problems(store) -> tuple[int, list[str]]:
     """For ``kiosk doctor``: how many photos the applied config names, and one line per
     photo not in the cache ("<representative id>: <why>")."""
-    from kiosk.sync.station_config import load_current
+    from kiosk.core.station_config import load_current
     current = load_current(store)
     if current is None:
         return 0, []

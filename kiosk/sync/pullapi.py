@@ -13,7 +13,7 @@ directory without following a symlink, so no request can reach outside ``media/`
 
 Served by :func:`serve` with the request limits of docs/sync.md ("Pull API limits"):
 a body cap (the only POST, the acknowledgement, has no body), waitress's connection
-and idle limits, and the Host allow-list of :mod:`kiosk.sync.webguard`.
+and idle limits, and the Host allow-list of :mod:`kiosk.runtime.webguard`.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import wrap_file
 
-from kiosk.pii import PIIKeyError
-from kiosk.sync.webguard import SERVING_LIMITS, HostGuard
+from kiosk.core.pii import PIIKeyError
+from kiosk.runtime.webguard import SERVING_LIMITS, HostGuard
 from kiosk.sync.wire import attachment_meta, item_meta
 
 log = logging.getLogger("kiosk.sync.pullapi")
@@ -192,9 +192,9 @@ def build_app(store, settings):
 
 
 def serve(store, settings):
-    """A started :class:`~kiosk.httpserve.BackgroundServer` for the pull API of
+    """A started :class:`~kiosk.runtime.httpserve.BackgroundServer` for the pull API of
     *settings* (a SyncSettings); raises ValueError naming the key for a refused token."""
-    from kiosk.httpserve import BackgroundServer
+    from kiosk.runtime.httpserve import BackgroundServer
     app = build_app(store, settings)
     return BackgroundServer(app, settings.pull_api_host, settings.pull_api_port, threads=2,
                             ident="minyi-kiosk-pull", max_request_body_size=MAX_BODY,

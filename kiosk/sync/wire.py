@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from kiosk.records import Attachment, Item
+from kiosk.core.records import Attachment, Item
 
 PROTOCOL_VERSION = 1
 

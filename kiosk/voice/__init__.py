@@ -1,5 +1,5 @@
 """Voice entry: microphone capture, offline Vosk recognition with live text, model install.
 
-Kept import-free: ``kiosk.settings`` imports ``kiosk.voice.settings`` and must stay light.
+Kept import-free: ``kiosk.config.tree`` imports ``kiosk.config.voice`` and must stay light.
 Start at ``kiosk.voice.session.VoiceSession`` and ``MicrophoneSettings.build()`` (docs/voice.md).
 """

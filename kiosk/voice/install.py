@@ -35,7 +35,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 from urllib.parse import urlparse
 
-from kiosk.fsutil import fsync_dir
+from kiosk.core.fsutil import fsync_dir
 from kiosk.voice import models as layout
 
 DOWNLOADS = ".downloads"

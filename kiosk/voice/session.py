@@ -33,7 +33,7 @@ from drivers.microphone import Microphone, MicrophoneUnavailable, encode_wav, rm
 from kiosk.voice.endpoint import Endpointer
 from kiosk.voice.model import ModelHolder, ModelState
 from kiosk.voice.recognizer import Transcriber
-from kiosk.voice.settings import ASRSettings
+from kiosk.config.voice import ASRSettings
 from kiosk.voice.text import join
 
 log = logging.getLogger(__name__)
@@ -101,8 +101,8 @@ class VoiceResult:
         return path
 
     def attachment(self, name: str = "voice.wav"):
-        """The recording as a ``kiosk.submission.AttachmentInput`` (kind audio, audio/wav)."""
-        from kiosk.submission import AttachmentInput
+        """The recording as a ``kiosk.core.submission.AttachmentInput`` (kind audio, audio/wav)."""
+        from kiosk.core.submission import AttachmentInput
         return AttachmentInput(name=name, source=self.wav, kind=self.kind, media_type=self.media_type)
 
 

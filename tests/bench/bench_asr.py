@@ -38,7 +38,7 @@ from kiosk import config as configmod  # noqa: E402
 from kiosk.voice import models as layout  # noqa: E402
 from kiosk.voice.model import ModelState, holder_for  # noqa: E402
 from kiosk.voice.session import VoiceSession  # noqa: E402
-from kiosk.voice.settings import ASRSettings  # noqa: E402
+from kiosk.config.voice import ASRSettings  # noqa: E402
 
 
 def normalise(text: str) -> str:

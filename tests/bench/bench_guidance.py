@@ -1,5 +1,5 @@
 """Spoken prompts: how long `kiosk prompts build` takes per prompt (espeak-ng); how long
-SoundLoader.load takes per prompt (done on a worker thread by kiosk/ui/guidance.py) and
+SoundLoader.load takes per prompt (done on a worker thread by kiosk/app/guidance.py) and
 how long play() takes (the only part on the UI thread; SDL mixes on its own thread).
 Prints figures; asserts nothing.
 
@@ -22,7 +22,7 @@ os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="bench-guidance-kivy-
 
 def main() -> None:
     from kiosk import config as configmod
-    from kiosk.ui import kivyenv, prompts
+    from kiosk.app import kivyenv, prompts
     kivyenv.prepare(None, offscreen=True, size=(1280, 800))
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,4 +1,4 @@
-"""Benchmark the receipt secret's hash (kiosk/itemsecret.py): what one submission and one
+"""Benchmark the receipt secret's hash (kiosk/core/itemsecret.py): what one submission and one
 lookup with a secret pay, and what trying all 10^6 secrets of one stolen hash would cost
 on this machine. Prints figures; asserts nothing (machines are noisy).
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kiosk import itemsecret  # noqa: E402
+from kiosk.core import itemsecret  # noqa: E402
 
 
 def main() -> None:

@@ -23,8 +23,8 @@ os.environ.setdefault("KIOSK_CLOCK_TRUSTED", "0")  # the "time not verified" lin
 from drivers.printer import transfer_seconds  # noqa: E402
 from kiosk import config as configmod  # noqa: E402
 from kiosk.receipt.printing import item_receipt_bytes  # noqa: E402
-from kiosk.store import Store  # noqa: E402
-from kiosk.submission import submit  # noqa: E402
+from kiosk.core.store import Store  # noqa: E402
+from kiosk.core.submission import submit  # noqa: E402
 
 TEXT = ("我想反映一下：我们小区（幸福里3号院）门口的路灯坏了快三个月了，晚上很黑，老人和孩子出门很不安全，"
         "上周还有人摔倒。已经给物业打过好几次电话，一直没人来修。希望有关部门尽快处理，谢谢！")

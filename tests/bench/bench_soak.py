@@ -56,7 +56,7 @@ KINDS = ("voice", "text", "photo", "letter", "lookup")
 WEIGHTS = (30, 25, 20, 10, 15)
 
 
-from kiosk.records import Delivery  # noqa: E402
+from kiosk.core.records import Delivery  # noqa: E402
 
 
 def proc_figures(pid: int) -> dict:
@@ -71,7 +71,7 @@ def heap_figures() -> dict:
     """Where this process's memory is: glibc's heap in use and held free (mallinfo2(3)),
     anonymous memory (proc(5) smaps_rollup), live Python objects of the kinds that leak in
     Kivy apps (textures, widgets: kivy#5660), and Python's own heap when tracemalloc runs."""
-    from kiosk import allocator
+    from kiosk.runtime import allocator
     heap = allocator.heap_usage()
     rollup = Path("/proc/self/smaps_rollup").read_text()
     anon = int(re.search(r"Anonymous:\s+(\d+)", rollup).group(1))
@@ -174,9 +174,9 @@ idle_countdown_s = 10
     # -- the app -------------------------------------------------------------------------
 
     def time_trims(self) -> None:
-        """Time the app's malloc_trim at each session end (kiosk/allocator.py): it runs on
+        """Time the app's malloc_trim at each session end (kiosk/runtime/allocator.py): it runs on
         the UI thread, so its length is a stall the next resident could feel."""
-        from kiosk import allocator
+        from kiosk.runtime import allocator
         release, self.trims = allocator.release_free_memory, []
 
         def timed() -> bool:
@@ -189,11 +189,11 @@ idle_countdown_s = 10
 
     def start_app(self) -> None:
         self.time_trims()
-        from kiosk.ui import kivyenv
+        from kiosk.app import kivyenv
         kivyenv.prepare(None, offscreen=True, size=(1280, 800))
         from kiosk import config as configmod
-        from kiosk.store import Store
-        from kiosk.ui.harness import Harness
+        from kiosk.core.store import Store
+        from kiosk.app.offscreen.harness import Harness
         from ui_doubles import TestServices
 
         wav = REPO / "assets" / "sounds" / "sample-zh.wav"

@@ -20,9 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from kiosk import config as configmod  # noqa: E402
-from kiosk import trackcode  # noqa: E402
-from kiosk.store import Store  # noqa: E402
-from kiosk.submission import AttachmentInput, submit  # noqa: E402
+from kiosk.core import trackcode  # noqa: E402
+from kiosk.core.store import Store  # noqa: E402
+from kiosk.core.submission import AttachmentInput, submit  # noqa: E402
 
 
 def pct(xs, p):

@@ -29,8 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from kiosk import config as configmod  # noqa: E402
-from kiosk import trackcode  # noqa: E402
-from kiosk.store import Store  # noqa: E402
+from kiosk.core import trackcode  # noqa: E402
+from kiosk.core.store import Store  # noqa: E402
 
 
 def free_port() -> int:

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from kiosk.sync.client import CentreClient, CentreError  # noqa: E402
-from kiosk.sync.settings import SyncSettings  # noqa: E402
+from kiosk.config.sync import SyncSettings  # noqa: E402
 
 
 def vm_hwm_mb() -> float:

@@ -44,17 +44,17 @@ import os, sys, time
 t0 = float(sys.argv[1])
 sys.path.insert(0, sys.argv[2])
 from kiosk import config as configmod
-from kiosk.store import Store
+from kiosk.core.store import Store
 cfg = configmod.load(sys.argv[3])
-from kiosk.ui.fonts import find_font
+from kiosk.app.fonts import find_font
 font = find_font(cfg.ui.font_path)
 store = Store.open(cfg)
-from kiosk.ui import kivyenv
+from kiosk.app import kivyenv
 kivyenv.prepare(cfg.ui, offscreen=True)
 from kivy.base import EventLoop
 from kivy.core.window import Window
-from kiosk.ui.app import KioskApp, register_font
-from kiosk.ui.services import Services
+from kiosk.app.kioskapp import KioskApp, register_font
+from kiosk.app.services import Services
 register_font(font)
 app = KioskApp(cfg, store, Services(cfg, store, fake_hardware=True))
 EventLoop.ensure_window()
@@ -135,11 +135,11 @@ def main() -> None:
     print(f"cold start to home screen: median {statistics.median(starts):.2f} s, "
           f"max {max(starts):.2f} s over {len(starts)} runs  (target <= 3 s)")
 
-    from kiosk.ui import kivyenv
+    from kiosk.app import kivyenv
     kivyenv.prepare(None, offscreen=True, size=(1280, 800))
     from kiosk import config as configmod
-    from kiosk.store import Store
-    from kiosk.ui.harness import Harness
+    from kiosk.core.store import Store
+    from kiosk.app.offscreen.harness import Harness
     from ui_doubles import TestServices
 
     shared = REPO.parent / "shared" / "testdata" / "speech"

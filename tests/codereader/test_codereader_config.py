@@ -9,10 +9,10 @@ import sys
 import pytest
 
 from kiosk import config as configmod
-from kiosk.checks.codereader import probe
-from kiosk.codereader.settings import CodeReaderSettings
+from kiosk.doctor.codereader import probe
+from kiosk.config.codereader import CodeReaderSettings
 from kiosk.config import ConfigError
-from kiosk.checks import FAIL, OK, SKIP, WARN
+from kiosk.doctor import FAIL, OK, SKIP, WARN
 
 
 def test_defaults_need_no_reader(cfg):
@@ -92,7 +92,7 @@ def test_kiosk_codereader_prints_what_was_scanned(write_config, line):
     ln = line()
     path = write_config(f'[code_reader]\nkind = "serial"\ndevice = "{ln.kiosk}"\n'
                         '[receipt]\nlookup_url = "https://minyi.example.gov.cn/q?c={code}"\n')
-    from kiosk import trackcode
+    from kiosk.core import trackcode
     code = trackcode.make("0371", 42)
     proc = _kiosk("--config", str(path), "codereader", "--count", "3", "--timeout", "20")
     first = proc.stdout.readline()  # printed once the port is open

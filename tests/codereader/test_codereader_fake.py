@@ -122,6 +122,6 @@ def test_driver_never_imports_kiosk_and_the_config_does_not_load_pyserial():
             assert not any(a.name.split(".")[0] == "kiosk" for a in node.names)
         if isinstance(node, ast.ImportFrom):
             assert (node.module or "").split(".")[0] != "kiosk"
-    code = "import sys, kiosk.config, kiosk.checks.codereader\nprint('serial' in sys.modules)\n"
+    code = "import sys, kiosk.config, kiosk.doctor.codereader\nprint('serial' in sys.modules)\n"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr

@@ -1,4 +1,4 @@
-"""The UI-free disclosure core (kiosk/board.py) on real station-config documents: duty now /
+"""The UI-free disclosure core (kiosk/disclosure/board.py) on real station-config documents: duty now /
 today / this week, dated and undated receptions, announcements by start/end and clock
 trust, figures by month, published matters with only public fields."""
 
@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from kiosk import board
-from kiosk.sync import station_config
-from kiosk.sync.station_config import StationConfigError
+from kiosk.disclosure import board
+from kiosk.core import station_config
+from kiosk.core.station_config import StationConfigError
 
 CST = timezone(timedelta(hours=8))
 # Wednesday 2026-12-02 15:00 local (UTC+8)

@@ -10,8 +10,8 @@ import random
 import sys
 
 from kiosk import config
-from kiosk.store import Store
-from kiosk.submission import AttachmentInput, submit
+from kiosk.core.store import Store
+from kiosk.core.submission import AttachmentInput, submit
 
 cfg = config.load(sys.argv[1])
 rng = random.Random(int(sys.argv[2]))

@@ -1,4 +1,4 @@
-"""The C allocator settings of the touchscreen process (kiosk/allocator.py), on the real
+"""The C allocator settings of the touchscreen process (kiosk/runtime/allocator.py), on the real
 glibc of this machine, each case in a fresh interpreter (mallopt is process-wide)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import allocator
+from kiosk.runtime import allocator
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(not allocator.tune_for_long_running().applied,
 
 PROBE = textwrap.dedent("""
     import json, sys
-    from kiosk import allocator
+    from kiosk.runtime import allocator
 
     def rss_kb():
         return int(open("/proc/self/statm").read().split()[1]) * 4

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import cli
+from kiosk.cli import main as cli
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 
@@ -50,7 +50,7 @@ def test_exit_codes(write_config):
     assert re.fullmatch(r"receipt secret: \d{6}", secret_line)
     rc, out, err = run("status", "--config", cfg, code[:-1] + str((int(code[-1]) + 1) % 10))
     assert rc == cli.EXIT_INVALID and "check digit wrong" in err
-    from kiosk.trackcode import make
+    from kiosk.core.trackcode import make
     rc, _, err = run("status", "--config", cfg, str(make("0371", 77)))
     assert rc == cli.EXIT_NOT_FOUND and "no item" in err
     rc, out, _ = run("submit", "--config", cfg, "--text", "x", "--name", "王五", "--phone", "123", "--json")

@@ -98,7 +98,7 @@ def test_every_key_is_documented():
 
 
 def test_cli_reports_config_error_with_exit_code_3(tmp_path, capsys):
-    from kiosk import cli
+    from kiosk.cli import main as cli
     p = tmp_path / "bad.toml"
     p.write_text('[station]\nnumber = "12"\n')
     assert cli.main(["--config", str(p), "status", "0371-000001-2"]) == cli.EXIT_CONFIG

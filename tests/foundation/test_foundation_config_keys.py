@@ -14,7 +14,7 @@ import typing
 from pathlib import Path
 
 from kiosk import config as configmod
-from kiosk.settings import Config
+from kiosk.config.tree import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 NOT_USES = {"validate", "resolve_paths", "__post_init__"}

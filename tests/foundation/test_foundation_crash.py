@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from kiosk import fsutil
-from kiosk.store import Store
+from kiosk.core import fsutil
+from kiosk.core.store import Store
 
 CHILD = Path(__file__).with_name("crash_child.py")
 KILLS = int(os.environ.get("KIOSK_CRASH_KILLS", "200"))

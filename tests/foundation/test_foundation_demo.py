@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import config as configmod
-from kiosk.store import Store
+from kiosk.core.store import Store
 
 
 def free_port_pair() -> int:
@@ -119,7 +119,7 @@ def test_demo_stops_and_reaps_its_children_on_a_signal(tmp_path, sig):
 
 def test_demo_killed_outright_still_takes_its_children_with_it(tmp_path):
     """SIGKILL gives the demo no chance to clean up: each child asked the kernel for a
-    SIGTERM when its parent dies (PR_SET_PDEATHSIG, kiosk/lifeline.py)."""
+    SIGTERM when its parent dies (PR_SET_PDEATHSIG, kiosk/runtime/lifeline.py)."""
     proc, port, kids, _, _ = _start_demo(tmp_path)
     try:
         proc.kill()
@@ -177,8 +177,8 @@ def test_demo_prints_a_staff_login_that_works(tmp_path):
 def test_a_child_whose_parent_died_before_it_asked_stops_at_once():
     """The window between fork and the child's prctl: a parent id that is no longer the
     child's parent means the parent is gone (the child was re-parented)."""
-    from kiosk import lifeline
-    code = "from kiosk import lifeline; print(lifeline.follow_parent_from_env()); import time; time.sleep(5)"
+    from kiosk.runtime import lifeline
+    code = "from kiosk.runtime import lifeline; print(lifeline.follow_parent_from_env()); import time; time.sleep(5)"
     gone = subprocess.run([sys.executable, "-c", code], env={**os.environ, lifeline.ENV_VAR: "1"},
                           capture_output=True, text=True, timeout=60)
     assert gone.returncode == -signal.SIGTERM

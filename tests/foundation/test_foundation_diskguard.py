@@ -18,9 +18,9 @@ import sys
 import pytest
 
 from kiosk import config as configmod
-from kiosk.diskguard import MB, DiskGuard, DiskState, MediaRefusedError, OutOfServiceError
-from kiosk.store import DiskFullError, Store
-from kiosk.submission import AttachmentInput, submit
+from kiosk.core.diskguard import MB, DiskGuard, DiskState, MediaRefusedError, OutOfServiceError
+from kiosk.core.store import DiskFullError, Store
+from kiosk.core.submission import AttachmentInput, submit
 
 GUARD = "min_free_mb = 4\nhard_floor_mb = 2\n"
 JPEG = b"\xff\xd8\xff\xe0" + os.urandom(600_000)
@@ -276,7 +276,7 @@ def test_guard_states_from_free_space(tmp_path, full_guard):
 def test_enospc_injected_at_each_file_write_site(cfg, store, tmp_path, monkeypatch, site):
     def enospc(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
-    import kiosk.fsutil as fsutil
+    import kiosk.core.fsutil as fsutil
     if site == "write":
         monkeypatch.setattr(fsutil, "write_stream", lambda *a, **k: (_ for _ in ()).throw(
             fsutil.DiskFullError(errno.ENOSPC, "disk full while writing")))

@@ -1,6 +1,6 @@
 """Architecture rules that a reviewer would otherwise have to check by eye (docs/architecture.md).
 
-- The store owns every SQL statement: only ``kiosk/store.py`` and ``kiosk/schema.py``
+- The store owns every SQL statement: only ``kiosk/core/store.py`` and ``kiosk/core/schema.py``
   contain SQL or call ``execute``; ``kiosk/central_dev/`` keeps its own database.
 - Nobody outside the store reaches into its connection (``store.db``, ``store._lock``,
   ``store.write()``).
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SQL_OWNERS = {"kiosk/store.py", "kiosk/schema.py"}
+SQL_OWNERS = {"kiosk/core/store.py", "kiosk/core/schema.py"}
 EXEMPT_DIRS = ("kiosk/central_dev/",)
 
 # Upper-case SQL as this code base writes it. Case-sensitive on purpose: English prose
@@ -89,7 +89,7 @@ def find_sql_violations(path: Path) -> list[str]:
 
 def test_only_the_store_holds_sql():
     bad = [v for p in _sources() for v in find_sql_violations(p)]
-    assert not bad, "SQL belongs in kiosk/store.py (add a verb-named method):\n" + "\n".join(bad)
+    assert not bad, "SQL belongs in kiosk/core/store.py (add a verb-named method):\n" + "\n".join(bad)
 
 
 @pytest.mark.parametrize("snippet", [
@@ -116,11 +116,11 @@ def test_the_scan_leaves_prose_alone(tmp_path):
 
 # -- loading the config imports no feature code ------------------------------------------
 
-FORBIDDEN_ON_IMPORT = ("kiosk.ui", "drivers", "kivy")
+FORBIDDEN_ON_IMPORT = ("kiosk.app", "drivers", "kivy")
 # Loading validates device kinds against the drivers' own registries (imported then), but
 # never the UI, Kivy, OpenCV or numpy: the sync daemon loads the same file and keeps
-# numpy out (kiosk/commands/sync.py).
-FORBIDDEN_ON_LOAD = ("kiosk.ui", "kivy", "cv2", "numpy", "PIL")
+# numpy out (kiosk/cli/sync.py).
+FORBIDDEN_ON_LOAD = ("kiosk.app", "kivy", "cv2", "numpy", "PIL")
 
 _PROBE = """
 import json, sys
@@ -150,5 +150,5 @@ def test_loading_the_config_imports_no_ui_driver_or_kivy(write_config):
 
 
 def test_the_import_probe_sees_a_forbidden_import():
-    assert _under(["kiosk.ui", "kiosk.ui.app", "kiosk.uix", "drivers.camera", "kivy.core"],
-                  FORBIDDEN_ON_IMPORT) == ["drivers.camera", "kiosk.ui", "kiosk.ui.app", "kivy.core"]
+    assert _under(["kiosk.app", "kiosk.app.kioskapp", "kiosk.uix", "drivers.camera", "kivy.core"],
+                  FORBIDDEN_ON_IMPORT) == ["drivers.camera", "kiosk.app", "kiosk.app.kioskapp", "kivy.core"]

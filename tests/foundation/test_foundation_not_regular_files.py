@@ -1,6 +1,6 @@
 """Every file the config names (and the config itself) must be a regular file: a FIFO
 there is refused with a named error at once instead of blocking the reader forever
-(kiosk/fsutil.py ``read_regular_file``). Real FIFOs (os.mkfifo), nobody writing."""
+(kiosk/core/fsutil.py ``read_regular_file``). Real FIFOs (os.mkfifo), nobody writing."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import threading
 import pytest
 
 from kiosk import config as configmod
-from kiosk import fsutil
-from kiosk.pii import Cipher, PIIKeyError
-from kiosk.service.bundle import KeyFileError, load_private_key, load_public_key
-from kiosk.service.pin import PinFileError, PinGuard
+from kiosk.core import fsutil
+from kiosk.core.pii import Cipher, PIIKeyError
+from kiosk.sync.bundle import KeyFileError, load_private_key, load_public_key
+from kiosk.maintenance.pin import PinFileError, PinGuard
 
 GOOD = "0123456789abcdef0123456789abcdef"
 

@@ -27,12 +27,12 @@ REPO = Path(__file__).resolve().parents[2]
 APP_SESSION = textwrap.dedent('''
     import json, os, sys
     from kiosk import config as configmod
-    from kiosk.ui import kivyenv
+    from kiosk.app import kivyenv
     cfg = configmod.load(os.environ["KIOSK_CONFIG"])
     kivyenv.prepare(cfg.ui, offscreen=True, size=(1280, 800))
-    from kiosk.store import Store
-    from kiosk.ui.harness import Harness
-    from kiosk.ui.services import Services
+    from kiosk.core.store import Store
+    from kiosk.app.offscreen.harness import Harness
+    from kiosk.app.services import Services
     store = Store.open(cfg)
     store.recover(verify=False)          # what `kiosk run` does at start
     h = Harness(cfg, store, Services(cfg, store, fake_hardware=True))
@@ -78,7 +78,7 @@ SANDBOX = textwrap.dedent('''
 @pytest.fixture
 def central(tmp_path):
     from kiosk.central_dev.server import CentralServer
-    from kiosk.sync.settings import DEV_TOKEN
+    from kiosk.config.sync import DEV_TOKEN
     srv = CentralServer(tmp_path / "central", DEV_TOKEN, host="127.0.0.1", port=0).start()
     yield srv
     srv.stop()
@@ -137,7 +137,7 @@ def test_app_and_daemon_write_only_their_data_dirs(tmp_path, central):
     assert sync["forward"]["delivered"] == 2 and sync["ok"], out["sync"]
     # Both items reached the centre; the photo is whole.
     from kiosk import config as configmod
-    from kiosk.store import Store
+    from kiosk.core.store import Store
     with Store.open(configmod.load(cfg)) as store:
         app_item, cli_item = store.find_by_code(app_code), store.find_by_code(cli_code)
         assert app_item.delivery == "delivered" and cli_item.delivery == "delivered"

@@ -12,11 +12,11 @@ import time
 
 import pytest
 
-from kiosk import fsutil
-from kiosk.pii import Cipher
-from kiosk.store import DiskFullError, Store
-from kiosk.submission import AttachmentInput, submit
-from kiosk.trackcode import CodeError
+from kiosk.core import fsutil
+from kiosk.core.pii import Cipher
+from kiosk.core.store import DiskFullError, Store
+from kiosk.core.submission import AttachmentInput, submit
+from kiosk.core.trackcode import CodeError
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
 
@@ -44,7 +44,7 @@ def test_codes_are_sequential_and_lookup_accepts_any_form(cfg, store):
     wrong = c.compact[:-1] + str((c.check + 1) % 10)
     with pytest.raises(CodeError, match="check digit wrong"):
         store.find_by_code(wrong)
-    from kiosk.trackcode import make
+    from kiosk.core.trackcode import make
     assert store.find_by_code(make("0371", 99)) is None
 
 
@@ -105,7 +105,7 @@ def test_recover_without_verify_removes_leftovers_but_reads_no_file(cfg, store, 
 def test_which_commands_recover(cfg, store, tmp_path, write_config, capsys):
     """Staff commands only read or add (no clean-up, no re-hash); doctor and the sync
     daemon run the whole start-up recovery."""
-    from kiosk.cli import main as kiosk_main
+    from kiosk.cli.main import main as kiosk_main
     cfg_path = str(write_config())
     item, leftover = _leftover_and_tampered(store, cfg, tmp_path)
     assert kiosk_main(["--config", cfg_path, "status", str(item.code)]) == 0
@@ -200,8 +200,8 @@ def test_many_processes_open_a_new_store_at_once(tmp_path):
     """App and sync daemon start together at boot on an empty data dir: neither may fail
     with "database is locked" while the other switches the new database to WAL."""
     child = (
-        "import sys\nfrom pathlib import Path\nfrom kiosk.store import Store\n"
-        "from kiosk.pii import Cipher\nimport time\nd = Path(sys.argv[1])\n"
+        "import sys\nfrom pathlib import Path\nfrom kiosk.core.store import Store\n"
+        "from kiosk.core.pii import Cipher\nimport time\nd = Path(sys.argv[1])\n"
         "cipher = Cipher.from_key_file(Path(sys.argv[2]), locked_items=0)\n"
         "go = Path(sys.argv[3])\nwhile not go.exists():\n    time.sleep(0.001)\n"
         "for n in range(25):\n    Store(d / str(n), '0371', cipher).close()\n"
@@ -260,7 +260,7 @@ def test_recovery_in_another_process_never_touches_a_commit_in_progress(cfg, wri
     committer.start()
     assert renamed.wait(30)
     other = subprocess.Popen(
-        [sys.executable, "-c", "import sys\nfrom kiosk import config\nfrom kiosk.store import Store\n"
+        [sys.executable, "-c", "import sys\nfrom kiosk import config\nfrom kiosk.core.store import Store\n"
          "Store.open(config.load(sys.argv[1])).close()\nprint('recovered', flush=True)", str(cfg_path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)            # long enough for the other process to reach its recovery
@@ -277,7 +277,7 @@ def test_two_processes_commit_concurrently(cfg, write_config, tmp_path):
     cfg_path = write_config()
     child = (
         "import sys\n"
-        "from kiosk import config\nfrom kiosk.store import Store\nfrom kiosk.submission import submit\n"
+        "from kiosk import config\nfrom kiosk.core.store import Store\nfrom kiosk.core.submission import submit\n"
         "cfg = config.load(sys.argv[1])\ns = Store.open(cfg)\n"
         "for i in range(40):\n    print(submit(s, cfg, text=f'{sys.argv[2]}-{i}').code.compact, flush=True)\n"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.submission import AttachmentInput, SubmissionError, build_draft, clean_text, normalise_phone, submit
+from kiosk.core.submission import AttachmentInput, SubmissionError, build_draft, clean_text, normalise_phone, submit
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 64

@@ -1,4 +1,4 @@
-"""Property-based tests of the submission rules (kiosk.submission.submit and `kiosk submit`).
+"""Property-based tests of the submission rules (kiosk.core.submission.submit and `kiosk submit`).
 
 Whatever a resident (or a broken caller) hands in - any text, name, phone, category,
 attachment name, kind and bytes - the submission is either stored exactly as the rules
@@ -14,9 +14,11 @@ import json
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from kiosk import cli, lookup
-from kiosk.store import StoreError
-from kiosk.submission import (KINDS, SOURCES, AttachmentInput, SubmissionError, clean_text, submit)
+from kiosk.cli import main as cli
+
+from kiosk.lookup import answers as lookup
+from kiosk.core.store import StoreError
+from kiosk.core.submission import (KINDS, SOURCES, AttachmentInput, SubmissionError, clean_text, submit)
 
 FIELDS = {"text", "category", "source", "identity", "name", "phone", "attachments"}
 FUZZ = settings(max_examples=40, deadline=None,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import cli
+from kiosk.cli import main as cli
 
 UNITS = sorted((Path(__file__).resolve().parents[2] / "systemd").glob("*.service"))
 
@@ -34,7 +34,7 @@ def test_unit_runs_a_real_subcommand_with_watchdog(unit):
 def test_notifier_sends_to_notify_socket(tmp_path, monkeypatch):
     import socket
 
-    from kiosk.watchdog import Notifier
+    from kiosk.runtime.watchdog import Notifier
     path = str(tmp_path / "notify.sock")
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     srv.bind(path)

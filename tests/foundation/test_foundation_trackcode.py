@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from kiosk import trackcode
-from kiosk.trackcode import CodeError
+from kiosk.core import trackcode
+from kiosk.core.trackcode import CodeError
 
 
 def test_format_and_compact():

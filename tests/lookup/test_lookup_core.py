@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk import lookup, trackcode
-from kiosk.submission import submit
-from kiosk.trackcode import CodeError
+from kiosk.lookup import answers as lookup
+
+from kiosk.core import trackcode
+from kiosk.core.submission import submit
+from kiosk.core.trackcode import CodeError
 
 REPLY = "路灯已于11月20日修复，感谢您的反映。"
 
@@ -89,7 +91,7 @@ def test_code_from_scan_rejects_what_is_not_a_receipt():
 def test_status_command_shows_the_residents_rating(store, cfg, write_config, capsys):
     import json
 
-    from kiosk.cli import main as kiosk_main
+    from kiosk.cli.main import main as kiosk_main
     item = _replied(store, cfg)
     path = str(write_config())
     assert kiosk_main(["--config", path, "--json", "status", str(item.code)]) == 0

@@ -1,6 +1,6 @@
 """Property-based tests of what a code reader can send: the serial line framing
 (drivers/codereader.py, over its in-memory port) and the payload parsing and lookup
-(kiosk.lookup). Any bytes: a payload is read as a code (and secret) or refused with
+(kiosk.lookup.answers). Any bytes: a payload is read as a code (and secret) or refused with
 CodeError; a lookup answers, or refuses with a named error; never a traceback, and
 nothing stored changes (no rating, no item touched, no reply shown without the secret).
 """
@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from drivers.codereader import FakeCodeReader
-from kiosk import lookup, trackcode
-from kiosk.receipt.settings import ReceiptSettings
-from kiosk.submission import submit
-from kiosk.trackcode import CodeError
+from kiosk.lookup import answers as lookup
+from kiosk.core import trackcode
+from kiosk.config.receipt import ReceiptSettings
+from kiosk.core.submission import submit
+from kiosk.core.trackcode import CodeError
 
 FUZZ = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

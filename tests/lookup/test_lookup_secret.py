@@ -7,9 +7,11 @@ import re
 
 import pytest
 
-from kiosk import itemsecret, lookup, trackcode
-from kiosk.submission import submit
-from kiosk.trackcode import CodeError
+from kiosk.core import itemsecret, trackcode
+
+from kiosk.lookup import answers as lookup
+from kiosk.core.submission import submit
+from kiosk.core.trackcode import CodeError
 
 REPLY = "已安排物业于本周内清理楼道杂物。"
 
@@ -128,8 +130,8 @@ def test_an_item_from_before_secrets_shows_its_state_only(tmp_path, cfg):
 
     from sqlite_utils import Database
 
-    from kiosk.schema import migrations
-    from kiosk.store import Store
+    from kiosk.core.schema import migrations
+    from kiosk.core.store import Store
 
     data = cfg.storage.data_path
     data.mkdir(parents=True, exist_ok=True)
@@ -191,7 +193,7 @@ def test_the_centre_and_staff_views_never_carry_the_secret_or_its_hash(store, cf
     import json
 
     from kiosk.sync.wire import item_meta
-    from kiosk.views import item_summary
+    from kiosk.core.views import item_summary
     item = submit(store, cfg, text="外墙脱落", anonymous=False, name="李四", phone="13912345678")
     (stored,) = store.db.execute("SELECT secret_hash FROM items WHERE id = ?", [item.id]).fetchone()
     back = store.get_item(item.id, with_pii=True)

@@ -161,7 +161,7 @@ def test_config_and_driver_imports_stay_light():
     import subprocess
     import sys
     code = ("import sys\n"
-            "import kiosk.config, kiosk.media.settings, kiosk.checks.media, kiosk.ime.pinyin, drivers.camera\n"
+            "import kiosk.config, kiosk.config.media, kiosk.doctor.media, kiosk.ime.pinyin, drivers.camera\n"
             "print([m for m in ('numpy', 'cv2', 'PIL', 'Pinyin2Hanzi') if m in sys.modules])\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr

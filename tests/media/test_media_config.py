@@ -10,7 +10,7 @@ import pytest
 
 from drivers.camera import FakeCamera, OpenCVCamera, PiCamera2Camera
 from kiosk import config as configmod
-from kiosk.media.settings import CameraSettings, ScannerSettings
+from kiosk.config.media import CameraSettings, ScannerSettings
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,8 +11,8 @@ import numpy as np
 
 from drivers.camera_samples import synthetic_letter
 from kiosk import config as configmod
-from kiosk.checks.media import probe
-from kiosk.checks import FAIL, OK, SKIP, WARN
+from kiosk.doctor.media import probe
+from kiosk.doctor import FAIL, OK, SKIP, WARN
 
 
 def run_doctor(path) -> dict:

@@ -40,7 +40,7 @@ def reader():
 @pytest.fixture
 def make_item(store, cfg):
     """Store an item through the real submission path; returns it with its PII decrypted."""
-    from kiosk.submission import submit
+    from kiosk.core.submission import submit
 
     def make(text="小区门口的路灯坏了三个月，晚上很黑，老人出门不安全。", *, category="traffic",
              anonymous=True, name=None, phone=None, lang="zh-CN"):

@@ -8,7 +8,7 @@ import pytest
 
 from kiosk import config as configmod
 from kiosk.receipt.printing import item_receipt_bytes, selftest_layout, encode_layout
-from kiosk.receipt.settings import DEFAULT_FONT
+from kiosk.config.receipt import DEFAULT_FONT
 
 TEXT = "小区门口的路灯坏了三个月，晚上很黑，老人出门不安全。希望尽快修好！"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import cli
+from kiosk.cli import main as cli
 from kiosk import config as configmod
 from kiosk.config import ConfigError
 from kiosk.receipt.printing import item_receipt_bytes
@@ -74,7 +74,7 @@ def test_receipt_failures_and_usage(write_config, capsys, tmp_path, store, make_
 
 
 def test_unknown_code_is_not_found(write_config, capsys):
-    from kiosk.trackcode import make
+    from kiosk.core.trackcode import make
     code, res = _run(capsys, "--config", str(write_config()), "--json", "receipt", str(make("0371", 42)))
     assert code == cli.EXIT_NOT_FOUND and "0371-000042" in res["error"]
 
@@ -145,8 +145,8 @@ def test_cli_and_config_stay_light():
     # `kiosk --help`, config loading and the receipt modules import no escpos/Pillow/pyserial.
     import subprocess
     import sys
-    code = ("import sys, kiosk.cli; kiosk.cli.build_parser(); from kiosk import config; config.load(None); "
-            "import kiosk.receipt.printing, kiosk.checks.printer, drivers.printer; "
+    code = ("import sys, kiosk.cli.main; kiosk.cli.main.build_parser(); from kiosk import config; config.load(None); "
+            "import kiosk.receipt.printing, kiosk.doctor.printer, drivers.printer; "
             "print(sorted(m for m in ('escpos', 'PIL', 'qrcode', 'serial', 'usb') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.strip() == "[]"

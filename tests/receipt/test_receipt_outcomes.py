@@ -8,7 +8,7 @@ import pytest
 
 from drivers.printer import (FAKE_BYTES_KEPT, FAKE_JOBS_KEPT, FakePrinter, PrinterConfigError, PrinterNotFound,
                              PrinterWriteError, decode_status, make_printer)
-from kiosk import cli
+from kiosk.cli import main as cli
 from kiosk import config as configmod
 from kiosk.receipt.printing import item_receipt_bytes, print_item_receipt
 

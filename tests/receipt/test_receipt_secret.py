@@ -1,15 +1,15 @@
 """The receipt carries the item's receipt secret: printed as digits and inside the QR
-code, so that scanning or typing it opens the reply (kiosk.lookup)."""
+code, so that scanning or typing it opens the reply (kiosk.lookup.answers)."""
 
 from __future__ import annotations
 
 import pytest
 
 from kiosk import config as configmod
-from kiosk import lookup
+from kiosk.lookup import answers as lookup
 from kiosk.config import ConfigError
 from kiosk.receipt.printing import item_receipt_bytes, print_item_receipt
-from kiosk.submission import submit
+from kiosk.core.submission import submit
 
 REPLY = "已联系环卫所，明早清运。"
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from kiosk import cli
+from kiosk.cli import main as cli
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def kiosk(monkeypatch, capsys):
 def central(tmp_path):
     """A real central-dev on 127.0.0.1 (waitress, any free port)."""
     from kiosk.central_dev.server import CentralServer
-    from kiosk.sync.settings import DEV_TOKEN
+    from kiosk.config.sync import DEV_TOKEN
     srv = CentralServer(tmp_path / "central", DEV_TOKEN, host="127.0.0.1", port=0,
                         max_item_bytes=50 * 2**20, threads=4).start()
     yield srv
@@ -38,7 +38,7 @@ def central(tmp_path):
 
 def add_items(store, cfg, n: int, *, size: int = 2000, real_name: bool = False) -> list:
     """Commit *n* items through the real submission path, each with one WAV-typed file."""
-    from kiosk.submission import AttachmentInput, submit
+    from kiosk.core.submission import AttachmentInput, submit
     out = []
     for i in range(n):
         data = b"RIFF" + (i.to_bytes(4, "big") * (size // 4 + 1))[: size - 4]

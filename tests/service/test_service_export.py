@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from kiosk import config as configmod
-from kiosk.service import bundle
-from kiosk.store import Store
+from kiosk.sync import bundle
+from kiosk.core.store import Store
 
 
 def closed_port() -> int:
@@ -189,7 +189,7 @@ def test_keygen_never_overwrites_a_key(kiosk, tmp_path):
 
 
 def test_export_targets_are_the_export_dir_or_mounted_drives_only(write_config, tmp_path):
-    from kiosk.service.export import find_targets
+    from kiosk.sync.export import find_targets
     usb = tmp_path / "usb"
     usb.mkdir()
     assert find_targets(configmod.load(write_config(f'[service]\nexport_dir = "{usb}"\n'))) == [usb]
@@ -219,7 +219,7 @@ def _fake_sys_disk(sys_root: Path, dev: str, device_path: str, *, removable: str
 def test_export_targets_are_removable_drives_only(write_config, tmp_path):
     """The lowest edge faked: /proc/self/mountinfo and /sys as files; the code reads them
     as it reads the real ones."""
-    from kiosk.service.export import find_targets
+    from kiosk.sync.export import find_targets
     media, proc, sysfs = tmp_path / "media", tmp_path / "proc", tmp_path / "sys"
     mounts = {"usb stick": "8:17", "usb-disk": "8:33", "card": "179:1", "internal": "8:1", "ram": "0:45",
               "loop": "7:0"}
@@ -247,7 +247,7 @@ def test_export_targets_are_removable_drives_only(write_config, tmp_path):
 def test_a_real_tmpfs_under_the_mount_root_is_not_an_export_target(write_config, tmp_path):
     import subprocess
 
-    from kiosk.service.export import find_targets
+    from kiosk.sync.export import find_targets
     ram = tmp_path / "media" / "kiosk" / "RAM"
     ram.mkdir(parents=True)
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(ram)], capture_output=True).returncode:

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from kiosk.commands.service import EXIT_LOCKED
-from kiosk.service.pin import (FAILURES_PER_LOCK, LOCK_KEY, PinFileError, PinFormatError, PinGuard,
+from kiosk.cli.service import EXIT_LOCKED
+from kiosk.maintenance.pin import (FAILURES_PER_LOCK, LOCK_KEY, PinFileError, PinFormatError, PinGuard,
                                PinLocked, PinNotSet)
-from kiosk.store import Store
+from kiosk.core.store import Store
 
 
 class FakeClock:
@@ -162,9 +162,9 @@ HAMMER = r"""
 import sys, time
 from pathlib import Path
 from kiosk import config
-from kiosk.service.pin import PinGuard
-from kiosk.service.settings import pin_path
-from kiosk.store import Store
+from kiosk.maintenance.pin import PinGuard
+from kiosk.config.service import pin_path
+from kiosk.core.store import Store
 
 cfg = config.load(sys.argv[1])
 go, tries = Path(sys.argv[2]), int(sys.argv[3])
@@ -184,7 +184,7 @@ def test_wrong_pins_from_two_processes_at_once_are_all_counted(write_config, cfg
     import subprocess
     import sys
 
-    import kiosk.service.pin as pinmod
+    import kiosk.maintenance.pin as pinmod
     monkeypatch.setattr(pinmod, "SCRYPT_N", 2)   # a cheap hash (kept in the file): many tries a second
     guard(cfg, store).set_pin("135790")
     go, tries, procs = tmp_path / "go", 60, 3

@@ -13,7 +13,7 @@ from drivers.codereader import FakeCodeReader
 from drivers.microphone import WavMicrophone, encode_wav
 from drivers.printer import FakePrinter
 from kiosk import config as configmod
-from kiosk.service import selftest
+from kiosk.maintenance import selftest
 
 SAMPLE = Path(__file__).resolve().parents[2] / "assets" / "sounds" / "sample-zh.wav"
 
@@ -80,7 +80,7 @@ def test_selftest_command_records_the_result_as_event_and_meta(write_config, kio
     assert code == 1 and "not configured" in out["error"]
     code, out = kiosk("service", "selftest", "toaster", "--json", config=conf)
     assert code == 2
-    from kiosk.store import Store
+    from kiosk.core.store import Store
     with Store.open(configmod.load(conf)) as store:
         ev = [e for e in store.events(10) if e["kind"] == "service_selftest"]
         assert [json.loads(e["data"])["passed"] for e in ev] == [False, True]
@@ -89,7 +89,7 @@ def test_selftest_command_records_the_result_as_event_and_meta(write_config, kio
 
 def test_heartbeat_reports_every_configured_device_and_forwards_service_events_once(
         write_config, central, store, staff_browser):
-    from kiosk.service.pin import PinGuard
+    from kiosk.maintenance.pin import PinGuard
     from kiosk.sync.daemon import SyncDaemon
     cfg = configmod.load(write_config(f'[sync]\ncentral_url = "{central.url}"\n'
                                       '[code_reader]\nkind = "fake"\n[microphone]\nkind = "none"\n'))

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from kiosk import config as configmod
-from kiosk.service import status
+from kiosk.maintenance import status
 
 
 def test_queue_lists_states_with_the_centres_reason_and_no_resident_content(cfg, store, items, kiosk):

@@ -21,7 +21,7 @@ import pytest
 
 from kiosk import config as configmod
 from kiosk.central_dev.server import CentralServer
-from kiosk.sync.settings import DEV_TOKEN
+from kiosk.config.sync import DEV_TOKEN
 
 FAST = """
 [sync]
@@ -203,7 +203,7 @@ def make_cfg(write_config):
 
 def add_items(store, cfg, n: int, *, size: int = 2000, real_name: bool = False, text: str = "路灯坏了") -> list:
     """Commit *n* items through the real submission path, each with one WAV-typed file."""
-    from kiosk.submission import AttachmentInput, submit
+    from kiosk.core.submission import AttachmentInput, submit
     out = []
     for i in range(n):
         data = b"RIFF" + (i.to_bytes(4, "big") * (size // 4 + 1))[: size - 4]

@@ -12,7 +12,7 @@ import time
 
 import requests
 
-from kiosk.sync import station_config
+from kiosk.core import station_config
 from kiosk.sync.daemon import SyncDaemon
 
 GOOD = {"version": "7", "categories": [{"id": "roads", "names": {"zh-CN": "道路", "en": "Roads"}},
@@ -195,9 +195,9 @@ def test_staff_config_page_edits_what_kiosks_get(central, staff, make_cfg, store
 
 def test_the_whole_loop_answer_comes_back_and_the_rating_goes_out(central, staff, make_cfg, store, h):
     """DESIGN's closed loop: an item goes to the centre, staff reply there, the reply comes
-    back to the kiosk where the receipt holder reads it (kiosk.lookup, what the answer
+    back to the kiosk where the receipt holder reads it (kiosk.lookup.answers, what the answer
     screen shows) and rates it, and the rating reaches the centre exactly once."""
-    from kiosk import lookup
+    from kiosk.lookup import answers as lookup
     cfg = make_cfg(central.url)
     item = h.add_items(store, cfg, 1)[0]
     d = SyncDaemon(cfg, store)

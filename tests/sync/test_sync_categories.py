@@ -13,9 +13,9 @@ import subprocess
 import sys
 
 from kiosk import config as configmod
-from kiosk.categories import current_categories
-from kiosk.store import Store
-from kiosk.submission import SubmissionError, submit
+from kiosk.core.categories import current_categories
+from kiosk.core.store import Store
+from kiosk.core.submission import SubmissionError, submit
 
 
 CENTRE = {"version": "12", "categories": [

@@ -17,7 +17,7 @@ import requests
 
 from kiosk.central_dev.api import MAX_PARTS
 from kiosk.central_dev.server import CentralServer
-from kiosk.sync.settings import DEV_TOKEN
+from kiosk.config.sync import DEV_TOKEN
 
 AUTH = {"Authorization": f"Bearer {DEV_TOKEN}"}
 HTML_ATTACK = b"<!doctype html><script>fetch('/config').then(r=>r.text()).then(alert)</script>"

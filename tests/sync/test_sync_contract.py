@@ -16,7 +16,7 @@ from kiosk.central_dev.api import API_URLS
 from kiosk.sync import backchannel
 from kiosk.sync.daemon import SyncDaemon
 from kiosk.sync.pullapi import URLS as PULL_URLS
-from kiosk.sync.settings import DEV_TOKEN
+from kiosk.config.sync import DEV_TOKEN
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 

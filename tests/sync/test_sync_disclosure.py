@@ -14,7 +14,9 @@ import cv2
 import numpy as np
 import requests
 
-from kiosk.sync import photos, station_config
+from kiosk.sync import photos
+
+from kiosk.core import station_config
 from kiosk.sync.daemon import SyncDaemon
 
 
@@ -95,7 +97,7 @@ def test_refused_photos_are_logged_once_and_never_block_the_config(central, staf
     assert len(events) == 4, "one event per refused photo, not one per poll"
     assert station_config.load_current(store).version == "d1"
 
-    from kiosk.checks.sync import _photos_check
+    from kiosk.doctor.sync import _photos_check
     check = _photos_check(store)
     assert check.status == "warn" and check.detail.startswith("4 of 4 representatives' photos not shown")
     assert "r1: the centre's answer is larger than" in check.detail

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from kiosk import config as configmod
-from kiosk.diskguard import MB
-from kiosk.store import Store
-from kiosk.submission import submit
+from kiosk.core.diskguard import MB
+from kiosk.core.store import Store
+from kiosk.core.submission import submit
 from kiosk.sync.daemon import SyncDaemon
 
 SYNC = """

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from kiosk.cli import main as kiosk_main
-from kiosk.store import Store
+from kiosk.cli.main import main as kiosk_main
+from kiosk.core.store import Store
 from kiosk.sync.daemon import SyncDaemon
 from kiosk.sync.link import AUTH_KEY, OUTAGE_KEY
 
@@ -42,7 +42,7 @@ def wait_until(predicate, timeout: float = 20) -> None:
 
 def test_central_down_at_start_then_recovers_with_one_log_line_each(make_cfg, store, h, tmp_path, caplog, capsys):
     from kiosk.central_dev.server import CentralServer
-    from kiosk.sync.settings import DEV_TOKEN
+    from kiosk.config.sync import DEV_TOKEN
     port = h.free_port()
     cfg = make_cfg(f"http://127.0.0.1:{port}")
     items = h.add_items(store, cfg, 5)

@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk import config as configmod
-from kiosk.records import CENTRE_STATES
-from kiosk.sync import backchannel, station_config
+from kiosk.core.records import CENTRE_STATES
+from kiosk.sync import backchannel
+from kiosk.core import station_config
 from kiosk.sync.client import AUTH, CONFIG, REDIRECT, REJECTED, TRANSIENT, CentreClient, CentreError
 from kiosk.sync.wire import item_meta
 

@@ -11,7 +11,7 @@ import logging
 
 import pytest
 
-from kiosk.cli import main as kiosk_main
+from kiosk.cli.main import main as kiosk_main
 from kiosk.sync.daemon import SyncDaemon
 from kiosk.sync.link import OUTAGE_KEY, SETUP_KEY
 

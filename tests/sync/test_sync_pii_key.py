@@ -1,4 +1,4 @@
-"""The personal-data key (kiosk/pii.py, docs/store.md "The personal-data key"): created
+"""The personal-data key (kiosk/core/pii.py, docs/store.md "The personal-data key"): created
 only while no encrypted data exists; otherwise a missing, empty or corrupt key is a
 named error (exit 6, no traceback) naming the file and the items it locks; doctor
 test-decrypts a stored identity; the sync daemon holds only the items it cannot read."""
@@ -13,8 +13,8 @@ import sys
 import pytest
 from cryptography.fernet import Fernet
 
-from kiosk.store import Store, StoreError
-from kiosk.submission import submit
+from kiosk.core.store import Store, StoreError
+from kiosk.core.submission import submit
 from kiosk.sync.daemon import SyncDaemon
 
 
@@ -133,7 +133,7 @@ def test_the_pull_api_answers_a_locked_identity_with_503_not_500(make_cfg, store
     a retryable 503 naming it, and everything else the API serves goes on."""
     import requests
 
-    from kiosk.sync.settings import DEV_TOKEN
+    from kiosk.config.sync import DEV_TOKEN
     items, key, _ = stored
     key.unlink()
     pcfg = make_cfg(f"http://127.0.0.1:{h.free_port()}")

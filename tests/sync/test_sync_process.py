@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from kiosk import config as configmod
-from kiosk.sync.settings import DEV_TOKEN, SyncSettings
+from kiosk.config.sync import DEV_TOKEN, SyncSettings
 
 ENV = {**os.environ, "KIOSK_CLOCK_TRUSTED": "0"}
 
@@ -24,9 +24,9 @@ def test_sync_code_never_imports_kivy_or_central_dev(central, make_cfg, store, h
     h.add_items(store, cfg, 2)
     code = (
         "import sys, json\n"
-        "from kiosk.cli import main\n"
+        "from kiosk.cli.main import main\n"
         f"rc = main(['--config', {str(tmp_path / 'kiosk.toml')!r}, 'sync', '--once', '--json'])\n"
-        "import kiosk.sync.pullapi, kiosk.sync.daemon, kiosk.checks.sync, kiosk.sync.station_config\n"
+        "import kiosk.sync.pullapi, kiosk.sync.daemon, kiosk.doctor.sync, kiosk.core.station_config\n"
         "bad = [m for m in sys.modules if m == 'kivy' or m.startswith('kivy.') or m.startswith('kiosk.central_dev')]\n"
         "heavy = [m for m in ('numpy', 'pandas', 'cv2') if sys.modules.get(m) is not None]\n"
         "print('HEAVY', json.dumps(heavy))\n"
@@ -40,7 +40,7 @@ def test_sync_code_never_imports_kivy_or_central_dev(central, make_cfg, store, h
 
 def test_sync_daemon_does_not_load_numpy(tmp_path, write_config):
     cfg = write_config('[sync]\ncentral_url = "http://127.0.0.1:9"\nconnect_timeout_s = 0.2\n')
-    code = ("import sys\nfrom kiosk.cli import main\n"
+    code = ("import sys\nfrom kiosk.cli.main import main\n"
             f"main(['--config', {str(cfg)!r}, 'sync', '--once'])\n"
             "print('HEAVY', [m for m in ('numpy', 'pandas', 'cv2') if sys.modules.get(m) is not None])\n")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=ENV)

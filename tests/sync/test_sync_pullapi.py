@@ -10,9 +10,9 @@ import threading
 import pytest
 import requests
 
-from kiosk.store import Store
+from kiosk.core.store import Store
 from kiosk.sync.daemon import SyncDaemon
-from kiosk.sync.settings import DEV_TOKEN
+from kiosk.config.sync import DEV_TOKEN
 
 AUTH = {"Authorization": f"Bearer {DEV_TOKEN}"}
 

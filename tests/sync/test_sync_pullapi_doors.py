@@ -16,7 +16,7 @@ import requests
 
 from kiosk import config as configmod
 from kiosk.sync.daemon import SyncDaemon
-from kiosk.sync.settings import DEV_TOKEN
+from kiosk.config.sync import DEV_TOKEN
 
 AUTH = {"Authorization": f"Bearer {DEV_TOKEN}"}
 REPO = Path(__file__).resolve().parents[2]
@@ -70,7 +70,7 @@ def test_a_flood_of_idle_connections_does_not_starve_the_centre(pull):
 
 def test_idle_connections_are_closed(pull):
     _, port, _ = pull
-    from kiosk.sync.webguard import SERVING_LIMITS
+    from kiosk.runtime.webguard import SERVING_LIMITS
     with socket.create_connection(("127.0.0.1", port), timeout=SERVING_LIMITS["channel_timeout"] * 3) as s:
         t0 = time.monotonic()
         assert s.recv(10) == b""  # the server closed it
@@ -186,7 +186,7 @@ def test_sync_daemon_refuses_the_dev_token_without_dev_mode(write_config, h):
     cfg = write_config(f'[sync]\ncentral_url = "http://127.0.0.1:{h.free_port()}"\npull_api_port = 0\n')
     p = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(cfg), "sync"],
                        capture_output=True, text=True, timeout=60)
-    from kiosk import cli
+    from kiosk.cli import main as cli
     assert p.returncode == cli.EXIT_CONFIG, p.stdout + p.stderr
     assert "sync.pull_api_token_file" in p.stderr and "Traceback" not in p.stderr
     d = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(cfg), "doctor", "--json"],

@@ -23,7 +23,7 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 from werkzeug.wrappers import Response
 
 from kiosk.sync import pullapi
-from kiosk.sync.settings import DEV_TOKEN
+from kiosk.config.sync import DEV_TOKEN
 
 _CHECKS = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=_CHECKS)
@@ -89,7 +89,7 @@ bodies = st.one_of(st.just(b""), st.binary(max_size=2000), st.text(max_size=200)
 
 def _is_authenticated_ack(method, path, auth, host, ids) -> str | None:
     """The item an answer may legitimately mark delivered, else None."""
-    from kiosk.sync.webguard import host_allowed
+    from kiosk.runtime.webguard import host_allowed
     if method != "POST" or not host_allowed(host, ["kiosk.lan"]):
         return None
     scheme, _, given = (auth or "").partition(" ")

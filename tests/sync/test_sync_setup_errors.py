@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from kiosk import config as configmod
-from kiosk.cli import main as kiosk_main
+from kiosk.cli.main import main as kiosk_main
 from kiosk.sync import backchannel
 from kiosk.sync.daemon import SyncDaemon
 from kiosk.sync.link import SETUP_KEY

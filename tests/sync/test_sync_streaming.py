@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tracemalloc
 
-from kiosk.submission import AttachmentInput, submit
+from kiosk.core.submission import AttachmentInput, submit
 from kiosk.sync.daemon import SyncDaemon
 
 

@@ -17,7 +17,7 @@ os.environ["KIVY_NO_ARGS"] = "1"
 os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kiosk-ui-kivy-home-"))
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
-from kiosk.ui import kivyenv  # noqa: E402
+from kiosk.app import kivyenv  # noqa: E402
 
 kivyenv.prepare(None, offscreen=True, size=(1280, 800))
 
@@ -35,7 +35,7 @@ def services(cfg, store):
 @pytest.fixture
 def harness(cfg, store, services):
     """The running app in the offscreen window, torn down after the test."""
-    from kiosk.ui.harness import Harness
+    from kiosk.app.offscreen.harness import Harness
     h = Harness(cfg, store, services)
     h.start()
     yield h

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from kivy.core.window import Window
 
-from kiosk.ui import a11y
-from kiosk.ui.render import SAMPLES, sample_root, show_sample
+from kiosk.app.offscreen import a11y
+from kiosk.app.offscreen.render import SAMPLES, sample_root, show_sample
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "zh-TW", "en"])
@@ -26,7 +26,7 @@ def test_ui_audit_names_the_widget_that_breaks_a_rule(harness):
     """The audit itself can fail: a small, low-contrast, small-text button is caught."""
     from kivy.uix.boxlayout import BoxLayout
 
-    from kiosk.ui.widgets.base import KButton, KLabel
+    from kiosk.app.widgets.base import KButton, KLabel
     box = BoxLayout()
     box.bg_color = (1, 1, 1, 1)
     tiny = KButton(text="OK", size_hint=(None, None), size=(60, 120), font_size=20)

@@ -1,11 +1,11 @@
 """The app tunes the C allocator at start and gives the session's memory back when a
-resident leaves (kiosk/allocator.py; the effect itself is tested in
+resident leaves (kiosk/runtime/allocator.py; the effect itself is tested in
 tests/foundation/test_foundation_allocator.py)."""
 
 from __future__ import annotations
 
-from kiosk import allocator
-from kiosk.ui.harness import Harness
+from kiosk.runtime import allocator
+from kiosk.app.offscreen.harness import Harness
 
 
 def test_the_app_tunes_at_start_and_releases_after_each_session(cfg, store, services, monkeypatch):

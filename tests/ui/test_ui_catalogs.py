@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.ui import i18n
+from kiosk.app import i18n
 
 UI = Path(i18n.__file__).resolve().parent
 # app.t('key' ...), self.app.t("key" ...), tr("key", ...), self._tr("key")
@@ -34,7 +34,7 @@ def test_ui_every_used_key_is_in_the_catalogs():
     used = used_keys()
     assert len(used) > 60, "the key scanner found suspiciously few keys"
     missing = sorted(used - set(i18n.catalog("zh-CN")))
-    assert not missing, f"keys used in kiosk/ui but missing from the catalogs: {missing}"
+    assert not missing, f"keys used in kiosk/app but missing from the catalogs: {missing}"
 
 
 def test_ui_placeholders_match_across_languages():

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from kiosk import config as configmod
-from kiosk.ui import fonts, kivyenv
+from kiosk.app import fonts, kivyenv
 
 
 @pytest.mark.parametrize("text,key", [

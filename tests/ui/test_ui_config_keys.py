@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from kiosk import config as configmod
-from kiosk.ui.harness import Harness
+from kiosk.app.offscreen.harness import Harness
 from ui_doubles import TestServices
 
 

@@ -12,7 +12,7 @@ from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
 
 from kiosk import config as configmod
-from kiosk.ui.harness import Harness
+from kiosk.app.offscreen.harness import Harness
 from ui_doubles import TestServices
 
 
@@ -32,9 +32,9 @@ def png_photo() -> bytes:
 def synced(write_config, tmp_path, monkeypatch, station_doc):
     """A kiosk whose sync daemon applied central-dev's station config (trusted clock)."""
     from kiosk.central_dev.server import CentralServer
-    from kiosk.store import Store
+    from kiosk.core.store import Store
     from kiosk.sync.daemon import SyncDaemon
-    from kiosk.sync.settings import DEV_TOKEN
+    from kiosk.config.sync import DEV_TOKEN
     monkeypatch.setenv("KIOSK_CLOCK_TRUSTED", "1")
     srv = CentralServer(tmp_path / "central", DEV_TOKEN, host="127.0.0.1", port=0).start()
     try:
@@ -153,7 +153,7 @@ def test_ui_idle_on_home_shows_the_attract_screen_and_it_rotates(harness):
 
 @pytest.fixture
 def night_app(write_config, monkeypatch):
-    from kiosk.store import Store
+    from kiosk.core.store import Store
     monkeypatch.setenv("KIOSK_CLOCK_TRUSTED", "1")
     cfg = configmod.load(write_config('[ui]\nscreen_schedule = "23:00-06:00"\n'))
     store = Store.open(cfg)

@@ -13,9 +13,9 @@ import time
 import pytest
 
 from kiosk import config as configmod
-from kiosk.diskguard import MB
-from kiosk.store import Store
-from kiosk.ui.harness import Harness
+from kiosk.core.diskguard import MB
+from kiosk.core.store import Store
+from kiosk.app.offscreen.harness import Harness
 from ui_doubles import TestServices
 
 JPEG = b"\xff\xd8\xff\xe0" + os.urandom(300_000)
@@ -92,7 +92,7 @@ def test_a_disk_full_before_the_store_ever_opened_starts_out_of_service(small_di
     store = Store.open(cfg, verify=False, wait_for_disk=True)
     assert not store.is_open
     h = Harness(cfg, store, TestServices(cfg, store))
-    with caplog.at_level("ERROR", logger="kiosk.ui.app"):
+    with caplog.at_level("ERROR", logger="kiosk.app.kioskapp"):
         h.start()
     try:
         assert h.app.root.current == "unavailable"

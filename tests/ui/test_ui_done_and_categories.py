@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from kiosk.sync import station_config
-from kiosk.ui.harness import Harness
+from kiosk.core import station_config
+from kiosk.app.offscreen.harness import Harness
 from ui_doubles import TestServices, type_latin
 
 

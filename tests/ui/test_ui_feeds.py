@@ -8,8 +8,8 @@ import threading
 
 from drivers.camera import FakeCamera
 from drivers.codereader import make_code_reader
-from kiosk.ui.camerafeed import FrameFeed
-from kiosk.ui.codefeed import CodeFeed
+from kiosk.app.feeds.camerafeed import FrameFeed
+from kiosk.app.feeds.codefeed import CodeFeed
 
 
 def test_ui_frame_feed_reports_an_unplugged_camera_once_and_closes_it(harness):

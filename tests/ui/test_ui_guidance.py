@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from kiosk import config as configmod
-from kiosk.cli import main as kiosk_main
-from kiosk.ui import i18n, prompts
-from kiosk.ui.harness import Harness
-from kiosk.ui.screens import SCREENS
+from kiosk.cli.main import main as kiosk_main
+from kiosk.app import i18n, prompts
+from kiosk.app.offscreen.harness import Harness
+from kiosk.app.screens import SCREENS
 from ui_doubles import TestServices
 
 MIC_WAV = Path(__file__).resolve().parents[2] / "assets" / "sounds" / "sample-zh.wav"
@@ -89,7 +89,7 @@ def test_prompts_list_marks_missing_and_recorded_ones_win(built_zh, write_config
 
 
 def test_doctor_warns_about_missing_prompts_and_passes_when_all_are_there(write_config, tmp_path):
-    from kiosk.ui.checks import prompts_check
+    from kiosk.app.checks import prompts_check
     cfg = configmod.load(write_config())
     check = prompts_check(cfg)
     assert check.status == "warn" and f"{3 * len(SCREENS)} of {3 * len(SCREENS)} missing" in check.detail
@@ -115,7 +115,7 @@ def speaker(h, screen: str):
 @pytest.fixture
 def guided(write_config, tmp_path, built_zh):
     """The app with the zh-CN prompts installed and a short recorded voice prompt."""
-    from kiosk.store import Store
+    from kiosk.core.store import Store
 
     def start(ui: str = ""):
         shutil.copytree(built_zh, tmp_path / "data" / "prompts", dirs_exist_ok=True)

@@ -7,7 +7,7 @@ from kivy.base import EventLoop
 from kivy.core.window import Window
 
 from kiosk import config as configmod
-from kiosk.ui.harness import Harness
+from kiosk.app.offscreen.harness import Harness
 from ui_doubles import TestServices, speech_wav
 
 SECRET = "secretzz"
@@ -20,7 +20,7 @@ def idle_cfg(write_config):
 
 @pytest.fixture
 def idle_app(idle_cfg, tmp_path):
-    from kiosk.store import Store
+    from kiosk.core.store import Store
     store = Store.open(idle_cfg)
     services = TestServices(idle_cfg, store, wav=speech_wav())
     h = Harness(idle_cfg, store, services)
@@ -134,7 +134,7 @@ def test_ui_draft_of_a_killed_app_is_wiped_at_the_next_start(idle_cfg):
     recording and photos must not survive into the next start."""
     from pathlib import Path
 
-    from kiosk.store import Store
+    from kiosk.core.store import Store
     leftover = Path(idle_cfg.storage.data_dir) / "ui-session" / "abc123"
     leftover.mkdir(parents=True)
     (leftover / "recording.wav").write_bytes(b"RIFF secret voice")

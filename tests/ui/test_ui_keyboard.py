@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from kiosk.ui.widgets.keyboard import CandidateButton
+from kiosk.app.widgets.keyboard import CandidateButton
 
 
 @dataclass

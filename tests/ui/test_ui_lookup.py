@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 import re
 
-from kiosk import trackcode
-from kiosk.submission import submit
-from kiosk.ui.services import PrintOutcome
-from kiosk.ui.services.printing import PAPER_OUT
+from kiosk.core import trackcode
+from kiosk.core.submission import submit
+from kiosk.app.services import PrintOutcome
+from kiosk.app.services.printing import PAPER_OUT
 
 REPLY = "路灯已于11月20日修复，感谢您的反映。"
 
@@ -60,7 +60,7 @@ def test_ui_type_the_receipt_number_read_the_answer_and_rate_it(harness, store, 
 
 def test_ui_lookup_typo_unknown_other_station_and_not_answered(harness, store, cfg, caplog):
     h = harness
-    caplog.set_level(logging.INFO, logger="kiosk.ui.mainthread")
+    caplog.set_level(logging.INFO, logger="kiosk.app.feeds.mainthread")
     pending = submit(store, cfg, text="噪音")
     h.tap(h.screen("home").ids.lookup)
     lookup = h.screen("lookup")
@@ -78,7 +78,7 @@ def test_ui_lookup_typo_unknown_other_station_and_not_answered(harness, store, c
         assert h.app.root.current == "lookup"
     # A resident's typo is an answer on screen, not a fault of the kiosk: the journal gets
     # one info line per lookup, no error and no traceback for the maintainer to chase.
-    worker_lines = [r for r in caplog.records if r.name == "kiosk.ui.mainthread"]
+    worker_lines = [r for r in caplog.records if r.name == "kiosk.app.feeds.mainthread"]
     assert [r.levelno for r in worker_lines] == [logging.INFO] * len(cases)
     assert not any(r.exc_info for r in worker_lines)
     lookup.code_text = ""

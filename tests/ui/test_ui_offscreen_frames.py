@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from kivy.core.window import Window
 
-from kiosk import allocator
-from kiosk.ui import kivyenv
+from kiosk.runtime import allocator
+from kiosk.app import kivyenv
 
 
 def redraw_and_measure(h, frames: int) -> list[float]:

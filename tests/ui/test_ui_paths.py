@@ -10,7 +10,7 @@ import wave
 
 import pytest
 
-from kiosk.ui.harness import Harness
+from kiosk.app.offscreen.harness import Harness
 from ui_doubles import TestServices, speech_wav
 
 

@@ -41,7 +41,7 @@ def test_buttons_also_render_changed_text_into_new_textures(harness):
 
 
 def test_each_camera_frame_gets_its_own_texture_with_its_pixels(harness):
-    from kiosk.ui.camerafeed import frame_to_texture
+    from kiosk.app.feeds.camerafeed import frame_to_texture
 
     red = np.zeros((40, 60, 3), np.uint8)
     red[:, :, 2] = 255                           # BGR: red

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 from PIL import Image
 
-from kiosk.ui.render import SAMPLES
+from kiosk.app.offscreen.render import SAMPLES
 
 
 def test_ui_screens_command_writes_every_screen(write_config, tmp_path):

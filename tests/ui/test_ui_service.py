@@ -11,11 +11,13 @@ import pytest
 from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
 
-from kiosk import config as configmod, trackcode
-from kiosk.service import selftest
-from kiosk.service.pin import PinGuard
-from kiosk.ui.harness import Harness
-from kiosk.ui.service import controller
+from kiosk import config as configmod
+
+from kiosk.core import trackcode
+from kiosk.maintenance import selftest
+from kiosk.maintenance.pin import PinGuard
+from kiosk.app.offscreen.harness import Harness
+from kiosk.app.maintenance import controller
 from ui_doubles import TestServices
 
 PIN = "135790"
@@ -24,7 +26,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "assets" / "sounds" / "sample-zh.
 
 @pytest.fixture
 def service_cfg(write_config, tmp_path):
-    from kiosk.service import bundle
+    from kiosk.sync import bundle
     bundle.generate_keypair(tmp_path / "centre")
     (tmp_path / "usb").mkdir()
     return configmod.load(write_config(f'[sync]\ntoken = "s3cret-kiosk"\n'
@@ -34,7 +36,7 @@ def service_cfg(write_config, tmp_path):
 
 
 def start_app(cfg):
-    from kiosk.store import Store
+    from kiosk.core.store import Store
     store = Store.open(cfg)
     services = TestServices(cfg, store, wav=SAMPLE)
     h = Harness(cfg, store, services)
@@ -166,7 +168,7 @@ def test_each_self_test_on_the_fake_devices_records_its_result(app):
 
 
 def test_retry_of_a_quarantined_item_from_the_queue_page(app, service_cfg):
-    from kiosk.submission import submit
+    from kiosk.core.submission import submit
     h, store, _ = app
     item = submit(store, service_cfg, text="路灯坏了", source="text")
     store.quarantine(item.id, "centre rejected the item: HTTP 422: bad manifest")
@@ -183,7 +185,7 @@ def test_retry_of_a_quarantined_item_from_the_queue_page(app, service_cfg):
 
 
 def test_export_to_the_usb_dir_with_progress(app, service_cfg, tmp_path):
-    from kiosk.submission import submit
+    from kiosk.core.submission import submit
     h, store, _ = app
     for i in range(3):
         submit(store, service_cfg, text=f"事项 {i}", source="text")
@@ -227,7 +229,7 @@ def test_config_page_masks_secrets_and_a_bad_file_is_refused_keeping_the_running
 
 
 def test_reprint_by_code_prints_with_a_new_secret_and_retires_the_old_one(app, service_cfg):
-    from kiosk.submission import submit
+    from kiosk.core.submission import submit
     h, store, services = app
     item = submit(store, service_cfg, text="路灯坏了", source="text")
     old_secret = item.secret

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from kiosk.ui.harness import Harness
+from kiosk.app.offscreen.harness import Harness
 from ui_doubles import TestServices, speech_wav
 
 

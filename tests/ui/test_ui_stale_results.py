@@ -11,9 +11,9 @@ import threading
 import pytest
 
 from kiosk import config as configmod
-from kiosk.ui.harness import Harness
-from kiosk.submission import submit
-from kiosk.ui.services import CaptureService, LookupService
+from kiosk.app.offscreen.harness import Harness
+from kiosk.core.submission import submit
+from kiosk.app.services import CaptureService, LookupService
 from ui_doubles import TestServices
 
 
@@ -61,7 +61,7 @@ class GatedLookup(LookupService):
 
 @pytest.fixture
 def gated(write_config):
-    from kiosk.store import Store
+    from kiosk.core.store import Store
     cfg = configmod.load(write_config("[ui]\nidle_timeout_s = 10\nidle_countdown_s = 3\n"))
     store = Store.open(cfg)
     services = TestServices(cfg, store)

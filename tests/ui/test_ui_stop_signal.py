@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from kiosk.ui import app as appmod
-from kiosk.ui.harness import Harness
+from kiosk.app import kioskapp as appmod
+from kiosk.app.offscreen.harness import Harness
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])

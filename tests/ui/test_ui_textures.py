@@ -30,7 +30,7 @@ def test_label_alternates_two_textures_and_never_refills_the_shown_one(harness):
 
 
 def test_preview_alternates_two_textures(harness):
-    from kiosk.ui.camerafeed import PreviewTextures
+    from kiosk.app.feeds.camerafeed import PreviewTextures
     t = PreviewTextures()
     frames = [np.full((48, 64, 3), v, np.uint8) for v in range(6)]
     shown = [t.show(f) for f in frames]

@@ -12,9 +12,9 @@ import json
 
 import pytest
 
-from kiosk.ui import a11y
-from kiosk.ui.render import show_sample
-from kiosk.ui.words import latin_words, split_words
+from kiosk.app.offscreen import a11y
+from kiosk.app.offscreen.render import show_sample
+from kiosk.app.words import latin_words, split_words
 
 NAV_TABS = ("service.nav_status", "service.nav_selftests", "service.nav_queue", "service.nav_logs",
             "service.nav_export", "service.nav_config", "service.nav_system", "service.leave")
@@ -47,7 +47,7 @@ def test_ui_english_service_tabs_and_number_pad_keep_words_whole(harness):
 
 
 def test_ui_a_button_shrinks_its_font_until_the_longest_word_fits(harness):
-    from kiosk.ui.widgets.base import KButton
+    from kiosk.app.widgets.base import KButton
     h = harness
     button = KButton(text="Environment and health", font_size=44, size_hint=(None, None),
                      size=(250, 112))
@@ -65,7 +65,7 @@ def test_ui_a_button_shrinks_its_font_until_the_longest_word_fits(harness):
 def test_ui_audit_fails_a_word_too_wide_for_its_button_even_at_the_minimum(harness):
     """A deliberately too-narrow button: shrinking stops at 32 px, the word is split, the
     audit says so by name (never a silent split, never text below 32 px)."""
-    from kiosk.ui.widgets.base import KButton
+    from kiosk.app.widgets.base import KButton
     h = harness
     button = KButton(text="Environment", size_hint=(None, None), size=(120, 112))
     h.app.root.current_screen.add_widget(button)
@@ -82,8 +82,8 @@ def test_ui_audit_fails_a_word_too_wide_for_its_button_even_at_the_minimum(harne
 def test_ui_each_home_tile_word_is_as_big_as_fits(harness, lang):
     """The tiles' big words are fitted by the same KButton mechanism: 说/写 at the full
     104 px, "Speak" as large as its tile allows — drawn on one line."""
-    from kiosk.ui import theme as T
-    from kiosk.ui.words import markup_runs
+    from kiosk.app import theme as T
+    from kiosk.app.words import markup_runs
     h = harness
     h.app.set_language(lang)
     h.pump(3)
@@ -107,7 +107,7 @@ def test_ui_each_home_tile_word_is_as_big_as_fits(harness, lang):
 def test_ui_changing_a_fitted_button_renders_once_and_keeps_two_textures(harness):
     """The font-size search measures text extents, it does not render: one texture refill
     per text change, alternating between two textures (FreshTextLabel)."""
-    from kiosk.ui.widgets.base import KButton
+    from kiosk.app.widgets.base import KButton
     h = harness
     button = KButton(text="Environment", font_size=44, size_hint=(None, None), size=(200, 112))
     h.app.root.current_screen.add_widget(button)
@@ -149,8 +149,8 @@ def test_ui_screens_command_fails_when_a_rendered_screen_splits_a_word(write_con
                                                                        monkeypatch, capsys):
     """`kiosk screens` audits what it renders: an English tab too long for its button at
     the 32 px minimum makes it exit 1 naming the screen and the split word."""
-    from kiosk import cli
-    from kiosk.ui import i18n
+    from kiosk.cli import main as cli
+    from kiosk.app import i18n
     real = i18n.catalog
 
     def catalog(lang):

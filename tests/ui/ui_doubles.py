@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.ui.services import Devices, PrintingService, Services, VoiceService
+from kiosk.app.services import Devices, PrintingService, Services, VoiceService
 
 
 @dataclass

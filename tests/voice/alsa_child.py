@@ -16,7 +16,7 @@ def main() -> None:
     from drivers.microphone import MicrophoneUnavailable, SoundDeviceMicrophone, list_input_devices
     from kiosk.voice.model import holder_for
     from kiosk.voice.session import VoiceSession
-    from kiosk.voice.settings import ASRSettings
+    from kiosk.config.voice import ASRSettings
 
     report: dict = {"devices": list_input_devices()}
     holder = holder_for(model_dir)

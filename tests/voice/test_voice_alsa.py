@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.checks import FAIL, OK
+from kiosk.doctor import FAIL, OK
 
 from .conftest import GRAMMAR, RATE
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from drivers.microphone import encode_wav
-from kiosk import cli
+from kiosk.cli import main as cli
 from kiosk import config as configmod
 
 from .conftest import GRAMMAR

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import cli
+from kiosk.cli import main as cli
 from kiosk.voice import install as inst
 from kiosk.voice import models as layout
 

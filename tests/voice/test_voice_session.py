@@ -12,7 +12,7 @@ from drivers.microphone import (MicrophoneUnavailable, SoundDeviceMicrophone, Wa
                                 rms_level)
 from kiosk.voice.model import ModelHolder, ModelState
 from kiosk.voice.session import EndReason, EventKind, VoiceSession
-from kiosk.voice.settings import ASRSettings
+from kiosk.config.voice import ASRSettings
 
 from .conftest import GRAMMAR, RATE, silence, tone
 
@@ -223,7 +223,7 @@ def test_model_still_loading_when_recording_starts(korean_audio, ko_holder, coll
 
 
 def test_recording_commits_as_an_audio_attachment(korean_audio, ko_holder, collect, store, cfg):
-    from kiosk.submission import submit
+    from kiosk.core.submission import submit
 
     _, r = run(WavMicrophone(korean_audio["wav"]), ko_holder, collect, grammar=GRAMMAR,
                trailing_silence_seconds=1.0)
@@ -238,7 +238,7 @@ def test_microphone_and_model_from_config(write_config, tmp_path, korean_audio):
     from drivers.microphone import NoMicrophone, SoundDeviceMicrophone
     from kiosk import config as configmod
     from kiosk.voice.model import holder_from_config
-    from kiosk.voice.settings import SAMPLE_WAV
+    from kiosk.config.voice import SAMPLE_WAV
 
     cfg = configmod.load(write_config('[asr]\npreload = true\n'))
     assert isinstance(cfg.microphone.build(), SoundDeviceMicrophone)

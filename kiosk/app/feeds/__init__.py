@@ -1,0 +1,1 @@
+"""Worker threads that feed the UI, and the one hop back to the UI thread."""

@@ -1,0 +1,1 @@
+"""The app driven offscreen: the harness, `kiosk screens` and the accessibility audit."""

@@ -1,0 +1,106 @@
+"""The answer to a resident's item: its state, the centre's reply, and the rating.
+
+Shows only what a receipt holder may see (kiosk.lookup.answers.Answer): never the item's text,
+photos or name. Without the receipt secret (or for a receipt printed before secrets) only
+the code and the state, and a line saying how to see the reply. The rating (满意 / 基本满意
+/ 不满意) is offered once the centre replied, and only once; it is saved on a worker
+thread and forwarded by the sync daemon.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from kivy.properties import BooleanProperty, ObjectProperty
+
+from kiosk.app.feeds.mainthread import run_in_worker
+from kiosk.app.screens.base import KioskScreen
+from kiosk.app.services import RATING_OUTCOMES, RatingRefused, TooManyFailures
+
+log = logging.getLogger(__name__)
+
+RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
+
+
+class AnswerScreen(KioskScreen):
+    """One item's answer."""
+
+    answer = ObjectProperty(None, allownone=True)
+    saving = BooleanProperty(False)
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self._token = None
+
+    def show(self, answer) -> None:
+        """Fill the screen from a kiosk.lookup.answers.Answer."""
+        self.answer = answer
+        self.notice("")
+        self._refresh()
+
+    def _refresh(self, *_):
+        a, t = self.answer, self.app.t
+        if a is None:
+            for key in ("code", "when", "state", "reply", "rating_state"):
+                self.ids[key].text = ""
+            return
+        local_time = self.app.services.lookup.local_time
+        self.ids.code.text = str(a.code)
+        self.ids.state.text = t(f"state.{a.state}")
+        if not a.authorised:
+            self.ids.when.text = ""
+            self.ids.reply.text = t("answer.state_only" if a.secret_issued else "answer.no_secret_issued")
+            self.ids.rating_state.text = ""
+            return
+        when = local_time(a.created_at)
+        self.ids.when.text = t("answer.submitted", when=when, category=self._category(a.category))
+        if a.reply:
+            replied = local_time(a.replied_at) if a.replied_at else ""
+            self.ids.reply.text = t("answer.reply", when=replied) + "\n" + a.reply
+        else:
+            self.ids.reply.text = t("answer.no_reply_yet")
+        if a.rating:
+            self.ids.rating_state.text = t("answer.rated", rating=t(f"rating.{a.rating}"))
+        elif a.can_rate:
+            self.ids.rating_state.text = t("answer.rate_question")
+        else:
+            self.ids.rating_state.text = t("answer.rate_later")
+
+    def _category(self, category_id: str | None) -> str:
+        if not category_id:
+            return self.app.t("answer.no_category")
+        # A category the centre no longer offers is still shown, by its id.
+        return self.app.services.submission.category_name(category_id, self.app.lang) or category_id
+
+    def rate(self, rating: str) -> None:
+        """A rating button was tapped: save it (once) on a worker."""
+        if self.saving or self.answer is None or not self.answer.can_rate:
+            return
+        self.saving = True
+        self._token = self.session.token()
+        run_in_worker(self.app.services.lookup.rate, self.answer, rating, name="kiosk-rate",
+                      token=self._token, on_done=self._rated, on_error=self._rate_failed,
+                      outcomes=RATING_OUTCOMES)
+
+    def _rated(self, answer) -> None:
+        self.saving = False
+        self.show(answer)
+        self.notice(self.app.t("answer.thanks"))
+
+    def _rate_failed(self, e: BaseException) -> None:
+        self.saving = False
+        if isinstance(e, RatingRefused) and e.reason == "already_rated":
+            self.notice(self.app.t("answer.already_rated"))
+        elif isinstance(e, TooManyFailures):
+            self.notice(self.app.t("lookup.too_many", seconds=max(1, int(e.retry_after + 0.999))))
+        else:
+            self.notice(self.app.t("answer.rate_failed"))
+
+    def reset(self) -> None:
+        if self._token is not None:
+            self._token.cancel()
+            self._token = None
+        self.saving = False
+        self.answer = None
+        self._refresh()
+        self.notice("")

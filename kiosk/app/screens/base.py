@@ -1,0 +1,31 @@
+"""What every screen shares: the background, the app, and reset on session wipe."""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.properties import ColorProperty
+from kivy.uix.screenmanager import Screen
+
+from kiosk.app import theme
+
+
+class KioskScreen(Screen):
+    """A full-screen page of the app. Subclasses keep their Python thin."""
+
+    bg_color = ColorProperty(theme.BG)
+
+    @property
+    def app(self):
+        return App.get_running_app()
+
+    @property
+    def session(self):
+        return self.app.session
+
+    def reset(self) -> None:
+        """Forget everything shown for the previous resident (idle wipe, new session)."""
+
+    def notice(self, text: str = "") -> None:
+        """Show (or clear) this screen's message to the resident."""
+        if "notice" in self.ids:
+            self.ids.notice.text = text

@@ -1,0 +1,1 @@
+"""Reusable widgets of the kiosk UI (rules in kiosk/app/kv/widgets.kv)."""

@@ -1,0 +1,66 @@
+"""Device health and service events for the heartbeat (docs/protocol.md, "heartbeat").
+
+Every configured device is reported, with the state the app last saw (meta
+``device.<name>``, written by the UI process) and its last self-test; a device the app
+never reported is ``"unknown"``, not ``"ok"``. Service events (PIN successes, failures,
+lockouts, self-tests, exports) are forwarded once: the heartbeat carries those after
+the cursor :data:`EVENTS_CURSOR_KEY`, which the daemon advances only after the centre
+accepted the heartbeat (:func:`mark_events_sent`).
+"""
+
+from __future__ import annotations
+
+import json
+
+from kiosk.maintenance.selftest import DEVICES, configured_kinds, last_result
+
+EVENTS_CURSOR_KEY = "service.events_sent"
+EVENTS_PER_BEAT = 100
+
+
+def _app_state(store, name: str) -> dict | None:
+    raw = store.get_meta(f"device.{name}")
+    if raw is None:
+        return None
+    try:
+        v = json.loads(raw)
+        if not isinstance(v, dict):
+            raise ValueError
+        return {"state": str(v.get("state", "unknown")), "detail": str(v.get("detail", ""))[:200]}
+    except ValueError:
+        return {"state": "unknown", "detail": "unreadable state record"}
+
+
+def device_report(cfg, store) -> dict:
+    """``{name: {"kind", "state", "detail", "last_selftest"}}`` for every configured device
+    (and any device the app reported that the config no longer names)."""
+    kinds = configured_kinds(cfg)
+    out = {}
+    for name in DEVICES:
+        seen = _app_state(store, name)
+        if name not in kinds and seen is None:
+            continue
+        entry = {"kind": kinds.get(name, "not configured"),
+                 **(seen or {"state": "unknown", "detail": "the app has not reported this device yet"}),
+                 "last_selftest": last_result(store, name)}
+        out[name] = entry
+    if "printer" in out and out["printer"]["last_selftest"]:
+        # Paper and cover as the last test page found them (docs/service.md).
+        data = out["printer"]["last_selftest"].get("data") or {}
+        out["printer"]["paper"] = data.get("paper")
+        out["printer"]["cover_open"] = data.get("cover_open")
+    return out
+
+
+def events_to_send(store) -> list[dict]:
+    """Service events not yet accepted by the centre, oldest first (no personal data)."""
+    after = int(store.get_meta(EVENTS_CURSOR_KEY, "0") or 0)
+    return [{"id": e["id"], "at": e["at"], "level": e["level"], "kind": e["kind"], "message": e["message"]}
+            for e in store.events_after(after, "service_", EVENTS_PER_BEAT)]
+
+
+def mark_events_sent(store, body: dict) -> None:
+    """The centre accepted *body*: its service events need not be sent again."""
+    events = body.get("service_events") or []
+    if events:
+        store.set_meta(EVENTS_CURSOR_KEY, str(max(e["id"] for e in events)))

@@ -1,0 +1,140 @@
+"""Encryption at rest for personal data (the resident's name and phone number).
+
+Fernet (AES-128-CBC with HMAC-SHA256, from the ``cryptography`` package) with a key in
+a separate file, mode 0600, kept outside the database so that a copied database alone
+does not reveal who complained. Plaintext never goes to logs or events.
+
+Key rules (docs/store.md, "The personal-data key"): the key file is created only while
+no encrypted data exists. Once names or phones are stored, a missing, empty, unreadable
+or corrupt key file is never replaced — a new key could not open them and would
+silently split the data in two. Such a key is a :class:`Cipher` whose :attr:`problem`
+is set: everything that needs no personal data goes on, and each encrypt or decrypt
+raises that :class:`PIIKeyError`, which names the file and the items it locks.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from kiosk.core import fsutil
+from kiosk.core.fsutil import fsync_dir
+
+
+class PIIKeyError(Exception):
+    """Personal data cannot be encrypted or decrypted: the key file is missing, empty,
+    unreadable, not a key, or not the key the data was encrypted with. ``str()`` names
+    the file, how many items it locks and what to do."""
+
+    def __init__(self, message: str, *, path: Path | None = None, locked_items: int = 0):
+        self.path = path
+        self.locked_items = locked_items
+        super().__init__(message)
+
+
+class Cipher:
+    """Encrypts and decrypts short strings with the kiosk's PII key.
+
+    Built with a key, or (from :meth:`from_key_file`) with the :class:`PIIKeyError` that
+    keeps the key file from being used; then every encrypt/decrypt raises it.
+    """
+
+    def __init__(self, key: bytes | None, *, path: Path | None = None, locked_items: int = 0,
+                 problem: PIIKeyError | None = None):
+        if key is None and problem is None:
+            raise ValueError("a Cipher needs a key or the problem that stops it having one")
+        self._fernet = Fernet(key) if key is not None else None
+        self.path = path
+        self.locked_items = locked_items
+        self.problem = problem
+
+    @classmethod
+    def from_key_file(cls, path: Path, *, locked_items: int) -> "Cipher":
+        """The cipher of the key at *path*.
+
+        *locked_items* is how many stored items carry encrypted personal data. Only when
+        it is 0 is a missing key file created (0600, durably); otherwise, and for a key
+        file that is empty, unreadable or not a key, the Cipher carries the problem.
+        """
+        path = Path(path)
+        if not path.exists() and locked_items == 0:
+            try:
+                _create_key_file(path)
+            except OSError as e:  # a full disk, a read-only or foreign-owned key dir
+                return cls._broken(path, 0, f"personal-data key {path} cannot be created "
+                                            f"({e.strerror or e}); real-name items cannot be stored until it can")
+        locks = f"it locks the names and phone numbers of {locked_items} stored items" if locked_items else \
+            "no personal data is stored yet"
+        try:
+            key = fsutil.read_regular_file(path).strip()
+        except FileNotFoundError:
+            return cls._broken(path, locked_items, f"personal-data key {path} is missing; {locks}. Restore the "
+                                                   "key file from its backup: a new key cannot open them, so none "
+                                                   "is created")
+        except fsutil.NotRegularFileError as e:
+            return cls._broken(path, locked_items, f"personal-data key {path} is {e.strerror}; {locks}. "
+                                                   "Restore the key file (a plain file, mode 0600) from its backup")
+        except OSError as e:
+            return cls._broken(path, locked_items, f"personal-data key {path} cannot be read "
+                                                   f"({e.strerror or e}); {locks}. Fix its owner or mode (0600)")
+        if not key:
+            return cls._broken(path, locked_items, f"personal-data key {path} is empty; {locks}. Restore the "
+                                                   "key file from its backup")
+        try:
+            return cls(key, path=path, locked_items=locked_items)
+        except ValueError:
+            return cls._broken(path, locked_items, f"personal-data key {path} is not a Fernet key (corrupt?); "
+                                                   f"{locks}. Restore the key file from its backup")
+
+    @classmethod
+    def _broken(cls, path: Path, locked_items: int, message: str) -> "Cipher":
+        return cls(None, path=path, locked_items=locked_items,
+                   problem=PIIKeyError(message, path=path, locked_items=locked_items))
+
+    def _usable(self) -> Fernet:
+        if self._fernet is None:
+            p = self.problem
+            raise PIIKeyError(str(p), path=p.path, locked_items=p.locked_items)
+        return self._fernet
+
+    def encrypt(self, text: str | None) -> str | None:
+        """Token for *text*; None stays None. Raises PIIKeyError when the key is unusable."""
+        if text is None:
+            return None
+        return self._usable().encrypt(text.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: str | None) -> str | None:
+        """Plaintext for a token; raises PIIKeyError if the key is unusable or does not match."""
+        if token is None:
+            return None
+        fernet = self._usable()
+        try:
+            return fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except (InvalidToken, UnicodeError):
+            where = f" {self.path}" if self.path else ""
+            raise PIIKeyError(f"personal data cannot be decrypted with the key file{where}: it is not the key "
+                              f"the data was encrypted with ({self.locked_items} items carry personal data). "
+                              "Restore the right key file from its backup",
+                              path=self.path, locked_items=self.locked_items) from None
+
+
+def _create_key_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = Fernet.generate_key()
+    # A per-process temp name: two processes may create the key at the same moment.
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, key)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        # link() fails if another process created the key meanwhile: use theirs.
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    os.unlink(tmp)
+    fsync_dir(path.parent)

@@ -1,0 +1,132 @@
+"""Plain records the store takes and hands out. No I/O here."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kiosk.core.trackcode import TrackingCode
+
+
+class ItemState(str, enum.Enum):
+    """An item's life: kiosk-driven until delivered, then centre-driven."""
+
+    STORED = "stored"
+    DELIVERED = "delivered"
+    ACCEPTED = "accepted"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    REPLIED = "replied"
+    CLOSED = "closed"
+
+
+CENTRE_STATES = tuple(s.value for s in ItemState if s not in (ItemState.STORED, ItemState.DELIVERED))
+
+
+class Delivery(str, enum.Enum):
+    """Where an item (or rating) is in the forwarding queue."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    QUARANTINED = "quarantined"
+
+
+class Rating(str, enum.Enum):
+    """满意 / 基本满意 / 不满意."""
+
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    UNSATISFIED = "unsatisfied"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """One stored file of an item."""
+
+    id: int
+    item_id: str
+    idx: int
+    kind: str
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    integrity: str
+    purged: bool
+    path: Path  # absolute path on this kiosk
+
+
+@dataclass(frozen=True)
+class Item:
+    """A committed item. Personal data is decrypted only on request (see Store)."""
+
+    id: str
+    code: TrackingCode
+    seq: int
+    station: str
+    created_at: str
+    clock_trusted: bool
+    text: str
+    category: str | None
+    anonymous: bool
+    source: str
+    lang: str
+    state: str
+    delivery: str
+    delivered_at: str | None
+    delivered_via: str | None
+    attempts: int
+    last_error: str | None
+    quarantine_reason: str | None
+    integrity: str
+    centre_status: str | None
+    centre_reply: str | None
+    centre_updated_at: str | None
+    purged_at: str | None
+    attachments: tuple[Attachment, ...] = ()
+    has_secret: bool = False   # a receipt secret was issued (only its hash is stored)
+    # The receipt secret's plaintext: set only on the item Store.commit_item returns (for
+    # the receipt), never read back. Kept out of repr() like the personal data.
+    secret: str | None = field(default=None, repr=False)
+    # Kept out of repr() so that an item printed into a log never carries them.
+    name: str | None = field(default=None, repr=False)
+    phone: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    """An attachment about to be committed: a file to copy, or bytes."""
+
+    name: str          # plain file name (validated by kiosk.core.submission)
+    media_type: str
+    kind: str          # audio / photo / scan / file
+    source: Path | bytes
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A validated submission (see kiosk.core.submission), ready to commit."""
+
+    text: str
+    category: str | None
+    anonymous: bool
+    name: str | None
+    phone: str | None
+    source: str
+    lang: str
+    attachments: tuple[NewAttachment, ...]
+    max_attachment_bytes: int
+
+
+@dataclass(frozen=True)
+class RatingToSend:
+    """A pending rating of a delivered item, with what the centre needs to file it."""
+
+    id: str            # UUID, the rating's idempotency key
+    item_id: str
+    rating: str
+    created_at: str
+    clock_trusted: bool
+    code: str          # the item's compact tracking code
+    station: str

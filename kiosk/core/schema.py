@@ -1,0 +1,105 @@
+"""Database schema, as an ordered set of sqlite-utils migrations.
+
+Applied migrations are recorded in the ``_sqlite_migrations`` version table that
+sqlite-utils keeps. Never edit a migration that has shipped: add a new one.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("minyi-kiosk")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["items"].create(
+        {
+            "id": str,            # UUID, the global idempotency key
+            "seq": int,           # per-station sequence, allocated in the commit transaction
+            "station": str,
+            "code": str,          # compact tracking code (digits only)
+            "created_at": str,    # wall clock, UTC ISO 8601
+            "clock_trusted": int,
+            "text": str,
+            "category": str,      # NULL: resident was not sure
+            "anonymous": int,
+            "name_enc": str,      # Fernet tokens; plaintext never stored
+            "phone_enc": str,
+            "source": str,        # voice / text / photo / letter / cli
+            "lang": str,
+            "state": str,         # stored -> delivered -> accepted ... closed
+            "delivery": str,      # pending / delivered / quarantined
+            "delivered_at": str,
+            "delivered_via": str,  # push / pull
+            "attempts": int,
+            "last_error": str,
+            "quarantine_reason": str,
+            "integrity": str,     # ok / mismatch (an attachment changed or vanished on disk)
+            "centre_status": str,
+            "centre_reply": str,
+            "centre_updated_at": str,
+            "purged_at": str,
+        },
+        pk="id",
+        not_null={"seq", "station", "code", "created_at", "state", "delivery", "integrity"},
+        defaults={"attempts": 0, "integrity": "ok", "state": "stored", "delivery": "pending",
+                  "anonymous": 1, "clock_trusted": 0, "text": ""},
+    )
+    db["items"].create_index(["code"], unique=True)
+    db["items"].create_index(["station", "seq"], unique=True)
+    db["items"].create_index(["delivery", "seq"])
+
+    db["attachments"].create(
+        {
+            "id": int,
+            "item_id": str,
+            "idx": int,
+            "kind": str,          # audio / photo / scan / file
+            "name": str,          # plain file name as stored under media/<item>/
+            "media_type": str,
+            "size": int,
+            "sha256": str,
+            "integrity": str,     # ok / mismatch / missing
+            "purged": int,
+        },
+        pk="id",
+        foreign_keys=[("item_id", "items", "id")],
+        not_null={"item_id", "idx", "name", "media_type", "size", "sha256"},
+        defaults={"integrity": "ok", "purged": 0},
+    )
+    db["attachments"].create_index(["item_id", "idx"], unique=True)
+
+    db["status_history"].create(
+        {"id": int, "item_id": str, "status": str, "reply": str, "at": str, "received_at": str},
+        pk="id",
+        foreign_keys=[("item_id", "items", "id")],
+    )
+    db["status_history"].create_index(["item_id"])
+
+    db["ratings"].create(
+        {"id": str, "item_id": str, "rating": str, "created_at": str, "clock_trusted": int,
+         "delivery": str, "delivered_at": str, "attempts": int, "last_error": str},
+        pk="id",
+        foreign_keys=[("item_id", "items", "id")],
+        defaults={"delivery": "pending", "attempts": 0},
+    )
+    db["ratings"].create_index(["delivery"])
+
+    db["events"].create(
+        {"id": int, "at": str, "level": str, "kind": str, "item_id": str, "message": str,
+         "data": str},
+        pk="id",
+    )
+    db["events"].create_index(["kind"])
+
+    db["counters"].create({"station": str, "next_seq": int}, pk="station")
+    db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations()
+def m002_receipt_secret(db: Database) -> None:
+    # The scrypt hash of the item's receipt secret (kiosk/core/itemsecret.py). NULL for items
+    # committed before receipts carried a secret: those show their state only.
+    db["items"].add_column("secret_hash", str)

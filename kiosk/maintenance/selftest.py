@@ -1,0 +1,261 @@
+"""Device self-tests for maintenance staff: run one, record its result.
+
+Each test takes its (unopened) device as an argument, so the service menu passes the
+devices the app holds and ``kiosk service selftest NAME`` the configured ones
+(:func:`configured_device`). A result is recorded twice: an event ``service_selftest``
+(pass or fail, for the event log) and the meta key ``selftest.<device>``, which the
+next heartbeat reports (kiosk/core/devicehealth.py).
+
+A pass needs proof: the printer reported itself online with paper after the test page,
+the microphone delivered sound that is not digital silence, the camera a frame that is
+not uniform, the document camera a page outline, the code reader a tracking code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from kiosk.core import clock
+
+DEVICES = ("printer", "microphone", "camera", "scanner", "code_reader")
+META_PREFIX = "selftest."
+
+
+class UnknownDevice(ValueError):
+    """A self-test name that is not one of :data:`DEVICES`."""
+
+
+@dataclass(frozen=True)
+class SelfTestResult:
+    """The outcome of one self-test. ``detail`` is one plain sentence for staff."""
+
+    device: str
+    passed: bool
+    detail: str
+    at: str = field(default_factory=clock.now_iso)
+    data: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def record(store, result: SelfTestResult) -> SelfTestResult:
+    """Keep *result* for the next heartbeat and log it as an event."""
+    store.set_meta(META_PREFIX + result.device, json.dumps(result.as_dict(), ensure_ascii=False))
+    store.log_event("service_selftest", f"self-test {result.device}: {'pass' if result.passed else 'FAIL'}: "
+                    f"{result.detail}", level="info" if result.passed else "error",
+                    data={"device": result.device, "passed": result.passed})
+    return result
+
+
+def last_result(store, device: str) -> dict | None:
+    """The last recorded self-test of *device* as a dict, or None."""
+    raw = store.get_meta(META_PREFIX + device)
+    if not raw:
+        return None
+    try:
+        v = json.loads(raw)
+        return v if isinstance(v, dict) else None
+    except ValueError:
+        return {"device": device, "passed": False, "detail": "unreadable self-test record"}
+
+
+# -- the tests ------------------------------------------------------------------------
+
+
+def test_printer(cfg, printer=None) -> SelfTestResult:
+    """Print the test page, then read paper and cover status."""
+    from kiosk.receipt import printing
+
+    try:
+        data = printing.encode_layout(printing.selftest_layout(cfg), cfg)
+    except ValueError as e:
+        return SelfTestResult("printer", False, f"cannot lay out the test page: {e}")
+    if printer is None:
+        try:
+            printer = cfg.printer.build()
+        except ValueError as e:
+            return SelfTestResult("printer", False, f"printer configuration is wrong: {e}")
+        if printer is None:
+            return SelfTestResult("printer", False, "no printer is configured (printer.kind = \"none\")")
+    out = printing.send(data, cfg, printer)
+    st = _printer_status(printer)
+    info = {"status": out.status, "bytes": out.bytes_sent, "paper": st.get("paper"),
+            "cover_open": st.get("cover_open"), "online": st.get("online")}
+    if out.printed:
+        return SelfTestResult("printer", True, "test page printed" + (
+            "; paper is running low" if out.paper_low else ""), data=info)
+    return SelfTestResult("printer", False, f"test page not printed: {out.reason}", data=info)
+
+
+def _printer_status(printer) -> dict:
+    from drivers.printer import PrinterError
+    opened = not printer.is_open
+    try:
+        if opened:
+            printer.open()
+        st = printer.status()
+    except (PrinterError, OSError) as e:
+        return {"error": str(e)}
+    finally:
+        if opened:
+            printer.close()
+    return {"paper": st.paper, "cover_open": st.cover_open, "online": st.online} if st.reported else {}
+
+
+def capture_audio(mic, seconds: float, on_level=None) -> tuple[bytes, int]:
+    """Read *seconds* of 16-bit mono PCM from *mic* (opened and closed here).
+
+    *on_level(rms)* is called for each block (the live level meter). Raises
+    ``drivers.microphone.MicrophoneUnavailable``.
+    """
+    from drivers.microphone import rms_level
+
+    mic.open()
+    try:
+        rate = int(mic.sample_rate)
+        block = rate // 10
+        chunks: list[bytes] = []
+        for _ in range(max(1, int(seconds * 10))):
+            pcm = mic.read(block)
+            if not pcm:
+                break  # a finite source (the WAV fake) ended
+            chunks.append(pcm)
+            if on_level is not None:
+                on_level(rms_level(pcm))
+    finally:
+        mic.close()
+    return b"".join(chunks), rate
+
+
+def test_microphone(mic, seconds: float = 3.0, on_level=None, live_s: float = 0.0) -> tuple[SelfTestResult, bytes, int]:
+    """Show the live level for *live_s* (nothing kept), then record *seconds*; pass when
+    real sound (not digital silence) came. Returns the result, the PCM (for playback on
+    the page) and its rate."""
+    from drivers.microphone import MicrophoneUnavailable, rms_level
+
+    try:
+        if live_s > 0:
+            capture_audio(mic, live_s, on_level)
+        pcm, rate = capture_audio(mic, seconds, on_level)
+    except MicrophoneUnavailable as e:
+        return SelfTestResult("microphone", False, f"microphone unavailable: {e}"), b"", 0
+    level = rms_level(pcm)
+    got_s = len(pcm) / 2 / rate if rate else 0.0
+    info = {"seconds": round(got_s, 2), "rms": round(level, 5), "rate": rate}
+    if got_s < seconds * 0.9:
+        return SelfTestResult("microphone", False, f"only {got_s:.1f} s of {seconds:g} s of sound arrived",
+                              data=info), pcm, rate
+    if not any(pcm):
+        return SelfTestResult("microphone", False, "the microphone delivered only digital silence "
+                              "(muted, unplugged or the wrong input)", data=info), pcm, rate
+    return SelfTestResult("microphone", True, f"recorded {got_s:.1f} s, level {level:.3f}", data=info), pcm, rate
+
+
+def _grab(camera, warmup: int = 3):
+    from drivers.camera import CameraUnavailable
+    camera.open()
+    try:
+        for _ in range(warmup):
+            camera.read_frame()
+        return camera.read_frame()
+    finally:
+        try:
+            camera.close()
+        except CameraUnavailable:
+            pass
+
+
+def test_camera(camera) -> tuple[SelfTestResult, object]:
+    """Capture one photo frame; pass when it is not uniform (a covered or dead sensor)."""
+    from drivers.camera import CameraError
+
+    try:
+        frame = _grab(camera)
+    except CameraError as e:
+        return SelfTestResult("camera", False, f"camera unavailable: {e}"), None
+    h, w = frame.shape[:2]
+    spread = float(frame.std())
+    info = {"width": int(w), "height": int(h), "std": round(spread, 1)}
+    if spread < 2.0:
+        return SelfTestResult("camera", False, f"the picture is one flat colour ({w}×{h}): lens covered "
+                              "or sensor dead", data=info), frame
+    return SelfTestResult("camera", True, f"captured {w}×{h}", data=info), frame
+
+
+def test_scanner(camera, settings) -> tuple[SelfTestResult, object]:
+    """Capture with the document camera and find the page outline (a sheet must lie under it)."""
+    from drivers.camera import CameraError
+    from kiosk.media.letter import process_page
+
+    try:
+        frame = _grab(camera)
+    except CameraError as e:
+        return SelfTestResult("scanner", False, f"document camera unavailable: {e}"), None
+    page = process_page(frame, **settings.page_options())
+    info = {"found_page": page.found_page, "size": list(page.size)}
+    if not page.found_page:
+        return SelfTestResult("scanner", False, "captured, but no page outline found: lay a sheet "
+                              "of paper under the document camera and test again", data=info), page
+    return SelfTestResult("scanner", True, f"page outline found ({page.size[0]}×{page.size[1]})",
+                          data=info), page
+
+
+def test_code_reader(reader, lookup_url: str, timeout_s: float = 20.0) -> SelfTestResult:
+    """Wait for a scanned receipt; pass when it carries a valid tracking code."""
+    from drivers.codereader import CodeReaderError
+    from kiosk.lookup.answers import code_from_scan
+    from kiosk.core.trackcode import CodeError
+
+    try:
+        reader.open()
+        try:
+            payload = reader.read_code(timeout_s)
+        finally:
+            reader.close()
+    except CodeReaderError as e:
+        return SelfTestResult("code_reader", False, f"code reader unavailable: {e}")
+    if payload is None:
+        return SelfTestResult("code_reader", False, f"nothing scanned within {timeout_s:g} s")
+    try:
+        code = code_from_scan(payload, lookup_url)
+    except CodeError as e:
+        return SelfTestResult("code_reader", False, f"scanned, but no tracking code in it: {e}")
+    return SelfTestResult("code_reader", True, f"read tracking code {code}", data={"code": str(code)})
+
+
+# -- configured devices ---------------------------------------------------------------
+
+
+def configured_kinds(cfg) -> dict[str, str]:
+    """Every device the config enables, with its driver kind."""
+    out = {}
+    if cfg.printer.kind != "none":
+        out["printer"] = cfg.printer.kind
+    if cfg.microphone.kind != "none":
+        out["microphone"] = cfg.microphone.kind
+    if cfg.camera.enabled:
+        out["camera"] = cfg.camera.kind
+    if cfg.scanner.enabled:
+        out["scanner"] = cfg.scanner.kind
+    if cfg.code_reader.kind != "none":
+        out["code_reader"] = cfg.code_reader.kind
+    return out
+
+
+def run_configured(cfg, device: str, *, code_timeout_s: float = 20.0, seconds: float = 3.0) -> SelfTestResult:
+    """Run the self-test of one configured device (``kiosk service selftest NAME``)."""
+    if device not in DEVICES:
+        raise UnknownDevice(f"unknown self-test {device!r} (expected one of {', '.join(DEVICES)})")
+    kind = configured_kinds(cfg).get(device)
+    if kind is None:
+        return SelfTestResult(device, False, f"the {device} is not configured (disabled or kind \"none\")")
+    if device == "printer":
+        return test_printer(cfg)
+    if device == "microphone":
+        return test_microphone(cfg.microphone.build(), seconds)[0]
+    if device in ("camera", "scanner"):
+        s = getattr(cfg, device)
+        return test_camera(s.build())[0] if device == "camera" else test_scanner(s.build(), s)[0]
+    return test_code_reader(cfg.code_reader.build(), cfg.receipt.lookup_url, code_timeout_s)

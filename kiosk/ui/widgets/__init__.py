@@ -1,1 +1,0 @@
-"""Reusable widgets of the kiosk UI (rules in kiosk/ui/kv/widgets.kv)."""
