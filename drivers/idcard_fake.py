@@ -57,7 +57,7 @@ class IdCardEmulator:
         self.card = card
         self._requests = FrameParser(head=2)
         self._found = self._selected = self._locked = False
-        self._faults: deque[str] = deque()
+        self._faults: deque[tuple[str, tuple[int, int] | None]] = deque()
         self._remove_on: tuple[int, int] | None = None
         self.commands: list[tuple[int, int]] = []   # every request understood, in order
         self._lock = threading.Lock()
@@ -78,11 +78,12 @@ class IdCardEmulator:
         """The card is taken away just as *command* (e.g. ``READ_BASE``) arrives."""
         self._remove_on = command
 
-    def fault(self, kind: str) -> None:
-        """Spoil the next answer: one of :data:`FAULTS` (queued; one answer each)."""
+    def fault(self, kind: str, command: tuple[int, int] | None = None) -> None:
+        """Spoil the next answer (to *command*, e.g. ``READ_BASE``, or to any): one of
+        :data:`FAULTS`. Faults queue up, one answer each, in order."""
         if kind not in FAULTS:
             raise ValueError(f"fault: expected one of {', '.join(FAULTS)}, got {kind!r}")
-        self._faults.append(kind)
+        self._faults.append((kind, command))
 
     def receive(self, data: bytes) -> list[bytes]:
         """Bytes from the host; the answer(s), in chunks to send one after another."""
@@ -93,11 +94,12 @@ class IdCardEmulator:
                 try:
                     frame = self._requests.next_frame()
                 except IdCardFrameError:  # the protocol's answer to a checksum (or length) error
-                    chunks += self._spoil(encode_response(0x10))
+                    chunks += self._spoil(None, encode_response(0x10))
                     continue
                 if frame is None:
                     return chunks
-                chunks += self._spoil(self._answer((frame.head[0], frame.head[1])))
+                command = (frame.head[0], frame.head[1])
+                chunks += self._spoil(command, self._answer(command))
 
     def _answer(self, command: tuple[int, int]) -> bytes:
         self.commands.append(command)
@@ -122,8 +124,10 @@ class IdCardEmulator:
             return encode_response(OK, lengths + encode_text(self.card) + sample_photo())
         return encode_response(0x21)
 
-    def _spoil(self, answer: bytes) -> list[bytes]:
-        kind = self._faults.popleft() if self._faults else None
+    def _spoil(self, command: tuple[int, int] | None, answer: bytes) -> list[bytes]:
+        kind = None
+        if self._faults and self._faults[0][1] in (None, command):
+            kind = self._faults.popleft()[0]
         if kind == "noise":   # a wrong-baud burst and half a preamble before the answer
             return [b"\x00\xff\x13\xaa\xaa\x55\xaa" + answer]
         if kind == "checksum":
