@@ -57,12 +57,24 @@ class Device:
 
 
 @pytest.fixture
-def line(tmp_path, socat_pair):
-    """A pty pair with the emulated reader on one end: ``(kiosk_path, device)``."""
-    kiosk, far = socat_pair(tmp_path / "ttyIdCard", tmp_path / "ttyIdCard-device")
-    device = Device(far)
-    yield kiosk, device
-    device.stop()
+def pty_line(tmp_path, socat_pair):
+    """Factory: a new pty pair at the same paths with the emulated reader on its far end:
+    ``(kiosk_path, device)``; the devices are stopped after the test."""
+    devices = []
+
+    def start() -> tuple[str, Device]:
+        kiosk, far = socat_pair(tmp_path / "ttyIdCard", tmp_path / "ttyIdCard-device")
+        devices.append(Device(far))
+        return kiosk, devices[-1]
+    yield start
+    for device in devices:
+        device.stop()
+
+
+@pytest.fixture
+def line(pty_line):
+    """One pty pair with the emulated reader on its far end: ``(kiosk_path, device)``."""
+    return pty_line()
 
 
 @pytest.fixture
