@@ -50,13 +50,14 @@ from drivers.idcard_record import (PHOTO_LENGTH, TEXT_LENGTH, IdCard, IdCardInva
                                    IdNumberInvalid, mask_id_number, parse_text, validate_id_number)
 from drivers.serialport import exclusive_port, open_failure
 
-# The rates a SAM module can be set to; 115200 is its default (protocol notes, UART table).
+# The rates a SAM module can be set to; 115200 is its default (SAM protocol notes, UART
+# parameters table; docs/idcard.md "Sources").
 BAUDRATES = (9600, 19200, 38400, 57600, 115200)
 DEFAULT_BAUDRATE = 115200
 SETTING = "id_card_reader.device"
-# How long each command may take before its first byte, on top of the time its answer
-# takes on the wire. The notes give no figure; a read of the card over the air takes
-# about a second on the readers' spec sheets, so these are margins, not datasheet values.
+# How long each command's answer may take, on top of the time its bytes take on the wire.
+# The protocol notes give no response times: these are margins chosen here (a read talks
+# to the card over the air, so it gets more), not datasheet values.
 ANSWER_S = {SAM_STATUS: 1.0, FIND_CARD: 1.0, SELECT_CARD: 1.0, READ_BASE: 3.0}
 NAMES = {SAM_STATUS: "SAM status (11 FF)", FIND_CARD: "find card (20 01)",
          SELECT_CARD: "select card (20 02)", READ_BASE: "read base information (30 01)"}

@@ -4,7 +4,8 @@
 docs/idcard.md): find card 9F or 80, select card 90 or 81, read base information 90 with
 text and photo, or 41; a request with a bad checksum gets 10, an unknown command 21. After
 a successful read, find answers 80 until the card is taken away and put back, as readers
-do (the reader's lock-out that protects against reading one card twice). :meth:`fault`
+do (node-idcard-reader's README, 注意事项: the card must leave the reader before the next
+find succeeds). :meth:`fault`
 spoils the next answer the way a real line can: noise before it, a bad checksum, an
 answer cut short, split in two, or none at all.
 
