@@ -41,6 +41,7 @@ import unicodedata
 from collections import deque
 from typing import Callable, Protocol, runtime_checkable
 
+from drivers.registry import build
 from drivers.serialport import FakeSerialPort, exclusive_port, open_failure
 
 BAUDRATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
@@ -323,13 +324,7 @@ def make_code_reader(kind: str, **options) -> CodeReader:
 
     Raises :class:`CodeReaderError` for an unknown kind or bad options.
     """
-    cls = KINDS.get(kind)
-    if cls is None:
-        raise CodeReaderError(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
-    try:
-        return cls(**options)
-    except TypeError as e:
-        raise CodeReaderError(f"{kind} code reader: {e}") from None
+    return build(KINDS, kind, options, CodeReaderError, "code reader")
 
 
 __all__ = [

@@ -48,6 +48,7 @@ from drivers.idcard_frames import (CARD_FOUND, FIND_CARD, HEADER, NO_CARD, OK, R
                                    IdCardTimeout, describe_status, encode_request)
 from drivers.idcard_record import (PHOTO_LENGTH, TEXT_LENGTH, IdCard, IdCardInvalid, IdCardUnsupported,
                                    IdNumberInvalid, mask_id_number, parse_text, validate_id_number)
+from drivers.registry import build
 from drivers.serialport import exclusive_port, open_failure
 
 # The rates a SAM module can be set to; 115200 is its default (SAM protocol notes, UART
@@ -377,13 +378,7 @@ def make_id_card_reader(kind: str, **options) -> IdCardReader:
 
     Raises :class:`IdCardError` for an unknown kind or bad options.
     """
-    cls = KINDS.get(kind)
-    if cls is None:
-        raise IdCardError(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
-    try:
-        return cls(**options)
-    except TypeError as e:
-        raise IdCardError(f"{kind} ID-card reader: {e}") from None
+    return build(KINDS, kind, options, IdCardError, "ID-card reader")
 
 
 __all__ = [

@@ -247,3 +247,17 @@ def socat_pair():
     pairs = SocatPairs()
     yield pairs
     pairs.stop()
+
+
+@pytest.fixture
+def opened():
+    """Factory: ``opened(driver)`` opens *driver* and returns it; each is closed after the test."""
+    drivers = []
+
+    def open_(driver):
+        driver.open()
+        drivers.append(driver)
+        return driver
+    yield open_
+    for driver in drivers:
+        driver.close()

@@ -78,24 +78,12 @@ def line(pty_line):
 
 
 @pytest.fixture
-def reader_on():
+def reader_on(opened):
     """Factory: an opened serial ID-card reader on *path* at 115200; closed after the test."""
-    readers = []
-
-    def make(path: str, **options):
-        r = make_id_card_reader("serial", device=path, baudrate=BAUD, **options)
-        r.open()
-        readers.append(r)
-        return r
-    yield make
-    for r in readers:
-        r.close()
+    return lambda path, **options: opened(make_id_card_reader("serial", device=path, baudrate=BAUD, **options))
 
 
 @pytest.fixture
-def fake():
+def fake(opened):
     """An opened fake ID-card reader (the sample card on it); closed after the test."""
-    r = make_id_card_reader("fake")
-    r.open()
-    yield r
-    r.close()
+    return opened(make_id_card_reader("fake"))
