@@ -154,6 +154,7 @@ class FakeIdCardPort(FakeSerialPort):
         self.emulator = IdCardEmulator(card)
 
     def on_write(self, data: bytes) -> None:
+        """The driver's request reaches the emulated reader, whose answer comes back."""
         chunks = self.emulator.receive(data)
         if chunks:
             self.feed(chunks[0])

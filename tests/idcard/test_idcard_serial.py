@@ -72,7 +72,7 @@ def test_no_card_polls_and_returns_none(line, reader_on):
     r = reader_on(kiosk)
     assert r.find_card() is Search.NO_CARD
     assert r.read_card(0.8) is None
-    assert device.emulator.commands.count(FIND_CARD) >= 3 and SELECT_CARD not in device.emulator.commands
+    assert device.emulator.commands.count(FIND_CARD) >= 2 and SELECT_CARD not in device.emulator.commands
 
 
 def test_card_taken_away_after_find(line, reader_on):
