@@ -34,13 +34,15 @@ This module never imports ``kiosk``.
 
 from __future__ import annotations
 
-import errno
 import os
 import threading
 import time
 import unicodedata
 from collections import deque
 from typing import Callable, Protocol, runtime_checkable
+
+from drivers.registry import build
+from drivers.serialport import FakeSerialPort, exclusive_port, open_failure
 
 BAUDRATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
 MAX_LINE = 512
@@ -177,14 +179,7 @@ class SerialCodeReader:
         return self._lines.dropped
 
     def _serial_port(self):
-        import serial
-        port = serial.Serial()
-        port.port = self.device
-        port.baudrate = self.baudrate
-        # exclusive: flock() the tty so that a second program (a second app instance) cannot
-        # open it too; two readers of one tty would each get a part of every line.
-        port.exclusive = True
-        return port
+        return exclusive_port(self.device, self.baudrate)
 
     def open(self) -> None:
         """Open the port; raises :class:`CodeReaderUnavailable` naming the device and why."""
@@ -203,15 +198,9 @@ class SerialCodeReader:
         self._port = port
 
     def _open_error(self, e: Exception) -> CodeReaderUnavailable:
-        code = getattr(e, "errno", None)
-        if code in (errno.EACCES, errno.EPERM):
-            why = "permission denied (add the kiosk user to the dialout group; see systemd/99-minyi-kiosk.rules)"
-        elif code in (errno.EWOULDBLOCK, errno.EAGAIN) or "exclusively lock" in str(e):
+        busy, why = open_failure(e, "code_reader.device")
+        if busy:
             return CodeReaderBusy(f"{self.describe()}: in use by another program (the running kiosk app?)")
-        elif code in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
-            why = "no such device (is the reader plugged in? check code_reader.device)"
-        else:
-            why = f"cannot open: {e}"
         return CodeReaderUnavailable(f"{self.describe()}: {why}")
 
     def read_code(self, timeout: float) -> str | None:
@@ -272,86 +261,6 @@ class SerialCodeReader:
         with self._lock:
             self._drop_port()
             self._lines.reset()
-
-
-class FakeSerialPort:
-    """An in-memory stand-in for ``serial.Serial``, with the methods :class:`SerialCodeReader` uses.
-
-    The scanner side calls :meth:`feed`; :meth:`unplug` makes reads fail the way pyserial
-    does for a vanished USB device. Thread-safe: feeding and reading happen on different
-    threads, as with real hardware.
-    """
-
-    def __init__(self):
-        self._buf = bytearray()
-        self._cond = threading.Condition()
-        self._cancelled = False
-        self.is_open = False
-        self.plugged = True
-        self.timeout: float | None = None
-
-    # -- the device's side ------------------------------------------------------------
-    def feed(self, data: bytes) -> None:
-        """Bytes arriving from the scanner (kept while the port is closed, unlike a tty)."""
-        with self._cond:
-            self._buf += data
-            self._cond.notify_all()
-
-    def unplug(self) -> None:
-        """Pull the cable: reads fail and the port cannot be opened until :meth:`replug`."""
-        with self._cond:
-            self.plugged = False
-            self._cond.notify_all()
-
-    def replug(self) -> None:
-        with self._cond:
-            self.plugged = True
-
-    # -- pyserial's side ----------------------------------------------------------------
-    def open(self) -> None:
-        import serial
-        with self._cond:
-            if not self.plugged:
-                raise serial.SerialException(errno.ENOENT, "could not open port: fake reader unplugged")
-            self.is_open = True
-            self._cancelled = False
-
-    def close(self) -> None:
-        with self._cond:
-            self.is_open = False
-            self._cond.notify_all()
-
-    @property
-    def in_waiting(self) -> int:
-        with self._cond:
-            return len(self._buf)
-
-    def cancel_read(self) -> None:
-        with self._cond:
-            self._cancelled = True
-            self._cond.notify_all()
-
-    def read(self, size: int = 1) -> bytes:
-        import serial
-        deadline = None if self.timeout is None else time.monotonic() + self.timeout
-        with self._cond:
-            while True:
-                if not self.is_open:
-                    raise serial.PortNotOpenError()
-                if not self.plugged:
-                    # pyserial's own words for a vanished device (serialposix.Serial.read)
-                    raise serial.SerialException("device reports readiness to read but returned no data "
-                                                 "(device disconnected or multiple access on port?)")
-                if self._buf or self._cancelled:
-                    break
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    break
-                self._cond.wait(left)
-            self._cancelled = False
-            data = bytes(self._buf[:size])
-            del self._buf[:size]
-            return data
 
 
 class FakeCodeReader(SerialCodeReader):
@@ -415,13 +324,7 @@ def make_code_reader(kind: str, **options) -> CodeReader:
 
     Raises :class:`CodeReaderError` for an unknown kind or bad options.
     """
-    cls = KINDS.get(kind)
-    if cls is None:
-        raise CodeReaderError(f"kind: expected one of {', '.join(KINDS)}, got {kind!r}")
-    try:
-        return cls(**options)
-    except TypeError as e:
-        raise CodeReaderError(f"{kind} code reader: {e}") from None
+    return build(KINDS, kind, options, CodeReaderError, "code reader")
 
 
 __all__ = [

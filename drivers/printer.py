@@ -31,6 +31,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
+from drivers.registry import build
+
 DLE_EOT = b"\x10\x04"
 STATUS_PRINTER, STATUS_OFFLINE_CAUSE, STATUS_PAPER = 1, 2, 4
 
@@ -601,13 +603,8 @@ PRINTERS: dict[str, type[EscposConnection]] = {
 
 def make_printer(kind: str, **options) -> EscposConnection:
     """A printer of *kind* with *options* (not opened). Raises :class:`PrinterConfigError`."""
-    cls = PRINTERS.get(kind)
-    if cls is None:
-        raise PrinterConfigError(f"kind: expected one of {', '.join(PRINTERS)}, got {kind!r}")
-    try:
-        return cls(**options)
-    except TypeError as e:
-        raise PrinterConfigError(f"{kind} printer: {e}") from None
+    return build(PRINTERS, kind, options, PrinterConfigError, "printer")
+
 
 
 def transfer_seconds(nbytes: int, baudrate: int, bits_per_byte: int = 10) -> float:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -203,3 +206,58 @@ def staff_browser():
             central_or_url.app.staff.set_password("staff", STAFF_PASSWORD)
         return StaffBrowser(central_or_url.url)
     return login
+
+
+class SocatPairs:
+    """``socat_pair(a, b)``: link two new ptys at paths *a* and *b*; returns them as strings.
+
+    ``hang_up(a)`` ends the socat of the pair at *a* (both ptys hang up, as a device that is
+    unplugged); every pair still running is stopped after the test.
+    """
+
+    def __init__(self):
+        self._procs: dict[str, subprocess.Popen] = {}
+
+    def __call__(self, a: Path, b: Path) -> tuple[str, str]:
+        proc = subprocess.Popen(["socat", f"pty,raw,echo=0,link={a}", f"pty,raw,echo=0,link={b}"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._procs[str(a)] = proc
+        deadline = time.monotonic() + 10
+        while not (Path(a).exists() and Path(b).exists()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if not (Path(a).exists() and Path(b).exists()):
+            pytest.fail("socat did not create the pty pair")
+        return str(a), str(b)
+
+    def hang_up(self, a) -> None:
+        proc = self._procs.pop(str(a))
+        proc.terminate()
+        proc.wait(timeout=5)
+
+    def stop(self) -> None:
+        for a in list(self._procs):
+            self.hang_up(a)
+
+
+@pytest.fixture
+def socat_pair():
+    """A :class:`SocatPairs` factory of pty pairs linked by socat (the serial-device tests)."""
+    if not shutil.which("socat"):
+        pytest.skip("socat is not installed (apt install socat; listed in .ci/setup)")
+    pairs = SocatPairs()
+    yield pairs
+    pairs.stop()
+
+
+@pytest.fixture
+def opened():
+    """Factory: ``opened(driver)`` opens *driver* and returns it; each is closed after the test."""
+    drivers = []
+
+    def open_(driver):
+        driver.open()
+        drivers.append(driver)
+        return driver
+    yield open_
+    for driver in drivers:
+        driver.close()

@@ -70,16 +70,7 @@ def line(tmp_path):
 
 
 @pytest.fixture
-def reader_on():
+def reader_on(opened):
     """Factory: an opened serial code reader on *path*; closed after the test."""
     from drivers.codereader import make_code_reader
-    readers = []
-
-    def make(path: str, **options):
-        r = make_code_reader("serial", device=path, baudrate=BAUD, **options)
-        r.open()
-        readers.append(r)
-        return r
-    yield make
-    for r in readers:
-        r.close()
+    return lambda path, **options: opened(make_code_reader("serial", device=path, baudrate=BAUD, **options))

@@ -1,14 +1,13 @@
 """Fixtures of the receipt tests: the independent ESC/POS reader, a stored item, a printer
-on the far end of a socat pty pair and one on a TCP socket on 127.0.0.1."""
+on the far end of a socat pty pair (``socat_pair``: tests/conftest.py) and one on a TCP
+socket on 127.0.0.1."""
 
 from __future__ import annotations
 
 import dataclasses
 import importlib.util
 import select
-import shutil
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -91,29 +90,6 @@ class DeviceSide:
     def close(self):
         self.stop.set()
         self.thread.join(timeout=2)
-
-
-@pytest.fixture
-def socat_pair():
-    """Factory: link two new ptys at paths a and b with socat; stopped after the test."""
-    if not shutil.which("socat"):
-        pytest.skip("socat is not installed (apt install socat; listed in .ci/setup)")
-    procs = []
-
-    def start(a: Path, b: Path) -> tuple[str, str]:
-        proc = subprocess.Popen(["socat", f"pty,raw,echo=0,link={a}", f"pty,raw,echo=0,link={b}"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.append(proc)
-        deadline = time.monotonic() + 10
-        while not (Path(a).exists() and Path(b).exists()) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        if not (Path(a).exists() and Path(b).exists()):
-            pytest.fail("socat did not create the pty pair")
-        return str(a), str(b)
-    yield start
-    for proc in procs:
-        proc.terminate()
-        proc.wait(timeout=5)
 
 
 @pytest.fixture
