@@ -31,3 +31,12 @@ CODE = 140       # the tracking code on the done screen
 TARGET = 112     # touch targets (≥ 96 px both sides, ≈ 15 mm on a 10" 1280×800 panel)
 PAD = 24
 
+# The accessibility floor (docs/design.md "Resident experience rules", at the 1280x800
+# reference size), enforced by kiosk/app/offscreen/a11y.py and used by the widgets.
+MIN_BODY = 32
+MIN_TITLE = 48
+MIN_TARGET = 96
+# The maintenance staff's service pages (screens named ``service-…``) are denser: staff
+# are trained adults with a task list, and a page must fit the status or a queue (docs/service.md).
+MIN_SERVICE_TARGET = 60
+MIN_CONTRAST = 7.0

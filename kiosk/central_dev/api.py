@@ -20,6 +20,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from kiosk.central_dev.db import CentralDB, etag_of
+from kiosk.core.categories import DEFAULT_CATEGORIES
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 STATION = re.compile(r"[0-9]{4}")
@@ -53,7 +54,6 @@ def err(status: int, message: str, **headers) -> Response:
 
 def default_config() -> str:
     """The document served before staff set one: the kiosk's built-in categories."""
-    from kiosk.config.tree import DEFAULT_CATEGORIES
     return json.dumps({
         "version": "central-dev-1",
         "categories": [{"id": c.id, "names": dict(c.names)} for c in DEFAULT_CATEGORIES],

@@ -33,7 +33,6 @@ def _import(args, ctx) -> int:
     from kiosk.cli import main as cli
     from kiosk.central_dev.bundles import import_bundle
     from kiosk.central_dev.db import CentralDB
-    from kiosk.cli.central_dev import data_dir
     from kiosk.sync import bundle
 
     cfg = ctx.config
@@ -48,7 +47,7 @@ def _import(args, ctx) -> int:
         return ctx.fail(cli.EXIT_CONFIG, f"configuration error: central_dev.{e}")
     except bundle.KeyFileError as e:
         return ctx.fail(cli.EXIT_CONFIG, f"configuration error: {e}")
-    db = CentralDB(Path(args.data_dir) if args.data_dir else data_dir(cfg))
+    db = CentralDB(Path(args.data_dir) if args.data_dir else cfg.central_data_dir())
     try:
         result = import_bundle(db, Path(args.path), key, token)
     except bundle.BundleError as e:

@@ -46,18 +46,9 @@ def register(p) -> None:
         _data_dir_arg(sp, argparse.SUPPRESS)  # also accepted after the action
 
 
-def data_dir(cfg):
-    """central_dev.data_dir, else ``<storage.data_dir>-central`` beside the kiosk's data."""
-    from pathlib import Path
-    if cfg.central_dev.data_dir:
-        return Path(cfg.central_dev.data_dir)
-    d = cfg.storage.data_path
-    return d.with_name(d.name + "-central")
-
-
 def _chosen_data_dir(args, cfg):
     from pathlib import Path
-    return Path(args.data_dir) if args.data_dir else data_dir(cfg)
+    return Path(args.data_dir) if args.data_dir else cfg.central_data_dir()
 
 
 def run(args, ctx) -> int:

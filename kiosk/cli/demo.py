@@ -95,10 +95,9 @@ def ensure_staff_login(d: Path, cfg) -> str:
 
     from kiosk.central_dev.db import CentralDB
     from kiosk.central_dev.staff import StaffAccounts
-    from kiosk.cli.central_dev import data_dir
 
     pw_file = d / PASSWORD_FILE
-    db = CentralDB(data_dir(cfg))
+    db = CentralDB(cfg.central_data_dir())
     try:
         staff = StaffAccounts(db)
         if not staff.has_users():

@@ -24,7 +24,7 @@ import platformdirs
 # config records only: they import no driver, no UI and no Kivy at import time (a test
 # checks this), so the sync daemon loading the config pulls in none of them.
 from kiosk.config.codereader import CodeReaderSettings
-from kiosk.core.languages import LANGUAGES
+from kiosk.core.categories import DEFAULT_CATEGORIES, Category
 from kiosk.config.media import CameraSettings, ScannerSettings
 from kiosk.config.receipt import PrinterSettings, ReceiptSettings
 from kiosk.config.service import ServiceSettings
@@ -46,41 +46,6 @@ class StationSettings:
         if not self.name.strip():
             raise ValueError("name: expected a non-empty station name")
 
-
-@dataclass(frozen=True)
-class Category:
-    """One category a resident can choose; names per UI language."""
-
-    id: str
-    names: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self):
-        if not re.fullmatch(r"[a-z0-9_]{1,32}", self.id):
-            raise ValueError(f"id: expected 1-32 of a-z, 0-9 and _, got {self.id!r}")
-        if "zh-CN" not in self.names:
-            raise ValueError(f"names: category {self.id!r} needs at least a \"zh-CN\" name")
-        unknown = set(self.names) - set(LANGUAGES)
-        if unknown:
-            raise ValueError(f"names: unknown language {sorted(unknown)[0]!r} (expected one of {', '.join(LANGUAGES)})")
-
-    def name(self, lang: str) -> str:
-        """The name in *lang*, falling back to Simplified Chinese."""
-        return self.names.get(lang) or self.names["zh-CN"]
-
-
-def _c(id: str, zh_cn: str, zh_tw: str, en: str) -> Category:
-    return Category(id, {"zh-CN": zh_cn, "zh-TW": zh_tw, "en": en})
-
-
-DEFAULT_CATEGORIES = (
-    _c("urban", "城乡建设", "城鄉建設", "Urban development"),
-    _c("traffic", "交通出行", "交通出行", "Roads and transport"),
-    _c("environment", "生态环境", "生態環境", "Environment"),
-    _c("welfare", "社会保障", "社會保障", "Social security"),
-    _c("education_health", "教育卫生", "教育衛生", "Education and health"),
-    _c("community", "社区治理", "社區治理", "Community affairs"),
-    _c("other", "其他", "其他", "Other"),
-)
 
 DEFAULT_MEDIA_TYPES = ("audio/wav", "image/jpeg", "image/png", "application/pdf", "text/plain")
 
@@ -172,3 +137,27 @@ class Config:
     code_reader: CodeReaderSettings = field(default_factory=CodeReaderSettings)
     ui: UISettings = field(default_factory=UISettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
+
+    def device_kinds(self) -> dict[str, str]:
+        """Every device this config enables, with its driver kind (named as in
+        ``kiosk.core.devicehealth.DEVICES``: the heartbeat and the self-tests ask this)."""
+        out = {}
+        if self.printer.kind != "none":
+            out["printer"] = self.printer.kind
+        if self.microphone.kind != "none":
+            out["microphone"] = self.microphone.kind
+        if self.camera.enabled:
+            out["camera"] = self.camera.kind
+        if self.scanner.enabled:
+            out["scanner"] = self.scanner.kind
+        if self.code_reader.kind != "none":
+            out["code_reader"] = self.code_reader.kind
+        return out
+
+    def central_data_dir(self) -> Path:
+        """Where ``kiosk central-dev`` keeps its own data: ``central_dev.data_dir``, else
+        ``<storage.data_dir>-central`` beside the kiosk's data (docs/sync.md)."""
+        if self.central_dev.data_dir:
+            return Path(self.central_dev.data_dir)
+        d = self.storage.data_path
+        return d.with_name(d.name + "-central")

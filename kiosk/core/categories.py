@@ -15,15 +15,51 @@ sync daemon.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
-from kiosk.config.tree import Category
+from kiosk.core.languages import LANGUAGES
 
 #: store meta key of the applied station config (written by kiosk.core.station_config.apply)
 STATION_CONFIG_KEY = "station_config"
 
 CENTRE, LOCAL = "centre", "local"
 
+
+@dataclass(frozen=True)
+class Category:
+    """One category a resident can choose; names per UI language."""
+
+    id: str
+    names: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not re.fullmatch(r"[a-z0-9_]{1,32}", self.id):
+            raise ValueError(f"id: expected 1-32 of a-z, 0-9 and _, got {self.id!r}")
+        if "zh-CN" not in self.names:
+            raise ValueError(f"names: category {self.id!r} needs at least a \"zh-CN\" name")
+        unknown = set(self.names) - set(LANGUAGES)
+        if unknown:
+            raise ValueError(f"names: unknown language {sorted(unknown)[0]!r} (expected one of {', '.join(LANGUAGES)})")
+
+    def name(self, lang: str) -> str:
+        """The name in *lang*, falling back to Simplified Chinese."""
+        return self.names.get(lang) or self.names["zh-CN"]
+
+
+def _c(id: str, zh_cn: str, zh_tw: str, en: str) -> Category:
+    return Category(id, {"zh-CN": zh_cn, "zh-TW": zh_tw, "en": en})
+
+
+DEFAULT_CATEGORIES = (
+    _c("urban", "城乡建设", "城鄉建設", "Urban development"),
+    _c("traffic", "交通出行", "交通出行", "Roads and transport"),
+    _c("environment", "生态环境", "生態環境", "Environment"),
+    _c("welfare", "社会保障", "社會保障", "Social security"),
+    _c("education_health", "教育卫生", "教育衛生", "Education and health"),
+    _c("community", "社区治理", "社區治理", "Community affairs"),
+    _c("other", "其他", "其他", "Other"),
+)
 
 class CategoryListError(ValueError):
     """A category list is malformed; ``str()`` names the entry and field."""

@@ -1,4 +1,9 @@
-"""Device health and service events for the heartbeat (docs/protocol.md, "heartbeat").
+"""Device health, self-test records and service events for the heartbeat
+(docs/protocol.md, "heartbeat").
+
+The self-tests themselves run in kiosk/maintenance/selftest.py; their results are kept
+here (meta ``selftest.<device>``) so the sync daemon can report them without importing
+the maintenance layer.
 
 Every configured device is reported, with the state the app last saw (meta
 ``device.<name>``, written by the UI process) and its last self-test; a device the app
@@ -11,11 +16,54 @@ accepted the heartbeat (:func:`mark_events_sent`).
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass, field
 
-from kiosk.maintenance.selftest import DEVICES, configured_kinds, last_result
+from kiosk.core import clock
+
 
 EVENTS_CURSOR_KEY = "service.events_sent"
 EVENTS_PER_BEAT = 100
+DEVICES = ("printer", "microphone", "camera", "scanner", "code_reader")
+META_PREFIX = "selftest."
+
+
+class UnknownDevice(ValueError):
+    """A self-test name that is not one of :data:`DEVICES`."""
+
+
+@dataclass(frozen=True)
+class SelfTestResult:
+    """The outcome of one self-test. ``detail`` is one plain sentence for staff."""
+
+    device: str
+    passed: bool
+    detail: str
+    at: str = field(default_factory=clock.now_iso)
+    data: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def record(store, result: SelfTestResult) -> SelfTestResult:
+    """Keep *result* for the next heartbeat and log it as an event."""
+    store.set_meta(META_PREFIX + result.device, json.dumps(result.as_dict(), ensure_ascii=False))
+    store.log_event("service_selftest", f"self-test {result.device}: {'pass' if result.passed else 'FAIL'}: "
+                    f"{result.detail}", level="info" if result.passed else "error",
+                    data={"device": result.device, "passed": result.passed})
+    return result
+
+
+def last_result(store, device: str) -> dict | None:
+    """The last recorded self-test of *device* as a dict, or None."""
+    raw = store.get_meta(META_PREFIX + device)
+    if not raw:
+        return None
+    try:
+        v = json.loads(raw)
+        return v if isinstance(v, dict) else None
+    except ValueError:
+        return {"device": device, "passed": False, "detail": "unreadable self-test record"}
 
 
 def _app_state(store, name: str) -> dict | None:
@@ -31,10 +79,10 @@ def _app_state(store, name: str) -> dict | None:
         return {"state": "unknown", "detail": "unreadable state record"}
 
 
-def device_report(cfg, store) -> dict:
+def device_report(kinds: dict[str, str], store) -> dict:
     """``{name: {"kind", "state", "detail", "last_selftest"}}`` for every configured device
-    (and any device the app reported that the config no longer names)."""
-    kinds = configured_kinds(cfg)
+    (*kinds*: name to driver kind, from ``Config.device_kinds``) and any device the app
+    reported that the config no longer names."""
     out = {}
     for name in DEVICES:
         seen = _app_state(store, name)

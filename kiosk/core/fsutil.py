@@ -148,17 +148,6 @@ def sha256_file(path: Path) -> tuple[str, int]:
     return h.hexdigest(), size
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Replace *path* with *data* so that a crash leaves the old or the new file."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    _unlink_quietly(tmp)
-    write_stream(tmp, [data])
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-
-
 def _unlink_quietly(p: Path) -> None:
     try:
         os.unlink(p)

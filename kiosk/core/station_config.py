@@ -18,7 +18,7 @@ from datetime import datetime
 from kiosk.core import clock
 from kiosk.core.categories import STATION_CONFIG_KEY as META_KEY
 from kiosk.core.categories import CategoryListError, encode_applied, parse_categories, read_applied
-from kiosk.config.tree import Category
+from kiosk.core.categories import Category
 
 REJECTED_KEY = "station_config.rejected"
 MAX_BYTES = 1024 * 1024

@@ -2,7 +2,7 @@
 
 Each test takes its (unopened) device as an argument, so the service menu passes the
 devices the app holds and ``kiosk service selftest NAME`` the configured ones
-(:func:`configured_device`). A result is recorded twice: an event ``service_selftest``
+(``Config.device_kinds``, :func:`run_configured`). A result is recorded twice: an event ``service_selftest``
 (pass or fail, for the event log) and the meta key ``selftest.<device>``, which the
 next heartbeat reports (kiosk/core/devicehealth.py).
 
@@ -13,53 +13,13 @@ not uniform, the document camera a page outline, the code reader a tracking code
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
-
-from kiosk.core import clock
-
-DEVICES = ("printer", "microphone", "camera", "scanner", "code_reader")
-META_PREFIX = "selftest."
-
-
-class UnknownDevice(ValueError):
-    """A self-test name that is not one of :data:`DEVICES`."""
-
-
-@dataclass(frozen=True)
-class SelfTestResult:
-    """The outcome of one self-test. ``detail`` is one plain sentence for staff."""
-
-    device: str
-    passed: bool
-    detail: str
-    at: str = field(default_factory=clock.now_iso)
-    data: dict = field(default_factory=dict)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def record(store, result: SelfTestResult) -> SelfTestResult:
-    """Keep *result* for the next heartbeat and log it as an event."""
-    store.set_meta(META_PREFIX + result.device, json.dumps(result.as_dict(), ensure_ascii=False))
-    store.log_event("service_selftest", f"self-test {result.device}: {'pass' if result.passed else 'FAIL'}: "
-                    f"{result.detail}", level="info" if result.passed else "error",
-                    data={"device": result.device, "passed": result.passed})
-    return result
-
-
-def last_result(store, device: str) -> dict | None:
-    """The last recorded self-test of *device* as a dict, or None."""
-    raw = store.get_meta(META_PREFIX + device)
-    if not raw:
-        return None
-    try:
-        v = json.loads(raw)
-        return v if isinstance(v, dict) else None
-    except ValueError:
-        return {"device": device, "passed": False, "detail": "unreadable self-test record"}
-
+from drivers.camera import CameraError, CameraUnavailable
+from drivers.codereader import CodeReaderError
+from drivers.microphone import MicrophoneUnavailable, rms_level
+from drivers.printer import PrinterError
+from kiosk.core.devicehealth import DEVICES, SelfTestResult, UnknownDevice, last_result, record
+from kiosk.core.trackcode import CodeError
+from kiosk.lookup.answers import code_from_scan
 
 # -- the tests ------------------------------------------------------------------------
 
@@ -90,7 +50,6 @@ def test_printer(cfg, printer=None) -> SelfTestResult:
 
 
 def _printer_status(printer) -> dict:
-    from drivers.printer import PrinterError
     opened = not printer.is_open
     try:
         if opened:
@@ -110,7 +69,6 @@ def capture_audio(mic, seconds: float, on_level=None) -> tuple[bytes, int]:
     *on_level(rms)* is called for each block (the live level meter). Raises
     ``drivers.microphone.MicrophoneUnavailable``.
     """
-    from drivers.microphone import rms_level
 
     mic.open()
     try:
@@ -133,7 +91,6 @@ def test_microphone(mic, seconds: float = 3.0, on_level=None, live_s: float = 0.
     """Show the live level for *live_s* (nothing kept), then record *seconds*; pass when
     real sound (not digital silence) came. Returns the result, the PCM (for playback on
     the page) and its rate."""
-    from drivers.microphone import MicrophoneUnavailable, rms_level
 
     try:
         if live_s > 0:
@@ -154,7 +111,6 @@ def test_microphone(mic, seconds: float = 3.0, on_level=None, live_s: float = 0.
 
 
 def _grab(camera, warmup: int = 3):
-    from drivers.camera import CameraUnavailable
     camera.open()
     try:
         for _ in range(warmup):
@@ -169,7 +125,6 @@ def _grab(camera, warmup: int = 3):
 
 def test_camera(camera) -> tuple[SelfTestResult, object]:
     """Capture one photo frame; pass when it is not uniform (a covered or dead sensor)."""
-    from drivers.camera import CameraError
 
     try:
         frame = _grab(camera)
@@ -186,7 +141,6 @@ def test_camera(camera) -> tuple[SelfTestResult, object]:
 
 def test_scanner(camera, settings) -> tuple[SelfTestResult, object]:
     """Capture with the document camera and find the page outline (a sheet must lie under it)."""
-    from drivers.camera import CameraError
     from kiosk.media.letter import process_page
 
     try:
@@ -204,9 +158,6 @@ def test_scanner(camera, settings) -> tuple[SelfTestResult, object]:
 
 def test_code_reader(reader, lookup_url: str, timeout_s: float = 20.0) -> SelfTestResult:
     """Wait for a scanned receipt; pass when it carries a valid tracking code."""
-    from drivers.codereader import CodeReaderError
-    from kiosk.lookup.answers import code_from_scan
-    from kiosk.core.trackcode import CodeError
 
     try:
         reader.open()
@@ -228,27 +179,11 @@ def test_code_reader(reader, lookup_url: str, timeout_s: float = 20.0) -> SelfTe
 # -- configured devices ---------------------------------------------------------------
 
 
-def configured_kinds(cfg) -> dict[str, str]:
-    """Every device the config enables, with its driver kind."""
-    out = {}
-    if cfg.printer.kind != "none":
-        out["printer"] = cfg.printer.kind
-    if cfg.microphone.kind != "none":
-        out["microphone"] = cfg.microphone.kind
-    if cfg.camera.enabled:
-        out["camera"] = cfg.camera.kind
-    if cfg.scanner.enabled:
-        out["scanner"] = cfg.scanner.kind
-    if cfg.code_reader.kind != "none":
-        out["code_reader"] = cfg.code_reader.kind
-    return out
-
-
 def run_configured(cfg, device: str, *, code_timeout_s: float = 20.0, seconds: float = 3.0) -> SelfTestResult:
     """Run the self-test of one configured device (``kiosk service selftest NAME``)."""
     if device not in DEVICES:
         raise UnknownDevice(f"unknown self-test {device!r} (expected one of {', '.join(DEVICES)})")
-    kind = configured_kinds(cfg).get(device)
+    kind = cfg.device_kinds().get(device)
     if kind is None:
         return SelfTestResult(device, False, f"the {device} is not configured (disabled or kind \"none\")")
     if device == "printer":

@@ -147,7 +147,7 @@ def heartbeat_body(store, started_mono: float, now_mono: float, config=None) -> 
     }
     if config is not None:
         from kiosk.core import devicehealth as health
-        body["devices"].update(health.device_report(config, store))
+        body["devices"].update(health.device_report(config.device_kinds(), store))
         body["service_events"] = health.events_to_send(store)
     return body
 

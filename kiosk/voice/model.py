@@ -44,7 +44,7 @@ def _vosk_loader(path: str) -> Any:
 class ModelHolder:
     """Holds one Vosk model for the whole process.
 
-    *model_dir* may be a symlink (``models/current``); it is resolved when loading
+    *model_dir* may be a symlink (``<models_dir>/current``); it is resolved when loading
     starts, so switching the link later does not change a loaded model (restart the app
     to pick up a newly installed one). *loader* builds the model from a path (the
     default uses Vosk).
@@ -90,11 +90,6 @@ class ModelHolder:
         """Call *fn(holder)* on every state change (from the loading thread)."""
         with self._lock:
             self._listeners.append(fn)
-
-    def remove_listener(self, fn: Listener) -> None:
-        with self._lock:
-            if fn in self._listeners:
-                self._listeners.remove(fn)
 
     def _set(self, state: ModelState, reason: str = "") -> None:
         with self._lock:

@@ -104,7 +104,7 @@ def test_real_model_installed_over_http_then_used(capsys, tmp_path, write_config
     code, out = run_cli(capsys, "--config", cfg, "--json", "doctor")
     checks = {c["name"]: c for c in json.loads(out.out)["checks"]}
     assert checks["speech_model"]["status"] == "ok" and "sha256 verified" in checks["speech_model"]["detail"]
-    # A fresh process, as on the kiosk: the installed model loads from models/current.
+    # A fresh process, as on the kiosk: the installed model loads from <models_dir>/current.
     proc = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(cfg), "asr", "transcribe",
                            str(korean_audio["wav"]), *grammar_args(), "--json"],
                           capture_output=True, text=True, timeout=120, cwd=REPO)

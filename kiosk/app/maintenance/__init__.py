@@ -29,7 +29,7 @@ def is_service_page(name: str | None) -> bool:
 
 
 def load_kv(kv_dir: Path) -> None:
-    """Register the pages' classes and load their kv rules (once, from KioskApp.load_kv)."""
+    """Register the pages' classes and load their kv rules (once, from ``kiosk.app.kioskapp.load_kv``)."""
     from kivy.lang import Builder
 
     from kiosk.app.maintenance import pages  # noqa: F401  (registers the classes with the Factory)

@@ -106,10 +106,6 @@ class ServiceActions:
         status.reload_config(path)
         return str(path)
 
-    def station_config_etag(self) -> str | None:
-        """The station config the centre last sent (its ETag)."""
-        return self.status()["station_config_etag"]
-
     # -- self-tests ---------------------------------------------------------------------
 
     def run_selftest(self, device: str, on_level: Callable[[float], None] | None = None) -> SelfTestOutcome:

@@ -16,15 +16,9 @@ from dataclasses import dataclass
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 
+from kiosk.app.theme import MIN_BODY, MIN_CONTRAST, MIN_SERVICE_TARGET, MIN_TARGET, MIN_TITLE
 from kiosk.app.words import plain_text, split_words
 
-MIN_BODY = 32
-MIN_TITLE = 48
-MIN_TARGET = 96
-# The maintenance staff's service pages (screens named ``service-…``) are denser: staff
-# are trained adults with a task list, and a page must fit the status or a queue (docs/service.md).
-MIN_SERVICE_TARGET = 60
-MIN_CONTRAST = 7.0
 _MARKUP_SIZE = re.compile(r"\[size=(\d+(?:\.\d+)?)\]")
 
 

@@ -16,7 +16,6 @@ from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from kiosk.app import theme
-from kiosk.app.offscreen.a11y import MIN_BODY
 from kiosk.app.words import latin_words, markup_runs
 
 # The font options that change a word's width (kivy.core.text.LabelBase options).
@@ -118,7 +117,7 @@ class KButton(ButtonBehavior, FreshTextLabel):
     role = OptionProperty("secondary", options=["primary", "secondary", "danger"])
     selected = BooleanProperty(False)
     bg_color = ColorProperty(theme.PALE)
-    min_font_size = NumericProperty(MIN_BODY)
+    min_font_size = NumericProperty(theme.MIN_BODY)
     """The smallest size :meth:`font_fit` may shrink to (the audit's body-text minimum)."""
 
     _fit_key = None
