@@ -23,6 +23,8 @@ from kiosk import config as configmod
 from kiosk.runtime import lifeline
 from kiosk.core.diskguard import DiskSpaceError, OutOfServiceError
 from kiosk.core.pii import PIIKeyError
+from kiosk.core.schema import schema_version
+from kiosk.sync.wire import PROTOCOL_VERSION, app_version
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_CONFIG, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_STORAGE = range(7)
 EXIT_INTERRUPTED = 130
@@ -133,6 +135,11 @@ def add_action(sub, name: str, help: str, description: str) -> argparse.Argument
     return sub.add_parser(name, parents=[_common(argparse.SUPPRESS)], help=help, description=description)
 
 
+def version_line() -> str:
+    """``kiosk 0.1.0 (schema m002_receipt_secret, protocol 1)``: what a maintainer quotes."""
+    return f"kiosk {app_version()} (schema {schema_version()}, protocol {PROTOCOL_VERSION})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (also used by the docs test)."""
     parser = argparse.ArgumentParser(
@@ -140,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="minyi-kiosk: the self-service terminal of a 24-hour opinion station.",
         epilog="Exit codes: 0 ok, 1 failed/problem found, 2 usage, 3 config error, "
                "4 invalid input, 5 not found, 6 storage error, 130 interrupted.")
+    parser.add_argument("--version", action="version", version=version_line(),
+                        help="print the kiosk's version, its database schema and protocol version")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for mod in command_modules():
         # Sub-parsers SUPPRESS their defaults so `kiosk --json status X` and

@@ -11,7 +11,7 @@ HELP = ("reprint an item's receipt (CODE; issues a new receipt secret) or a prin
 
 def register(p) -> None:
     """Arguments of `kiosk receipt`."""
-    p.add_argument("code", nargs="?", help="tracking code of a stored item, e.g. 0371-000045-7; the "
+    p.add_argument("code", nargs="?", help="tracking code of a stored item, e.g. 0371-000045-4; the "
                    "reprint carries a NEW receipt secret and the old receipt stops opening the reply")
     p.add_argument("--test", action="store_true",
                    help="a test page: both text modes, a QR code, a column ruler")

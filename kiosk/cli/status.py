@@ -9,7 +9,7 @@ HELP = "show one item's local state and the centre's last status and reply"
 
 
 def register(p) -> None:
-    p.add_argument("code", help="tracking code, with or without separators (e.g. 0371-000045-7)")
+    p.add_argument("code", help="tracking code, with or without separators (e.g. 0371-000045-4)")
 
 
 def run(args, ctx) -> int:

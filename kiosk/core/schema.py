@@ -103,3 +103,8 @@ def m002_receipt_secret(db: Database) -> None:
     # The scrypt hash of the item's receipt secret (kiosk/core/itemsecret.py). NULL for items
     # committed before receipts carried a secret: those show their state only.
     db["items"].add_column("secret_hash", str)
+
+
+def schema_version() -> str:
+    """The name of the newest migration: the schema this code writes (``kiosk --version``)."""
+    return migrations.pending(Database(memory=True))[-1].name

@@ -1,6 +1,6 @@
 """Tracking codes: station number + per-station sequence + a Damm check digit.
 
-``0371-000045-7``: station 0371, its 45th item, check digit 7. The code never depends
+``0371-000045-4``: station 0371, its 45th item, check digit 4. The code never depends
 on the wall clock (Raspberry Pi boards have no RTC), is short enough to type on a
 numeric pad, and the Damm check digit catches every single-digit error and every
 adjacent transposition (H. M. Damm, "Total anti-symmetrische Quasigruppen", 2004), so a
@@ -67,7 +67,7 @@ class TrackingCode:
         return f"{self.station}{self.seq:0{SEQ_DIGITS}d}{self.check}"
 
     def __str__(self) -> str:
-        """Grouped for people: ``0371-000045-7``."""
+        """Grouped for people: ``0371-000045-4``."""
         return f"{self.station}-{self.seq:0{SEQ_DIGITS}d}-{self.check}"
 
 

@@ -94,3 +94,16 @@ def test_help_lists_every_command():
     out = subprocess.run([sys.executable, "-m", "kiosk", "--help"], capture_output=True, text=True).stdout
     for mod in cli.command_modules():
         assert mod.NAME in out
+
+
+def test_version_names_the_kiosk_schema_and_protocol():
+    from sqlite_utils import Database
+
+    from kiosk.core.schema import migrations
+    from kiosk.sync.wire import PROTOCOL_VERSION
+
+    code, out, _ = run("--version")
+    assert code == 0
+    newest = migrations.pending(Database(memory=True))[-1].name
+    assert re.fullmatch(rf"kiosk \S+ \(schema {newest}, protocol {PROTOCOL_VERSION}\)\n", out), out
+    assert newest.startswith("m00") and newest != "m001_initial"  # the newest, not the first

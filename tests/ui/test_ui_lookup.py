@@ -190,7 +190,7 @@ def test_ui_done_screen_shows_the_secret_with_the_code(harness):
     h = harness
     h.app.go("done")
     done = h.screen("done")
-    done.show_result("0371-000045-7", PrintOutcome(False, "the printer is out of paper", PAPER_OUT), "482913")
+    done.show_result("0371-000045-4", PrintOutcome(False, "the printer is out of paper", PAPER_OUT), "482913")
     assert done.ids.secret.text == h.app.t("done.secret", secret="482 913")
     done.reset()
     assert done.ids.secret.text == ""

@@ -7,10 +7,10 @@ import time
 from kiosk.maintenance.status import LogTail, QueueEntry, QueueListing
 
 SAMPLE_QUEUE = QueueListing(
-    pending=[QueueEntry("0371-000047-1", "2026-12-01T08:12:00+00:00", "traffic", 412_000, 1, "pending", 0, None)],
-    held=[QueueEntry("0371-000046-3", "2026-12-01T07:55:00+00:00", "urban", 1_240_000, 2, "held", 4,
+    pending=[QueueEntry("0371-000047-9", "2026-12-01T08:12:00+00:00", "traffic", 412_000, 1, "pending", 0, None)],
+    held=[QueueEntry("0371-000046-5", "2026-12-01T07:55:00+00:00", "urban", 1_240_000, 2, "held", 4,
                      "HTTP 500: internal error")],
-    quarantined=[QueueEntry("0371-000045-7", "2026-11-30T21:03:00+00:00", None, 96_000, 1, "quarantined", 1,
+    quarantined=[QueueEntry("0371-000045-4", "2026-11-30T21:03:00+00:00", None, 96_000, 1, "quarantined", 1,
                             "centre rejected the item: HTTP 422: attachment 0 does not match its manifest")])
 
 

@@ -236,7 +236,7 @@ def show_sample(h, sample: str, lang: str) -> None:
         idn.field = "phone"
     elif sample in SAMPLE_PRINTS:
         app.go("done")
-        h.screen("done").show_result("0371-000045-7", SAMPLE_PRINTS[sample], "482913")
+        h.screen("done").show_result("0371-000045-4", SAMPLE_PRINTS[sample], "482913")
     elif sample == "idle":
         app.go("finish")
         app.idle.show(17)
@@ -246,7 +246,7 @@ def show_sample(h, sample: str, lang: str) -> None:
     elif sample == "lookup-secret":
         app.go("lookup")
         lookup = h.screen("lookup")
-        lookup.code_text, lookup.secret_text, lookup.step = "0371-000045-7", "4829", "secret"
+        lookup.code_text, lookup.secret_text, lookup.step = "0371-000045-4", "4829", "secret"
     elif sample in ("answer", "answer-rated", "answer-state-only"):
         h.screen("answer").show(sample_answer(lang, rated=sample == "answer-rated",
                                               authorised=sample != "answer-state-only"))
