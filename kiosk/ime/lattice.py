@@ -19,23 +19,24 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from kiosk.ime.lexicon import MAX_SYLLABLES, Lexicon, WordTable, shift
 from kiosk.ime.syllables import ALIASES, SYLLABLE_IDS, SYLLABLES, canonical, completions, fuzzy_alternatives
 
 CONTEXT_WEIGHT = 0.5   # the bigram across word boundaries (see kiosk.ime.build.INNER_WEIGHT)
 FUZZY_COST = math.log(0.3)  # per syllable read with a dialect substitution
-BEAM = 8               # distinct texts kept per node
-WORDS_PER_KEY = 10     # best homophones of one pinyin tried in the lattice
-LINK_MEMO = 50_000     # memoized bigram links (~5 MB at most)
+BEAM = 5               # distinct texts kept per node
+WORDS_PER_KEY = 6      # best homophones of one pinyin tried in the lattice
+LINK_MEMO = 300        # memoized rows of bigram links (a few MB at most)
 _TYPED = SYLLABLES | frozenset(ALIASES)
 _PREFIXES = frozenset(s[:i] for s in _TYPED for i in range(1, len(s)))
 _LONGEST = max(len(s) for s in _TYPED)
 
 
-@dataclass(frozen=True)
-class WordEdge:
-    """A word spanning letters [start, end): its text and score (fuzzy cost included)."""
+class WordEdge(NamedTuple):
+    """A word spanning letters [start, end): its text and score (fuzzy cost included).
+    A named tuple: a long sentence makes thousands per keystroke."""
 
     start: int
     end: int
@@ -81,22 +82,27 @@ def syllable_edges(text: str, fuzzy: frozenset[str] | None) -> dict[int, list[tu
     return edges
 
 
-def word_edges(tables: list[WordTable], syllables: dict, start: int,
-               per_key: int = WORDS_PER_KEY, depth_limit: int = MAX_SYLLABLES) -> list[WordEdge]:
+def word_edges(tables: list[WordTable], syllables: dict, start: int, per_key: int = 0,
+               depth_limit: int = MAX_SYLLABLES, visited: dict | None = None) -> list[WordEdge]:
     """Every word of *tables* (the best *per_key* of each pinyin, at most
     *depth_limit* syllables) whose pinyin follows syllable edges from *start*. A text
     found in an earlier table hides the same text at the same pinyin in later ones (the
-    domain words override the lexicon's score)."""
+    domain words override the lexicon's score). *visited*, if given, receives the
+    syllable edges of every position the search read (what the result depends on)."""
     out: list[WordEdge] = []
+    per_key = per_key or WORDS_PER_KEY
 
     def walk(pos, depth, prefix, ranges, cost):
-        for sid, nxt, c in syllables.get(pos, ()):
+        here = syllables.get(pos, ())
+        if visited is not None:
+            visited[pos] = here
+        for sid, nxt, c in here:
             key = prefix | sid << shift(depth)
             narrowed, seen = [], set()
             for table, (lo, hi) in zip(tables, ranges):
                 a, b = table.narrow(lo, hi, key, depth)
                 narrowed.append((a, b))
-                for i in list(table.exact(a, b, key))[:per_key]:
+                for i in table.exact(a, b, key)[:per_key]:
                     word = table.word(i)
                     if word not in seen:
                         seen.add(word)
@@ -108,14 +114,34 @@ def word_edges(tables: list[WordTable], syllables: dict, start: int,
     return out
 
 
-def all_word_edges(tables: list[WordTable], syllables: dict) -> dict[int, list[WordEdge]]:
-    """position → the word edges starting there."""
-    return {pos: word_edges(tables, syllables, pos) for pos in syllables}
+class EdgeCache:
+    """Word edges per start position, reused across keystrokes: appending a letter
+    changes only the syllable edges near the end, so a start whose search read none of
+    them keeps its edges (each entry is checked against the syllable edges it read)."""
+
+    def __init__(self, tables: list[WordTable]):
+        self.tables = tables
+        self._entries: dict[int, tuple[dict, list[WordEdge]]] = {}
+
+    def edges(self, syllables: dict) -> dict[int, list[WordEdge]]:
+        """position → the word edges starting there (see :func:`word_edges`)."""
+        out, entries = {}, self._entries
+        for pos in syllables:
+            entry = entries.get(pos)
+            if entry is None or any(syllables.get(p, ()) != read for p, read in entry[0].items()):
+                visited: dict = {}
+                entry = entries[pos] = (visited, word_edges(self.tables, syllables, pos, visited=visited))
+            out[pos] = entry[1]
+        for pos in [p for p in entries if p not in syllables]:
+            del entries[pos]
+        return out
 
 
-def best_paths(lexicon: Lexicon, edges: dict[int, list[WordEdge]], beam: int = BEAM) -> dict[int, list[Path]]:
-    """node → its best paths from 0, best first, distinct texts (at most *beam*)."""
-    link = _links(lexicon)
+def best_paths(lexicon: Lexicon, edges: dict[int, list[WordEdge]], beam: int = 0) -> dict[int, list[Path]]:
+    """node → its best paths from 0, best first, distinct texts (at most *beam*,
+    default :data:`BEAM`)."""
+    beam = beam or BEAM
+    rows = _links(lexicon)
     # a path is (score, text, cuts) here: tuples, not Path objects, in the hot loop
     nodes: dict[int, dict[str, tuple]] = {0: {"": (0.0, "", ())}}
     for pos in sorted(edges):
@@ -124,32 +150,88 @@ def best_paths(lexicon: Lexicon, edges: dict[int, list[WordEdge]], beam: int = B
             continue
         paths = sorted(here.values(), reverse=True)[:beam]
         nodes[pos] = {p[1]: p for p in paths}
-        for e in edges[pos]:
-            head, into = e.text[0], nodes.setdefault(e.end, {})
-            for score, text, cuts in paths:
-                score += e.score + link(text[-1] if text else "", head)
+        out = edges[pos]
+        for score, text, cuts in paths:
+            row = rows(text[-1] if text else "")
+            for e in out:
+                link = row.get(e.text[0])
+                if link is None:
+                    link = row.fill(e.text[0])
                 joined = text + e.text
+                total = score + e.score + link
+                into = nodes.setdefault(e.end, {})
                 old = into.get(joined)
-                if old is None or old[0] < score:
-                    into[joined] = (score, joined, cuts + ((len(joined), e.end),))
+                if old is None or old[0] < total:
+                    into[joined] = (total, joined, cuts + ((len(joined), e.end),))
     return {pos: [Path(*p) for p in sorted(d.values(), reverse=True)[:beam]]
             for pos, d in nodes.items() if pos}
 
 
-def _links(lexicon: Lexicon):
-    """A memoized ``(last character or "", next character) → weighted bigram score``;
-    the same pairs recur on every keystroke of a sentence, so the memo lives on the
-    lexicon (bounded: cleared when it grows past :data:`LINK_MEMO`)."""
-    memo = lexicon.links
-    bigram = lexicon.bigram
+class _Row(dict):
+    """Weighted bigram scores from one character (or from the sentence start, "")."""
 
-    def link(last: str, head: str) -> float:
-        key = last + head
-        found = memo.get(key)
+    def __init__(self, bigram, last: str):
+        super().__init__()
+        self.bigram, self.last = bigram, last
+
+    def fill(self, head: str) -> float:
+        """Compute, remember and return the score of *head* after this row's character."""
+        b = self.bigram
+        value = self[head] = CONTEXT_WEIGHT * (b.score(self.last, head) if self.last else b.first(head))
+        return value
+
+
+def _links(lexicon: Lexicon):
+    """``last character (or "") → its _Row``, memoized on the lexicon: the same pairs
+    recur on every keystroke of a sentence (bounded: cleared past :data:`LINK_MEMO`
+    rows)."""
+    memo = lexicon.links
+
+    def row(last: str) -> _Row:
+        found = memo.get(last)
         if found is None:
             if len(memo) > LINK_MEMO:
                 memo.clear()
-            found = memo[key] = CONTEXT_WEIGHT * (bigram.score(last, head) if last else bigram.first(head))
+            found = memo[last] = _Row(lexicon.bigram, last)
         return found
 
-    return link
+    return row
+
+
+def link_score(lexicon: Lexicon, last: str, head: str) -> float:
+    """The weighted bigram score of *head* after *last* ("" = the sentence start)."""
+    row = _links(lexicon)(last)
+    found = row.get(head)
+    return row.fill(head) if found is None else found
+
+
+def suffix_scores(lexicon: Lexicon, edges: dict[int, list[WordEdge]], end: int) -> dict[int, tuple[float, str]]:
+    """node → (best score of a path from it to *end*, that path's first character): a
+    backward pass (1-best, the link into each next word taken from that word's best
+    continuation), so a first word can be ranked by the best sentence through it."""
+    back: dict[int, tuple[float, str]] = {end: (0.0, "")}
+    for pos in sorted(edges, reverse=True):
+        best = None
+        for e in edges[pos]:
+            after = back.get(e.end)
+            if after is None:
+                continue
+            score = e.score + after[0] + (link_score(lexicon, e.text[-1], after[1]) if after[1] else 0.0)
+            if best is None or score > best[0]:
+                best = (score, e.text[0])
+        if best is not None:
+            back[pos] = best
+    return back
+
+
+def rank_first_words(lexicon: Lexicon, edges: list[WordEdge], back: dict[int, tuple[float, str]]) -> list[WordEdge]:
+    """Words starting at the first letter, best first by the best sentence through each
+    (words that lead nowhere last, by their own score)."""
+    def through(e: WordEdge) -> tuple[bool, float]:
+        after = back.get(e.end)
+        if after is None:
+            return (False, e.score)
+        tail = link_score(lexicon, e.text[-1], after[1]) if after[1] else 0.0
+        return (True, e.score + link_score(lexicon, "", e.text[0]) + tail + after[0])
+
+    return sorted(edges, key=through, reverse=True)

@@ -92,7 +92,8 @@ class WordTable:
         """The entries in a narrowed run [lo, hi) whose pinyin is exactly *key* (they
         come first: unused slots are 0)."""
         end = lo
-        while end < hi and self.keys[end] == key:
+        keys = self.keys
+        while end < hi and keys[end] == key:
             end += 1
         return range(lo, end)
 

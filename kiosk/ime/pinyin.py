@@ -25,11 +25,13 @@ from typing import Iterable
 
 from kiosk.ime import lexicon as _lexicon
 from kiosk.ime.domain import domain_words, score_words
-from kiosk.ime.lattice import Path, all_word_edges, best_paths, syllable_edges, word_edges
+from kiosk.ime.lattice import (EdgeCache, Path, best_paths, rank_first_words, suffix_scores, syllable_edges,
+                               word_edges)
 from kiosk.ime.syllables import FUZZY_PAIRS, Split, split_pinyin
 
 SENTENCES = 3      # whole-input candidates shown before partial ones
-PREFIX_WORDS = 3   # words from the first letter shown before single characters
+PREFIX_WORDS = 2   # words from the first letter shown before single characters
+RIVALS = 2         # conversions compared with the best for partial picks (_head_of_best)
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,8 @@ class PinyinEngine:
     def _get_tables(self):
         if self._tables is None:
             lex = _lexicon.shared()
-            self._tables = (lex, [score_words(self._words, lex), lex.words])
+            tables = [score_words(self._words, lex), lex.words]
+            self._tables = (lex, tables, EdgeCache(tables))
         return self._tables
 
     def split(self, letters: str) -> list[Split]:
@@ -120,8 +123,8 @@ class PinyinEngine:
         syllables = syllable_edges(text, self.pairs)
         if 0 not in syllables:
             return []
-        lex, tables = self._get_tables()
-        edges = all_word_edges(tables, syllables)
+        lex, tables, cache = self._get_tables()
+        edges = cache.edges(syllables)
         paths = best_paths(lex, edges)
         if not paths:
             return []
@@ -137,33 +140,31 @@ class PinyinEngine:
         end = max(paths)
         whole = paths[end]
         out = [Candidate(p.text, consumed(end)) for p in whole[:SENTENCES]]
-        out += [Candidate(t, consumed(n)) for t, n in _head_of_best(whole)]
-        starts = sorted((e for e in edges[0] if e.end < end and len(e.text) > 1),
-                        key=lambda e: (-e.end, -e.score))
-        out += [Candidate(e.text, consumed(e.end)) for e in _one_per_end(starts)[:PREFIX_WORDS]]
-        singles = sorted(word_edges(tables, syllables, 0, per_key=limit, depth_limit=1), key=lambda e: -e.score)
-        out += [Candidate(e.text, consumed(e.end)) for e in singles]
+        out += [Candidate(t, consumed(n)) for t, n in _head_of_best(whole, RIVALS)]
+        back = suffix_scores(lex, edges, end)
+        words = [e for e in rank_first_words(lex, edges[0], back) if e.end < end and len(e.text) > 1]
+        out += [Candidate(e.text, consumed(e.end)) for e in words[:PREFIX_WORDS]]
+        singles = word_edges(tables, syllables, 0, per_key=limit, depth_limit=1)
+        out += [Candidate(e.text, consumed(e.end)) for e in rank_first_words(lex, singles, back)]
         out += [Candidate(p.text, consumed(end)) for p in whole[SENTENCES:]]
         return _distinct(out, limit)
 
 
-def _head_of_best(whole: list[Path]) -> list[tuple[str, int]]:
-    """The best conversion without its last word (the most likely to be wrong), as
-    ``(text, letter position)``; nothing when it is a single word."""
+def _head_of_best(whole: list[Path], rivals: int = 0) -> list[tuple[str, int]]:
+    """Partial picks from the best conversion, as ``(text, letter position)``: for each
+    of the next *rivals* conversions, the best one up to the last word boundary before
+    the two differ (where they part, one of them is wrong); then the best without its
+    last word. Longest first; nothing for a single word."""
     if not whole or len(whole[0].cuts) < 2:
         return []
-    chars, node = whole[0].cuts[-2]
-    return [(whole[0].text[:chars], node)]
-
-
-def _one_per_end(edges):
-    """The best word for each distinct end position, in the given order."""
-    seen, out = set(), []
-    for e in edges:
-        if e.end not in seen:
-            seen.add(e.end)
-            out.append(e)
-    return out
+    best = whole[0]
+    heads = {best.cuts[-2]}
+    for other in whole[1:1 + rivals]:
+        agree = next((i for i, (a, b) in enumerate(zip(best.text, other.text)) if a != b), 0)
+        cut = max((c for c in best.cuts[:-1] if c[0] <= agree), default=None)
+        if cut:
+            heads.add(cut)
+    return [(best.text[:chars], node) for chars, node in sorted(heads, reverse=True)]
 
 
 def _distinct(cands: list[Candidate], limit: int) -> list[Candidate]:
