@@ -76,9 +76,9 @@ def fingerprint() -> str:
 
 def toneless(reading: str) -> str:
     """pypinyin's toned reading → the typed spelling: ``lǜ`` → ``lv``, ``nǚ`` → ``nv``."""
-    base = "".join(c for c in unicodedata.normalize("NFD", reading.replace("ü", "v"))
-                   if not unicodedata.combining(c))
-    return base.lower()
+    # decompose first: "ǜ" is one precomposed code point, u + diaeresis + grave in NFD
+    decomposed = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def read_bigram(data: Path) -> CharBigram:

@@ -20,6 +20,7 @@ per-keystroke latency, ``python -m kiosk.ime.measure`` the sentence figures.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -32,6 +33,8 @@ from kiosk.ime.syllables import FUZZY_PAIRS, Split, split_pinyin
 SENTENCES = 3      # whole-input candidates shown before partial ones
 PREFIX_WORDS = 2   # words from the first letter shown before single characters
 RIVALS = 2         # conversions compared with the best for partial picks (_head_of_best)
+OTHER_CUTS = 2     # whole-input words from another cut of the letters (西安 for "xian")
+WEAK = math.log(0.02)  # a 2nd/3rd conversion below 1/50 of the best's probability is noise
 
 
 @dataclass(frozen=True)
@@ -123,11 +126,6 @@ class PinyinEngine:
         syllables = syllable_edges(text, self.pairs)
         if 0 not in syllables:
             return []
-        lex, tables, cache = self._get_tables()
-        edges = cache.edges(syllables)
-        paths = best_paths(lex, edges)
-        if not paths:
-            return []
 
         def consumed(end: int) -> int:
             # index in the caller's string just after the covered letters, swallowing
@@ -137,17 +135,28 @@ class PinyinEngine:
                 i += 1
             return i
 
-        end = max(paths)
+        return _distinct([Candidate(t, consumed(n)) for t, n in self._bar(syllables, limit)], limit)
+
+    def _bar(self, syllables: dict, limit: int) -> list[tuple[str, int]]:
+        """The candidate bar as ``(text, letter position it covers to)``, in order."""
+        lex, tables, cache = self._get_tables()
+        edges = cache.edges(syllables)
+        paths = best_paths(lex, edges)
+        if not paths:
+            return []
+        end = max(paths)            # the furthest the letters can be converted
         whole = paths[end]
-        out = [Candidate(p.text, consumed(end)) for p in whole[:SENTENCES]]
-        out += [Candidate(t, consumed(n)) for t, n in _head_of_best(whole, RIVALS)]
+        keep = [p for p in whole[:SENTENCES] if p.score >= whole[0].score + WEAK]
         back = suffix_scores(lex, edges, end)
-        words = [e for e in rank_first_words(lex, edges[0], back) if e.end < end and len(e.text) > 1]
-        out += [Candidate(e.text, consumed(e.end)) for e in words[:PREFIX_WORDS]]
+        leads = [e for e in rank_first_words(lex, edges[0], back) if e.end in back]
+        out = [(p.text, end) for p in keep]
+        out += [(e.text, end) for e in leads if e.end == end and len(e.text) > 1][:OTHER_CUTS]
+        out += _head_of_best(whole, RIVALS)
+        out += [(e.text, e.end) for e in leads if e.end < end and len(e.text) > 1][:PREFIX_WORDS]
         singles = word_edges(tables, syllables, 0, per_key=limit, depth_limit=1)
-        out += [Candidate(e.text, consumed(e.end)) for e in rank_first_words(lex, singles, back)]
-        out += [Candidate(p.text, consumed(end)) for p in whole[SENTENCES:]]
-        return _distinct(out, limit)
+        ranked = rank_first_words(lex, singles, back)
+        out += [(e.text, e.end) for e in ranked if e.end in back] + [(e.text, e.end) for e in ranked]
+        return out + [(p.text, end) for p in whole[len(keep):]]
 
 
 def _head_of_best(whole: list[Path], rivals: int = 0) -> list[tuple[str, int]]:
