@@ -39,7 +39,7 @@ SOURCES = ("jieba", "pypinyin", "Pinyin2Hanzi")
 # 0.5 for both this and the boundary weight (kiosk.ime.lattice.CONTEXT_WEIGHT).
 INNER_WEIGHT = 0.5
 OTHER_READING = 0.1    # share of a character's non-first reading when no usage data exists
-MIN_SHARE = 0.01       # the least share any listed reading keeps
+UNSEEN_SHARE = 0.001   # share of a reading the usage data never saw (她 read chi)
 RARE_FREQ = 1          # frequency of a character jieba's dictionary lacks
 HAN = (0x3400, 0x9FFF)  # CJK Extension A + Unified Ideographs: what the kiosk font draws
 
@@ -147,7 +147,7 @@ def reading_shares(char: str, readings: list[str], usage: dict) -> list[float]:
     usage where it has the character, else the first reading with the rest at 10 %."""
     known = usage.get(char)
     if known:
-        return [max(MIN_SHARE, known.get(r, 0.0)) for r in readings]
+        return [known.get(r) or UNSEEN_SHARE for r in readings]
     return [1.0] + [OTHER_READING] * (len(readings) - 1)
 
 

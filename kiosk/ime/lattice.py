@@ -56,13 +56,15 @@ class Path:
 
 def syllable_edges(text: str, fuzzy: frozenset[str] | None) -> dict[int, list[tuple[int, int, float]]]:
     """position → ``(syllable id, next position, cost)`` for every syllable the letters
-    at that position can spell (apostrophes after a syllable are skipped; an incomplete
-    syllable is allowed only at the end). *fuzzy*: the confusion pairs to add, or None."""
-    n, edges = len(text), {}
+    at that position can spell (apostrophes after a syllable are skipped). An incomplete
+    last syllable ("woxiangfany") stands for its completions, but only when the letters
+    cannot be read to the end with complete syllables: "chifan" is chi'fan, not
+    chi'fa'n… (complete before partial, as in :func:`kiosk.ime.syllables.split_pinyin`).
+    *fuzzy*: the confusion pairs to add, or None."""
+    n, edges, partial = len(text), {}, {}
     for i in range(n):
         if text[i] == "'":
             continue
-        out = []
         for j in range(i + 1, min(n, i + _LONGEST) + 1):
             piece = text[i:j]
             if "'" in piece:
@@ -72,14 +74,29 @@ def syllable_edges(text: str, fuzzy: frozenset[str] | None) -> dict[int, list[tu
                 nxt += 1
             if piece in _TYPED:
                 syllable = canonical(piece)
+                out = edges.setdefault(i, [])
                 out.append((SYLLABLE_IDS[syllable], nxt, 0.0))
                 for alt in (fuzzy_alternatives(syllable, fuzzy) if fuzzy is not None else ()):
                     out.append((SYLLABLE_IDS[alt], nxt, FUZZY_COST))
             elif nxt == n and piece in _PREFIXES:
-                out += [(SYLLABLE_IDS[c], nxt, 0.0) for c in completions(piece)]
-        if out:
-            edges[i] = out
+                partial[i] = [(SYLLABLE_IDS[c], nxt, 0.0) for c in completions(piece)]
+    if partial and not _reaches(edges, n):
+        for i, extra in partial.items():
+            edges.setdefault(i, []).extend(extra)
     return edges
+
+
+def _reaches(edges: dict[int, list[tuple[int, int, float]]], end: int) -> bool:
+    """True when syllable *edges* lead from position 0 to *end*."""
+    seen, todo = {0}, [0]
+    while todo:
+        for _, nxt, _ in edges.get(todo.pop(), ()):
+            if nxt == end:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return False
 
 
 def word_edges(tables: list[WordTable], syllables: dict, start: int, per_key: int = 0,

@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from kiosk.config.ui import PINYIN_FUZZY_PAIRS
+
 # The syllable table of Hanyu Pinyin (toneless), grouped by initial. Source: the
 # standard pinyin table (GB/T 16159 / the Xinhua Zidian syllable index); ü is written
 # v as typed on a keyboard. tests/media/test_media_ime_split.py checks every entry
@@ -159,12 +161,11 @@ def _splits(text: str, start: int, stop: int) -> tuple:
 
 # Sounds that many dialect speakers do not tell apart (the "fuzzy pinyin" of common
 # IMEs): flat/retroflex initials, n/l, and front/back nasal finals. Each pair is named
-# "a-b" in the config (docs/config.md, ui.pinyin_fuzzy).
-FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
-FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
-FUZZY_PAIRS: dict[str, tuple[str, str]] = {
-    f"{b}-{a}" if len(a) > len(b) else f"{a}-{b}": (a, b) for a, b in FUZZY_INITIALS + FUZZY_FINALS}
-"""Config names of the fuzzy pairs: "z-zh", "c-ch", "s-sh", "n-l", "an-ang", "en-eng", "in-ing"."""
+# "a-b" in the config (kiosk.config.ui.PINYIN_FUZZY_PAIRS, docs/config.md).
+FUZZY_PAIRS: dict[str, tuple[str, str]] = {name: tuple(name.split("-")) for name in PINYIN_FUZZY_PAIRS}
+"""Config names of the fuzzy pairs → the two spellings: "z-zh" → ("z", "zh"), …"""
+FUZZY_INITIALS = tuple(p for p in FUZZY_PAIRS.values() if p[0][0] not in "aeiou")
+FUZZY_FINALS = tuple(p for p in FUZZY_PAIRS.values() if p[0][0] in "aeiou")
 
 
 def fuzzy_alternatives(syllable: str, pairs: frozenset[str] | None = None) -> list[str]:

@@ -158,3 +158,26 @@ def test_fuzzy_pinyin_for_dialect_speakers(engine):
     # exact readings keep their place
     for typed in ("woxiangfanying", "ludenghuaile", "zaoyin"):
         assert fuzzy.candidates(typed)[0] == engine.candidates(typed)[0]
+
+
+def test_fuzzy_pairs_are_chosen_one_by_one():
+    only_nl = PinyinEngine(fuzzy=["n-l"])
+    assert only_nl.candidates("nudeng")[0] == Candidate("路灯", 6)
+    assert "路灯" not in texts(PinyinEngine(fuzzy=["z-zh", "c-ch", "s-sh"]).candidates("nudeng"))
+    assert PinyinEngine(fuzzy=["c-ch"]).candidates("cifan")[0].text == "吃饭"
+    assert PinyinEngine().candidates("cifan")[0].text != "吃饭"
+    with pytest.raises(ValueError, match="z-x"):
+        PinyinEngine(fuzzy=["z-x"])
+
+
+def test_config_names_the_fuzzy_pairs(write_config):
+    from kiosk import config as configmod
+    from kiosk.ui.services.text_input import InputService
+
+    cfg = configmod.load(write_config('[ui]\npinyin_fuzzy = ["z-zh", "c-ch", "s-sh", "n-l"]\n'))
+    assert cfg.ui.pinyin_fuzzy == ("z-zh", "c-ch", "s-sh", "n-l")
+    assert InputService(fuzzy=cfg.ui.pinyin_fuzzy).pinyin().pairs == {"z-zh", "c-ch", "s-sh", "n-l"}
+    assert InputService().pinyin().pairs is None            # default: exact pinyin only
+    with pytest.raises(configmod.ConfigError) as e:
+        configmod.load(write_config('[ui]\npinyin_fuzzy = ["zh-ch"]\n'))
+    assert e.value.key == "ui.pinyin_fuzzy" and "zh-ch" in str(e.value)
