@@ -172,7 +172,7 @@ def test_fuzzy_pairs_are_chosen_one_by_one():
 
 def test_config_names_the_fuzzy_pairs(write_config):
     from kiosk import config as configmod
-    from kiosk.ui.services.text_input import InputService
+    from kiosk.app.services.text_input import InputService
 
     cfg = configmod.load(write_config('[ui]\npinyin_fuzzy = ["z-zh", "c-ch", "s-sh", "n-l"]\n'))
     assert cfg.ui.pinyin_fuzzy == ("z-zh", "c-ch", "s-sh", "n-l")
