@@ -13,6 +13,10 @@ from pathlib import Path
 from kiosk.core.languages import LANGUAGES
 
 TOUCH_INPUTS = ("mouse", "mtdev", "hidinput")
+# The fuzzy pinyin pairs ui.pinyin_fuzzy may name (docs/config.md). Named here, not in
+# kiosk.ime, because config sits below the capabilities in the layer order
+# (docs/architecture.md); kiosk/ime/syllables.py builds the engine's pairs from these.
+PINYIN_FUZZY_PAIRS = ("z-zh", "c-ch", "s-sh", "n-l", "an-ang", "en-eng", "in-ing")
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class UISettings:
     screen_schedule: str = ""          # "23:00-06:00": dim the attract screen then (kiosk/app/dimmer.py)
     voice_guidance: bool = True        # play each screen's spoken prompt when it opens
     prompts_dir: str = ""              # recorded prompts <dir>/<lang>/<screen>.wav replace generated ones
+    pinyin_fuzzy: list[str] = ()       # fuzzy pinyin pairs for dialect speakers, e.g. ["z-zh", "n-l"]
 
     def validate(self) -> None:
         if not 320 <= self.window_width <= 7680 or not 240 <= self.window_height <= 4320:
@@ -53,6 +58,10 @@ class UISettings:
             parse_schedule(self.screen_schedule)
         except ValueError as e:
             raise ValueError(f"screen_schedule: {e}") from None
+        unknown = [p for p in self.pinyin_fuzzy if p not in PINYIN_FUZZY_PAIRS]
+        if unknown:
+            raise ValueError(f"pinyin_fuzzy: expected pairs among {', '.join(PINYIN_FUZZY_PAIRS)}, "
+                             f"got {', '.join(map(repr, unknown))}")
         if self.touch_input != "mouse" and not self.touch_device.startswith("/dev/input/"):
             raise ValueError(f"touch_device: touch_input {self.touch_input!r} needs a device such as "
                              f"\"/dev/input/event0\", got {self.touch_device!r}")

@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from kiosk.config.ui import PINYIN_FUZZY_PAIRS
+
 # The syllable table of Hanyu Pinyin (toneless), grouped by initial. Source: the
 # standard pinyin table (GB/T 16159 / the Xinhua Zidian syllable index); ü is written
 # v as typed on a keyboard. tests/media/test_media_ime_split.py checks every entry
@@ -53,6 +55,10 @@ wa wai wan wang wei wen weng wo wu
 
 SYLLABLES: frozenset[str] = frozenset(_TABLE.split())
 """Every valid syllable in its standard typed spelling (ü as v)."""
+
+SYLLABLE_IDS: dict[str, int] = {s: i for i, s in enumerate(sorted(SYLLABLES), 1)}
+"""Syllable → 1…410 in alphabetical order: the lexicon packs up to 7 of them, 9 bits
+each, into one integer key (:mod:`kiosk.ime.lexicon`); 0 means "no syllable"."""
 
 # Typed spellings accepted besides the table's: "lue"/"nue" for lüe is what most
 # people type (IMEs accept both).
@@ -154,23 +160,30 @@ def _splits(text: str, start: int, stop: int) -> tuple:
 
 
 # Sounds that many dialect speakers do not tell apart (the "fuzzy pinyin" of common
-# IMEs): flat/retroflex initials, n/l, and front/back nasal finals.
-FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
-FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
+# IMEs): flat/retroflex initials, n/l, and front/back nasal finals. Each pair is named
+# "a-b" in the config (kiosk.config.ui.PINYIN_FUZZY_PAIRS, docs/config.md).
+FUZZY_PAIRS: dict[str, tuple[str, str]] = {name: tuple(name.split("-")) for name in PINYIN_FUZZY_PAIRS}
+"""Config names of the fuzzy pairs → the two spellings: "z-zh" → ("z", "zh"), …"""
+FUZZY_INITIALS = tuple(p for p in FUZZY_PAIRS.values() if p[0][0] not in "aeiou")
+FUZZY_FINALS = tuple(p for p in FUZZY_PAIRS.values() if p[0][0] in "aeiou")
 
 
-def fuzzy_alternatives(syllable: str) -> list[str]:
+def fuzzy_alternatives(syllable: str, pairs: frozenset[str] | None = None) -> list[str]:
     """Valid syllables a dialect speaker may have meant by *syllable* (itself excluded),
-    e.g. ``zan`` → ``zang``, ``zhan``, ``zhang``; ``nu`` → ``lu``."""
+    e.g. ``zan`` → ``zang``, ``zhan``, ``zhang``; ``nu`` → ``lu``. *pairs* limits the
+    confusions to those named (see :data:`FUZZY_PAIRS`); None means all of them."""
+    def wanted(pair):
+        return pairs is None or any(FUZZY_PAIRS[name] == pair for name in pairs)
+
     initials = {syllable}
-    for a, b in FUZZY_INITIALS:
+    for a, b in filter(wanted, FUZZY_INITIALS):
         for x, y in ((a, b), (b, a)):
             if syllable.startswith(x) and not (x == "z" and syllable.startswith(("zh",))) \
                     and not (x in ("c", "s") and syllable.startswith(x + "h")):
                 initials.add(y + syllable[len(x):])
     out = set(initials)
     for cand in initials:
-        for a, b in FUZZY_FINALS:
+        for a, b in filter(wanted, FUZZY_FINALS):
             for x, y in ((a, b), (b, a)):
                 if cand.endswith(x) and not (x in ("an", "en", "in") and cand.endswith(x + "g")):
                     out.add(cand[: -len(x)] + y)

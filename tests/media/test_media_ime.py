@@ -1,11 +1,11 @@
-"""The pinyin engine: real Pinyin2Hanzi data, domain re-ranking, partial picks."""
+"""The pinyin engine: the real lexicon (jieba, pypinyin, Pinyin2Hanzi), domain words, partial picks."""
 
 from __future__ import annotations
 
 import pytest
 
 from kiosk.ime.domain import domain_words
-from kiosk.ime.pinyin import Candidate, PinyinEngine, lib_key
+from kiosk.ime.pinyin import Candidate, PinyinEngine
 
 
 @pytest.fixture(scope="module")
@@ -31,12 +31,13 @@ def test_ludenghuaile_offers_the_phrase_in_the_first_three(engine):
 
 def test_domain_words_rerank_homophones(engine):
     plain = PinyinEngine(domain=False)
-    # the library alone prefers the general-text homophones …
-    assert plain.candidates("fanying")[0].text == "反应"
-    assert texts(plain.candidates("ludenghuaile")).index("路灯怀了") < \
-        texts(plain.candidates("ludenghuaile")).index("路灯坏了")
+    # the lexicon alone prefers general-text words (jieba counts 反应 7,652 times,
+    # 反映 6,618; 违建 is rarer than 围歼 and 未见; 占道 has 4) …
+    for typed, general in (("fanying", "反应"), ("weijian", "围歼"), ("zhandao", "占到")):
+        assert plain.candidates(typed)[0].text == general
     # … the complaint word list puts the residents' words first
-    assert engine.candidates("fanying")[0].text == "反映"
+    for typed, resident in (("fanying", "反映"), ("weijian", "违建"), ("zhandao", "占道")):
+        assert engine.candidates(typed)[0].text == resident
     assert engine.candidates("ludenghuaile")[0].text == "路灯坏了"
     assert engine.candidates("jinggai")[0].text == "井盖"
     assert engine.candidates("zaoyin")[0].text == "噪音"
@@ -53,13 +54,17 @@ def test_extra_words_are_ranked_first():
     assert e.candidates("minyizhan")[0] == Candidate("民意站", 9)
 
 
-def test_every_domain_word_matches_the_library_readings(engine):
-    from kiosk.ime.pinyin import _library
-    lib = _library()
+def test_every_domain_word_matches_pypinyin_readings():
+    # pypinyin's character table is independent evidence: a typo (or a reading the
+    # character does not have) cannot slip into the hand-written list
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    from kiosk.ime.build import toneless
+    from kiosk.ime.syllables import canonical
     for word, syllables in domain_words():
         for ch, syl in zip(word, syllables):
-            chars = [c for c, _ in lib.get_phrase([lib_key(syl)], num=100_000)]
-            assert ch in chars, f"{word}: {ch} is not read {syl}"
+            readings = {toneless(r) for r in pinyin_dict[ord(ch)].split(",")}
+            assert canonical(syl) in readings, f"{word}: {ch} is not read {syl} ({sorted(readings)})"
 
 
 def test_domain_word_list_rejects_a_bad_line():
@@ -125,18 +130,22 @@ def test_limits_and_empty_input(engine):
     assert all(shi) and len(shi) == len(set(shi)) == 30   # no empty or repeated choice
 
 
-def test_dictionary_loads_lazily_and_once():
+def test_lexicon_loads_lazily_and_once_without_its_sources():
     import subprocess
     import sys
+    # the sources (jieba's dict, pypinyin's tables: ~100 MB in memory) are read only by
+    # the child process that builds the cache, never by the kiosk process
     code = ("import sys\n"
-            "from kiosk.ime.pinyin import PinyinEngine, _library\n"
+            "from kiosk.ime import lexicon\n"
+            "from kiosk.ime.pinyin import PinyinEngine\n"
             "e = PinyinEngine()\n"
-            "assert 'Pinyin2Hanzi' not in sys.modules and not e.ready\n"
+            "assert not e.ready and not lexicon.is_loaded()\n"
             "e.candidates('wo')\n"
             "assert e.ready and PinyinEngine().ready\n"
-            "assert _library() is _library()\n"
+            "assert lexicon.shared() is lexicon.shared()\n"
+            "assert not {'jieba', 'pypinyin'} & set(sys.modules), sorted(sys.modules)\n"
             "print('ok')\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert out.stdout.strip() == "ok", out.stderr
 
 
@@ -149,3 +158,26 @@ def test_fuzzy_pinyin_for_dialect_speakers(engine):
     # exact readings keep their place
     for typed in ("woxiangfanying", "ludenghuaile", "zaoyin"):
         assert fuzzy.candidates(typed)[0] == engine.candidates(typed)[0]
+
+
+def test_fuzzy_pairs_are_chosen_one_by_one():
+    only_nl = PinyinEngine(fuzzy=["n-l"])
+    assert only_nl.candidates("nudeng")[0] == Candidate("路灯", 6)
+    assert "路灯" not in texts(PinyinEngine(fuzzy=["z-zh", "c-ch", "s-sh"]).candidates("nudeng"))
+    assert PinyinEngine(fuzzy=["c-ch"]).candidates("cifan")[0].text == "吃饭"
+    assert PinyinEngine().candidates("cifan")[0].text != "吃饭"
+    with pytest.raises(ValueError, match="z-x"):
+        PinyinEngine(fuzzy=["z-x"])
+
+
+def test_config_names_the_fuzzy_pairs(write_config):
+    from kiosk import config as configmod
+    from kiosk.app.services.text_input import InputService
+
+    cfg = configmod.load(write_config('[ui]\npinyin_fuzzy = ["z-zh", "c-ch", "s-sh", "n-l"]\n'))
+    assert cfg.ui.pinyin_fuzzy == ("z-zh", "c-ch", "s-sh", "n-l")
+    assert InputService(fuzzy=cfg.ui.pinyin_fuzzy).pinyin().pairs == {"z-zh", "c-ch", "s-sh", "n-l"}
+    assert InputService().pinyin().pairs is None            # default: exact pinyin only
+    with pytest.raises(configmod.ConfigError) as e:
+        configmod.load(write_config('[ui]\npinyin_fuzzy = ["zh-ch"]\n'))
+    assert e.value.key == "ui.pinyin_fuzzy" and "zh-ch" in str(e.value)

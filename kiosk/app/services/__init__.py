@@ -61,5 +61,5 @@ class Services:
         self.printing = PrintingService(cfg, store, self.devices)
         self.lookup = LookupService(cfg, store, self.devices)
         self.submission = SubmissionService(cfg, store)
-        self.input = InputService()
+        self.input = InputService(fuzzy=cfg.ui.pinyin_fuzzy)
         self.disclosure = DisclosureService(store)

@@ -10,7 +10,9 @@ log = logging.getLogger(__name__)
 class InputService:
     """The pinyin engine, made once; None when it cannot be (letters still type)."""
 
-    def __init__(self):
+    def __init__(self, fuzzy: tuple[str, ...] = ()):
+        """*fuzzy*: the fuzzy pinyin pairs to read (config ``ui.pinyin_fuzzy``)."""
+        self._fuzzy = tuple(fuzzy)
         self._pinyin = None
         self._error: str | None = None
 
@@ -19,7 +21,7 @@ class InputService:
         if self._pinyin is None and self._error is None:
             try:
                 from kiosk.ime.pinyin import PinyinEngine
-                self._pinyin = PinyinEngine()
+                self._pinyin = PinyinEngine(fuzzy=self._fuzzy)
             except Exception as e:
                 self._error = str(e)
                 log.warning("pinyin engine unavailable: %s", e)
