@@ -24,6 +24,7 @@ import platformdirs
 # config records only: they import no driver, no UI and no Kivy at import time (a test
 # checks this), so the sync daemon loading the config pulls in none of them.
 from kiosk.config.codereader import CodeReaderSettings
+from kiosk.config.idcard import IdCardReaderSettings
 from kiosk.core.categories import DEFAULT_CATEGORIES, Category
 from kiosk.config.media import CameraSettings, ScannerSettings
 from kiosk.config.receipt import PrinterSettings, ReceiptSettings
@@ -135,6 +136,7 @@ class Config:
     camera: CameraSettings = field(default_factory=CameraSettings)
     scanner: ScannerSettings = field(default_factory=ScannerSettings)
     code_reader: CodeReaderSettings = field(default_factory=CodeReaderSettings)
+    id_card_reader: IdCardReaderSettings = field(default_factory=IdCardReaderSettings)
     ui: UISettings = field(default_factory=UISettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
 
