@@ -21,7 +21,8 @@ def register(p) -> None:
     t = sub.add_parser("transcribe", parents=common, help="transcribe a WAV file",
                        description="Transcribe a WAV file (any rate, any channel count, PCM 8/16/24/32-bit "
                                    "or float) with the installed model; print text, audio seconds, "
-                                   "decode seconds and the real-time factor.")
+                                   "decode seconds and the real-time factor; with --json also each "
+                                   "word with Vosk's confidence (0-1) and its time.")
     t.add_argument("file", metavar="FILE", help="the WAV file")
     t.add_argument("--model", metavar="DIR", help="model directory (default: the installed current model)")
     t.add_argument("--grammar", metavar="PHRASE", action="append",
@@ -67,6 +68,7 @@ def run(args, ctx) -> int:
     audio = len(pcm) / 2 / rate
     rtf = decode / audio if audio else 0.0
     out = {"ok": True, "file": str(path), "text": tr.text, "segments": tr.segments,
+           "words": [w.as_dict() for w in tr.words],
            "audio_seconds": round(audio, 3), "decode_seconds": round(decode, 3), "rtf": round(rtf, 4),
            "sample_rate": rate, "channels": channels, "model": str(holder.loaded_path),
            "model_load_seconds": round(holder.load_seconds or 0.0, 3)}

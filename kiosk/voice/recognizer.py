@@ -6,11 +6,15 @@
 - ``Result()`` is taken every time ``AcceptWaveform()`` returns true: Vosk finalises a
   segment at each endpoint and the text of a segment not collected then is gone.
 - Text is tidied (:mod:`kiosk.voice.text`): no spaces between Chinese words.
+- Each final segment's words come with Vosk's confidence (``SetWords``: the posterior of
+  the word in the lattice, 0 to 1; vosk-api's ``KaldiRecognizer::SetWords``), kept as
+  :class:`Word` in :attr:`Transcriber.words` so that uncertain words can be shown as such.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 import numpy as np
@@ -75,6 +79,26 @@ class Upsampler:
         return self._emit(self.end - self.step)
 
 
+@dataclass(frozen=True)
+class Word:
+    """One recognised word: its text, Vosk's confidence (0-1) and its time in the audio (s)."""
+
+    text: str
+    conf: float
+    start: float
+    end: float
+
+    def as_dict(self) -> dict:
+        return {"word": self.text, "conf": round(self.conf, 3), "start": round(self.start, 2),
+                "end": round(self.end, 2)}
+
+
+def words_of(result: dict) -> list[Word]:
+    """The words of one Vosk ``Result()`` (``[unk]`` dropped, as from the text)."""
+    return [Word(w["word"], float(w.get("conf", 1.0)), float(w.get("start", 0.0)), float(w.get("end", 0.0)))
+            for w in result.get("result", ()) if w.get("word") and w["word"] != "[unk]"]
+
+
 class Transcriber:
     """Feeds s16le mono audio at *rate* to a new ``KaldiRecognizer`` for *model*.
 
@@ -95,7 +119,9 @@ class Transcriber:
             self._rec = vosk.KaldiRecognizer(model, feed_rate, json.dumps(phrases, ensure_ascii=False))
         else:
             self._rec = vosk.KaldiRecognizer(model, feed_rate)
+        self._rec.SetWords(True)
         self.segments: list[str] = []
+        self.words: list[Word] = []
         self.partial = ""
         self.partials = partials
 
@@ -104,7 +130,7 @@ class Transcriber:
         if self._up is not None:
             pcm = self._up.process(pcm)
         if self._rec.AcceptWaveform(pcm):
-            seg = tidy(json.loads(self._rec.Result()).get("text", ""))
+            seg = self._take(self._rec.Result())
             changed = bool(self.partial)
             self.partial = ""
             if seg:
@@ -124,15 +150,21 @@ class Transcriber:
         if self._up is not None:
             tail = self._up.flush()
             if tail and self._rec.AcceptWaveform(tail):
-                seg = tidy(json.loads(self._rec.Result()).get("text", ""))
+                seg = self._take(self._rec.Result())
                 if seg:
                     self.segments.append(seg)
-        seg = tidy(json.loads(self._rec.FinalResult()).get("text", ""))
+        seg = self._take(self._rec.FinalResult())
         self.partial = ""
         if seg:
             self.segments.append(seg)
             return seg
         return None
+
+    def _take(self, raw: str) -> str:
+        """The tidied text of one final result; its words join :attr:`words`."""
+        result = json.loads(raw)
+        self.words.extend(words_of(result))
+        return tidy(result.get("text", ""))
 
     @property
     def text(self) -> str:

@@ -43,6 +43,19 @@ def test_transcribe_any_common_wav(capsys, tmp_path, korean_audio, ko_holder, ko
     assert data["decode_seconds"] > 0
     assert data["rtf"] == pytest.approx(data["decode_seconds"] / data["audio_seconds"], rel=0.01)
     assert data["sample_rate"] == int(sox_args[1]) and data["channels"] == int(sox_args[3])
+    # Each word with Vosk's confidence and its time, in the order spoken.
+    assert [w["word"] for w in data["words"]] == ["안녕하세요", "감사합니다"]
+    assert all(0.0 <= w["conf"] <= 1.0 for w in data["words"])
+    assert 0 <= data["words"][0]["start"] < data["words"][0]["end"] <= data["words"][1]["start"] < data["words"][1]["end"]
+
+
+def test_words_of_a_result_drop_unk_and_keep_confidence():
+    from kiosk.voice.recognizer import Word, words_of
+    result = {"result": [{"word": "路灯", "conf": 0.42, "start": 0.3, "end": 0.8},
+                         {"word": "[unk]", "conf": 0.9, "start": 0.8, "end": 1.0},
+                         {"word": "坏了", "conf": 1.0, "start": 1.0, "end": 1.4}], "text": "路灯 [unk] 坏了"}
+    assert words_of(result) == [Word("路灯", 0.42, 0.3, 0.8), Word("坏了", 1.0, 1.0, 1.4)]
+    assert words_of({"text": ""}) == []
 
 
 def test_transcribe_human_output(capsys, korean_audio, ko_holder, ko_model_dir):
