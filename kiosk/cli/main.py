@@ -23,8 +23,6 @@ from kiosk import config as configmod
 from kiosk.runtime import lifeline
 from kiosk.core.diskguard import DiskSpaceError, OutOfServiceError
 from kiosk.core.pii import PIIKeyError
-from kiosk.core.schema import schema_version
-from kiosk.sync.wire import PROTOCOL_VERSION, app_version
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_CONFIG, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_STORAGE = range(7)
 EXIT_INTERRUPTED = 130
@@ -137,7 +135,22 @@ def add_action(sub, name: str, help: str, description: str) -> argparse.Argument
 
 def version_line() -> str:
     """``kiosk 0.1.0 (schema m002_receipt_secret, protocol 1)``: what a maintainer quotes."""
+    # Imported here: sqlite-utils must not load before `kiosk sync` keeps numpy out of the
+    # daemon (kiosk/cli/sync.py, _keep_daemon_small).
+    from kiosk.core.schema import schema_version
+    from kiosk.sync.wire import PROTOCOL_VERSION, app_version
     return f"kiosk {app_version()} (schema {schema_version()}, protocol {PROTOCOL_VERSION})"
+
+
+class _PrintVersion(argparse.Action):
+    """``--version``: print :func:`version_line` and exit 0 (built only when asked)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version_line())
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -147,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="minyi-kiosk: the self-service terminal of a 24-hour opinion station.",
         epilog="Exit codes: 0 ok, 1 failed/problem found, 2 usage, 3 config error, "
                "4 invalid input, 5 not found, 6 storage error, 130 interrupted.")
-    parser.add_argument("--version", action="version", version=version_line(),
+    parser.add_argument("--version", action=_PrintVersion,
                         help="print the kiosk's version, its database schema and protocol version")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for mod in command_modules():
