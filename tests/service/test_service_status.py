@@ -90,6 +90,6 @@ def test_doctor_warns_without_pin_and_fails_for_a_broken_key(write_config, tmp_p
     checks = {c["name"]: c for c in out["checks"]}
     assert checks["service_pin"]["status"] == "warn" and "set-pin" in checks["service_pin"]["detail"]
     assert checks["usb_export"]["status"] == "fail" and "not a PEM public key" in checks["usb_export"]["detail"]
-    assert kiosk("service", "set-pin", stdin="123456\n", config=conf)[0] == 0
+    assert kiosk("service", "set-pin", stdin="480271\n", config=conf)[0] == 0
     code, out = kiosk("doctor", "--json", config=conf)
     assert {c["name"]: c for c in out["checks"]}["service_pin"]["status"] == "ok"
