@@ -49,6 +49,9 @@ config_poll_interval_s = 30.0
 [central_dev]
 port = {central_port}
 data_dir = "{dir}/central-data"
+# A demo on this machine only: the centre accepts the public development token (never
+# for a centre kiosks reach; give it its own token_file instead, docs/security.md).
+allow_development_token = true
 """
 
 
@@ -199,6 +202,11 @@ def run(args, ctx) -> int:
     d = demo_dir(args.dir)
     cfg_path = write_config(d, args.port)
     cfg = configmod.load(cfg_path)  # a broken hand-edited demo config fails here, named
+    try:
+        cfg.central_dev.accepted_token()  # e.g. a demo config written before the opt-in existed
+    except ValueError as e:
+        return ctx.fail(cli.EXIT_CONFIG, f"{cfg_path}: central_dev.{e} (or delete the file for a "
+                                         "fresh demo config)")
     login = ensure_staff_login(d, cfg)
     children = Children()
     previous = {sig: signal.signal(sig, _raise_stopped) for sig in STOP_SIGNALS}
