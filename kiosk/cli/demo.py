@@ -75,8 +75,10 @@ def demo_dir(arg: str | None) -> Path:
 
 
 def write_config(d: Path, port: int) -> Path:
-    """The demo config in *d* (created once; an existing one is kept as the user left it)."""
-    d.mkdir(parents=True, exist_ok=True)
+    """The demo config in *d* (created once; an existing one is kept as the user left it).
+    *d* is made owner-only: it holds both databases, the keys and the staff password."""
+    from kiosk.core import fsutil
+    fsutil.make_private_dir(d)
     p = d / "kiosk.toml"
     if not p.exists():
         p.write_text(DEMO_CONFIG.format(dir=d.as_posix(), central_port=port, pull_port=port + 1),

@@ -25,7 +25,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import time
@@ -161,16 +160,9 @@ class PinGuard:
         record = {"scheme": "scrypt", "rules": RULES_VERSION, "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
                   "salt": base64.b64encode(salt).decode(),
                   "hash": base64.b64encode(_scrypt(pin, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)).decode()}
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.path.with_name(self.path.name + ".part")
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(record, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-            fsutil.fsync_dir(self.path.parent)
+            fsutil.make_private_dir(self.path.parent)
+            fsutil.write_private_file(self.path, json.dumps(record).encode("utf-8"))
         except OSError as e:
             raise PinFileError(f"cannot write the PIN file {self.path}: {e.strerror or e}") from None
         self.store.set_meta(LOCK_KEY, None)
