@@ -49,6 +49,9 @@ config_poll_interval_s = 30.0
 [central_dev]
 port = {central_port}
 data_dir = "{dir}/central-data"
+# A demo on this machine only: the centre accepts the public development token (never
+# for a centre kiosks reach; give it its own token_file instead, docs/security.md).
+allow_development_token = true
 """
 
 
@@ -72,8 +75,10 @@ def demo_dir(arg: str | None) -> Path:
 
 
 def write_config(d: Path, port: int) -> Path:
-    """The demo config in *d* (created once; an existing one is kept as the user left it)."""
-    d.mkdir(parents=True, exist_ok=True)
+    """The demo config in *d* (created once; an existing one is kept as the user left it).
+    *d* is made owner-only: it holds both databases, the keys and the staff password."""
+    from kiosk.core import fsutil
+    fsutil.make_private_dir(d)
     p = d / "kiosk.toml"
     if not p.exists():
         p.write_text(DEMO_CONFIG.format(dir=d.as_posix(), central_port=port, pull_port=port + 1),
@@ -199,6 +204,11 @@ def run(args, ctx) -> int:
     d = demo_dir(args.dir)
     cfg_path = write_config(d, args.port)
     cfg = configmod.load(cfg_path)  # a broken hand-edited demo config fails here, named
+    try:
+        cfg.central_dev.accepted_token()  # e.g. a demo config written before the opt-in existed
+    except ValueError as e:
+        return ctx.fail(cli.EXIT_CONFIG, f"{cfg_path}: central_dev.{e} (or delete the file for a "
+                                         "fresh demo config)")
     login = ensure_staff_login(d, cfg)
     children = Children()
     previous = {sig: signal.signal(sig, _raise_stopped) for sig in STOP_SIGNALS}

@@ -174,11 +174,13 @@ def _read_pin(ctx, confirm: bool) -> str:
 
 def _set_pin(args, ctx) -> int:
     from kiosk.cli import main as cli
-    from kiosk.maintenance.pin import PinError, PinFormatError, PinGuard
+    from kiosk.maintenance.pin import PinError, PinFormatError, PinGuard, PinTooSimple
 
     pin = _read_pin(ctx, confirm=True)
     try:
         PinGuard.from_config(ctx.config, ctx.store).set_pin(pin)
+    except PinTooSimple as e:
+        return ctx.fail(cli.EXIT_INVALID, f"{e}; nothing changed", rule=e.rule)
     except PinFormatError as e:
         return ctx.fail(cli.EXIT_INVALID, f"{e}; nothing changed")
     except PinError as e:

@@ -1,11 +1,13 @@
 """Configuration sections owned by kiosk.sync (see kiosk/config/tree.py for the rules).
 
-Both sections default to a working local demo: ``kiosk central-dev`` listens on
-127.0.0.1:8765 and ``kiosk sync`` forwards there, both using the shared development
-token :data:`DEV_TOKEN`. The development token is only accepted for loopback URLs and
-binds, and the pull API (which serves residents' names and phones) accepts it only in an
-explicit dev/demo config (``sync.dev_mode = true``); anything reachable from the network
-needs a real token (``token_file``).
+Both sections default to the addresses of a local demo: ``kiosk central-dev`` listens on
+127.0.0.1:8765 and ``kiosk sync`` forwards there. The public development token
+:data:`DEV_TOKEN` is only ever used on loopback, and only where a config says so
+explicitly: the centre accepts it only with ``central_dev.allow_development_token =
+true`` (a loopback centre may well sit behind a TLS proxy, docs/security.md), the pull
+API (which serves residents' names and phones) only with ``sync.dev_mode = true``. A
+kiosk sends it only to a loopback ``central_url`` and never beyond this machine; anything
+reachable from the network needs a real token (``token_file``).
 """
 
 from __future__ import annotations
@@ -61,6 +63,9 @@ def check_token(text: str, loopback: bool) -> str | None:
     bad = next((c for c in text if not "!" <= c <= "~"), None)
     if bad is not None:
         return f"must be printable ASCII without spaces (found {bad!r})"
+    if not loopback and text == DEV_TOKEN:
+        return (f"is the public development token {DEV_TOKEN!r} (it is in the source): it is never used "
+                "beyond this machine; install a per-kiosk secret (e.g. `openssl rand -hex 32`)")
     if not loopback and len(text) < MIN_TOKEN_CHARS:
         return (f"is {len(text)} characters; at least {MIN_TOKEN_CHARS} are required beyond this machine "
                 "(e.g. `openssl rand -hex 16`)")
@@ -284,6 +289,9 @@ class CentralDevSettings:
     allowed_hosts: list[str] = ()
     # The X25519 private key that opens USB export bundles (`kiosk central-dev keygen`).
     bundle_private_key_file: str = ""
+    # Accept the public DEV_TOKEN when no token is set (loopback only): `kiosk demo`
+    # writes it; anything else must have its own token (accepted_token).
+    allow_development_token: bool = False
 
     def validate(self) -> None:
         if not self.host:
@@ -305,5 +313,23 @@ class CentralDevSettings:
                                    bundle_private_key_file=_resolve(base, self.bundle_private_key_file))
 
     def accepted_token(self) -> str:
-        """The bearer token kiosks must present."""
-        return read_token(self.token, self.token_file, is_loopback_host(self.host), "")
+        """The bearer token kiosks must present (ValueError naming the key).
+
+        The public :data:`DEV_TOKEN` only with ``allow_development_token`` and on loopback:
+        a centre on loopback is also what sits behind a TLS proxy (docs/security.md), and
+        there the public token would open every station's items, updates and replies."""
+        loopback = is_loopback_host(self.host)
+        if not (self.token or self.token_file or self.allow_development_token):
+            raise ValueError(
+                "token_file: required: without its own token the centre would accept the public "
+                f"development token {DEV_TOKEN!r}, which is in the source, and anyone reaching it "
+                "(through a proxy in front of it too) could read every station's items and replies; "
+                "put a secret in a file (e.g. `openssl rand -hex 32`) and name it here, or set "
+                "central_dev.allow_development_token = true for a demo or test on this machine")
+        token = read_token(self.token, self.token_file, loopback, "")
+        if token == DEV_TOKEN and not (self.allow_development_token and loopback):
+            key = "token_file" if self.token_file else "token"
+            raise ValueError(f"{key}: holds the public development token {DEV_TOKEN!r}, accepted only "
+                             "with central_dev.allow_development_token = true on loopback; "
+                             "install the centre's own secret")
+        return token

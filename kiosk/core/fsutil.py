@@ -4,6 +4,11 @@ A rename is only durable once the directory that holds it is fsynced (see the ex
 notes in the Linux ``rename(2)`` and ``fsync(2)`` manuals); a file's data is only on
 disk once the file is fsynced. Everything in the kiosk that must survive a power cut
 goes through here.
+
+Files and directories holding personal data or secrets are created owner-only
+(:data:`PRIVATE_FILE_MODE`, :data:`PRIVATE_DIR_MODE`) whatever the process umask:
+``open(2)`` and ``mkdir(2)`` apply the umask to the mode they are given, so the mode is
+set again on the new file or directory itself (docs/security.md, "Files on disk").
 """
 
 from __future__ import annotations
@@ -17,6 +22,10 @@ from pathlib import Path
 from typing import BinaryIO, Iterable
 
 CHUNK = 64 * 1024
+#: Files holding personal data or secrets: the owner reads and writes, nobody else.
+PRIVATE_FILE_MODE = 0o600
+#: Directories holding them: only the owner may list or enter.
+PRIVATE_DIR_MODE = 0o700
 
 
 class DiskFullError(OSError):
@@ -59,6 +68,83 @@ def read_regular_file(path, limit: int | None = None) -> bytes:
         return f.read() if limit is None else f.read(limit + 1)
 
 
+def make_private_dir(path) -> Path:
+    """Create the directory *path* (missing parents as usual) with mode 0700 exactly,
+    whatever the umask. An existing directory is left as it is: ``kiosk doctor``'s
+    permissions check names one that others can enter (kiosk/doctor/permissions.py)."""
+    path = Path(path)
+    if path.is_dir():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.mkdir(path, PRIVATE_DIR_MODE)  # the umask can only take bits away from 0700
+    except FileExistsError:
+        if path.is_dir():  # another process made it meanwhile
+            return path
+        raise
+    _set_mode(path, PRIVATE_DIR_MODE)
+    return path
+
+
+def _set_mode(target, mode: int) -> None:
+    """Give the new file or directory *target* (a path or an open descriptor) exactly *mode*.
+
+    The umask only ever takes bits away, so what is left can be narrower (a umask such as
+    0277 takes the owner's own write bit), never wider. On a FAT or exFAT drive (a USB
+    export) modes are a mount option and ``chmod`` fails with EPERM: kept as it is."""
+    st = os.fstat(target) if isinstance(target, int) else os.stat(target)
+    if stat.S_IMODE(st.st_mode) == mode:
+        return
+    try:
+        os.fchmod(target, mode) if isinstance(target, int) else os.chmod(target, mode)
+    except PermissionError:
+        pass
+
+
+def create_private_file(path) -> BinaryIO:
+    """A new file *path*, open for binary writing, mode 0600 exactly whatever the umask.
+    Exclusive (``O_EXCL``): an existing file, or a symlink planted there, raises
+    ``FileExistsError`` instead of being written through."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, PRIVATE_FILE_MODE)
+    try:
+        _set_mode(fd, PRIVATE_FILE_MODE)
+        return os.fdopen(fd, "wb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def ensure_private_file(path) -> bool:
+    """Create *path* empty with mode 0600 (whatever the umask) unless it exists; True when
+    created. For a file another library then opens by name: SQLite makes a missing
+    database with the umask's mode, and gives its ``-wal``/``-shm`` files the database's
+    own mode (``findCreateFileMode()`` in SQLite's src/os_unix.c)."""
+    try:
+        create_private_file(path).close()
+    except FileExistsError:
+        return False
+    return True
+
+
+def write_private_file(path, data: bytes) -> None:
+    """Replace *path* with *data* atomically and durably, mode 0600 whatever the umask:
+    a temp file beside it (a stale one from a crash is removed first, whatever its
+    mode), fsynced, renamed over *path*, the directory fsynced."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    _unlink_quietly(tmp)
+    try:
+        with create_private_file(tmp) as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
 def fsync_dir(path: Path) -> None:
     """Make renames and creations inside *path* durable."""
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
@@ -74,7 +160,8 @@ def _raise_disk_full(e: OSError) -> None:
 
 
 def write_stream(dst: Path, chunks: Iterable[bytes], limit: int | None = None) -> tuple[str, int]:
-    """Write *chunks* to a new file *dst*, fsync it, and return (sha256 hex, size).
+    """Write *chunks* to a new file *dst* (mode 0600: it is a resident's recording, photo
+    or letter), fsync it, and return (sha256 hex, size).
 
     *dst* must not exist (it is a temp name chosen by the caller). On any failure the
     partial file is removed and the error re-raised (ENOSPC as :class:`DiskFullError`,
@@ -83,7 +170,7 @@ def write_stream(dst: Path, chunks: Iterable[bytes], limit: int | None = None) -
     h = hashlib.sha256()
     size = 0
     try:
-        with open(dst, "xb") as f:
+        with create_private_file(dst) as f:
             for chunk in chunks:
                 size += len(chunk)
                 if limit is not None and size > limit:

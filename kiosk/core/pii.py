@@ -121,16 +121,19 @@ class Cipher:
 
 
 def _create_key_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fsutil.make_private_dir(path.parent)
     key = Fernet.generate_key()
-    # A per-process temp name: two processes may create the key at the same moment.
+    # A per-process temp name: two processes may create the key at the same moment. A
+    # stale one (a crash here) is removed, so the new file gets mode 0600 whatever it had.
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.write(fd, key)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
+    with fsutil.create_private_file(tmp) as f:
+        f.write(key)
+        f.flush()
+        os.fsync(f.fileno())
     try:
         # link() fails if another process created the key meanwhile: use theirs.
         os.link(tmp, path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 
-from kiosk.core import clock
+from kiosk.core import clock, fsutil
 from kiosk.config import ConfigError
 from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
 from kiosk.core.diskguard import DiskGuard, DiskState, mount_of
@@ -23,7 +23,7 @@ def checks(ctx) -> list[Check]:
 
     data = cfg.storage.data_path
     try:
-        data.mkdir(parents=True, exist_ok=True)
+        fsutil.make_private_dir(data)
     except OSError as e:
         out.append(Check("data_dir", FAIL, f"{data} cannot be created: {e.strerror or e}"))
         return out

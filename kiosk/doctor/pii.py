@@ -2,15 +2,15 @@
 
 Fails when the key file is missing, empty, unreadable or corrupt while personal data
 is stored, and when it does not open the stored data (one stored name or phone is
-test-decrypted); warns when the file is readable by group or others.
+test-decrypted). A key file readable beyond its owner is the ``permissions`` check's
+(kiosk/doctor/permissions.py).
 """
 
 from __future__ import annotations
 
-import stat
 from pathlib import Path
 
-from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
+from kiosk.doctor import FAIL, OK, SKIP, Check
 from kiosk.core.pii import PIIKeyError
 
 
@@ -32,12 +32,9 @@ def checks(ctx) -> list[Check]:
         except PIIKeyError as e:
             return [Check("pii_key", FAIL, str(e))]
     try:
-        mode = key.stat().st_mode
+        key.stat()
     except OSError as e:
         return [Check("pii_key", FAIL, f"personal-data key {key} cannot be examined: {e.strerror or e}")]
     detail = f"{key} opens the personal data of {locked} stored items" if locked else \
         f"{key} present; no personal data stored yet"
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        return [Check("pii_key", WARN, f"{detail}; but the file is mode {stat.S_IMODE(mode):04o}, readable "
-                                       f"beyond its owner: run `chmod 600 {key}`")]
     return [Check("pii_key", OK, detail)]

@@ -9,7 +9,7 @@ from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
 
 
 def pin_check(cfg, store) -> Check:
-    """The PIN file: absent (menu disabled), damaged, locked or ready. Never raises."""
+    """The PIN file: absent (menu disabled), damaged, locked, trivial or ready. Never raises."""
     from kiosk.maintenance.pin import PinFileError, PinGuard, PinNotSet, format_wait
 
     guard = PinGuard.from_config(cfg, store)
@@ -24,6 +24,11 @@ def pin_check(cfg, store) -> Check:
     if locked > 0:
         return Check("service_pin", WARN, f"the PIN pad is locked after repeated wrong PINs for "
                                           f"{format_wait(locked)} more")
+    weak = guard.weakness()
+    if weak is not None:
+        how = "seen when it was entered" if weak.found_by == "entered" else "found by trying it"
+        return Check("service_pin", WARN, f"the service PIN is trivial ({weak.rule}, {how}): it still "
+                                          "works, but set a new one with `kiosk service set-pin`")
     return Check("service_pin", OK, f"service PIN set ({guard.path})")
 
 

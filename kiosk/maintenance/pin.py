@@ -13,6 +13,10 @@ beyond the cap.
 
 Every success, failure, refused attempt and lockout is an event (kinds ``service_pin_*``)
 and travels to the centre with the next heartbeat (kiosk/core/devicehealth.py).
+
+Trivial PINs (000000, 123456 …, the rules of kiosk/maintenance/pinrules.py) are refused
+when set. A PIN file from before that rule is left working (staff must not be locked
+out); :meth:`PinGuard.weakness` lets ``kiosk doctor`` warn about it instead.
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import time
@@ -29,12 +32,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.core import fsutil
+from kiosk.maintenance.pinrules import LEGACY_SUSPECTS, trivial_rule
 
 MIN_DIGITS = 6
 MAX_DIGITS = 32
 FAILURES_PER_LOCK = 5
 FIRST_LOCK_S = 60.0
 LOCK_KEY = "service.pin_lock"
+#: Meta key holding the rule a PIN entered correctly breaks (a PIN set before the rules).
+WEAK_KEY = "service.pin_weak"
+#: Written into every PIN file set under the trivial-PIN rules; a file without it is older.
+RULES_VERSION = 1
 
 # scrypt cost (RFC 7914 §2): N=2^15, r=8, p=1 needs 32 MiB and ~0.1 s on a Pi 4 per try,
 # which with the lockout makes guessing 10^6 PINs hopeless. Kept in the file so a later
@@ -54,6 +62,23 @@ class PinNotSet(PinError):
 
 class PinFormatError(PinError, ValueError):
     """A PIN to set is not 6 to 32 digits."""
+
+
+class PinTooSimple(PinFormatError):
+    """A PIN to set follows a pattern a guesser tries first; :attr:`rule` names it."""
+
+    def __init__(self, rule: str):
+        self.rule = rule
+        super().__init__(f"the PIN is too easy to guess ({rule}); choose digits without a pattern "
+                         "(docs/service.md, \"Trivial PINs\")")
+
+
+@dataclass(frozen=True)
+class PinWeakness:
+    """Why the PIN in use is a trivial one (``kiosk doctor`` warns with it)."""
+
+    rule: str       # the rule of kiosk/maintenance/pinrules.py it breaks
+    found_by: str   # "entered" (seen when staff typed it) or "tried" (doctor tried it)
 
 
 class PinFileError(PinError):
@@ -89,12 +114,16 @@ def format_wait(seconds: float) -> str:
 
 
 def validate_pin(pin: str) -> str:
-    """The PIN without surrounding whitespace; :class:`PinFormatError` unless 6-32 digits."""
+    """The PIN without surrounding whitespace; :class:`PinFormatError` unless 6-32 digits,
+    :class:`PinTooSimple` when it is trivial (kiosk/maintenance/pinrules.py)."""
     pin = pin.strip()
     if not re.fullmatch(r"[0-9]+", pin or "x"):
         raise PinFormatError("the PIN must be digits only")
     if not MIN_DIGITS <= len(pin) <= MAX_DIGITS:
         raise PinFormatError(f"the PIN must have {MIN_DIGITS} to {MAX_DIGITS} digits, got {len(pin)}")
+    rule = trivial_rule(pin)
+    if rule:
+        raise PinTooSimple(rule)
     return pin
 
 
@@ -128,22 +157,16 @@ class PinGuard:
         """Store a new PIN's hash (fsynced, mode 0600) and clear any lockout."""
         pin = validate_pin(pin)
         salt = secrets.token_bytes(16)
-        record = {"scheme": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
+        record = {"scheme": "scrypt", "rules": RULES_VERSION, "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
                   "salt": base64.b64encode(salt).decode(),
                   "hash": base64.b64encode(_scrypt(pin, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)).decode()}
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.path.with_name(self.path.name + ".part")
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(record, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-            fsutil.fsync_dir(self.path.parent)
+            fsutil.make_private_dir(self.path.parent)
+            fsutil.write_private_file(self.path, json.dumps(record).encode("utf-8"))
         except OSError as e:
             raise PinFileError(f"cannot write the PIN file {self.path}: {e.strerror or e}") from None
         self.store.set_meta(LOCK_KEY, None)
+        self.store.set_meta(WEAK_KEY, None)
         self.store.log_event("service_pin_set", "service PIN set")
 
     def read_record(self) -> dict:
@@ -165,7 +188,25 @@ class PinGuard:
         except (ValueError, KeyError, TypeError):
             raise PinFileError(f"the PIN file {self.path} is damaged; set the PIN again "
                                "with `kiosk service set-pin`") from None
-        return {"n": n, "r": r, "p": p, "salt": salt, "hash": digest}
+        return {"n": n, "r": r, "p": p, "salt": salt, "hash": digest, "rules": rec.get("rules")}
+
+    def weakness(self) -> PinWeakness | None:
+        """Why the PIN in use is trivial, or None as far as can be told. Reads only.
+
+        Known once staff entered it (:meth:`check` records the rule), and for a file set
+        before the rules (no ``rules`` marker) by trying :data:`LEGACY_SUSPECTS` against
+        the hash: ~0.1 s each, so only the commonest. Raises like :meth:`read_record`."""
+        record = self.read_record()
+        rule = self.store.get_meta(WEAK_KEY)
+        if rule:
+            return PinWeakness(rule, "entered")
+        if record["rules"] is not None:
+            return None
+        for suspect in LEGACY_SUSPECTS:
+            if hmac.compare_digest(_scrypt(suspect, record["salt"], record["n"], record["r"], record["p"]),
+                                   record["hash"]):
+                return PinWeakness(trivial_rule(suspect), "tried")
+        return None
 
     # -- the lockout ------------------------------------------------------------------
 
@@ -214,6 +255,16 @@ class PinGuard:
 
     # -- checking ---------------------------------------------------------------------
 
+    def _note_weakness(self, pin: str) -> None:
+        """Remember which rule the right PIN *pin* breaks (one set before the rules), so
+        ``kiosk doctor`` can warn; the PIN keeps working."""
+        rule = trivial_rule(pin)
+        if rule and self.store.get_meta(WEAK_KEY) != rule:
+            self.store.set_meta(WEAK_KEY, rule)
+            self.store.log_event("service_pin_weak", f"the service PIN in use is trivial ({rule}); "
+                                 "set a new one with `kiosk service set-pin`", level="warning",
+                                 data={"rule": rule})
+
     def check(self, pin: str, *, via: str = "pad") -> PinCheck:
         """Check *pin*. Raises :class:`PinNotSet`, :class:`PinFileError`, :class:`PinLocked`."""
         record = self.read_record()
@@ -228,6 +279,7 @@ class PinGuard:
         if correct:
             self.store.set_meta(LOCK_KEY, None)
             self.store.log_event("service_pin_ok", f"service PIN accepted ({via})", data={"via": via})
+            self._note_weakness(given)
             return PinCheck(True, 0, 0.0)
         st = self._parse_lock(self.store.update_meta(LOCK_KEY, self._count_failure))
         locked = self._lock_length(st["lockouts"]) if st["failures"] % FAILURES_PER_LOCK == 0 else 0.0

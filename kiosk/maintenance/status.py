@@ -213,7 +213,10 @@ MASK = "••••••"
 
 
 def is_secret_key(name: str) -> bool:
-    """Config fields that hold a secret value (not the path of a file holding one)."""
+    """Config fields that hold a secret value (not the path of a file holding one, nor an
+    ``allow_…`` switch such as ``central_dev.allow_development_token``)."""
+    if name.startswith("allow_"):
+        return False
     return name == "token" or name.endswith("_token") or name in ("password", "secret")
 
 

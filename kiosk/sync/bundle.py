@@ -61,8 +61,7 @@ class KeyFileError(BundleError):
 def generate_keypair(directory: Path) -> tuple[Path, Path]:
     """Write ``bundle.pub`` (for kiosks) and ``bundle.key`` (mode 0600, the centre's only)
     into *directory*; refuses to overwrite an existing key."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = fsutil.make_private_dir(directory)
     pub, key = directory / "bundle.pub", directory / "bundle.key"
     for p in (pub, key):
         if p.exists():
@@ -73,8 +72,7 @@ def generate_keypair(directory: Path) -> tuple[Path, Path]:
                                     serialization.NoEncryption())
     pub_pem = private.public_key().public_bytes(serialization.Encoding.PEM,
                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
-    fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
+    with fsutil.create_private_file(key) as f:
         f.write(key_pem)
         f.flush()
         os.fsync(f.fileno())

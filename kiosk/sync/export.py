@@ -153,7 +153,8 @@ def export_bundle(cfg, store, dest_dir: Path, *, include_delivered: bool = False
     part = dest_dir / f".{final.name}.part"
     metas, left_out = [], []
     try:
-        with open(part, "wb") as out:
+        part.unlink(missing_ok=True)  # a stale part of a crashed export: created afresh, 0600
+        with fsutil.create_private_file(part) as out:
             writer = bundle.BundleWriter(out, recipient, {"station": cfg.station.number,
                                                           "created_at": clock.now_iso()})
             with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:

@@ -34,6 +34,7 @@ from kiosk.voice.endpoint import Endpointer
 from kiosk.voice.model import ModelHolder, ModelState
 from kiosk.voice.recognizer import Transcriber
 from kiosk.config.voice import ASRSettings
+from kiosk.core import fsutil
 from kiosk.voice.text import join
 
 log = logging.getLogger(__name__)
@@ -95,9 +96,10 @@ class VoiceResult:
         return self.seconds > 0
 
     def save(self, path: str | Path) -> Path:
-        """Write the WAV to *path* (plain write; the store's commit does the durable copy)."""
+        """Write the WAV to *path*, mode 0600 (a resident's voice); the store's commit keeps
+        its own copy."""
         path = Path(path)
-        path.write_bytes(self.wav)
+        fsutil.write_private_file(path, self.wav)
         return path
 
     def attachment(self, name: str = "voice.wav"):

@@ -124,6 +124,8 @@ heartbeat_interval_s = 10.0
 config_poll_interval_s = 60.0
 pull_api_port = 0
 dev_mode = true
+[central_dev]
+allow_development_token = true
 [ui]
 idle_timeout_s = 60
 idle_countdown_s = 10

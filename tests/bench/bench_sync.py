@@ -101,6 +101,7 @@ batch_size = 100
 [central_dev]
 port = {cport}
 threads = 4
+allow_development_token = true
 """, encoding="utf-8")
     cfg = configmod.load(cfg_path)
     env = {**os.environ, "KIOSK_CLOCK_TRUSTED": "0"}

@@ -98,7 +98,8 @@ def test_a_fifo_as_the_pii_key_pin_file_or_bundle_keys_is_a_named_error(fifo, st
 def test_a_fifo_as_central_devs_station_config_file_stops_it_with_a_config_error(fifo, write_config, tmp_path):
     import subprocess
     import sys
-    cfg = write_config(f'[central_dev]\nport = 0\ndata_dir = "{tmp_path}/central"\nstation_config_file = "{fifo}"\n')
+    cfg = write_config(f'[central_dev]\nport = 0\nallow_development_token = true\ndata_dir = "{tmp_path}/central"\n'
+                       f'station_config_file = "{fifo}"\n')
     res = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(cfg), "--json", "central-dev"],
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 3 and "central_dev.station_config_file" in res.stdout and "FIFO" in res.stdout, res
@@ -109,7 +110,8 @@ def test_a_station_config_file_that_is_not_utf8_is_a_config_error_naming_the_key
     import sys
     bad = tmp_path / "station.json"
     bad.write_bytes('{"categories": "道路"}'.encode("gbk"))  # saved by a GBK editor
-    cfg = write_config(f'[central_dev]\nport = 0\ndata_dir = "{tmp_path}/central"\nstation_config_file = "{bad}"\n')
+    cfg = write_config(f'[central_dev]\nport = 0\nallow_development_token = true\ndata_dir = "{tmp_path}/central"\n'
+                       f'station_config_file = "{bad}"\n')
     res = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(cfg), "--json", "central-dev"],
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 3, res

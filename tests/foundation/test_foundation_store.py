@@ -158,9 +158,8 @@ def test_disk_full_in_write_is_named(cfg, store, tmp_path, monkeypatch):
         def write(self, b):
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    real_open = open
-    monkeypatch.setattr(fsutil, "open", lambda p, m="r", *a, **k: FullFile(real_open(p, m, *a, **k))
-                        if "x" in m else real_open(p, m, *a, **k), raising=False)
+    real_create = fsutil.create_private_file  # how write_stream makes each staged file
+    monkeypatch.setattr(fsutil, "create_private_file", lambda p: FullFile(real_create(p)))
     with pytest.raises(DiskFullError):
         submit(store, cfg, text="x", attachments=[_photo(tmp_path)])
     assert store.count() == 0 and not any(store.tmp_dir.iterdir())

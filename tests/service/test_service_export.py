@@ -39,6 +39,7 @@ backoff_cap_s = 0.02
 bundle_public_key_file = "{keys}/bundle.pub"
 export_dir = "{usb}"
 [central_dev]
+allow_development_token = true
 data_dir = "{tmp_path}/central"
 bundle_private_key_file = "{keys}/bundle.key"
 {extra}

@@ -147,13 +147,15 @@ def test_check_pin_command_exit_codes(write_config, kiosk):
     assert code == 5 and "set-pin" in out["error"]
     code, out = kiosk("service", "set-pin", "--json", stdin="12345\n", config=conf)
     assert code == 4 and "6 to 32 digits" in out["error"]
-    assert kiosk("service", "set-pin", "--json", stdin="123456\n", config=conf)[0] == 0
-    assert kiosk("service", "check-pin", stdin="123456\n", config=conf)[0] == 0
+    code, out = kiosk("service", "set-pin", "--json", stdin="123456\n", config=conf)
+    assert code == 4 and out["rule"] == "a run of consecutive digits" and "nothing changed" in out["error"]
+    assert kiosk("service", "set-pin", "--json", stdin="480271\n", config=conf)[0] == 0
+    assert kiosk("service", "check-pin", stdin="480271\n", config=conf)[0] == 0
     for i in range(FAILURES_PER_LOCK):
         code, out = kiosk("service", "check-pin", "--json", stdin="654321\n", config=conf)
         assert code == 1 and out["correct"] is False
     assert out["locked_for_s"] == 60
-    code, out = kiosk("service", "check-pin", "--json", stdin="123456\n", config=conf)
+    code, out = kiosk("service", "check-pin", "--json", stdin="480271\n", config=conf)
     assert code == EXIT_LOCKED and out["locked"] and 50 < out["remaining_s"] <= 60
     assert "try again in" in out["error"]
 

@@ -96,7 +96,7 @@ def test_heartbeat_reports_every_configured_device_and_forwards_service_events_o
     store.set_meta("device.camera", json.dumps({"state": "absent", "detail": "unplugged"}))
     selftest.record(store, selftest.test_printer(cfg, FakePrinter(paper_near_end=True)))
     g = PinGuard.from_config(cfg, store)
-    g.set_pin("123456")
+    g.set_pin("480271")
     g.check("000000")
     d = SyncDaemon(cfg, store)
     assert d.heartbeat()

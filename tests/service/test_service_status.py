@@ -61,6 +61,8 @@ def test_effective_config_masks_every_secret(write_config):
     # Every key that holds a secret value is caught by the rule (a new one must be too).
     secrets = [k for k in configmod.all_keys() if status.is_secret_key(k.rsplit(".", 1)[-1])]
     assert sorted(secrets) == ["central_dev.token", "sync.pull_api_token", "sync.token"]
+    switch = configmod.load(write_config("[central_dev]\nallow_development_token = true\n"))
+    assert status.effective_config(switch)["central_dev"]["allow_development_token"] is True  # a switch, shown
 
 
 def test_reload_refuses_a_bad_file_naming_the_key(write_config):
@@ -90,6 +92,6 @@ def test_doctor_warns_without_pin_and_fails_for_a_broken_key(write_config, tmp_p
     checks = {c["name"]: c for c in out["checks"]}
     assert checks["service_pin"]["status"] == "warn" and "set-pin" in checks["service_pin"]["detail"]
     assert checks["usb_export"]["status"] == "fail" and "not a PEM public key" in checks["usb_export"]["detail"]
-    assert kiosk("service", "set-pin", stdin="123456\n", config=conf)[0] == 0
+    assert kiosk("service", "set-pin", stdin="480271\n", config=conf)[0] == 0
     code, out = kiosk("doctor", "--json", config=conf)
     assert {c["name"]: c for c in out["checks"]}["service_pin"]["status"] == "ok"

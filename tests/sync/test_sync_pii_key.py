@@ -23,9 +23,9 @@ def kiosk(cfg_path, *args):
                           capture_output=True, text=True, timeout=60)
 
 
-def doctor_pii(cfg_path) -> dict:
+def doctor_pii(cfg_path, name: str = "pii_key") -> dict:
     res = kiosk(cfg_path, "--json", "doctor")
-    return next(c for c in json.loads(res.stdout)["checks"] if c["name"] == "pii_key")
+    return next(c for c in json.loads(res.stdout)["checks"] if c["name"] == name)
 
 
 @pytest.fixture
@@ -85,13 +85,13 @@ def test_doctor_test_decrypts_a_stored_identity(stored):
     assert check["status"] == "fail" and "not the key" in check["detail"] and str(key) in check["detail"]
 
 
-def test_doctor_warns_about_a_key_readable_by_others(stored):
+def test_doctor_fails_a_key_readable_by_others(stored):
     _, key, cfg_path = stored
     check = doctor_pii(cfg_path)
     assert check["status"] == "ok" and "2 stored items" in check["detail"]
     os.chmod(key, 0o644)
-    check = doctor_pii(cfg_path)
-    assert check["status"] == "warn" and "chmod 600" in check["detail"]
+    check = doctor_pii(cfg_path, "permissions")
+    assert check["status"] == "fail" and f"chmod 600 {key}" in check["detail"] and "0644" in check["detail"]
 
 
 def test_the_daemon_holds_only_the_items_it_cannot_decrypt(central, make_cfg, stored, h, cfg):

@@ -59,6 +59,7 @@ backoff_base_s = 0.05
 backoff_cap_s = 0.2
 [central_dev]
 port = {cport}
+allow_development_token = true
 """)
     sync = subprocess.Popen([sys.executable, "-m", "kiosk", "--config", str(cfg_path), "sync"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)

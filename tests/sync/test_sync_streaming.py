@@ -15,7 +15,8 @@ from kiosk.sync.daemon import SyncDaemon
 
 
 def test_push_of_a_large_item_is_streamed(make_cfg, store, tmp_path, write_config):
-    central_cfg = write_config("[central_dev]\nport = 0\n", name="central.toml")
+    central_cfg = write_config("[central_dev]\nport = 0\nallow_development_token = true\n",
+                               name="central.toml")
     env = {**os.environ, "KIOSK_CLOCK_TRUSTED": "0"}
     proc = subprocess.Popen([sys.executable, "-m", "kiosk", "--config", str(central_cfg), "central-dev",
                              "--data-dir", str(tmp_path / "c")], stdout=subprocess.PIPE, text=True, env=env)
