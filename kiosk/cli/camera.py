@@ -20,6 +20,7 @@ def register(p) -> None:
 
 
 def run(args, ctx) -> int:
+    """Take one picture, report it, and write it to ``--out`` when asked."""
     from pathlib import Path
 
     from drivers.camera import CameraUnavailable
@@ -35,14 +36,7 @@ def run(args, ctx) -> int:
         return ctx.fail(cli.EXIT_USAGE, f"--warmup: expected 0 or more, got {args.warmup}")
     cam = s.build()
     try:
-        cam.open()
-        try:
-            for _ in range(args.warmup):
-                cam.read_frame()
-            frame = cam.read_frame()
-            resolution = cam.resolution
-        finally:
-            cam.close()
+        frame, resolution = take_frame(cam, args.warmup)
     except CameraUnavailable as e:
         return ctx.fail(cli.EXIT_FAIL, str(e))
 
@@ -51,26 +45,11 @@ def run(args, ctx) -> int:
     lines = [f"{name}: {s.kind} {s.fake_source if s.kind == 'fake' else s.device}, "
              f"{resolution[0]}×{resolution[1]}, mean level {data['mean_level']}"]
     try:
-        if args.raw:
-            import cv2
-            suffix = Path(args.out).suffix.lower() if args.out else ".png"
-            ok, buf = cv2.imencode(suffix if suffix in (".png", ".jpg", ".jpeg") else ".png", frame)
-            if not ok:
-                return ctx.fail(cli.EXIT_FAIL, "could not encode the camera frame")
-            payload = buf.tobytes()
-        elif args.scanner:
-            from kiosk.media.letter import process_page
-            r = process_page(frame, **s.page_options())
-            payload = r.jpeg
-            data.update(found_page=r.found_page, page_size=list(r.size),
-                        corners=None if r.corners is None else [[round(float(v), 1) for v in p] for p in r.corners])
-            lines.append(f"page: {'found' if r.found_page else 'NOT found, whole frame kept'}, "
-                         f"{r.size[0]}×{r.size[1]}")
-        else:
-            from kiosk.media.photo import prepare_photo
-            payload = prepare_photo(frame, **s.photo_options())
+        payload = make_payload(args, s, frame, data, lines)
     except ImageRejected as e:
         return ctx.fail(cli.EXIT_FAIL, f"the frame was refused: {e.reason}")
+    if payload is None:
+        return ctx.fail(cli.EXIT_FAIL, "could not encode the camera frame")
     if args.out:
         try:
             Path(args.out).write_bytes(payload)
@@ -80,3 +59,38 @@ def run(args, ctx) -> int:
         lines.append(f"wrote {args.out} ({len(payload) // 1024} KB)")
     ctx.emit(data, "\n".join(lines))
     return cli.EXIT_OK
+
+
+def take_frame(cam, warmup: int):
+    """Open *cam*, skip *warmup* frames, and return ``(frame, resolution)``; the camera is
+    closed again either way (``CameraUnavailable`` passes through)."""
+    cam.open()
+    try:
+        for _ in range(warmup):
+            cam.read_frame()
+        return cam.read_frame(), cam.resolution
+    finally:
+        cam.close()
+
+
+def make_payload(args, s, frame, data: dict, lines: list[str]) -> bytes | None:
+    """The bytes ``kiosk camera`` writes for *frame*: the raw frame (``--raw``), the
+    processed letter page (``--scanner``, its findings added to *data* and *lines*) or the
+    prepared photo. None when the raw frame cannot be encoded; ``ImageRejected`` passes through."""
+    from pathlib import Path
+
+    if args.raw:
+        import cv2
+        suffix = Path(args.out).suffix.lower() if args.out else ".png"
+        ok, buf = cv2.imencode(suffix if suffix in (".png", ".jpg", ".jpeg") else ".png", frame)
+        return buf.tobytes() if ok else None
+    if args.scanner:
+        from kiosk.media.letter import process_page
+        r = process_page(frame, **s.page_options())
+        data.update(found_page=r.found_page, page_size=list(r.size),
+                    corners=None if r.corners is None else [[round(float(v), 1) for v in p] for p in r.corners])
+        lines.append(f"page: {'found' if r.found_page else 'NOT found, whole frame kept'}, "
+                     f"{r.size[0]}×{r.size[1]}")
+        return r.jpeg
+    from kiosk.media.photo import prepare_photo
+    return prepare_photo(frame, **s.photo_options())

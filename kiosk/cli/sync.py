@@ -45,6 +45,7 @@ def _keep_daemon_small() -> None:
 
 
 def run(args, ctx) -> int:
+    """``kiosk sync``: requeue, one round (``--once``) or the daemon until stopped."""
     _keep_daemon_small()
     import logging
     import signal
@@ -86,14 +87,30 @@ def run(args, ctx) -> int:
     except ValueError as e:  # token file unreadable and the like: the message names the key
         return ctx.fail(cli.EXIT_CONFIG, f"configuration error: sync.{e}")
     if args.once:
-        out = daemon.run_once()
-        daemon.client.close()
-        f = out["forward"]
-        human = (f"delivered {f['delivered']}, quarantined {f['quarantined']}, ratings {f['ratings']}, "
-                 f"status updates {out.get('status') or 0}, config {out.get('config') or 'not fetched'}, "
-                 f"purged {out.get('purged', 0)}" + (f"; stopped: {f['stopped']}" if f["stopped"] else ""))
-        ctx.emit(out, human)
-        return cli.EXIT_OK if out["ok"] else cli.EXIT_FAIL
+        return _run_once(daemon, ctx)
+    return _serve(daemon, ctx, stop)
+
+
+def _run_once(daemon, ctx) -> int:
+    """``kiosk sync --once``: one round of every task, reported; fails when the round did."""
+    from kiosk.cli import main as cli
+
+    out = daemon.run_once()
+    daemon.client.close()
+    f = out["forward"]
+    human = (f"delivered {f['delivered']}, quarantined {f['quarantined']}, ratings {f['ratings']}, "
+             f"status updates {out.get('status') or 0}, config {out.get('config') or 'not fetched'}, "
+             f"purged {out.get('purged', 0)}" + (f"; stopped: {f['stopped']}" if f["stopped"] else ""))
+    ctx.emit(out, human)
+    return cli.EXIT_OK if out["ok"] else cli.EXIT_FAIL
+
+
+def _serve(daemon, ctx, stop) -> int:
+    """The daemon proper: hold the data dir's sync lock, serve the pull API and run the
+    tasks until *stop* is set."""
+    from kiosk.cli import main as cli
+
+    cfg = ctx.config
     # One daemon per data dir. Two would still not duplicate items (the centre dedups by
     # UUID) but would double the traffic and fight over the pull API port.
     import fcntl

@@ -12,8 +12,11 @@ from sqlite_utils.migrations import Migrations
 migrations = Migrations("minyi-kiosk")
 
 
-@migrations()
-def m001_initial(db: Database) -> None:
+# The helpers below are parts of m001 and shipped with it: like the migration, they must
+# never change (a new column or index is a new migration).
+
+def _create_items(db: Database) -> None:
+    """m001: the ``items`` table (one resident's submission) and its indexes."""
     db["items"].create(
         {
             "id": str,            # UUID, the global idempotency key
@@ -51,6 +54,9 @@ def m001_initial(db: Database) -> None:
     db["items"].create_index(["station", "seq"], unique=True)
     db["items"].create_index(["delivery", "seq"])
 
+
+def _create_attachments(db: Database) -> None:
+    """m001: the ``attachments`` table (an item's recordings, photos, scans and files)."""
     db["attachments"].create(
         {
             "id": int,
@@ -71,6 +77,10 @@ def m001_initial(db: Database) -> None:
     )
     db["attachments"].create_index(["item_id", "idx"], unique=True)
 
+
+def _create_centre_tables(db: Database) -> None:
+    """m001: what comes back from the centre (``status_history``), the residents'
+    ``ratings`` of the answers, the ``events`` log, and the ``counters`` / ``meta`` rows."""
     db["status_history"].create(
         {"id": int, "item_id": str, "status": str, "reply": str, "at": str, "received_at": str},
         pk="id",
@@ -96,6 +106,14 @@ def m001_initial(db: Database) -> None:
 
     db["counters"].create({"station": str, "next_seq": int}, pk="station")
     db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """The first schema: items, attachments, status history, ratings, events, counters, meta."""
+    _create_items(db)
+    _create_attachments(db)
+    _create_centre_tables(db)
 
 
 @migrations()

@@ -121,6 +121,26 @@ def _opt_str(d: dict, key: str, where: str, limit: int) -> str | None:
 
 def parse(raw: bytes | str, etag: str | None = None) -> StationConfig:
     """Validate a station-config document; raise :class:`StationConfigError` if bad."""
+    doc = _decode_document(raw)
+    version = doc.get("version", "")
+    if not isinstance(version, (str, int)) or isinstance(version, bool):
+        raise StationConfigError("version: expected a string or integer")
+    if "categories" not in doc:
+        raise StationConfigError("categories: missing")
+    try:
+        cats = parse_categories(doc["categories"])
+    except CategoryListError as e:
+        raise StationConfigError(str(e)) from None
+    reps = _parse_representatives(doc.get("representatives") or [])
+    anns = _parse_announcements(doc.get("announcements") or [])
+    stats, months = _parse_statistics(doc.get("statistics") or {})
+    return StationConfig(version=str(version), categories=tuple(cats), representatives=tuple(reps),
+                         announcements=tuple(anns), statistics=stats, months=months,
+                         published_matters=_published_matters(doc.get("published_matters")), etag=etag)
+
+
+def _decode_document(raw: bytes | str) -> dict:
+    """The document's JSON object, refused when too large, not JSON or not an object."""
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
     if len(raw) > MAX_BYTES:
@@ -133,37 +153,17 @@ def parse(raw: bytes | str, etag: str | None = None) -> StationConfig:
         raise StationConfigError("document: nested too deeply") from None
     if not isinstance(doc, dict):
         raise StationConfigError("document: expected a JSON object")
-    version = doc.get("version", "")
-    if not isinstance(version, (str, int)) or isinstance(version, bool):
-        raise StationConfigError("version: expected a string or integer")
+    return doc
 
-    if "categories" not in doc:
-        raise StationConfigError("categories: missing")
-    try:
-        cats = parse_categories(doc["categories"])
-    except CategoryListError as e:
-        raise StationConfigError(str(e)) from None
 
+def _parse_representatives(raw) -> list[Representative]:
+    """The ``representatives`` list: each one's name, duty flag, schedule and photo URL."""
     reps = []
-    for i, r in enumerate(doc.get("representatives") or []):
+    for i, r in enumerate(raw):
         where = f"representatives[{i}]."
         if not isinstance(r, dict):
             raise StationConfigError(f"representatives[{i}]: expected an object")
-        slots = []
-        for j, s in enumerate(r.get("schedule") or []):
-            sw = f"{where}schedule[{j}]."
-            if not isinstance(s, dict):
-                raise StationConfigError(f"{where}schedule[{j}]: expected an object")
-            wd = _req(s, "weekday", int, sw)
-            start, end = _req(s, "start", str, sw), _req(s, "end", str, sw)
-            if not 1 <= wd <= 7:
-                raise StationConfigError(f"{sw}weekday: expected 1 (Monday) to 7, got {wd}")
-            for k, v in (("start", start), ("end", end)):
-                if not _HHMM.fullmatch(v):
-                    raise StationConfigError(f"{sw}{k}: expected HH:MM, got {v!r:.20}")
-            if end <= start:
-                raise StationConfigError(f"{sw}end: expected later than start")
-            slots.append(DutySlot(wd, start, end))
+        slots = _parse_schedule(r.get("schedule") or [], where)
         name = _req(r, "name", str, where)
         if not name.strip() or len(name) > 50:
             raise StationConfigError(f"{where}name: expected 1-50 characters")
@@ -175,9 +175,33 @@ def parse(raw: bytes | str, etag: str | None = None) -> StationConfig:
                                    on_duty=on_duty, schedule=tuple(slots),
                                    constituency=_opt_str(r, "constituency", where, 100) or "",
                                    photo_url=_photo_url(r, where)))
+    return reps
 
+
+def _parse_schedule(raw, where: str) -> list[DutySlot]:
+    """A representative's ``schedule``: weekday 1-7, HH:MM start before HH:MM end."""
+    slots = []
+    for j, s in enumerate(raw):
+        sw = f"{where}schedule[{j}]."
+        if not isinstance(s, dict):
+            raise StationConfigError(f"{where}schedule[{j}]: expected an object")
+        wd = _req(s, "weekday", int, sw)
+        start, end = _req(s, "start", str, sw), _req(s, "end", str, sw)
+        if not 1 <= wd <= 7:
+            raise StationConfigError(f"{sw}weekday: expected 1 (Monday) to 7, got {wd}")
+        for k, v in (("start", start), ("end", end)):
+            if not _HHMM.fullmatch(v):
+                raise StationConfigError(f"{sw}{k}: expected HH:MM, got {v!r:.20}")
+        if end <= start:
+            raise StationConfigError(f"{sw}end: expected later than start")
+        slots.append(DutySlot(wd, start, end))
+    return slots
+
+
+def _parse_announcements(raw) -> list[Announcement]:
+    """The ``announcements`` list: a title of 1-200 characters, ISO 8601 start and end."""
     anns = []
-    for i, a in enumerate(doc.get("announcements") or []):
+    for i, a in enumerate(raw):
         where = f"announcements[{i}]."
         if not isinstance(a, dict):
             raise StationConfigError(f"announcements[{i}]: expected an object")
@@ -193,8 +217,11 @@ def parse(raw: bytes | str, etag: str | None = None) -> StationConfig:
                     raise StationConfigError(f"{where}{k}: expected an ISO 8601 time, got {v!r}") from None
         anns.append(Announcement(id=_req(a, "id", str, where), title=title,
                                  body=_opt_str(a, "body", where, 5000) or "", starts=starts, ends=ends))
+    return anns
 
-    stats = doc.get("statistics") or {}
+
+def _parse_statistics(stats) -> tuple[dict, tuple[MonthFigures, ...]]:
+    """The ``statistics`` object: its ``months`` figures apart, the rest numbers or short strings."""
     if not isinstance(stats, dict):
         raise StationConfigError("statistics: expected an object")
     stats = dict(stats)
@@ -202,9 +229,7 @@ def parse(raw: bytes | str, etag: str | None = None) -> StationConfig:
     for k, v in stats.items():
         if isinstance(v, bool) or not isinstance(v, (int, float, str)) or (isinstance(v, str) and len(v) > 200):
             raise StationConfigError(f"statistics.{k}: expected a number or a short string")
-    return StationConfig(version=str(version), categories=tuple(cats), representatives=tuple(reps),
-                         announcements=tuple(anns), statistics=stats, months=months,
-                         published_matters=_published_matters(doc.get("published_matters")), etag=etag)
+    return stats, months
 
 
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")

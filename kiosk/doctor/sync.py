@@ -32,9 +32,7 @@ def _age(iso: str | None) -> str:
 
 
 def checks(ctx) -> list[Check]:
-    from kiosk.sync.link import AUTH_KEY, CONTACT_KEY, OUTAGE_KEY, SETUP_KEY
-    from kiosk.core.station_config import META_KEY, REJECTED_KEY
-
+    """The sync config, the alerts the daemon recorded, the queue and the station config."""
     try:
         cfg = ctx.config
     except Exception as e:  # the core check reports the config error itself
@@ -42,20 +40,36 @@ def checks(ctx) -> list[Check]:
     s = cfg.sync
     if not s.enabled:
         return [Check("sync", SKIP, "sync.enabled = false: items stay on this kiosk")]
-    out = []
-    try:
-        s.check_files()  # the token files and the CA bundle, as they are now
-        if s.pull_api_enabled:
-            s.pull_token()  # what `kiosk sync` needs to start the pull API
-        out.append(Check("sync_config", OK, f"centre {s.central_url}"
-                         + (f"; pull API on {s.pull_api_host}:{s.pull_api_port}" if s.pull_api_enabled else "")))
-    except ValueError as e:
-        out.append(Check("sync_config", FAIL, f"sync.{e}"))
+    out = [_check_sync_config(s)]
     try:
         store = ctx.store
     except Exception as e:
         return out + [Check("sync_queue", SKIP, f"database unavailable: {e}")]
+    out += _check_alerts(store)
+    out.append(_check_queue(store))
+    out.append(_check_station_config(store))
+    out.append(_photos_check(store))
+    return out
 
+
+def _check_sync_config(s) -> Check:
+    """The token files, the CA bundle and (when served) the pull API's token, as they are now."""
+    try:
+        s.check_files()  # the token files and the CA bundle, as they are now
+        if s.pull_api_enabled:
+            s.pull_token()  # what `kiosk sync` needs to start the pull API
+        return Check("sync_config", OK, f"centre {s.central_url}"
+                     + (f"; pull API on {s.pull_api_host}:{s.pull_api_port}" if s.pull_api_enabled else ""))
+    except ValueError as e:
+        return Check("sync_config", FAIL, f"sync.{e}")
+
+
+def _check_alerts(store) -> list[Check]:
+    """What the daemon recorded about the centre: a refused token, a redirect or setup
+    failure, an outage and the last contact."""
+    from kiosk.sync.link import AUTH_KEY, CONTACT_KEY, OUTAGE_KEY, SETUP_KEY
+
+    out = []
     auth = store.get_meta(AUTH_KEY)
     if auth:
         a = json.loads(auth)
@@ -82,7 +96,11 @@ def checks(ctx) -> list[Check]:
                                             f"failed attempts; last: {o.get('last_error')}); last contact {_age(contact)}"))
     else:
         out.append(Check("sync_link", OK if contact else WARN, f"last contact with the centre {_age(contact)}"))
+    return out
 
+
+def _check_queue(store) -> Check:
+    """Items and ratings waiting, the oldest item's age, ratings the centre rejected."""
     oldest = store.oldest_item(Delivery.PENDING)
     rq = store.count_ratings(Delivery.QUARANTINED)
     rp = store.count_ratings(Delivery.PENDING)
@@ -92,22 +110,24 @@ def checks(ctx) -> list[Check]:
         detail += f"; oldest stored {_age(oldest.created_at)}"
     if rq:
         detail += f"; {rq} ratings rejected by the centre"
-    out.append(Check("sync_queue", WARN if rq else OK, detail))
+    return Check("sync_queue", WARN if rq else OK, detail)
+
+
+def _check_station_config(store) -> Check:
+    """The station config in use: the centre's (its ETag and age), a rejected one, or none."""
+    from kiosk.core.station_config import META_KEY, REJECTED_KEY
 
     current = store.get_meta(META_KEY)
     rejected = store.get_meta(REJECTED_KEY)
     if rejected:
         r = json.loads(rejected)
-        out.append(Check("station_config", WARN, f"the centre's latest station config was rejected: {r.get('reason')}"
-                                                 + ("; the last good one is in use" if current else
-                                                    "; using the local categories")))
-    elif current:
+        return Check("station_config", WARN, f"the centre's latest station config was rejected: {r.get('reason')}"
+                                             + ("; the last good one is in use" if current else
+                                                "; using the local categories"))
+    if current:
         c = json.loads(current)
-        out.append(Check("station_config", OK, f"from the centre, ETag {c.get('etag')}, applied {_age(c.get('applied_at'))}"))
-    else:
-        out.append(Check("station_config", OK, "none received yet: using the local categories"))
-    out.append(_photos_check(store))
-    return out
+        return Check("station_config", OK, f"from the centre, ETag {c.get('etag')}, applied {_age(c.get('applied_at'))}")
+    return Check("station_config", OK, "none received yet: using the local categories")
 
 
 def _photos_check(store) -> Check:

@@ -179,25 +179,9 @@ def item_receipt(*, code: str, code_compact: str, created_at: str, clock_trusted
     b.text(L["scan"], align="center")
     b.rule()
     b.text(f"{L['category']}{c}{category_name or L['not_sure']}")
-    if anonymous:
-        b.text(f"{L['identity']}{c}{L['anonymous']}")
-    else:
-        b.text(f"{L['identity']}{c}{L['real_name']}")
-        if name:
-            b.text(f"{L['name']}{c}{name}")
-        if phone:
-            b.text(f"{L['phone']}{c}{mask_phone(phone)}")
+    _add_identity(b, L, c, anonymous=anonymous, name=name, phone=phone)
     if text_lines:
-        b.text(f"{L['content']}{c}")
-        body = [ln for ln in wrap(text.strip(), columns) if ln.strip()] if text.strip() else []
-        if not body:
-            b.text(L["no_text"])
-        else:
-            shown = body[:text_lines]
-            if len(body) > text_lines:
-                shown[-1] = truncate(shown[-1], columns)
-            for ln in shown:
-                b.out.append(Text(ln))
+        _add_excerpt(b, L, c, text, text_lines)
     b.rule()
     b.text(L["keep"])
     for line in footer:
@@ -209,6 +193,34 @@ def item_receipt(*, code: str, code_compact: str, created_at: str, clock_trusted
     else:
         b.out.append(Feed(4))
     return b.layout()
+
+
+def _add_identity(b: _Builder, L: dict, c: str, *, anonymous: bool, name: str | None,
+                 phone: str | None) -> None:
+    """The identity lines: anonymous, or real name with the name and the masked phone."""
+    if anonymous:
+        b.text(f"{L['identity']}{c}{L['anonymous']}")
+        return
+    b.text(f"{L['identity']}{c}{L['real_name']}")
+    if name:
+        b.text(f"{L['name']}{c}{name}")
+    if phone:
+        b.text(f"{L['phone']}{c}{mask_phone(phone)}")
+
+
+def _add_excerpt(b: _Builder, L: dict, c: str, text: str, text_lines: int) -> None:
+    """The first *text_lines* lines of the resident's text (the last one marked when cut),
+    or the "no text" line."""
+    b.text(f"{L['content']}{c}")
+    body = [ln for ln in wrap(text.strip(), b.columns) if ln.strip()] if text.strip() else []
+    if not body:
+        b.text(L["no_text"])
+        return
+    shown = body[:text_lines]
+    if len(body) > text_lines:
+        shown[-1] = truncate(shown[-1], b.columns)
+    for ln in shown:
+        b.out.append(Text(ln))
 
 
 TEST_SAMPLE = "测试：中文、English 与全角标点（，。！？）混排，Wrap 12345678901234567890。"

@@ -132,18 +132,9 @@ def export_bundle(cfg, store, dest_dir: Path, *, include_delivered: bool = False
 
     Raises :class:`ExportError` (no key, unreadable token, disk full …).
     """
-    from kiosk.sync.wire import app_version, item_meta
+    from kiosk.sync.wire import app_version
 
-    if not cfg.service.bundle_public_key_file:
-        raise ExportError("USB export is disabled: service.bundle_public_key_file is not set "
-                          "(copy the centre's bundle.pub to the kiosk and name it there)")
-    try:
-        recipient = bundle.load_public_key(Path(cfg.service.bundle_public_key_file))
-        token = cfg.sync.central_token()
-    except bundle.KeyFileError as e:
-        raise ExportError(str(e)) from None
-    except ValueError as e:
-        raise ExportError(f"sync.{e}") from None
+    recipient, token = _load_keys(cfg)
     dest_dir = Path(dest_dir)
     if not dest_dir.is_dir():
         raise ExportError(f"{dest_dir} is not a directory (is the drive mounted?)")
@@ -151,23 +142,13 @@ def export_bundle(cfg, store, dest_dir: Path, *, include_delivered: bool = False
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     final = dest_dir / f"minyi-{cfg.station.number}-{stamp}{bundle.SUFFIX}"
     part = dest_dir / f".{final.name}.part"
-    metas, left_out = [], []
     try:
         part.unlink(missing_ok=True)  # a stale part of a crashed export: created afresh, 0600
         with fsutil.create_private_file(part) as out:
             writer = bundle.BundleWriter(out, recipient, {"station": cfg.station.number,
                                                           "created_at": clock.now_iso()})
             with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
-                for n, item_id in enumerate(ids, 1):
-                    item = store.get_item(item_id, with_pii=True)
-                    problem = _add_files(tar, item)
-                    if problem:
-                        left_out.append({"id": item.id, "code": str(item.code), "reason": problem})
-                    else:
-                        metas.append(item_meta(item, with_pii=True))
-                    del item  # drop decrypted personal data promptly
-                    if progress is not None:
-                        progress(n, len(ids))
+                metas, left_out = _add_items(tar, store, ids, progress)
                 manifest = json.dumps({"format": 1, "station": cfg.station.number, "app_version": app_version(),
                                        "created_at": clock.now_iso(), "include_delivered": include_delivered,
                                        "items": metas, "left_out": left_out},
@@ -191,6 +172,41 @@ def export_bundle(cfg, store, dest_dir: Path, *, include_delivered: bool = False
                     level="warning" if left_out else "info",
                     data={"items": len(metas), "left_out": len(left_out), "include_delivered": include_delivered})
     return result
+
+
+def _load_keys(cfg):
+    """``(recipient, token)``: the centre's bundle public key and the sync token the
+    manifest is signed with. Raises :class:`ExportError` naming the setting."""
+    if not cfg.service.bundle_public_key_file:
+        raise ExportError("USB export is disabled: service.bundle_public_key_file is not set "
+                          "(copy the centre's bundle.pub to the kiosk and name it there)")
+    try:
+        recipient = bundle.load_public_key(Path(cfg.service.bundle_public_key_file))
+        token = cfg.sync.central_token()
+    except bundle.KeyFileError as e:
+        raise ExportError(str(e)) from None
+    except ValueError as e:
+        raise ExportError(f"sync.{e}") from None
+    return recipient, token
+
+
+def _add_items(tar: tarfile.TarFile, store, ids: list, progress) -> tuple[list[dict], list[dict]]:
+    """Add each item's files to *tar*; ``(metas, left_out)``: the manifest entries of the
+    items added and the items left out (damaged files) with the reason."""
+    from kiosk.sync.wire import item_meta
+
+    metas, left_out = [], []
+    for n, item_id in enumerate(ids, 1):
+        item = store.get_item(item_id, with_pii=True)
+        problem = _add_files(tar, item)
+        if problem:
+            left_out.append({"id": item.id, "code": str(item.code), "reason": problem})
+        else:
+            metas.append(item_meta(item, with_pii=True))
+        del item  # drop decrypted personal data promptly
+        if progress is not None:
+            progress(n, len(ids))
+    return metas, left_out
 
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:

@@ -148,7 +148,6 @@ def sha256_of(path: Path) -> str:
 def download(url: str, dest: Path, progress: Progress | None = None, timeout: float = 30.0) -> Path:
     """Stream *url* into *dest* (resuming ``dest + '.part'``); return *dest* when complete."""
     import requests
-    import urllib3
 
     part = dest.with_name(dest.name + ".part")
     have = part.stat().st_size if part.exists() else 0
@@ -181,33 +180,45 @@ def download(url: str, dest: Path, progress: Progress | None = None, timeout: fl
             have, mode = 0, "wb"  # no Range support: start from the beginning
         length = resp.headers.get("Content-Length")
         total = have + int(length) if length and length.isdigit() else None
-        got = have
-        try:
-            with open(part, mode) as f:
-                try:
-                    while True:
-                        # read1: return what has arrived, so that a dropped connection
-                        # loses nothing already received (iter_content's read(amt) raises
-                        # IncompleteRead and discards the partial block).
-                        block = resp.raw.read1(CHUNK)
-                        if not block:
-                            break
-                        f.write(block)
-                        got += len(block)
-                        if progress:
-                            progress(got, total)
-                finally:
-                    f.flush()
-                    os.fsync(f.fileno())
-        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
-            raise IncompleteDownload(
-                f"the download stopped after {got} of {total or '?'} bytes ({_reason(e)}); "
-                "run the same command again to resume it") from None
+        got = _save_body(resp, part, mode, have, total, progress)
         if total is not None and got < total:
             raise IncompleteDownload(f"the download stopped after {got} of {total} bytes; "
                                      "run the same command again to resume it")
     os.replace(part, dest)
     return dest
+
+
+def _save_body(resp, part: Path, mode: str, have: int, total: int | None,
+               progress: Progress | None) -> int:
+    """Write *resp*'s body to *part* (appending after *have* bytes with mode ``"ab"``) and
+    fsync it; return the bytes the part file now holds. A dropped connection raises
+    :class:`IncompleteDownload` and keeps what arrived, for the next resume."""
+    import requests
+    import urllib3
+
+    got = have
+    try:
+        with open(part, mode) as f:
+            try:
+                while True:
+                    # read1: return what has arrived, so that a dropped connection
+                    # loses nothing already received (iter_content's read(amt) raises
+                    # IncompleteRead and discards the partial block).
+                    block = resp.raw.read1(CHUNK)
+                    if not block:
+                        break
+                    f.write(block)
+                    got += len(block)
+                    if progress:
+                        progress(got, total)
+            finally:
+                f.flush()
+                os.fsync(f.fileno())
+    except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
+        raise IncompleteDownload(
+            f"the download stopped after {got} of {total or '?'} bytes ({_reason(e)}); "
+            "run the same command again to resume it") from None
+    return got
 
 
 def _content_range_start(value: str) -> int:
@@ -290,30 +301,10 @@ def install(source: str, root: Path, expected_sha256: str | None = None,
     with _install_lock(root):
         for leftover in root.glob(".staging-*"):  # an install cut short by a power failure
             shutil.rmtree(leftover, ignore_errors=True)
-        if is_url(source):
-            downloads = root / DOWNLOADS
-            downloads.mkdir(exist_ok=True)
-            archive = download(source, downloads / _file_name(source), progress)
-            cleanup_archive = True
-        else:
-            archive = Path(source).expanduser()
-            cleanup_archive = False
-            if not archive.exists():
-                raise SourceNotFound(f"{archive} does not exist (expected a URL, a .zip file or a model directory)")
+        archive, cleanup_archive = _fetch(source, root, progress)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
         try:
-            if archive.is_dir():
-                if expected_sha256:
-                    raise ChecksumMismatch("--sha256 checks a zip file; a directory cannot be verified with it")
-                digest, verified = "", False
-                shutil.copytree(archive, staging / archive.name, symlinks=False)
-            else:
-                digest = sha256_of(archive)
-                verified = expected is not None
-                if expected and digest != expected:
-                    raise ChecksumMismatch(f"SHA-256 of {archive.name} is {digest}, expected {expected}; "
-                                           "the file is damaged or not the model you meant")
-                extract_zip(archive, staging)
+            digest, verified = _unpack(archive, staging, expected, bool(expected_sha256))
             model = _model_root(staging)
             missing = layout.missing_files(model)
             if missing:
@@ -338,6 +329,36 @@ def install(source: str, root: Path, expected_sha256: str | None = None,
                 archive.unlink(missing_ok=True)
     return InstallResult(name=name, path=final, sha256=digest, verified=verified, source=source,
                          size_bytes=layout.dir_size(final), previous=previous)
+
+
+def _fetch(source: str, root: Path, progress: Progress | None) -> tuple[Path, bool]:
+    """``(archive, downloaded)``: the local zip file or directory of *source*, downloaded
+    into ``<root>/downloads`` when it is a URL (then the caller deletes it after the install)."""
+    if is_url(source):
+        downloads = root / DOWNLOADS
+        downloads.mkdir(exist_ok=True)
+        return download(source, downloads / _file_name(source), progress), True
+    archive = Path(source).expanduser()
+    if not archive.exists():
+        raise SourceNotFound(f"{archive} does not exist (expected a URL, a .zip file or a model directory)")
+    return archive, False
+
+
+def _unpack(archive: Path, staging: Path, expected: str | None, sha_given: bool) -> tuple[str, bool]:
+    """Copy the model directory or verify and extract the zip *archive* into *staging*;
+    ``(sha256, verified)`` of the archive ("" and False for a directory). *sha_given*: the
+    user passed --sha256, which a directory cannot satisfy."""
+    if archive.is_dir():
+        if sha_given:
+            raise ChecksumMismatch("--sha256 checks a zip file; a directory cannot be verified with it")
+        shutil.copytree(archive, staging / archive.name, symlinks=False)
+        return "", False
+    digest = sha256_of(archive)
+    if expected and digest != expected:
+        raise ChecksumMismatch(f"SHA-256 of {archive.name} is {digest}, expected {expected}; "
+                               "the file is damaged or not the model you meant")
+    extract_zip(archive, staging)
+    return digest, expected is not None
 
 
 def switch_current(root: Path, name: str) -> None:

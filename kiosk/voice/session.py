@@ -193,6 +193,7 @@ class VoiceSession:
         return nbytes / 2 / self._rate
 
     def _run(self) -> None:
+        """The worker: open the microphone, record while recognising, then report the result."""
         mic, s = self.microphone, self.settings
         try:
             mic.open()
@@ -211,41 +212,7 @@ class VoiceSession:
         feed: queue.Queue = queue.Queue()
         asr = _Recognition(self, rate, feed)
         asr.thread.start()
-        ended_by, error = EndReason.STOPPED, ""
-        try:
-            while True:
-                if self._cancel.is_set():
-                    ended_by = EndReason.CANCELLED
-                    break
-                if self._stop.is_set():
-                    ended_by = EndReason.STOPPED
-                    break
-                try:
-                    data = mic.read(min(chunk_frames, ep.remaining_frames))
-                except MicrophoneUnavailable as e:
-                    ended_by, error = EndReason.ERROR, str(e)
-                    self._emit(VoiceEvent(EventKind.ERROR, error=error, seconds=self._seconds(len(recording))))
-                    break
-                if not data:  # a finite source (the WAV fake) ran out
-                    ended_by = EndReason.STOPPED
-                    break
-                recording += data
-                feed.put(data)
-                level = rms_level(data)
-                self._emit(VoiceEvent(EventKind.LEVEL, level=level, seconds=self._seconds(len(recording))))
-                reason = ep.update(len(data) // 2, level)
-                if reason:
-                    ended_by = EndReason(reason)
-                    break
-        except Exception as e:  # a driver bug mid-recording: keep what we have
-            log.exception("capture failed")
-            ended_by, error = EndReason.ERROR, f"capture failed: {e!r}"
-            self._emit(VoiceEvent(EventKind.ERROR, error=error, seconds=self._seconds(len(recording))))
-        finally:
-            try:
-                mic.close()
-            except Exception:
-                log.exception("microphone close failed")
+        ended_by, error = self._record(mic, ep, chunk_frames, recording, feed)
         self._state = SessionState.FINISHING
         if ended_by is EndReason.CANCELLED:
             asr.abort.set()
@@ -257,6 +224,42 @@ class VoiceSession:
                              ended_by=ended_by, sample_rate=rate, segments=tuple(asr.segments),
                              asr_reason="" if asr.available else asr.reason, error=error)
         self._end(result)
+
+    def _record(self, mic, ep: Endpointer, chunk_frames: int, recording: bytearray,
+                feed: queue.Queue) -> tuple[EndReason, str]:
+        """Read the open *mic* into *recording* and *feed* (the recogniser's queue) until
+        cancel, stop, the end of the source, the endpointer or a failure; then close it.
+        Returns why it ended and the error shown, if any."""
+        try:
+            while True:
+                if self._cancel.is_set():
+                    return EndReason.CANCELLED, ""
+                if self._stop.is_set():
+                    return EndReason.STOPPED, ""
+                try:
+                    data = mic.read(min(chunk_frames, ep.remaining_frames))
+                except MicrophoneUnavailable as e:
+                    self._emit(VoiceEvent(EventKind.ERROR, error=str(e), seconds=self._seconds(len(recording))))
+                    return EndReason.ERROR, str(e)
+                if not data:  # a finite source (the WAV fake) ran out
+                    return EndReason.STOPPED, ""
+                recording += data
+                feed.put(data)
+                level = rms_level(data)
+                self._emit(VoiceEvent(EventKind.LEVEL, level=level, seconds=self._seconds(len(recording))))
+                reason = ep.update(len(data) // 2, level)
+                if reason:
+                    return EndReason(reason), ""
+        except Exception as e:  # a driver bug mid-recording: keep what we have
+            log.exception("capture failed")
+            error = f"capture failed: {e!r}"
+            self._emit(VoiceEvent(EventKind.ERROR, error=error, seconds=self._seconds(len(recording))))
+            return EndReason.ERROR, error
+        finally:
+            try:
+                mic.close()
+            except Exception:
+                log.exception("microphone close failed")
 
     def _finish_without_audio(self, problem: str) -> None:
         log.warning("voice session: microphone unavailable: %s", problem)

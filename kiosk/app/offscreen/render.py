@@ -190,16 +190,29 @@ def sample_answer(lang: str, rated: bool, authorised: bool = True):
 
 def show_sample(h, sample: str, lang: str) -> None:
     """Put the app on *sample* (a screen name, or a variant) with plausible content."""
-    from kiosk.app.feeds.camerafeed import frame_to_texture
     from kiosk.app.i18n import tr
 
     app = h.app
     app.idle.dismiss()
-    s = app.session
     text = tr("sample.text", lang)
-    if sample == "home":
-        app.go("home")
-    elif sample == "voice":
+    if sample in ("home", "unavailable", "representatives", "board", "announcements", "attract"):
+        app.go(sample)
+    elif sample.startswith("service-"):
+        from kiosk.app.maintenance.samples import show_service_sample
+        show_service_sample(h, sample)
+    elif not (show_telling_sample(h, sample, text) or show_finishing_sample(h, sample, lang, text)
+              or show_lookup_sample(h, sample, lang)):
+        raise ValueError(f"unknown sample screen {sample!r}")
+    h.pump(3)
+
+
+def show_telling_sample(h, sample: str, text: str) -> bool:
+    """The screens where the resident tells their matter (voice, review, write, photo,
+    letter), filled with *text*; False when *sample* is none of them."""
+    from kiosk.app.feeds.camerafeed import frame_to_texture
+
+    app, s = h.app, h.app.session
+    if sample == "voice":
         voice = h.screen("voice")
         app.go("voice")
         voice.ids.partial.text = text[: len(text) * 2 // 3]
@@ -223,11 +236,25 @@ def show_sample(h, sample: str, lang: str) -> None:
         h.screen(sample).ids.preview.texture = frame_to_texture(sample_frame(letter=sample == "letter"))
         if sample == "photo":
             h.screen("photo")._refresh()
-    elif sample == "finish":
+    else:
+        return False
+    return True
+
+
+def show_finishing_sample(h, sample: str, lang: str, text: str) -> bool:
+    """The screens that end a submission (finish, identity, done, the idle warning);
+    False when *sample* is none of them."""
+    app, s = h.app, h.app.session
+    if sample == "finish":
         s.photos = []
         s.text = text
         s.category = app.services.submission.categories().items[1].id
         app.go("finish")
+    elif sample == "finish-media-refused":
+        s.text = text
+        app.go("finish")
+        h.screen("finish").notice(app.t("finish.error_media_refused"))
+        h.screen("finish").offer_text_only = True
     elif sample == "identity":
         app.go("identity")
         idn = h.screen("identity")
@@ -240,7 +267,16 @@ def show_sample(h, sample: str, lang: str) -> None:
     elif sample == "idle":
         app.go("finish")
         app.idle.show(17)
-    elif sample == "lookup":
+    else:
+        return False
+    return True
+
+
+def show_lookup_sample(h, sample: str, lang: str) -> bool:
+    """The screens of looking up an answer (lookup, its secret step, the answer itself);
+    False when *sample* is none of them."""
+    app = h.app
+    if sample == "lookup":
         app.go("lookup")
         h.screen("lookup").code_text = "0371-0000"
     elif sample == "lookup-secret":
@@ -251,21 +287,9 @@ def show_sample(h, sample: str, lang: str) -> None:
         h.screen("answer").show(sample_answer(lang, rated=sample == "answer-rated",
                                               authorised=sample != "answer-state-only"))
         app.go("answer")
-    elif sample == "unavailable":
-        app.go("unavailable")
-    elif sample == "finish-media-refused":
-        s.text = text
-        app.go("finish")
-        h.screen("finish").notice(app.t("finish.error_media_refused"))
-        h.screen("finish").offer_text_only = True
-    elif sample in ("representatives", "board", "announcements", "attract"):
-        app.go(sample)
-    elif sample.startswith("service-"):
-        from kiosk.app.maintenance.samples import show_service_sample
-        show_service_sample(h, sample)
     else:
-        raise ValueError(f"unknown sample screen {sample!r}")
-    h.pump(3)
+        return False
+    return True
 
 
 @dataclasses.dataclass(frozen=True)
