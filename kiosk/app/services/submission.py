@@ -62,7 +62,7 @@ class SubmissionService:
 
         Out of service while the disk guard says critical, and while a disk full since
         start-up still keeps the store from opening: each call tries to open it again
-        (kiosk/core/store.py ``try_open``), so the app recovers by itself once space is freed.
+        (``Store.try_open``, kiosk/core/store/connection.py), so the app recovers by itself once space is freed.
         """
         try:
             if not self.store.try_open():
