@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from kiosk.core import submission
 from kiosk.core.categories import Categories, current_categories
 from kiosk.core.diskguard import DiskState
-from kiosk.core.records import Item
+from kiosk.core.records import Submitted
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,8 @@ class SubmissionService:
             return OutOfService(Outage.DISK_CRITICAL, f"disk almost full: nothing is stored ({reading.describe()})")
         return None
 
-    def submit(self, **fields) -> Item:
-        """Validate and commit one item (kiosk.core.submission.submit). Blocking; raises
+    def submit(self, **fields) -> Submitted:
+        """Validate and commit one item (kiosk.core.submission.submit); the result carries
+        what its receipt prints. Blocking; raises
         SubmissionError / StoreError / DiskFullError / MediaRefusedError / OutOfServiceError."""
         return submission.submit(self.store, self.cfg, **fields)

@@ -30,24 +30,24 @@ class AnswersMixin:
                                   [item_id]).fetchone()
         return row[0] if row else None
 
-    def secret_matches(self, item_id: str, secret: str) -> bool | None:
-        """Whether *secret* is the item's receipt secret; None when the item has none
-        (committed before receipts carried one). Raises itemsecret.SecretHashError for a
-        damaged hash."""
+    def get_secret_hash(self, item_id: str) -> str | None:
+        """The stored hash of the item's receipt secret; None for an unknown item or one
+        committed before receipts carried a secret. Matching it is kiosk.core.itemsecret's
+        (``secret_matches``): the store never sees a plaintext secret."""
         with self._lock:
             row = self.db.execute("SELECT secret_hash FROM items WHERE id = ?", [item_id]).fetchone()
-        if row is None or row[0] is None:
-            return None
-        return itemsecret.matches(secret, row[0])
+        return row[0] if row else None
 
-    def replace_secret(self, item_id: str, secret: str) -> None:
-        """Give the item a new receipt secret (*secret*, from ``itemsecret.issue()``) for
-        a staff reprint.
+    def replace_secret(self, item_id: str, secret_hash: str) -> None:
+        """Store *secret_hash* (``itemsecret.hash_secret`` of a new secret, drawn by
+        kiosk.core.reprint) as the item's receipt secret for a staff reprint.
 
         Only hashes are kept, so a reprint cannot print the old secret: the old receipt
-        stops opening the reply from this moment (docs/receipts.md).
+        stops opening the reply from this moment (docs/receipts.md). Raises
+        ``itemsecret.SecretHashError`` for anything that is not such a hash (a plaintext
+        secret must never be written to the database).
         """
-        secret_hash = itemsecret.hash_secret(secret)
+        itemsecret.check_hash(secret_hash)
         with self.write() as db:
             cur = db.execute("UPDATE items SET secret_hash = ? WHERE id = ?", [secret_hash, item_id])
             if not cur.rowcount:

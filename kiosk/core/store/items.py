@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-import dataclasses
 import fcntl
 import os
 import sqlite3
 import uuid as uuidlib
 from pathlib import Path
 
-from kiosk.core import clock, fsutil, itemsecret, trackcode
-from kiosk.core.pii import PIIKeyError
-from kiosk.core.records import Attachment, Delivery, Draft, Item, ItemState, NewAttachment
+from kiosk.core import clock, fsutil, trackcode
+from kiosk.core.records import Attachment, Delivery, Item, ItemState, NewAttachment, NewItem
 from kiosk.core.store.errors import DiskFullError, StoreError
 
 
 class ItemsMixin:
     """Commit an item; get, find, list and count items and attachments. Part of :class:`kiosk.core.store.Store`."""
 
-    def commit_item(self, draft: Draft) -> Item:
-        """Durably store *draft* and return the committed item with its tracking code.
+    def commit_item(self, new: NewItem) -> Item:
+        """Durably store *new* and return the committed item with its tracking code.
 
-        The returned item also carries its receipt secret (``Item.secret``, issued here
-        and stored only as a hash, see kiosk/core/itemsecret.py): the one moment the plaintext
-        exists, for the receipt. Items read back later never have it.
+        *new* is the complete row, built by kiosk.core.submission: its personal data is
+        already encrypted and its receipt secret already hashed. The store only writes
+        it (and allocates the id, the sequence number and the code).
 
         Raises :class:`~kiosk.core.diskguard.MediaRefusedError` (attachments below
         ``storage.min_free_mb``) or :class:`~kiosk.core.diskguard.OutOfServiceError` (below
@@ -31,28 +29,25 @@ class ItemsMixin:
         :class:`StoreError`; on failure nothing of the item remains and the store is
         usable for the next one.
         """
-        self.guard.check_item(sum(fsutil.size_of(a.source) for a in draft.attachments))
+        if not isinstance(new, NewItem):  # a plaintext Draft must never reach the store
+            raise TypeError(f"Store.commit_item takes a NewItem, not {type(new).__name__}")
+        self.guard.check_item(sum(fsutil.size_of(a.source) for a in new.attachments))
         # Shared: commits of several processes run side by side; start-up recovery in
         # another process waits for them (see _files_lock).
         with self._files_lock(fcntl.LOCK_SH):
-            return self._commit_item(draft)
+            return self._commit_item(new)
 
-    def _commit_item(self, draft: Draft) -> Item:
-        try:
-            # First, before any file is written: with an unusable key nothing is stored.
-            identity = (self.cipher.encrypt(draft.name), self.cipher.encrypt(draft.phone))
-        except PIIKeyError as e:
-            raise StoreError(f"real-name item not stored: {e}") from None
+    def _commit_item(self, new: NewItem) -> Item:
         item_id = str(uuidlib.uuid4())
         item_dir = self.media_dir / item_id
         temps: list[Path] = []
         placed: list[tuple[NewAttachment, str, str, int]] = []
         try:
             staged = []
-            for i, att in enumerate(draft.attachments):
+            for i, att in enumerate(new.attachments):
                 tmp = self.tmp_dir / f"{item_id}.{i}.part"
                 temps.append(tmp)
-                digest, size = fsutil.write_source(tmp, att.source, draft.max_attachment_bytes)
+                digest, size = fsutil.write_source(tmp, att.source, new.max_attachment_bytes)
                 staged.append((att, tmp, digest, size))
             if staged:
                 item_dir.mkdir()
@@ -63,7 +58,7 @@ class ItemsMixin:
                 placed.append((att, stored_name, digest, size))
             if staged:
                 fsutil.fsync_dir(item_dir)
-            return self._insert_item(item_id, draft, placed, identity)
+            return self._insert_item(item_id, new, placed)
         except fsutil.DiskFullError:
             fsutil.discard(temps, item_dir)
             raise DiskFullError("disk full: the item was not stored; free space or call staff") from None
@@ -87,9 +82,7 @@ class ItemsMixin:
             fsutil.discard(temps, item_dir)
             raise
 
-    def _insert_item(self, item_id: str, draft: Draft, placed, identity: tuple[str | None, str | None]) -> Item:
-        secret = itemsecret.issue()
-        secret_hash = itemsecret.hash_secret(secret)  # before BEGIN: the write lock is not held for it
+    def _insert_item(self, item_id: str, new: NewItem, placed) -> Item:
         created = clock.now_iso()
         trusted = clock.clock_trusted()
         with self.write() as db:
@@ -100,13 +93,12 @@ class ItemsMixin:
             code = trackcode.make(self.station, seq)
             db["items"].insert({
                 "id": item_id, "seq": seq, "station": self.station, "code": code.compact,
-                "created_at": created, "clock_trusted": int(trusted), "text": draft.text,
-                "category": draft.category, "anonymous": int(draft.anonymous),
-                "name_enc": identity[0],
-                "phone_enc": identity[1],
-                "source": draft.source, "lang": draft.lang,
+                "created_at": created, "clock_trusted": int(trusted), "text": new.text,
+                "category": new.category, "anonymous": int(new.anonymous),
+                "name_enc": new.name_enc, "phone_enc": new.phone_enc,
+                "source": new.source, "lang": new.lang,
                 "state": ItemState.STORED.value, "delivery": Delivery.PENDING.value,
-                "secret_hash": secret_hash,
+                "secret_hash": new.secret_hash,
             })
             db["attachments"].insert_all([
                 {"item_id": item_id, "idx": i, "kind": att.kind, "name": name,
@@ -114,8 +106,8 @@ class ItemsMixin:
                 for i, (att, name, digest, size) in enumerate(placed)
             ])
             self._log(db, "info", "item_stored", f"item {code} stored", item_id,
-                      {"attachments": len(placed), "source": draft.source})
-        return dataclasses.replace(self.get_item(item_id), secret=secret)
+                      {"attachments": len(placed), "source": new.source})
+        return self.get_item(item_id)
 
     def get_item(self, item_id: str, *, with_pii: bool = False) -> Item | None:
         """The item with this UUID, or None."""
