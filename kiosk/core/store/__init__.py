@@ -26,7 +26,7 @@ Every SQL statement of the kiosk lives in this package or in kiosk/core/schema.p
 
 from __future__ import annotations
 
-from kiosk.core.records import Draft, NewAttachment
+from kiosk.core.records import Draft, NewAttachment, NewItem
 from kiosk.core.store.answers import AnswersMixin
 from kiosk.core.store.connection import BUSY_TIMEOUT_MS, ConnectionMixin
 from kiosk.core.store.delivery import DeliveryMixin
@@ -35,7 +35,8 @@ from kiosk.core.store.items import ItemsMixin
 from kiosk.core.store.journal import JournalMixin
 from kiosk.core.store.upkeep import UpkeepMixin
 
-__all__ = ["AlreadyRated", "BUSY_TIMEOUT_MS", "DiskFullError", "Draft", "NewAttachment", "Store", "StoreError"]
+__all__ = ["AlreadyRated", "BUSY_TIMEOUT_MS", "DiskFullError", "Draft", "NewAttachment", "NewItem", "Store",
+           "StoreError"]
 
 
 class Store(ConnectionMixin, ItemsMixin, DeliveryMixin, AnswersMixin, JournalMixin, UpkeepMixin):
