@@ -317,13 +317,13 @@ class KioskApp(App):
                       on_done=self._submitted, on_error=lambda e: self._submit_failed(e, back_to),
                       name="submit")
 
-    def _submitted(self, submitted) -> None:
+    def _submitted(self, outcome) -> None:
         self._submitting = False
         self.busy = False
         # The item is stored: nothing of the session is needed any more except the code.
         self.session.wipe()
         self.session = Session(self.tmp_root)
-        self.screen("done").show_result(submitted.code, submitted.printing, submitted.secret)
+        self.screen("done").show_result(outcome.code, outcome.printing, outcome.secret)
         self.idle.touch()
 
     def _submit_failed(self, e: BaseException, back_to: str) -> None:

@@ -255,7 +255,7 @@ def _headless(ctx, cfg, exit_when_delivered: bool, children: Children) -> int:
     store = Store.open(cfg)
     try:
         item = submit(store, cfg, text="演示：小区东门路灯坏了一个星期，晚上很黑，请尽快修理。",
-                      category="urban", source="cli")
+                      category="urban", source="cli").item
         print(f"stored item {item.code}; waiting for the sync daemon to deliver it…", flush=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -31,7 +31,7 @@ def run(args, ctx) -> int:
     failed leaves the resident's old receipt working.
     """
     from kiosk.cli import main as cli
-    from kiosk.core.categories import current_categories
+    from kiosk.core.reprint import reissue
     from kiosk.receipt import printing
     from kiosk.receipt.raster import FontError
 
@@ -39,16 +39,15 @@ def run(args, ctx) -> int:
         return ctx.fail(cli.EXIT_USAGE, "give either a tracking CODE or --test (not both)")
     cfg = ctx.config
     override = {k: v for k, v in (("encoding", args.encoding), ("qr", args.qr)) if v}
-    item = None
+    receipt = None
     try:
         if args.test:
             data = printing.encode_layout(printing.selftest_layout(cfg, override.get("encoding")), cfg, **override)
             what = "test page"
         else:
-            item = printing.with_new_secret(ctx.item_by_code(args.code, with_pii=True))
-            data = printing.item_receipt_bytes(item, cfg, name=item.name, phone=item.phone, reprint=True,
-                                               categories=current_categories(ctx.store, cfg), **override)
-            what = f"receipt {item.code}"
+            receipt = reissue(ctx.store, cfg, ctx.item_by_code(args.code, with_pii=True))
+            data = printing.item_receipt_bytes(receipt, cfg, reprint=True, **override)
+            what = f"receipt {receipt.item.code}"
     except (FontError, ValueError) as e:
         return ctx.fail(cli.EXIT_FAIL, f"cannot lay out the {'test page' if args.test else 'receipt'}: {e}")
 
@@ -58,20 +57,20 @@ def run(args, ctx) -> int:
             out.write_bytes(data)
         except OSError as e:
             return ctx.fail(cli.EXIT_FAIL, f"cannot write {out}: {e.strerror or e}")
-        _retire_old_secret(ctx, item)
-        ctx.emit({"ok": True, "what": what, "out": str(out), "bytes": len(data), **_secret(item)},
-                 f"{what}: {len(data)} bytes written to {out}" + _reissued(item))
+        _retire_old_secret(ctx, receipt)
+        ctx.emit({"ok": True, "what": what, "out": str(out), "bytes": len(data), **_secret(receipt)},
+                 f"{what}: {len(data)} bytes written to {out}" + _reissued(receipt))
         return cli.EXIT_OK
 
-    outcome = printing.print_bytes(data, cfg, store=ctx.store if item else None,
-                                   item_id=item.id if item else None, what=what)
+    outcome = printing.print_bytes(data, cfg, store=ctx.store if receipt else None,
+                                   item_id=receipt.item.id if receipt else None, what=what)
     result = {"ok": outcome.left_the_kiosk, "what": what,
               "status": outcome.status, "printed": outcome.printed, "reason": outcome.reason,
               "bytes": outcome.bytes_sent, "paper_low": outcome.paper_low,
               "printer": cfg.printer.kind}
     if outcome.left_the_kiosk:
-        _retire_old_secret(ctx, item)
-        result.update(_secret(item))
+        _retire_old_secret(ctx, receipt)
+        result.update(_secret(receipt))
     if outcome.printed:
         human = f"{what}: printed ({outcome.bytes_sent} bytes)" + (
             "; paper is running low" if outcome.paper_low else "")
@@ -80,21 +79,21 @@ def run(args, ctx) -> int:
     else:
         return ctx.fail(cli.EXIT_FAIL, f"{what} not printed: {outcome.reason}",
                         status=outcome.status, printer=cfg.printer.kind)
-    ctx.emit(result, human + _reissued(item))
+    ctx.emit(result, human + _reissued(receipt))
     return cli.EXIT_OK
 
 
-def _retire_old_secret(ctx, item) -> None:
-    from kiosk.receipt.printing import keep_new_secret
-    if item is not None:
-        keep_new_secret(ctx.store, item)
+def _retire_old_secret(ctx, receipt) -> None:
+    from kiosk.core.reprint import keep_reissued
+    if receipt is not None:
+        keep_reissued(ctx.store, receipt)
 
 
-def _secret(item) -> dict:
+def _secret(receipt) -> dict:
     """The JSON fields about the reprint's new secret (staff may read it to the resident)."""
-    return {"secret_reissued": True, "secret": item.secret} if item is not None else {}
+    return {"secret_reissued": True, "secret": receipt.secret} if receipt is not None else {}
 
 
-def _reissued(item) -> str:
-    return (f"\nthis receipt carries a new receipt secret ({item.secret}); the old receipt no "
-            "longer opens the reply" if item is not None else "")
+def _reissued(receipt) -> str:
+    return (f"\nthis receipt carries a new receipt secret ({receipt.secret}); the old receipt no "
+            "longer opens the reply" if receipt is not None else "")

@@ -44,7 +44,7 @@ def run(args, ctx) -> int:
     atts = [AttachmentInput(name=Path(a).name, source=Path(a), kind=args.kind or _kind_for(Path(a)))
             for a in args.attach]
     try:
-        item = submit(ctx.store, ctx.config, text=args.text, category=args.category,
+        submitted = submit(ctx.store, ctx.config, text=args.text, category=args.category,
                       anonymous=anonymous, name=args.name, phone=args.phone,
                       attachments=atts, source="cli", lang=args.lang)
     except SubmissionError as e:
@@ -59,6 +59,6 @@ def run(args, ctx) -> int:
         return ctx.fail(cli.EXIT_STORAGE, str(e))
     # The receipt secret exists in plaintext only now (kiosk/core/itemsecret.py): whoever
     # submitted needs it to read the reply at the kiosk.
-    ctx.emit({"ok": True, **item_summary(item), "secret": item.secret},
-             f"{item.code}\nreceipt secret: {item.secret}")
+    item, secret = submitted.item, submitted.secret
+    ctx.emit({"ok": True, **item_summary(item), "secret": secret}, f"{item.code}\nreceipt secret: {secret}")
     return cli.EXIT_OK

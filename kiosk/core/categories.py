@@ -3,9 +3,10 @@
 The centre may push its own category list with the station config
 (kiosk/core/station_config.py validates and applies it, docs/sync.md); the local
 ``[submission] categories`` are the fallback until it has. :func:`current_categories`
-is the ONE answer to "which categories are valid now, with which names": submission
-validation, the receipt and the touchscreen all ask it, so a category the finish
-screen offers is one the store accepts and the receipt names.
+is the ONE answer to "which categories are valid now, with which names": the
+touchscreen and the submission ask it (the submission once, for validation and for the
+name its receipt prints, kiosk/core/submission.py), so a category the finish screen
+offers is one the store accepts and the receipt names.
 
 The applied station config lives in store meta (``station_config``); this module owns
 the format of that record, so the core can read the categories without importing the

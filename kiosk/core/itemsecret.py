@@ -1,10 +1,11 @@
 """The receipt secret: a short number printed on an item's receipt that opens its reply.
 
 Tracking codes are sequential and their check digit is computable, so a code alone
-proves nothing: anyone can type a neighbour's. The store therefore issues, with every
-committed item, a random 6-digit secret (``secrets.randbelow``), keeps only a salted
-scrypt hash of it and hands the plaintext back once, to be printed on the receipt (as
-digits and inside the QR code). Reading the reply or rating the item needs it
+proves nothing: anyone can type a neighbour's. The submission layer therefore draws,
+for every item, a random 6-digit secret (``secrets.randbelow``, kiosk/core/submission.py;
+a reprint draws a new one, kiosk/core/reprint.py); the store keeps only a salted scrypt
+hash of it, and the plaintext travels once, on the ``Submitted`` record, to be printed
+on the receipt (as digits and inside the QR code). Reading the reply or rating the item needs it
 (``kiosk.lookup.answers``); without it a code shows only the item's state (docs/security.md,
 "Receipt secret").
 
@@ -81,12 +82,7 @@ def hash_secret(secret: str) -> str:
     return "$".join((_PREFIX, str(LOG2_N), str(R), str(P), _b64(salt), _b64(key)))
 
 
-def matches(secret: str, stored: str) -> bool:
-    """Whether *secret* is the one *stored* was made from (constant-time compare).
-
-    A *secret* that is not 6 digits simply does not match; a malformed *stored* raises
-    :class:`SecretHashError` (a damaged database must not look like a wrong guess).
-    """
+def _parse(stored: str) -> tuple[int, int, int, bytes, bytes]:
     parts = str(stored or "").split("$")
     try:
         prefix, log2_n, r, p, salt, key = parts
@@ -96,11 +92,35 @@ def matches(secret: str, stored: str) -> bool:
             raise ValueError(prefix)
     except ValueError:
         raise SecretHashError("the stored receipt-secret hash is malformed") from None
+    return log2_n, r, p, salt, key
+
+
+def check_hash(stored: str) -> None:
+    """Raise :class:`SecretHashError` unless *stored* is a hash :func:`hash_secret` makes
+    (the store refuses to write anything else, a plaintext secret above all)."""
+    _parse(stored)
+
+
+def matches(secret: str, stored: str) -> bool:
+    """Whether *secret* is the one *stored* was made from (constant-time compare).
+
+    A *secret* that is not 6 digits simply does not match; a malformed *stored* raises
+    :class:`SecretHashError` (a damaged database must not look like a wrong guess).
+    """
+    log2_n, r, p, salt, key = _parse(stored)
     try:
         secret = normalise(secret)
     except SecretFormatError:
         return False
     return hmac.compare_digest(_derive(secret, salt, log2_n, r, p)[:len(key)], key)
+
+
+def secret_matches(store, item_id: str, secret: str) -> bool | None:
+    """Whether *secret* is the receipt secret of the item *item_id* in *store*; None
+    when the item has none (committed before receipts carried one, or unknown). Raises
+    :class:`SecretHashError` for a damaged hash."""
+    stored = store.get_secret_hash(item_id)
+    return None if stored is None else matches(secret, stored)
 
 
 #: Where the secret travels in a receipt's QR payload: ``<code or lookup URL>#k=<digits>``

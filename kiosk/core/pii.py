@@ -15,6 +15,7 @@ raises that :class:`PIIKeyError`, which names the file and the items it locks.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -141,3 +142,21 @@ def _create_key_file(path: Path) -> None:
         pass
     os.unlink(tmp)
     fsync_dir(path.parent)
+
+
+def mask_phone(phone: str | None) -> str:
+    """``13812341234`` → ``138****1234``; landlines keep area code and last 4 digits.
+
+    What a receipt prints of a phone number (kiosk/receipt/layout.py). A number masked
+    already (it has a ``*``: kiosk.core.submission masks it for the ``Submitted`` record)
+    is returned as it is, so masking twice never un-masks anything."""
+    if phone and "*" in phone:
+        return phone
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) < 7:
+        return "*" * len(digits)
+    if len(digits) == 11 and digits.startswith("1"):
+        return digits[:3] + "****" + digits[-4:]
+    # Area codes 010 and 02x have 3 digits, the other 0xxx have 4 (the national numbering plan).
+    head = 4 if digits.startswith("0") and digits[1] not in "12" else 3
+    return digits[:head] + "*" * (len(digits) - head - 4) + digits[-4:]

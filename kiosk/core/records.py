@@ -85,10 +85,9 @@ class Item:
     centre_updated_at: str | None
     purged_at: str | None
     attachments: tuple[Attachment, ...] = ()
-    has_secret: bool = False   # a receipt secret was issued (only its hash is stored)
-    # The receipt secret's plaintext: set only on the item Store.commit_item returns (for
-    # the receipt), never read back. Kept out of repr() like the personal data.
-    secret: str | None = field(default=None, repr=False)
+    # A receipt secret was issued. Only its hash is stored; the plaintext lives only on the
+    # Submitted / Reissued record that prints it (below).
+    has_secret: bool = False
     # Kept out of repr() so that an item printed into a log never carries them.
     name: str | None = field(default=None, repr=False)
     phone: str | None = field(default=None, repr=False)
@@ -106,7 +105,8 @@ class NewAttachment:
 
 @dataclass(frozen=True)
 class Draft:
-    """A validated submission (see kiosk.core.submission), ready to commit."""
+    """A validated submission (see kiosk.core.submission), still in plaintext: the
+    submission layer turns it into a :class:`NewItem` before anything reaches the store."""
 
     text: str
     category: str | None
@@ -117,6 +117,52 @@ class Draft:
     lang: str
     attachments: tuple[NewAttachment, ...]
     max_attachment_bytes: int
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """The complete row of an item about to be committed, built by kiosk.core.submission:
+    the personal data is already encrypted and the receipt secret already hashed, so
+    ``Store.commit_item`` only writes it (and allocates id, sequence number and code)."""
+
+    text: str
+    category: str | None
+    anonymous: bool
+    name_enc: str | None = field(repr=False)   # Cipher.encrypt(name); None when anonymous
+    phone_enc: str | None = field(repr=False)
+    source: str
+    lang: str
+    secret_hash: str = field(repr=False)       # kiosk.core.itemsecret.hash_secret
+    attachments: tuple[NewAttachment, ...]
+    max_attachment_bytes: int
+
+
+@dataclass(frozen=True)
+class ReceiptContent:
+    """Everything an item's receipt prints, resolved before printing: the print step
+    (kiosk.receipt.printing) reads neither the store nor the categories. Personal data
+    and the secret are kept out of repr() so that a record printed into a log never
+    carries them."""
+
+    item: Item
+    secret: str | None = field(repr=False)          # plaintext receipt secret (only here)
+    category_name: str | None                       # in the item's language; None: not sure
+    name: str | None = field(repr=False)            # real name; None when anonymous
+    masked_phone: str | None = field(repr=False)    # kiosk.core.pii.mask_phone
+
+
+@dataclass(frozen=True)
+class Submitted(ReceiptContent):
+    """What kiosk.core.submission.submit returns: the committed item and its receipt."""
+
+
+@dataclass(frozen=True)
+class Reissued(ReceiptContent):
+    """A staff reprint's receipt with a NEW secret (kiosk.core.reprint.reissue): the store
+    still holds the old hash until :func:`kiosk.core.reprint.keep_reissued` stores
+    ``secret_hash``, once the new receipt has left the kiosk."""
+
+    secret_hash: str = field(repr=False)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,14 @@
-"""Submission rules: turn what a resident gave us into a validated Draft and commit it.
+"""Submission rules: turn what a resident gave us into a validated item and commit it.
 
 The CLI (`kiosk submit`) and the touchscreen app both go through :func:`submit`, so the
-rules below hold for every path into the store.
+rules below hold for every path into the store. The trip (docs/architecture.md): the
+categories valid now are read once; :func:`build_draft` validates (plaintext);
+:func:`seal` encrypts the name and phone with the store's cipher and draws the receipt
+secret and its hash (kiosk/core/itemsecret.py), giving the complete :class:`NewItem`;
+``Store.commit_item`` only writes it. The :class:`Submitted` result carries what the
+receipt prints (the secret, the category's name, the name and the masked phone), so
+the print step reads neither the store nor the categories. Plaintext personal data goes
+no further than this module.
 """
 
 from __future__ import annotations
@@ -11,11 +18,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, Sequence
 
+from kiosk.core import itemsecret
 from kiosk.core.categories import Categories, current_categories, local_categories
-from kiosk.core.records import Item
-from kiosk.config.tree import Config
-from kiosk.core.store import Draft, NewAttachment, Store
+from kiosk.core.pii import Cipher, PIIKeyError, mask_phone
+from kiosk.core.records import Draft, NewAttachment, NewItem, Submitted
+from kiosk.core.store import Store, StoreError
 
 SOURCES = ("voice", "text", "photo", "letter", "cli")
 KINDS = ("audio", "photo", "scan", "file")
@@ -40,6 +49,23 @@ _MAGIC = {
 _EXTRA_TYPES = {".wav": "audio/wav", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                 ".png": "image/png", ".pdf": "application/pdf", ".txt": "text/plain",
                 ".ogg": "audio/ogg", ".flac": "audio/flac"}
+
+
+class SubmissionRules(Protocol):
+    """The ``[submission]`` limits these rules read (the config's section record fits;
+    the core does not import kiosk.config, a layer above it)."""
+
+    max_text_chars: int
+    max_attachments: int
+    max_attachment_bytes: int
+    allowed_media_types: Sequence[str]
+    categories: Sequence  # the local categories (kiosk.core.categories.local_categories)
+
+
+class HasSubmissionRules(Protocol):
+    """A config with a ``submission`` section (``kiosk.config.tree.Config``)."""
+
+    submission: SubmissionRules
 
 
 class SubmissionError(ValueError):
@@ -119,7 +145,7 @@ def _head(source: Path | bytes, n: int = 16) -> bytes:
         return f.read(n)
 
 
-def check_attachments(atts: list[AttachmentInput], cfg: Config) -> tuple[NewAttachment, ...]:
+def check_attachments(atts: list[AttachmentInput], cfg: HasSubmissionRules) -> tuple[NewAttachment, ...]:
     """Validate names, types, sizes and count; return what the store commits."""
     sub = cfg.submission
     if len(atts) > sub.max_attachments:
@@ -154,7 +180,7 @@ def check_attachments(atts: list[AttachmentInput], cfg: Config) -> tuple[NewAtta
     return tuple(out)
 
 
-def build_draft(cfg: Config, *, text: str = "", category: str | None = None, anonymous: bool = True,
+def build_draft(cfg: HasSubmissionRules, *, text: str = "", category: str | None = None, anonymous: bool = True,
                 name: str | None = None, phone: str | None = None,
                 attachments: list[AttachmentInput] | None = None, source: str = "cli",
                 lang: str = "zh-CN", categories: Categories | None = None) -> Draft:
@@ -187,10 +213,39 @@ def build_draft(cfg: Config, *, text: str = "", category: str | None = None, ano
                  max_attachment_bytes=cfg.submission.max_attachment_bytes)
 
 
-def submit(store: Store, cfg: Config, **fields) -> Item:
-    """Validate and durably commit one item; returns it with its tracking code.
+def seal(draft: Draft, cipher: Cipher) -> tuple[NewItem, str]:
+    """The complete row to commit for *draft* and the plaintext receipt secret.
 
-    The category must be one valid now: the centre's (applied station config), else the
-    local config's (:func:`kiosk.core.categories.current_categories`).
+    The name and phone are encrypted with *cipher* (the store's, kiosk/core/pii.py) and
+    a new secret is drawn and hashed (kiosk/core/itemsecret.py) here, before the store's
+    write lock is taken. Raises :class:`~kiosk.core.store.StoreError` when the key is
+    unusable: with it nothing of a real-name item is stored.
     """
-    return store.commit_item(build_draft(cfg, categories=current_categories(store, cfg), **fields))
+    try:
+        name_enc, phone_enc = cipher.encrypt(draft.name), cipher.encrypt(draft.phone)
+    except PIIKeyError as e:
+        raise StoreError(f"real-name item not stored: {e}") from None
+    secret = itemsecret.issue()
+    new = NewItem(text=draft.text, category=draft.category, anonymous=draft.anonymous,
+                  name_enc=name_enc, phone_enc=phone_enc, source=draft.source, lang=draft.lang,
+                  secret_hash=itemsecret.hash_secret(secret), attachments=draft.attachments,
+                  max_attachment_bytes=draft.max_attachment_bytes)
+    return new, secret
+
+
+def submit(store: Store, cfg: HasSubmissionRules, **fields) -> Submitted:
+    """Validate and durably commit one item; returns it with what its receipt prints.
+
+    *fields* are :func:`build_draft`'s. The category must be one valid now: the centre's
+    (applied station config), else the local config's
+    (:func:`kiosk.core.categories.current_categories`, read once here: the receipt is
+    named from the same list). Raises :class:`SubmissionError`, or what
+    ``Store.commit_item`` raises.
+    """
+    categories = current_categories(store, cfg)
+    draft = build_draft(cfg, categories=categories, **fields)
+    new, secret = seal(draft, store.cipher)
+    item = store.commit_item(new)
+    return Submitted(item=item, secret=secret,
+                     category_name=categories.name(item.category, item.lang) if item.category else None,
+                     name=draft.name, masked_phone=mask_phone(draft.phone) if draft.phone else None)

@@ -251,7 +251,7 @@ def look_up(store, code: str | TrackingCode, secret: str | None = None, *,
                         secret_issued=item.has_secret)
     if secret is None or not item.has_secret:
         return state_only
-    if not store.secret_matches(item.id, secret):
+    if not itemsecret.secret_matches(store, item.id, secret):
         remaining = limiter.record_failure() if limiter is not None else 0
         if limiter is not None and remaining == 0:
             store.log_event("lookup_limited",

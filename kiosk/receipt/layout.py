@@ -8,10 +8,10 @@ times its size is at most ``columns`` (see ``kiosk.receipt.wrap`` for the width 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from kiosk.core.pii import mask_phone  # re-exported: the receipt's masking is the core's
 from kiosk.receipt.wrap import display_width, truncate, wrap
 
 ALIGNS = ("left", "center", "right")
@@ -99,18 +99,6 @@ def labels(lang: str) -> dict:
 
 def _colon(lang: str) -> str:
     return ": " if lang == "en" else "："
-
-
-def mask_phone(phone: str | None) -> str:
-    """``13812341234`` → ``138****1234``; landlines keep area code and last 4 digits."""
-    digits = re.sub(r"\D", "", phone or "")
-    if len(digits) < 7:
-        return "*" * len(digits)
-    if len(digits) == 11 and digits.startswith("1"):
-        return digits[:3] + "****" + digits[-4:]
-    # Area codes 010 and 02x have 3 digits, the other 0xxx have 4 (the national numbering plan).
-    head = 4 if digits.startswith("0") and digits[1] not in "12" else 3
-    return digits[:head] + "*" * (len(digits) - head - 4) + digits[-4:]
 
 
 def local_time(created_at: str, tz: str) -> str:

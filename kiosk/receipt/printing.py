@@ -19,11 +19,9 @@ Outcome statuses: ``printed``, ``sent_unconfirmed``, ``paper_out``, ``offline``,
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
-from kiosk.core import itemsecret
-from kiosk.core.categories import Categories, current_categories, local_categories
+from kiosk.core.records import ReceiptContent
 from kiosk.receipt.layout import Layout, item_receipt, selftest_page
 
 PRINTED, SENT_UNCONFIRMED = "printed", "sent_unconfirmed"
@@ -51,43 +49,28 @@ class PrintOutcome:
         return self.printed or self.unconfirmed
 
 
-def with_new_secret(item):
-    """A reprint's copy of *item*, carrying a NEW receipt secret: only the secret's hash
-    is stored, so the old one cannot be printed again (docs/receipts.md). Hand the copy
-    to :func:`keep_new_secret` once the receipt has left the kiosk."""
-    return dataclasses.replace(item, secret=itemsecret.issue())
+def item_layout(receipt: ReceiptContent, cfg, *, reprint: bool = False) -> Layout:
+    """The layout of an item's receipt (no I/O): exactly what *receipt* carries (the
+    :class:`~kiosk.core.records.Submitted` of a submission or the
+    :class:`~kiosk.core.records.Reissued` of a reprint), laid out with *cfg*'s receipt
+    and printer settings. The store and the categories are not read here.
 
-
-def keep_new_secret(store, item) -> None:
-    """Replace the stored secret with the reprint's: the old receipt stops opening the
-    reply. Call only once the new receipt has left the kiosk (printed, sent or written)."""
-    store.replace_secret(item.id, item.secret)
-
-
-def item_layout(item, cfg, *, name: str | None = None, phone: str | None = None,
-                reprint: bool = False, categories: Categories | None = None) -> Layout:
-    """The layout of *item*'s receipt (no I/O), with its receipt secret (``item.secret``).
-
-    The category is named in the item's language from *categories* (the ones valid now,
-    :func:`kiosk.core.categories.current_categories`; without them, the local config's).
-
-    Raises ValueError for an item that has a secret whose plaintext is not at hand: only
-    the item ``Store.commit_item`` returned carries it; a reprint must first issue a new
-    one (``Store.reissue_secret``), never print a receipt that cannot open the reply.
+    Raises ValueError for an item that has a secret whose plaintext is not at hand: a
+    receipt that cannot open the reply is never printed (a reprint draws a new secret
+    first, kiosk.core.reprint.reissue).
     """
-    rs, ps = cfg.receipt, cfg.printer
-    if item.has_secret and not item.secret:
+    item, rs, ps = receipt.item, cfg.receipt, cfg.printer
+    if item.has_secret and not receipt.secret:
         raise ValueError(f"the receipt secret of {item.code} is known only at submission; "
                          "a reprint must issue a new one")
-    valid = categories if categories is not None else local_categories(cfg)
     return item_receipt(
         code=str(item.code), code_compact=item.code.compact, created_at=item.created_at,
-        clock_trusted=item.clock_trusted,
-        category_name=valid.name(item.category, item.lang) if item.category else None,
+        clock_trusted=item.clock_trusted, category_name=receipt.category_name,
         anonymous=item.anonymous, text=item.text or "", lang=item.lang,
         station_name=cfg.station.name, columns=ps.columns, dots=ps.dots,
-        qr_data=rs.qr_payload(item.code.compact, item.secret), secret=item.secret,
-        name=None if item.anonymous else name, phone=None if item.anonymous else phone,
+        qr_data=rs.qr_payload(item.code.compact, receipt.secret), secret=receipt.secret,
+        name=None if item.anonymous else receipt.name,
+        phone=None if item.anonymous else receipt.masked_phone,
         text_lines=rs.text_lines, timezone_name=rs.timezone, footer=tuple(rs.footer),
         hotline=rs.hotline, cut=rs.cut, reprint=reprint)
 
@@ -107,11 +90,9 @@ def encode_layout(layout: Layout, cfg, **override) -> bytes:
     return Encoder.from_settings(cfg.receipt, **override).encode(layout)
 
 
-def item_receipt_bytes(item, cfg, *, name=None, phone=None, reprint=False, categories=None,
-                       **override) -> bytes:
-    """The ESC/POS bytes of *item*'s receipt (*categories*: as for :func:`item_layout`)."""
-    layout = item_layout(item, cfg, name=name, phone=phone, reprint=reprint, categories=categories)
-    return encode_layout(layout, cfg, **override)
+def item_receipt_bytes(receipt: ReceiptContent, cfg, *, reprint: bool = False, **override) -> bytes:
+    """The ESC/POS bytes of an item's receipt (as :func:`item_layout`)."""
+    return encode_layout(item_layout(receipt, cfg, reprint=reprint), cfg, **override)
 
 
 def send(data: bytes, cfg, printer=None) -> PrintOutcome:
@@ -193,26 +174,26 @@ def print_bytes(data: bytes, cfg, printer=None, *, store=None, item_id: str | No
     return out
 
 
-def print_item_receipt(item, cfg, printer=None, *, store=None, name: str | None = None,
-                       phone: str | None = None, reprint: bool = False) -> PrintOutcome:
-    """Print *item*'s receipt on *printer* (default: the configured one).
+def print_item_receipt(receipt: ReceiptContent, cfg, printer=None, *, store=None,
+                       reprint: bool = False) -> PrintOutcome:
+    """Print an item's receipt (*receipt*: what it prints, see :func:`item_layout`) on
+    *printer* (default: the configured one).
 
-    *name* and *phone* are the decrypted personal data of a real-name item (from
-    ``Store.get_item(id, with_pii=True)``); they are printed (the phone masked) and never
-    logged. With a *store*, the category is named from the categories valid now (the
-    centre's, else the local config's). Never raises for printer or font problems: the
-    outcome says what happened.
+    The name and the masked phone on *receipt* are printed and never logged. With a
+    *store*, failures and low paper are logged as events for staff; the item itself is
+    never written. Never raises for printer or font problems: the outcome says what
+    happened.
     """
+    item_id = receipt.item.id
     try:
-        categories = current_categories(store, cfg) if store is not None else None
-        data = item_receipt_bytes(item, cfg, name=name, phone=phone, reprint=reprint, categories=categories)
+        data = item_receipt_bytes(receipt, cfg, reprint=reprint)
     except Exception as e:  # FontError, an unfittable QR code …
         out = PrintOutcome(False, f"receipt could not be laid out: {e}", ERROR)
         if store is not None:
             try:
                 store.log_event(kind="print_failed", message=f"receipt not printed: {out.reason}",
-                                level="error", item_id=item.id, data={"status": out.status})
+                                level="error", item_id=item_id, data={"status": out.status})
             except Exception:
                 pass
         return out
-    return print_bytes(data, cfg, printer, store=store, item_id=item.id)
+    return print_bytes(data, cfg, printer, store=store, item_id=item_id)

@@ -24,7 +24,7 @@ while True:
         data = b"RIFF" + os.urandom(rng.randrange(500, 30_000))
         digests.append(hashlib.sha256(data).hexdigest())
         atts.append(AttachmentInput(f"rec{i}.wav", data, kind="audio"))
-    item = submit(store, cfg, text=f"n={n}" if n == 0 or rng.random() < 0.5 else "", attachments=atts)
+    item = submit(store, cfg, text=f"n={n}" if n == 0 or rng.random() < 0.5 else "", attachments=atts).item
     # One write per line, so a kill cannot tear it between fields.
     sys.stdout.write(f"{item.code.compact} {n} {','.join(digests)}\n")
     sys.stdout.flush()

@@ -110,7 +110,7 @@ def test_both_thresholds_through_the_cli_and_recovery(small_disk, write_config, 
 def test_every_write_is_refused_below_the_floor_and_resumes(small_disk, write_config):
     cfg = configmod.load(write_config(storage=GUARD))
     with Store.open(cfg) as store:
-        item = submit(store, cfg, text="先存一条")
+        item = submit(store, cfg, text="先存一条").item
         small_disk.fill_to(1 * MB)
         for write in (lambda: store.add_rating(item.id, "satisfied"),
                       lambda: store.mark_delivered(item.id, "push"),
@@ -124,7 +124,7 @@ def test_every_write_is_refused_below_the_floor_and_resumes(small_disk, write_co
         assert store.integrity_check() == "ok" and store.count() == 1
         small_disk.empty()
         assert store.mark_delivered(item.id, "push")  # the same open store, by itself
-        assert submit(store, cfg, text="又可以了").seq == 2
+        assert submit(store, cfg, text="又可以了").item.seq == 2
 
 
 def test_a_disk_full_before_the_store_was_ever_created(small_disk, write_config, tmp_path):
@@ -150,7 +150,7 @@ def test_a_disk_full_before_the_store_was_ever_created(small_disk, write_config,
             submit(store, cfg, text="还是满的")
         small_disk.empty()
         assert store.try_open() and store.is_open  # the same object, no restart
-        assert submit(store, cfg, text="有空间了").seq == 1
+        assert submit(store, cfg, text="有空间了").item.seq == 1
         assert store.guard.ballast_path.exists()  # made at open, for the next full disk
     finally:
         store.close()
@@ -166,7 +166,7 @@ def test_a_full_disk_with_no_ballast_keeps_every_stored_item(small_disk, write_c
     # A store created while there was no room to spare for the ballast, then filled up.
     cfg = configmod.load(write_config(storage=GUARD))
     with Store.open(cfg) as s:
-        codes = [submit(s, cfg, text=f"第{n}条").code for n in range(3)]
+        codes = [submit(s, cfg, text=f"第{n}条").item.code for n in range(3)]
     DiskGuard.from_settings(cfg.storage).release_ballast()
     small_disk.fill_to(0)
     with pytest.raises(OutOfServiceError):
@@ -212,7 +212,7 @@ def test_enospc_in_the_middle_of_a_commit_leaves_no_item_or_a_whole_one(small_di
         for free in range(250_000, 380_000, 8_192):
             small_disk.fill_to(free)
             try:
-                stored.append(submit(store, cfg, text="文" * 2000, attachments=att))
+                stored.append(submit(store, cfg, text="文" * 2000, attachments=att).item)
             except (DiskFullError, OutOfServiceError):
                 refused += 1
             small_disk.empty()
@@ -238,7 +238,7 @@ def test_a_sqlite_commit_that_meets_a_full_disk_rolls_back(small_disk, write_con
             submit(store, cfg, text="大" * 90_000)  # ~270 kB into the WAL: cannot fit
         small_disk.empty()
         assert store.integrity_check() == "ok" and store.count() == 1
-        assert submit(store, cfg, text="二").seq == 2
+        assert submit(store, cfg, text="二").item.seq == 2
 
 
 # -- without a mount: the same errors from injected ENOSPC at each write site -----------

@@ -36,7 +36,7 @@ def test_pragmas_and_migration_version_table(store):
 
 
 def test_codes_are_sequential_and_lookup_accepts_any_form(cfg, store):
-    items = [submit(store, cfg, text=f"第{i}条") for i in range(3)]
+    items = [submit(store, cfg, text=f"第{i}条").item for i in range(3)]
     assert [i.seq for i in items] == [1, 2, 3]
     c = items[1].code
     for typed in (str(c), c.compact, f"{c.station} {c.seq:06d} {c.check}"):
@@ -49,7 +49,7 @@ def test_codes_are_sequential_and_lookup_accepts_any_form(cfg, store):
 
 
 def test_recovery_removes_temp_files_and_orphaned_media(cfg, store, tmp_path):
-    kept = submit(store, cfg, text="x", attachments=[_photo(tmp_path)])
+    kept = submit(store, cfg, text="x", attachments=[_photo(tmp_path)]).item
     (store.tmp_dir / "abc.0.part").write_bytes(b"half")
     orphan = store.media_dir / "00000000-dead-beef-0000-000000000000"
     orphan.mkdir()
@@ -66,8 +66,8 @@ def test_recovery_removes_temp_files_and_orphaned_media(cfg, store, tmp_path):
 
 
 def test_changed_or_missing_attachment_is_flagged_never_dropped(cfg, store, tmp_path):
-    a = submit(store, cfg, text="a", attachments=[_photo(tmp_path, 0)])
-    b = submit(store, cfg, text="b", attachments=[_photo(tmp_path, 1)])
+    a = submit(store, cfg, text="a", attachments=[_photo(tmp_path, 0)]).item
+    b = submit(store, cfg, text="b", attachments=[_photo(tmp_path, 1)]).item
     a.attachments[0].path.write_bytes(PNG[:-1] + b"!")
     b.attachments[0].path.unlink()
     store.close()
@@ -84,7 +84,7 @@ def test_changed_or_missing_attachment_is_flagged_never_dropped(cfg, store, tmp_
 
 def _leftover_and_tampered(store, cfg, tmp_path):
     """A crash's temp file, plus a queued item whose file changed on disk."""
-    item = submit(store, cfg, text="a", attachments=[_photo(tmp_path, 0)])
+    item = submit(store, cfg, text="a", attachments=[_photo(tmp_path, 0)]).item
     item.attachments[0].path.write_bytes(PNG[:-1] + b"!")
     leftover = store.tmp_dir / "crashed.0.part"
     leftover.write_bytes(b"half")
@@ -122,7 +122,7 @@ def test_which_commands_recover(cfg, store, tmp_path, write_config, capsys):
 
 
 def test_disk_full_leaves_no_partial_item_and_store_keeps_working(cfg, store, tmp_path, monkeypatch):
-    before = submit(store, cfg, text="before", attachments=[_photo(tmp_path, 0)])
+    before = submit(store, cfg, text="before", attachments=[_photo(tmp_path, 0)]).item
     real_fsync = os.fsync
     calls = {"n": 0}
 
@@ -139,7 +139,7 @@ def test_disk_full_leaves_no_partial_item_and_store_keeps_working(cfg, store, tm
     assert store.count() == 1
     assert not any(store.tmp_dir.iterdir())
     assert sorted(p.name for p in store.media_dir.iterdir()) == [before.id]
-    after = submit(store, cfg, text="after", attachments=[_photo(tmp_path, 3)])
+    after = submit(store, cfg, text="after", attachments=[_photo(tmp_path, 3)]).item
     assert after.seq == 2  # no sequence number was burnt by the failed item
     assert store.integrity_check() == "ok"
 
@@ -182,8 +182,8 @@ def test_database_full_rolls_back(cfg, store, tmp_path, monkeypatch):
 
 def test_purge_keeps_code_and_status_and_never_touches_undelivered(cfg, store, tmp_path):
     d = submit(store, cfg, text="d", anonymous=False, name="李四", phone="13912345678",
-               attachments=[_photo(tmp_path, 0)])
-    u = submit(store, cfg, text="u", attachments=[_photo(tmp_path, 1)])
+               attachments=[_photo(tmp_path, 0)]).item
+    u = submit(store, cfg, text="u", attachments=[_photo(tmp_path, 1)]).item
     assert store.mark_delivered(d.id, "push") and not store.mark_delivered(d.id, "push")
     store.record_status(d.id, "replied", "已修复", "2026-11-20T10:00:00Z")
     assert store.purge_item(d.id)
@@ -255,7 +255,7 @@ def test_recovery_in_another_process_never_touches_a_commit_in_progress(cfg, wri
     store._insert_item = paused_insert
     result = {}
     committer = threading.Thread(target=lambda: result.update(
-        item=submit(store, cfg, text="路灯坏了", attachments=[_photo(tmp_path)])))
+        item=submit(store, cfg, text="路灯坏了", attachments=[_photo(tmp_path)]).item))
     committer.start()
     assert renamed.wait(30)
     other = subprocess.Popen(
@@ -278,7 +278,7 @@ def test_two_processes_commit_concurrently(cfg, write_config, tmp_path):
         "import sys\n"
         "from kiosk import config\nfrom kiosk.core.store import Store\nfrom kiosk.core.submission import submit\n"
         "cfg = config.load(sys.argv[1])\ns = Store.open(cfg)\n"
-        "for i in range(40):\n    print(submit(s, cfg, text=f'{sys.argv[2]}-{i}').code.compact, flush=True)\n"
+        "for i in range(40):\n    print(submit(s, cfg, text=f'{sys.argv[2]}-{i}').item.code.compact, flush=True)\n"
     )
     procs = [subprocess.Popen([sys.executable, "-c", child, str(cfg_path), tag], stdout=subprocess.PIPE,
                               text=True) for tag in "ab"]
@@ -296,7 +296,7 @@ def test_two_processes_commit_concurrently(cfg, write_config, tmp_path):
 # -- the verb-named queries other layers use instead of SQL -----------------------------
 
 def test_list_items_and_counts_filter_by_delivery_and_integrity(cfg, store):
-    items = [submit(store, cfg, text=f"第{i}条") for i in range(4)]
+    items = [submit(store, cfg, text=f"第{i}条").item for i in range(4)]
     store.mark_delivered(items[0].id, "push")
     store.quarantine(items[2].id, "rejected by the centre")
     assert [i.seq for i in store.list_items(delivery="pending")] == [2, 4]
@@ -312,7 +312,7 @@ def test_list_items_and_counts_filter_by_delivery_and_integrity(cfg, store):
 
 
 def test_ratings_to_send_wait_for_their_item_and_record_each_outcome(cfg, store):
-    a, b = submit(store, cfg, text="a"), submit(store, cfg, text="b")
+    a, b = submit(store, cfg, text="a").item, submit(store, cfg, text="b").item
     ra = store.add_rating(a.id, "satisfied")
     store.add_rating(b.id, "satisfied")
     assert store.ratings_to_send(10) == [], "ratings of undelivered items wait"
@@ -344,7 +344,7 @@ def test_meta_prefix_is_literal_and_replace_meta_is_one_transaction(store):
 
 
 def test_purge_delivered_before_leaves_undelivered_and_recent_items(cfg, store, tmp_path):
-    old, recent, waiting = (submit(store, cfg, text=t, attachments=[_photo(tmp_path, n)])
+    old, recent, waiting = (submit(store, cfg, text=t, attachments=[_photo(tmp_path, n)]).item
                             for n, t in enumerate(("old", "recent", "waiting")))
     store.mark_delivered(old.id, "push")
     cutoff = store.get_item(old.id).delivered_at + "~"   # sorts after that timestamp

@@ -99,7 +99,7 @@ def test_submit_commits_whole_item_with_encrypted_pii(cfg, store, tmp_path):
     src.write_bytes(PNG)
     item = submit(store, cfg, text="路灯坏了", category="traffic", anonymous=False, name="张三",
                   phone="138 1234 5678", attachments=[AttachmentInput("photo.png", src, kind="photo")],
-                  source="text")
+                  source="text").item
     assert str(item.code).startswith("0371-000001-")
     assert item.name is None and "张三" not in repr(store.get_item(item.id, with_pii=True))
     full = store.get_item(item.id, with_pii=True)

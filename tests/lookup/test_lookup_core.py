@@ -14,24 +14,26 @@ REPLY = "路灯已于11月20日修复，感谢您的反映。"
 
 
 def _replied(store, cfg, state="replied"):
-    item = submit(store, cfg, text="路灯坏了", category="urban")
-    store.record_status(item.id, "accepted", None, "2026-11-18T09:00:00Z")
-    store.record_status(item.id, state, REPLY, "2026-11-20T10:00:00Z")
-    return item
+    """A replied item and its receipt secret."""
+    sub = submit(store, cfg, text="路灯坏了", category="urban")
+    store.record_status(sub.item.id, "accepted", None, "2026-11-18T09:00:00Z")
+    store.record_status(sub.item.id, state, REPLY, "2026-11-20T10:00:00Z")
+    return sub.item, sub.secret
 
 
 def test_look_up_shows_state_and_reply_but_never_the_text(store, cfg):
-    item = _replied(store, cfg)
-    a = lookup.look_up(store, str(item.code), item.secret)
+    item, secret = _replied(store, cfg)
+    a = lookup.look_up(store, str(item.code), secret)
     assert (a.code, a.state, a.reply, a.replied_at) == (item.code, "replied", REPLY, "2026-11-20T10:00:00Z")
     assert a.authorised and a.category == "urban" and a.rating is None and a.can_rate
     assert not hasattr(a, "text") and not hasattr(a, "name")
-    assert item.secret not in repr(a) and item.secret not in repr(item)
+    assert secret not in repr(a) and secret not in repr(item)
 
 
 def test_an_item_not_answered_yet_cannot_be_rated(store, cfg):
-    item = submit(store, cfg, text="噪音扰民")
-    a = lookup.look_up(store, item.code.compact, item.secret)
+    sub = submit(store, cfg, text="噪音扰民")
+    item, secret = sub.item, sub.secret
+    a = lookup.look_up(store, item.code.compact, secret)
     assert a.state == "stored" and a.reply is None and not a.can_rate
     with pytest.raises(lookup.RatingRefused) as e:
         lookup.rate(store, a, "satisfied")
@@ -40,8 +42,8 @@ def test_an_item_not_answered_yet_cannot_be_rated(store, cfg):
 
 
 def test_rating_is_recorded_once_and_queued_for_the_centre(store, cfg):
-    item = _replied(store, cfg, state="closed")
-    a = lookup.rate(store, lookup.look_up(store, str(item.code), item.secret), "basically_satisfied")
+    item, secret = _replied(store, cfg, state="closed")
+    a = lookup.rate(store, lookup.look_up(store, str(item.code), secret), "basically_satisfied")
     assert a.rating == "basically_satisfied" and not a.can_rate
     with pytest.raises(lookup.RatingRefused) as e:
         lookup.rate(store, a, "unsatisfied")          # a second tap, or a second visit
@@ -53,7 +55,7 @@ def test_rating_is_recorded_once_and_queued_for_the_centre(store, cfg):
 
 
 def test_typo_says_check_digit_and_unknown_says_not_found(store, cfg):
-    item = submit(store, cfg, text="x")
+    item = submit(store, cfg, text="x").item
     digits = item.code.compact
     typo = digits[:-2] + str((int(digits[-2]) + 1) % 10) + digits[-1]
     with pytest.raises(CodeError, match="check digit wrong") as e:
@@ -92,13 +94,13 @@ def test_status_command_shows_the_residents_rating(store, cfg, write_config, cap
     import json
 
     from kiosk.cli.main import main as kiosk_main
-    item = _replied(store, cfg)
+    item, secret = _replied(store, cfg)
     path = str(write_config())
     assert kiosk_main(["--config", path, "--json", "status", str(item.code)]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["rating"] is None and shown["receipt_secret"] == "issued"
     assert shown["centre_reply"] == REPLY       # staff see the reply without the secret
-    lookup.rate(store, lookup.look_up(store, str(item.code), item.secret), "unsatisfied")
+    lookup.rate(store, lookup.look_up(store, str(item.code), secret), "unsatisfied")
     assert kiosk_main(["--config", path, "status", str(item.code)]) == 0
     out = capsys.readouterr().out
     assert "rating:      unsatisfied" in out and "receipt:     has a receipt secret" in out

@@ -84,9 +84,9 @@ def test_fuzz_a_receipt_among_line_noise_arrives_whole(noise, code, secret, url,
 def test_fuzz_lookups_from_scans_never_leak_a_reply_or_change_the_store(store, cfg, data):
     if store.count() == 0:
         for text in ("一号", "二号", "三号"):
-            item = submit(store, cfg, text=text)
-            store.record_status(item.id, "replied", REPLY, "2026-11-20T10:00:00Z")
-            store.set_meta(f"fuzz.secret.{item.code.compact}", item.secret)  # the test's notebook
+            sub = submit(store, cfg, text=text)
+            store.record_status(sub.item.id, "replied", REPLY, "2026-11-20T10:00:00Z")
+            store.set_meta(f"fuzz.secret.{sub.item.code.compact}", sub.secret)  # the test's notebook
     items = store.list_items()
     secrets_by_code = {i.code: store.get_meta(f"fuzz.secret.{i.code.compact}") for i in items}
     near = st.builds(trackcode.make, st.just(store.station), st.integers(1, 6))

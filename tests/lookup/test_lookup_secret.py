@@ -17,9 +17,10 @@ REPLY = "已安排物业于本周内清理楼道杂物。"
 
 
 def _replied(store, cfg, text="楼道堆满杂物"):
-    item = submit(store, cfg, text=text, category="urban")
-    store.record_status(item.id, "replied", REPLY, "2026-11-20T10:00:00Z")
-    return item
+    """A replied item and the receipt secret its submission drew."""
+    sub = submit(store, cfg, text=text, category="urban")
+    store.record_status(sub.item.id, "replied", REPLY, "2026-11-20T10:00:00Z")
+    return sub.item, sub.secret
 
 
 class Clock:
@@ -33,20 +34,22 @@ class Clock:
 
 
 def test_every_committed_item_gets_a_fresh_six_digit_secret_stored_only_as_a_hash(store, cfg):
-    a, b = submit(store, cfg, text="一"), submit(store, cfg, text="二")
-    assert re.fullmatch(r"\d{6}", a.secret) and re.fullmatch(r"\d{6}", b.secret)
+    sa, sb = submit(store, cfg, text="一"), submit(store, cfg, text="二")
+    a, b = sa.item, sb.item
+    assert re.fullmatch(r"\d{6}", sa.secret) and re.fullmatch(r"\d{6}", sb.secret)
     assert a.has_secret and store.get_item(a.id).has_secret
-    assert store.get_item(a.id).secret is None          # never read back
+    assert not hasattr(store.get_item(a.id), "secret")   # an Item never carries the plaintext
     (stored,) = store.db.execute("SELECT secret_hash FROM items WHERE id = ?", [a.id]).fetchone()
-    assert stored.startswith("scrypt$") and a.secret not in stored
-    assert itemsecret.matches(a.secret, stored)
-    assert itemsecret.matches(b.secret, stored) == (a.secret == b.secret)   # salted: only the number counts
-    assert store.secret_matches(a.id, a.secret) is True
+    assert stored.startswith("scrypt$") and sa.secret not in stored
+    assert store.get_secret_hash(a.id) == stored
+    assert itemsecret.matches(sa.secret, stored)
+    assert itemsecret.matches(sb.secret, stored) == (sa.secret == sb.secret)   # salted: only the number counts
+    assert itemsecret.secret_matches(store, a.id, sa.secret) is True
 
 
 def test_a_neighbours_code_without_the_secret_shows_only_the_state(store, cfg):
-    mine = submit(store, cfg, text="我的")
-    theirs = _replied(store, cfg, text="邻居的")
+    mine = submit(store, cfg, text="我的").item
+    theirs, _ = _replied(store, cfg, text="邻居的")
     assert theirs.code.seq == mine.code.seq + 1           # the next code is easy to guess
     a = lookup.look_up(store, str(theirs.code))
     assert a.state == "replied" and not a.authorised
@@ -55,25 +58,25 @@ def test_a_neighbours_code_without_the_secret_shows_only_the_state(store, cfg):
 
 
 def test_rating_without_the_secret_is_refused_and_nothing_is_stored(store, cfg):
-    item = _replied(store, cfg)
+    item, secret = _replied(store, cfg)
     with pytest.raises(lookup.RatingRefused) as e:
         lookup.rate(store, lookup.look_up(store, item.code.compact), "unsatisfied")
     assert e.value.reason == "no_secret"
     forged = lookup.Answer(item_id=item.id, code=item.code, state="replied", authorised=True,
-                           reply=REPLY, secret=f"{(int(item.secret) + 1) % 10**6:06d}")
+                           reply=REPLY, secret=f"{(int(secret) + 1) % 10**6:06d}")
     with pytest.raises(lookup.WrongSecret):
         lookup.rate(store, forged, "unsatisfied")       # a made-up Answer proves nothing
     assert store.rating_of(item.id) is None
     # the resident with the receipt can still rate
-    real = lookup.look_up(store, item.code.compact, item.secret)
+    real = lookup.look_up(store, item.code.compact, secret)
     assert lookup.rate(store, real, "satisfied").rating == "satisfied"
 
 
 def test_wrong_secrets_are_counted_and_limited_per_minute(store, cfg):
-    item = _replied(store, cfg)
+    item, secret = _replied(store, cfg)
     clock = Clock()
     limiter = lookup.FailureLimiter(store, max_failures=3, window=60, clock=clock)
-    wrong = f"{(int(item.secret) + 1) % 10**6:06d}"
+    wrong = f"{(int(secret) + 1) % 10**6:06d}"
     left = []
     for guess in (wrong, "12345", "abcdef"):     # malformed guesses count too
         with pytest.raises(lookup.WrongSecret) as e:
@@ -82,10 +85,10 @@ def test_wrong_secrets_are_counted_and_limited_per_minute(store, cfg):
     assert left == [2, 1, 0]
     clock.now += 30
     with pytest.raises(lookup.TooManyFailures) as e:
-        lookup.look_up(store, item.code, item.secret, limiter=limiter)   # even the right one
+        lookup.look_up(store, item.code, secret, limiter=limiter)   # even the right one
     assert 29 <= e.value.retry_after <= 31
     with pytest.raises(lookup.TooManyFailures):
-        lookup.rate(store, lookup.Answer(item.id, item.code, "replied", secret=item.secret),
+        lookup.rate(store, lookup.Answer(item.id, item.code, "replied", secret=secret),
                     "satisfied", limiter=limiter)
     assert lookup.look_up(store, item.code, limiter=limiter).state == "replied"  # state: still
     (ev,) = store.events(kind="lookup_limited")
@@ -94,7 +97,7 @@ def test_wrong_secrets_are_counted_and_limited_per_minute(store, cfg):
     with pytest.raises(lookup.TooManyFailures):
         lookup.FailureLimiter(store, max_failures=3, window=60, clock=clock).check()
     clock.now += 31
-    a = lookup.look_up(store, item.code, item.secret, limiter=limiter)
+    a = lookup.look_up(store, item.code, secret, limiter=limiter)
     assert a.authorised and a.reply == REPLY
     assert store.rating_of(item.id) is None
 
@@ -146,31 +149,40 @@ def test_an_item_from_before_secrets_shows_its_state_only(tmp_path, cfg):
     old.conn.close()
     with Store.open(cfg) as store:
         assert not store.get_item("a" * 8).has_secret
-        assert store.secret_matches("a" * 8, "123456") is None
+        assert itemsecret.secret_matches(store, "a" * 8, "123456") is None
         a = lookup.look_up(store, code, "123456")
         assert a.state == "replied" and not a.authorised and not a.secret_issued and a.reply is None
         with pytest.raises(lookup.RatingRefused) as e:
             lookup.rate(store, lookup.Answer("a" * 8, code, "replied", secret="123456"), "satisfied")
         assert e.value.reason == "no_secret"
-        new = submit(store, cfg, text="新的")
+        new = submit(store, cfg, text="新的").item
         assert new.code.seq == 2 and new.has_secret
 
 
 def test_a_damaged_secret_hash_is_an_error_not_a_wrong_guess(store, cfg):
-    item = _replied(store, cfg)
+    item, secret = _replied(store, cfg)
     store.db.execute("UPDATE items SET secret_hash = 'scrypt$x' WHERE id = ?", [item.id])
     limiter = lookup.FailureLimiter(store)
     with pytest.raises(itemsecret.SecretHashError):
-        lookup.look_up(store, item.code, item.secret, limiter=limiter)
+        lookup.look_up(store, item.code, secret, limiter=limiter)
     limiter.check()    # not counted
 
 
 def test_reissuing_the_secret_retires_the_old_one(store, cfg):
-    item = _replied(store, cfg)
-    new = itemsecret.issue()
-    store.replace_secret(item.id, new)
-    assert store.secret_matches(item.id, new) and (new == item.secret or not store.secret_matches(item.id, item.secret))
+    item, secret = _replied(store, cfg)
+    new = next(s for s in iter(itemsecret.issue, None) if s != secret)
+    store.replace_secret(item.id, itemsecret.hash_secret(new))
+    assert itemsecret.secret_matches(store, item.id, new)
+    assert not itemsecret.secret_matches(store, item.id, secret)
     assert store.events(kind="secret_reissued")
+
+
+def test_the_store_refuses_to_store_a_plaintext_secret(store, cfg):
+    item, secret = _replied(store, cfg)
+    with pytest.raises(itemsecret.SecretHashError):
+        store.replace_secret(item.id, itemsecret.issue())    # a secret, not its hash
+    assert itemsecret.secret_matches(store, item.id, secret)
+    assert not store.events(kind="secret_reissued")
 
 
 @pytest.mark.parametrize("payload", ["{c}#k={s}", " {d}#k={s}\r\n", "https://my.example.gov.cn/q?code={c}#k={s}"])
@@ -194,9 +206,10 @@ def test_the_centre_and_staff_views_never_carry_the_secret_or_its_hash(store, cf
 
     from kiosk.sync.wire import item_meta
     from kiosk.core.views import item_summary
-    item = submit(store, cfg, text="外墙脱落", anonymous=False, name="李四", phone="13912345678")
+    sub = submit(store, cfg, text="外墙脱落", anonymous=False, name="李四", phone="13912345678")
+    item = sub.item
     (stored,) = store.db.execute("SELECT secret_hash FROM items WHERE id = ?", [item.id]).fetchone()
     back = store.get_item(item.id, with_pii=True)
     for view in (item_meta(back, with_pii=True), item_summary(back)):
         text = json.dumps(view, ensure_ascii=False)
-        assert "secret" not in text and stored not in text and f'"{item.secret}"' not in text
+        assert "secret" not in text and stored not in text and f'"{sub.secret}"' not in text

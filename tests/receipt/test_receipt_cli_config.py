@@ -12,6 +12,7 @@ import pytest
 from kiosk.cli import main as cli
 from kiosk import config as configmod
 from kiosk.config import ConfigError
+from kiosk.core.itemsecret import secret_matches
 from kiosk.receipt.printing import item_receipt_bytes
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,34 +44,34 @@ def test_receipt_out_writes_the_reprint_bytes(write_config, capsys, tmp_path, re
 
 
 def test_receipt_prints_on_the_configured_printer(write_config, capsys, tmp_path, store, cfg, make_item):
-    item = make_item("路面坑洼。")
+    rec = make_item("路面坑洼。")
     target = tmp_path / "lp0"
     path = write_config(f'[printer]\nkind = "file"\npath = "{target}"\n', name="file.toml")
-    code, res = _run(capsys, "--config", str(path), "--json", "receipt", str(item.code))
+    code, res = _run(capsys, "--config", str(path), "--json", "receipt", str(rec.item.code))
     assert code == 0
     assert res["status"] == "sent_unconfirmed" and res["printed"] is False
-    assert target.read_bytes() == item_receipt_bytes(dataclasses.replace(item, secret=res["secret"]),
+    assert target.read_bytes() == item_receipt_bytes(dataclasses.replace(rec, secret=res["secret"]),
                                                      configmod.load(path), reprint=True)
-    assert store.secret_matches(item.id, res["secret"])
-    assert item.secret == res["secret"] or not store.secret_matches(item.id, item.secret)
+    assert secret_matches(store, rec.item.id, res["secret"])
+    assert rec.secret == res["secret"] or not secret_matches(store, rec.item.id, rec.secret)
     # The fake printer confirms.
-    code, res = _run(capsys, "--config", str(write_config()), "--json", "receipt", str(item.code))
+    code, res = _run(capsys, "--config", str(write_config()), "--json", "receipt", str(rec.item.code))
     assert code == 0 and res["status"] == "printed" and res["printed"] is True
 
 
 def test_receipt_failures_and_usage(write_config, capsys, tmp_path, store, make_item):
-    item = make_item()
+    rec = make_item()
     path = write_config(f'[printer]\nkind = "serial"\nserial_device = "{tmp_path}/ttyUSB3"\n', name="absent.toml")
-    code, res = _run(capsys, "--config", str(path), "--json", "receipt", str(item.code))
+    code, res = _run(capsys, "--config", str(path), "--json", "receipt", str(rec.item.code))
     assert code == cli.EXIT_FAIL and res["status"] == "absent" and "ttyUSB3" in res["error"]
-    assert store.events(kind="print_failed")[0]["item_id"] == item.id
-    assert store.secret_matches(item.id, item.secret)      # nothing printed: the old receipt still works
+    assert store.events(kind="print_failed")[0]["item_id"] == rec.item.id
+    assert secret_matches(store, rec.item.id, rec.secret)      # nothing printed: the old receipt still works
     assert not store.events(kind="secret_reissued")
     base = str(write_config())
     assert _run(capsys, "--config", base, "--json", "receipt", "0371-000001-3")[0] == cli.EXIT_INVALID
     assert _run(capsys, "--config", base, "--json", "receipt", "0371-000099-0")[0] in (cli.EXIT_NOT_FOUND, cli.EXIT_INVALID)
     assert _run(capsys, "--config", base, "--json", "receipt")[0] == cli.EXIT_USAGE
-    assert _run(capsys, "--config", base, "--json", "receipt", str(item.code), "--test")[0] == cli.EXIT_USAGE
+    assert _run(capsys, "--config", base, "--json", "receipt", str(rec.item.code), "--test")[0] == cli.EXIT_USAGE
 
 
 def test_unknown_code_is_not_found(write_config, capsys):

@@ -18,36 +18,36 @@ def _failed_events(store):
 
 
 def test_fake_collects_exactly_the_job_bytes(cfg, make_item, store, reader):
-    item = make_item()
+    rec = make_item()
     fake = make_printer("fake")
-    out = print_item_receipt(item, cfg, fake, store=store)
+    out = print_item_receipt(rec, cfg, fake, store=store)
     assert out.printed and out.status == "printed"
-    assert fake.output == item_receipt_bytes(item, cfg)
+    assert fake.output == item_receipt_bytes(rec, cfg)
     assert fake.queries == [1, 4, 2, 1, 4, 2]
-    assert str(item.code) in reader.read(fake.output).texts
+    assert str(rec.item.code) in reader.read(fake.output).texts
     assert _failed_events(store) == []
 
 
 def test_paper_out_sends_nothing_and_logs_for_staff(cfg, make_item, store):
-    item = make_item(anonymous=False, name="赵敏", phone="13811112222")
+    rec = make_item(anonymous=False, name="赵敏", phone="13811112222")
     fake = FakePrinter(paper_out=True)
-    out = print_item_receipt(item, cfg, fake, store=store, name=item.name, phone=item.phone)
+    out = print_item_receipt(rec, cfg, fake, store=store)
     assert (out.printed, out.status) == (False, "paper_out")
     assert "out of paper" in out.reason
     assert fake.output == b""
     (ev,) = _failed_events(store)
-    assert ev["item_id"] == item.id and ev["level"] == "error"
+    assert ev["item_id"] == rec.item.id and ev["level"] == "error"
     assert json.loads(ev["data"])["status"] == "paper_out"
     # Personal data never reaches the event log.
     for e in store.events(limit=100):
         blob = json.dumps(e, ensure_ascii=False)
         assert "赵敏" not in blob and "13811112222" not in blob and "2222" not in blob
-    assert store.get_item(item.id) is not None  # the item stays stored
+    assert store.get_item(rec.item.id) is not None  # the item stays stored
 
 
 def test_offline_printer_reports_the_cause(cfg, make_item, store):
-    item = make_item()
-    out = print_item_receipt(item, cfg, FakePrinter(offline=True), store=store)
+    rec = make_item()
+    out = print_item_receipt(rec, cfg, FakePrinter(offline=True), store=store)
     assert (out.printed, out.status) == (False, "offline")
     assert "cover open" in out.reason
     assert len(_failed_events(store)) == 1
@@ -56,11 +56,11 @@ def test_offline_printer_reports_the_cause(cfg, make_item, store):
 def test_the_fake_keeps_only_the_newest_receipts(cfg, make_item, store, reader):
     fake = FakePrinter(max_jobs=4)
     items = [make_item(text=f"第{n}条意见") for n in range(30)]
-    for item in items:
-        assert print_item_receipt(item, cfg, fake, store=store).printed
+    for rec in items:
+        assert print_item_receipt(rec, cfg, fake, store=store).printed
     assert (fake.jobs_received, len(fake.jobs), len(fake.queries)) == (30, 4, 6 * 4)
     assert fake.output == b"".join(item_receipt_bytes(i, cfg) for i in items[-4:])
-    assert str(items[-1].code) in reader.read(fake.jobs[-1]).texts  # the newest, decoded back
+    assert str(items[-1].item.code) in reader.read(fake.jobs[-1]).texts  # the newest, decoded back
     assert fake.bytes_received == sum(len(item_receipt_bytes(i, cfg)) for i in items)
 
 
@@ -89,40 +89,40 @@ def test_paper_running_out_counts_every_byte_not_only_the_kept_ones():
 
 
 def test_paper_running_out_during_the_job_is_not_printed(cfg, make_item, store):
-    item = make_item()
+    rec = make_item()
     fake = FakePrinter(run_out_after=200)
-    out = print_item_receipt(item, cfg, fake, store=store)
+    out = print_item_receipt(rec, cfg, fake, store=store)
     assert (out.printed, out.status) == (False, "paper_out")
     assert "ran out while printing" in out.reason
     assert out.bytes_sent == len(fake.output) > 200
 
 
 def test_paper_near_end_prints_and_warns_staff(cfg, make_item, store):
-    item = make_item()
-    out = print_item_receipt(item, cfg, FakePrinter(paper_near_end=True), store=store)
+    rec = make_item()
+    out = print_item_receipt(rec, cfg, FakePrinter(paper_near_end=True), store=store)
     assert out.printed and out.paper_low
     (ev,) = store.events(kind="paper_low")
     assert ev["level"] == "warning"
 
 
 def test_silent_fake_is_unconfirmed_and_not_a_failure(cfg, make_item, store):
-    item = make_item()
+    rec = make_item()
     fake = FakePrinter(silent=True)
-    out = print_item_receipt(item, cfg, fake, store=store)
+    out = print_item_receipt(rec, cfg, fake, store=store)
     assert (out.printed, out.status) == (False, "sent_unconfirmed")
-    assert fake.output == item_receipt_bytes(item, cfg)
+    assert fake.output == item_receipt_bytes(rec, cfg)
     assert _failed_events(store) == []
 
 
 def test_absent_fake_and_absent_real_printers(cfg, make_item, store, tmp_path, closed_port):
-    item = make_item()
+    rec = make_item()
     for printer, hint in [
         (FakePrinter(present=False), "absent"),
         (make_printer("serial", device=str(tmp_path / "ttyUSB9")), "ttyUSB9"),
         (make_printer("network", host="127.0.0.1", port=closed_port, timeout=2), f"127.0.0.1:{closed_port}"),
         (make_printer("file", path=str(tmp_path / "no" / "such" / "dir" / "lp0")), "lp0"),
     ]:
-        out = print_item_receipt(item, cfg, printer, store=store)
+        out = print_item_receipt(rec, cfg, printer, store=store)
         assert (out.printed, out.status) == (False, "absent"), printer
         assert out.reason.startswith("printer absent:") and hint in out.reason
         assert not printer.is_open
@@ -245,10 +245,10 @@ def test_the_driver_does_not_import_kiosk():
 
 
 def test_outcome_tells_sent_unconfirmed_apart_from_printed_and_from_a_fault(cfg, make_item):
-    item = make_item()
-    ok = print_item_receipt(item, cfg, FakePrinter())
-    paper_out = print_item_receipt(item, cfg, FakePrinter(paper_out=True))
-    silent = print_item_receipt(item, cfg, FakePrinter(silent=True))
+    rec = make_item()
+    ok = print_item_receipt(rec, cfg, FakePrinter())
+    paper_out = print_item_receipt(rec, cfg, FakePrinter(paper_out=True))
+    silent = print_item_receipt(rec, cfg, FakePrinter(silent=True))
     assert ok.printed and not ok.unconfirmed
     assert not silent.printed and silent.unconfirmed and silent.bytes_sent > 0
     assert not paper_out.printed and not paper_out.unconfirmed

@@ -17,27 +17,27 @@ def _serial(path, **kw):
 
 def test_serial_printer_through_socat_receives_exactly_the_layout_bytes(cfg, make_item, store,
                                                                         serial_device, pty_pair, reader):
-    item = make_item(anonymous=False, name="李雷", phone="13712345678")
-    expected = item_receipt_bytes(item, cfg, name=item.name, phone=item.phone)
+    rec = make_item(anonymous=False, name="李雷", phone="13712345678")
+    expected = item_receipt_bytes(rec, cfg)
     dev = serial_device(answer=True)
-    out = print_item_receipt(item, cfg, _serial(pty_pair[0]), store=store, name=item.name, phone=item.phone)
+    out = print_item_receipt(rec, cfg, _serial(pty_pair[0]), store=store)
     got = dev.wait_for(len(QUERIES) * 2 + len(expected))
     assert out.printed is True and out.status == "printed" and out.reason is None
     assert out.bytes_sent == len(expected)
     assert got == QUERIES + expected + QUERIES
     doc = reader.read(got[len(QUERIES):-len(QUERIES)])
-    assert "姓名：李雷" in doc.texts and str(item.code) in doc.texts
-    assert doc.qrcodes[0].data == f"{item.code.compact}#k={item.secret}".encode()
+    assert "姓名：李雷" in doc.texts and str(rec.item.code) in doc.texts
+    assert doc.qrcodes[0].data == f"{rec.item.code.compact}#k={rec.secret}".encode()
     assert store.events(kind="print_failed") == []
 
 
 def test_serial_printer_that_never_answers_is_sent_but_not_printed(cfg, make_item, store,
                                                                    serial_device, pty_pair):
-    item = make_item()
-    expected = item_receipt_bytes(item, cfg)
+    rec = make_item()
+    expected = item_receipt_bytes(rec, cfg)
     dev = serial_device(answer=False)
     p = make_printer("serial", device=pty_pair[0], baudrate=115200, status_timeout=0.3)
-    out = print_item_receipt(item, cfg, p, store=store)
+    out = print_item_receipt(rec, cfg, p, store=store)
     got = dev.wait_for(len(FIRST_QUERY) * 2 + len(expected))
     assert out.printed is False and out.status == "sent_unconfirmed"
     assert "cannot confirm" in out.reason
@@ -46,21 +46,21 @@ def test_serial_printer_that_never_answers_is_sent_but_not_printed(cfg, make_ite
 
 
 def test_serial_with_status_queries_disabled_sends_only_the_job(cfg, make_item, serial_device, pty_pair):
-    item = make_item()
-    expected = item_receipt_bytes(item, cfg)
+    rec = make_item()
+    expected = item_receipt_bytes(rec, cfg)
     dev = serial_device(answer=True)
-    out = print_item_receipt(item, cfg, _serial(pty_pair[0], query_status=False))
+    out = print_item_receipt(rec, cfg, _serial(pty_pair[0], query_status=False))
     assert dev.wait_for(len(expected)) == expected
     assert out.status == "sent_unconfirmed" and not out.printed
 
 
 def test_network_printer_on_loopback_receives_exactly_the_layout_bytes(cfg, make_item, store,
                                                                        tcp_printer, reader):
-    item = make_item("网络打印机测试：English mixed，全角标点。")
-    expected = item_receipt_bytes(item, cfg)
+    rec = make_item("网络打印机测试：English mixed，全角标点。")
+    expected = item_receipt_bytes(rec, cfg)
     port, dev = tcp_printer(answer=True)
     p = make_printer("network", host="127.0.0.1", port=port, status_timeout=2.0)
-    out = print_item_receipt(item, cfg, p, store=store)
+    out = print_item_receipt(rec, cfg, p, store=store)
     got = dev.wait_for(len(QUERIES) * 2 + len(expected))
     assert out.printed and out.status == "printed"
     assert got == QUERIES + expected + QUERIES
@@ -68,20 +68,20 @@ def test_network_printer_on_loopback_receives_exactly_the_layout_bytes(cfg, make
 
 
 def test_network_printer_that_never_answers_is_unconfirmed(cfg, make_item, tcp_printer):
-    item = make_item()
-    expected = item_receipt_bytes(item, cfg)
+    rec = make_item()
+    expected = item_receipt_bytes(rec, cfg)
     port, dev = tcp_printer(answer=False)
     p = make_printer("network", host="127.0.0.1", port=port, status_timeout=0.3)
-    out = print_item_receipt(item, cfg, p)
+    out = print_item_receipt(rec, cfg, p)
     assert out.status == "sent_unconfirmed" and out.printed is False
     assert dev.wait_for(len(expected) + 6) == FIRST_QUERY + expected + FIRST_QUERY
 
 
 def test_file_printer_writes_the_bytes_and_never_claims_printed(cfg, make_item, tmp_path):
-    item = make_item()
+    rec = make_item()
     target = tmp_path / "lp0"
-    out = print_item_receipt(item, cfg, make_printer("file", path=str(target)))
-    assert target.read_bytes() == item_receipt_bytes(item, cfg)  # no status queries in it
+    out = print_item_receipt(rec, cfg, make_printer("file", path=str(target)))
+    assert target.read_bytes() == item_receipt_bytes(rec, cfg)  # no status queries in it
     assert out.status == "sent_unconfirmed" and not out.printed
 
 
@@ -113,10 +113,10 @@ def test_serial_settings_from_config_reach_the_port(write_config, store, make_it
         assert (port.baudrate, port.parity, port.xonxoff, port.rtscts) == (115200, "N", True, False)
     finally:
         printer.close()
-    item = make_item()
+    rec = make_item()
     dev = serial_device(answer=True)
-    out = print_item_receipt(item, cfg, store=store)  # the configured printer, opened and closed
-    expected = item_receipt_bytes(item, cfg)
+    out = print_item_receipt(rec, cfg, store=store)  # the configured printer, opened and closed
+    expected = item_receipt_bytes(rec, cfg)
     assert out.printed
     assert dev.wait_for(len(expected) + 2 * len(QUERIES)) == QUERIES + expected + QUERIES
 
@@ -133,16 +133,16 @@ def test_printer_holding_xoff_mid_job_is_an_error_not_a_hang(cfg, make_item, sto
     import time
     dev = serial_device(answer=True, xoff_after=3)  # answers the 3 queries, then XOFF
     p = make_printer("serial", device=pty_pair[0], flow_control="xonxoff", timeout=1.0, status_timeout=2.0)
-    item = make_item(anonymous=False, name="刘洋", phone="13500001111")
+    rec = make_item(anonymous=False, name="刘洋", phone="13500001111")
     t = time.monotonic()
-    out = print_item_receipt(item, cfg, p, store=store, name=item.name, phone=item.phone)
+    out = print_item_receipt(rec, cfg, p, store=store)
     assert time.monotonic() - t < 15
     assert (out.printed, out.status) == (False, "error")
     assert "stopped taking data" in out.reason
     assert not p.is_open
     (ev,) = store.events(kind="print_failed")
     assert "stopped taking data" in ev["message"] and "刘洋" not in ev["message"]
-    assert len(dev.received) < len(QUERIES) + len(item_receipt_bytes(item, cfg, name=item.name, phone=item.phone))
+    assert len(dev.received) < len(QUERIES) + len(item_receipt_bytes(rec, cfg))
 
 
 def test_printer_plugged_in_after_start_up_is_found_at_the_next_receipt(write_config, store, make_item,

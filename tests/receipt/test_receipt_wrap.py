@@ -71,14 +71,14 @@ def test_a_character_is_never_split_at_an_odd_boundary():
 @pytest.mark.parametrize("width_mm,cols", [(58, 32), (80, 48)])
 def test_receipt_lines_and_bytes_fit_the_paper(write_config, store, make_item, reader, width_mm, cols):
     cfg = configmod.load(write_config(f"[printer]\npaper_width_mm = {width_mm}\n[receipt]\ntext_lines = 20\n"))
-    item = make_item(MIXED * 2, anonymous=False, name="欧阳娜娜", phone="02787654321")
-    layout = item_layout(item, cfg, name=item.name, phone=item.phone)
+    rec = make_item(MIXED * 2, anonymous=False, name="欧阳娜娜", phone="02787654321")
+    layout = item_layout(rec, cfg)
     assert layout.columns == cols
     for el in layout.elements:
         if isinstance(el, Text):
             assert display_width(el.text) * el.size <= cols, el
     # What the printer receives, read back, is exactly the layout's lines, each fitting.
-    doc = reader.read(item_receipt_bytes(item, cfg, name=item.name, phone=item.phone))
+    doc = reader.read(item_receipt_bytes(rec, cfg))
     expected = [el.text for el in layout.elements if isinstance(el, Text)]
     printed = [ln.text for ln in doc.lines if ln.text]
     assert [t for t in printed if t.strip()] == [t for t in expected if t.strip()]
@@ -89,8 +89,8 @@ def test_receipt_lines_and_bytes_fit_the_paper(write_config, store, make_item, r
 
 
 def test_long_text_is_cut_to_the_configured_lines_with_an_ellipsis(cfg, make_item):
-    item = make_item(MIXED * 3)
-    lines = item_layout(item, cfg).lines()
+    rec = make_item(MIXED * 3)
+    lines = item_layout(rec, cfg).lines()
     start = lines.index("内容：") + 1
     body = lines[start:start + 3]
     assert body[:2] == wrap(MIXED * 3, 32)[:2]

@@ -44,7 +44,7 @@ def add_items(store, cfg, n: int, *, size: int = 2000, real_name: bool = False) 
         data = b"RIFF" + (i.to_bytes(4, "big") * (size // 4 + 1))[: size - 4]
         kw = dict(anonymous=False, name="张三", phone="13812345678") if real_name else {}
         out.append(submit(store, cfg, text=f"路灯坏了 {i}", category="urban", attachments=[
-            AttachmentInput(name=f"voice{i}.wav", source=data, kind="audio")], source="voice", **kw))
+            AttachmentInput(name=f"voice{i}.wav", source=data, kind="audio")], source="voice", **kw).item)
     return out
 
 

@@ -201,8 +201,10 @@ def make_cfg(write_config):
     return make
 
 
-def add_items(store, cfg, n: int, *, size: int = 2000, real_name: bool = False, text: str = "路灯坏了") -> list:
-    """Commit *n* items through the real submission path, each with one WAV-typed file."""
+def submit_items(store, cfg, n: int, *, size: int = 2000, real_name: bool = False,
+                 text: str = "路灯坏了") -> list:
+    """Commit *n* items through the real submission path, each with one WAV-typed file;
+    the ``Submitted`` results (item and receipt secret)."""
     from kiosk.core.submission import AttachmentInput, submit
     out = []
     for i in range(n):
@@ -211,6 +213,11 @@ def add_items(store, cfg, n: int, *, size: int = 2000, real_name: bool = False, 
         out.append(submit(store, cfg, text=f"{text} {i}", attachments=[
             AttachmentInput(name=f"voice{i}.wav", source=data, kind="audio")], source="voice", **kw))
     return out
+
+
+def add_items(store, cfg, n: int, **kw) -> list:
+    """The committed items of :func:`submit_items`."""
+    return [s.item for s in submit_items(store, cfg, n, **kw)]
 
 
 def receipts(central) -> dict[str, list[str]]:
@@ -266,7 +273,7 @@ def self_signed(tmp_path):
 def h():
     """The helpers above, for test modules (conftest is not importable by name)."""
     from types import SimpleNamespace
-    return SimpleNamespace(add_items=add_items, receipts=receipts, assert_exactly_once=assert_exactly_once,
+    return SimpleNamespace(add_items=add_items, submit_items=submit_items, receipts=receipts, assert_exactly_once=assert_exactly_once,
                            FaultProxy=FaultProxy, free_port=free_port, http_answer=http_answer,
                            self_signed=self_signed)
 

@@ -74,7 +74,8 @@ def test_bad_status_update_is_skipped_and_cursor_moves_on(central, make_cfg, sto
 
 def test_malformed_updates_page_keeps_cursor(central, make_cfg, store, h):
     cfg = make_cfg(central.url)
-    item = h.add_items(store, cfg, 1)[0]
+    (sub,) = h.submit_items(store, cfg, 1)
+    item = sub.item
     d = SyncDaemon(cfg, store)
     d.run_once()
     central.db.set_status(item.id, "accepted", None)
@@ -146,7 +147,8 @@ def test_heartbeat_carries_health_and_device_states(central, staff, make_cfg, st
 
 def test_ratings_forwarded_exactly_once_despite_lost_answer(central, make_cfg, store, h):
     cfg = make_cfg(central.url)
-    item = h.add_items(store, cfg, 1)[0]
+    (sub,) = h.submit_items(store, cfg, 1)
+    item = sub.item
     d = SyncDaemon(cfg, store)
     rid = store.add_rating(item.id, "satisfied")  # before delivery: waits for the item
     assert d.run_once()["forward"]["ratings"] == 1
@@ -199,14 +201,15 @@ def test_the_whole_loop_answer_comes_back_and_the_rating_goes_out(central, staff
     screen shows) and rates it, and the rating reaches the centre exactly once."""
     from kiosk.lookup import answers as lookup
     cfg = make_cfg(central.url)
-    item = h.add_items(store, cfg, 1)[0]
+    (sub,) = h.submit_items(store, cfg, 1)
+    item = sub.item
     d = SyncDaemon(cfg, store)
     assert d.run_once()["forward"]["delivered"] == 1
-    seen = lookup.look_up(store, str(item.code), item.secret)
+    seen = lookup.look_up(store, str(item.code), sub.secret)
     assert seen.state == "delivered" and not seen.can_rate
     central.db.set_status(item.id, "replied", "已安排维修，感谢反映。")
     assert d.run_once()["status"] == 1
-    seen = lookup.look_up(store, item.code.compact, item.secret)
+    seen = lookup.look_up(store, item.code.compact, sub.secret)
     assert seen.reply == "已安排维修，感谢反映。" and seen.can_rate
     rated = lookup.rate(store, seen, "satisfied")
     assert rated.rating == "satisfied"

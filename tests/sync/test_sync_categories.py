@@ -75,6 +75,6 @@ def test_a_damaged_applied_config_says_so_instead_of_blaming_the_category(write_
             assert e.field == "category" and "cannot be read" in str(e)
         else:
             raise AssertionError("an unknown category was accepted")
-        assert submit(store, cfg, text="路灯坏了", category="traffic").category == "traffic"
+        assert submit(store, cfg, text="路灯坏了", category="traffic").item.category == "traffic"
     finally:
         store.close()

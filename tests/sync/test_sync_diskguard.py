@@ -25,7 +25,7 @@ def test_heartbeat_carries_the_disk_alert_and_forwarding_resumes(small_disk, cen
     cfg = configmod.load(write_config(SYNC.format(url=central.url),
                                       storage="min_free_mb = 4\nhard_floor_mb = 2\n"))
     with Store.open(cfg) as store:
-        item = submit(store, cfg, text="路灯坏了")
+        item = submit(store, cfg, text="路灯坏了").item
         d = SyncDaemon(cfg, store)
 
         small_disk.fill_to(3 * MB)  # low: media refused, text and forwarding go on
@@ -107,7 +107,7 @@ def test_the_daemon_waits_for_space_when_the_store_cannot_even_be_opened(small_d
             time.sleep(0.2)
         cfg = configmod.load(cfg_path)
         with Store.open(cfg) as store:
-            item = submit(store, cfg, text="第一天的路灯")  # what the app stores now
+            item = submit(store, cfg, text="第一天的路灯").item  # what the app stores now
             end = time.monotonic() + 60
             while store.get_item(item.id).delivery != "delivered" and time.monotonic() < end:
                 time.sleep(0.2)

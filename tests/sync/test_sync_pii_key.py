@@ -75,7 +75,7 @@ def test_nothing_is_stored_when_the_key_is_unusable(stored, cfg):
         with pytest.raises(StoreError, match="real-name item not stored"):
             submit(s, cfg, text="路灯坏了", anonymous=False, name="李四", phone="13900000000")
         assert s.count() == before and sorted(s.media_dir.iterdir()) == media
-        assert submit(s, cfg, text="匿名也可以").code  # anonymous items need no key
+        assert submit(s, cfg, text="匿名也可以").item.code  # anonymous items need no key
 
 
 def test_doctor_test_decrypts_a_stored_identity(stored):
@@ -125,7 +125,7 @@ def test_a_key_that_cannot_be_created_is_a_named_error(cfg, tmp_path):
         assert "cannot be created" in str(s.cipher.problem)
         with pytest.raises(StoreError, match="cannot be created"):
             submit(s, cfg, text="路灯坏了", anonymous=False, name="李四", phone="13900000000")
-        assert submit(s, cfg, text="匿名也可以").code
+        assert submit(s, cfg, text="匿名也可以").item.code
 
 
 def test_the_pull_api_answers_a_locked_identity_with_503_not_500(make_cfg, stored, h):

@@ -29,7 +29,7 @@ def test_push_of_a_large_item_is_streamed(make_cfg, store, tmp_path, write_confi
             f.write(b"RIFF")
             for _ in range(20):
                 f.write(os.urandom(1024 * 1024))
-        item = submit(store, cfg, text="长录音", attachments=[AttachmentInput("long.wav", big, kind="audio")])
+        item = submit(store, cfg, text="长录音", attachments=[AttachmentInput("long.wav", big, kind="audio")]).item
         d = SyncDaemon(cfg, store)
         tracemalloc.start()
         try:

@@ -15,10 +15,11 @@ REPLY = "路灯已于11月20日修复，感谢您的反映。"
 
 
 def _replied_item(store, cfg):
-    item = submit(store, cfg, text="东门路灯坏了", category="urban", anonymous=False,
-                  name="王秀英", phone="13812345678")
-    store.record_status(item.id, "replied", REPLY, "2026-11-20T02:00:00+00:00")
-    return item
+    """A replied real-name item and its receipt secret."""
+    sub = submit(store, cfg, text="东门路灯坏了", category="urban", anonymous=False,
+                 name="王秀英", phone="13812345678")
+    store.record_status(sub.item.id, "replied", REPLY, "2026-11-20T02:00:00+00:00")
+    return sub.item, sub.secret
 
 
 def _type_code(h, code: str):
@@ -37,12 +38,12 @@ def _type_code_and_secret(h, code: str, secret: str):
 
 
 def test_ui_type_the_receipt_number_read_the_answer_and_rate_it(harness, store, cfg):
-    item = _replied_item(store, cfg)
+    item, secret = _replied_item(store, cfg)
     h = harness
     h.tap(h.screen("home").ids.lookup)
     assert h.app.root.current == "lookup"
-    _type_code_and_secret(h, str(item.code), item.secret)
-    assert h.screen("lookup").ids.secret_field.text == f"{item.secret[:3]} {item.secret[3:]}|"
+    _type_code_and_secret(h, str(item.code), secret)
+    assert h.screen("lookup").ids.secret_field.text == f"{secret[:3]} {secret[3:]}|"
     h.wait(lambda: h.app.root.current == "answer", what="the answer screen")
     answer = h.screen("answer")
     assert answer.ids.code.text == str(item.code)
@@ -61,7 +62,8 @@ def test_ui_type_the_receipt_number_read_the_answer_and_rate_it(harness, store, 
 def test_ui_lookup_typo_unknown_other_station_and_not_answered(harness, store, cfg, caplog):
     h = harness
     caplog.set_level(logging.INFO, logger="kiosk.app.feeds.mainthread")
-    pending = submit(store, cfg, text="噪音")
+    pending_sub = submit(store, cfg, text="噪音")
+    pending = pending_sub.item
     h.tap(h.screen("home").ids.lookup)
     lookup = h.screen("lookup")
     digits = pending.code.compact
@@ -82,7 +84,7 @@ def test_ui_lookup_typo_unknown_other_station_and_not_answered(harness, store, c
     assert [r.levelno for r in worker_lines] == [logging.INFO] * len(cases)
     assert not any(r.exc_info for r in worker_lines)
     lookup.code_text = ""
-    _type_code_and_secret(h, str(pending.code), pending.secret)
+    _type_code_and_secret(h, str(pending.code), pending_sub.secret)
     h.wait(lambda: h.app.root.current == "answer", what="the answer screen")
     answer = h.screen("answer")
     assert answer.ids.reply.text == h.app.t("answer.no_reply_yet")
@@ -91,10 +93,10 @@ def test_ui_lookup_typo_unknown_other_station_and_not_answered(harness, store, c
 
 
 def test_ui_idle_wipes_the_answer_screen(harness, store, cfg):
-    item = _replied_item(store, cfg)
+    item, secret = _replied_item(store, cfg)
     h = harness
     h.tap(h.screen("home").ids.lookup)
-    _type_code_and_secret(h, str(item.code), item.secret)
+    _type_code_and_secret(h, str(item.code), secret)
     h.wait(lambda: h.app.root.current == "answer", what="the answer screen")
     h.app.reset_session()                   # what the idle countdown ends with
     texts = [str(getattr(w, "text", "")) for s in h.app.root.screens for w in s.walk()]
@@ -108,7 +110,7 @@ def test_ui_scan_the_receipt_qr_code_opens_the_answer(harness, services, store, 
     QR payload (here the compact code and the secret, as printed without a lookup URL)
     opens the answer; a QR code that is not a receipt says so; an unplugged reader
     leaves typing."""
-    item = _replied_item(store, cfg)
+    item, secret = _replied_item(store, cfg)
     h = harness
     h.tap(h.screen("home").ids.lookup)
     lookup = h.screen("lookup")
@@ -116,7 +118,7 @@ def test_ui_scan_the_receipt_qr_code_opens_the_answer(harness, services, store, 
     reader = services.code_readers[-1]
     reader.scan("https://weixin.qq.com/r/not-a-receipt")
     h.wait(lambda: lookup.ids.notice.text == h.app.t("lookup.scan_unreadable"), what="the unreadable notice")
-    reader.scan(f"{item.code.compact}#k={item.secret}")
+    reader.scan(f"{item.code.compact}#k={secret}")
     h.wait(lambda: h.app.root.current == "answer", what="the answer screen after a scan")
     assert REPLY in h.screen("answer").ids.reply.text
     assert lookup.feed is None, "the reader stops listening when the screen is left"
@@ -130,8 +132,8 @@ def test_ui_scan_the_receipt_qr_code_opens_the_answer(harness, services, store, 
 
 
 def test_ui_a_neighbours_code_without_the_secret_shows_the_state_only(harness, store, cfg):
-    mine = submit(store, cfg, text="我的")
-    theirs = _replied_item(store, cfg)
+    mine = submit(store, cfg, text="我的").item
+    theirs, _ = _replied_item(store, cfg)
     assert theirs.code.seq == mine.code.seq + 1
     h = harness
     h.tap(h.screen("home").ids.lookup)
@@ -152,13 +154,13 @@ def test_ui_a_neighbours_code_without_the_secret_shows_the_state_only(harness, s
 
 
 def test_ui_wrong_secrets_are_refused_then_limited(harness, store, cfg):
-    item = _replied_item(store, cfg)
+    item, secret = _replied_item(store, cfg)
     h = harness
     h.tap(h.screen("home").ids.lookup)
     lookup = h.screen("lookup")
     _type_code(h, str(item.code))
     h.wait(lambda: lookup.step == "secret", what="the secret step")
-    wrong = f"{(int(item.secret) + 1) % 10**6:06d}"
+    wrong = f"{(int(secret) + 1) % 10**6:06d}"
     limiter = h.app.services.lookup.limiter()
     for attempt in range(limiter.max_failures):
         _type_code(h, wrong)
@@ -167,7 +169,7 @@ def test_ui_wrong_secrets_are_refused_then_limited(harness, store, cfg):
         if attempt < limiter.max_failures - 1:
             assert lookup.ids.notice.text == h.app.t("lookup.wrong_secret")
     assert lookup.ids.notice.text == h.app.t("lookup.too_many", seconds=int(limiter.window))
-    _type_code(h, item.secret)                  # the right one, during the lockout
+    _type_code(h, secret)                  # the right one, during the lockout
     h.wait(lambda: not lookup.checking, what="the lookup")
     assert h.app.root.current == "lookup"
     pattern = re.escape(h.app.t("lookup.too_many", seconds="SECONDS")).replace("SECONDS", r"\d+")
@@ -177,7 +179,7 @@ def test_ui_wrong_secrets_are_refused_then_limited(harness, store, cfg):
 
 
 def test_ui_scanning_an_old_receipt_asks_for_the_secret(harness, services, store, cfg):
-    item = _replied_item(store, cfg)
+    item, secret = _replied_item(store, cfg)
     h = harness
     h.tap(h.screen("home").ids.lookup)
     lookup = h.screen("lookup")

@@ -109,7 +109,8 @@ def test_ui_text_path_with_real_name(cfg, store):
     assert item.text == expected
     assert (item.name, item.phone) == ("zhang", "13800138000")
     assert item.attachments == ()
-    assert services.printed[0].phone == "13800138000"
+    # What went to the print step: the name and the masked phone, never the plaintext number.
+    assert (services.printed[0].name, services.printed[0].masked_phone) == ("zhang", "138****8000")
 
 
 def test_ui_photo_path(cfg, store):

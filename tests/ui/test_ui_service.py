@@ -170,7 +170,7 @@ def test_each_self_test_on_the_fake_devices_records_its_result(app):
 def test_retry_of_a_quarantined_item_from_the_queue_page(app, service_cfg):
     from kiosk.core.submission import submit
     h, store, _ = app
-    item = submit(store, service_cfg, text="路灯坏了", source="text")
+    item = submit(store, service_cfg, text="路灯坏了", source="text").item
     store.quarantine(item.id, "centre rejected the item: HTTP 422: bad manifest")
     unlock(h)
     h.app.go("service-queue")
@@ -231,9 +231,10 @@ def test_config_page_masks_secrets_and_a_bad_file_is_refused_keeping_the_running
 def test_reprint_by_code_prints_with_a_new_secret_and_retires_the_old_one(app, service_cfg):
     from kiosk.core.submission import submit
     h, store, services = app
-    item = submit(store, service_cfg, text="路灯坏了", source="text")
-    old_secret = item.secret
-    assert old_secret and store.secret_matches(item.id, old_secret)
+    from kiosk.core.itemsecret import secret_matches
+    sub = submit(store, service_cfg, text="路灯坏了", source="text")
+    item, old_secret = sub.item, sub.secret
+    assert old_secret and secret_matches(store, item.id, old_secret)
     unlock(h)
     h.app.go("service-system")
     page = h.screen("service-system")
@@ -243,5 +244,5 @@ def test_reprint_by_code_prints_with_a_new_secret_and_retires_the_old_one(app, s
     h.tap(page.ids.pad.ids.ok)
     h.wait(lambda: not page.busy, what="the reprint")
     assert str(item.code) in page.message and len(services.printer_output) > before
-    assert store.secret_matches(item.id, old_secret) is False
+    assert secret_matches(store, item.id, old_secret) is False
     assert old_secret not in page.message

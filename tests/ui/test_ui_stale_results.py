@@ -137,7 +137,7 @@ def test_ui_letter_page_processed_after_an_idle_wipe_is_not_shown_or_kept(gated)
 
 def test_ui_lookup_answered_after_an_idle_wipe_does_not_open_the_answer(gated):
     h, _capture, clock = gated
-    item = submit(h.app.store, h.app.cfg, text="东门路灯坏了", category="urban")
+    item = submit(h.app.store, h.app.cfg, text="东门路灯坏了", category="urban").item
     lookup, gate = h.screen("lookup"), h.gated_lookup
     h.tap(h.screen("home").ids.lookup)
     for ch in str(item.code):

@@ -16,7 +16,7 @@ from kiosk.app.services import Devices, PrintingService, Services, VoiceService
 class Printed:
     code: str
     name: str | None
-    phone: str | None
+    masked_phone: str | None   # the print step never receives the plaintext phone
 
 
 class TestDevices(Devices):
@@ -72,10 +72,10 @@ class RecordingPrinting(PrintingService):
         super().__init__(cfg, store, devices)
         self.printed: list[Printed] = []
 
-    def print_receipt(self, item, *, name=None, phone=None):
-        out = super().print_receipt(item, name=name, phone=phone)
+    def print_receipt(self, receipt, *, reprint=False):
+        out = super().print_receipt(receipt, reprint=reprint)
         if out.printed:
-            self.printed.append(Printed(str(item.code), name, phone))
+            self.printed.append(Printed(str(receipt.item.code), receipt.name, receipt.masked_phone))
         return out
 
 

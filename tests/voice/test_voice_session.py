@@ -228,7 +228,7 @@ def test_recording_commits_as_an_audio_attachment(korean_audio, ko_holder, colle
     _, r = run(WavMicrophone(korean_audio["wav"]), ko_holder, collect, grammar=GRAMMAR,
                trailing_silence_seconds=1.0)
     item = submit(store, cfg, text=r.text, category=None, anonymous=True, name=None, phone=None,
-                  attachments=[r.attachment()], source="voice", lang="zh-CN")
+                  attachments=[r.attachment()], source="voice", lang="zh-CN").item
     (att,) = item.attachments
     assert (att.kind, att.media_type) == ("audio", "audio/wav")
     assert att.size == len(r.wav)

@@ -159,15 +159,16 @@ class ServiceActions:
         """Reprint a receipt by its tracking code; returns the formatted code. Raises
         ``trackcode.CodeError`` (typo), ``LookupError`` (no such item) or
         ``RuntimeError`` (not printed, with the printer's reason)."""
-        from kiosk.receipt.printing import keep_new_secret, print_item_receipt, with_new_secret
+        from kiosk.core.reprint import keep_reissued, reissue
+        from kiosk.receipt.printing import print_item_receipt
         item = self.store.find_by_code(code_text, with_pii=True)
         if item is None:
             raise LookupError(f"no item with tracking code {code_text} at this kiosk")
-        item = with_new_secret(item)  # as `kiosk receipt CODE` (docs/receipts.md)
-        out = print_item_receipt(item, self.cfg, self.services.devices.printer(), store=self.store,
-                                 name=item.name, phone=item.phone, reprint=True)
+        receipt = reissue(self.store, self.cfg, item)  # a new secret, as `kiosk receipt CODE` (docs/receipts.md)
+        out = print_item_receipt(receipt, self.cfg, self.services.devices.printer(), store=self.store,
+                                 reprint=True)
         if out.left_the_kiosk:
-            keep_new_secret(self.store, item)
+            keep_reissued(self.store, receipt)
         if not out.printed:
             raise RuntimeError(out.reason or out.status)
         self.store.log_event("service_reprint", f"receipt {item.code} reprinted by staff", item_id=item.id)

@@ -22,8 +22,10 @@ class PrintingService:
         self.store = store
         self.devices = devices
 
-    def print_receipt(self, item, *, name: str | None = None, phone: str | None = None) -> PrintOutcome:
-        """Print *item*'s receipt. Blocking; never raises for printer problems (the
-        receipt layer logs ``print_failed`` for staff and says why in the outcome)."""
-        return print_item_receipt(item, self.cfg, self.devices.printer(), store=self.store,
-                                  name=name, phone=phone)
+    def print_receipt(self, receipt, *, reprint: bool = False) -> PrintOutcome:
+        """Print a receipt (*receipt*: the ``Submitted`` of a submission or the
+        ``Reissued`` of a reprint, kiosk/core/records.py). Blocking; never raises for
+        printer problems (the receipt layer logs ``print_failed`` for staff and says why
+        in the outcome)."""
+        return print_item_receipt(receipt, self.cfg, self.devices.printer(), store=self.store,
+                                  reprint=reprint)

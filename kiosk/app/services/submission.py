@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from kiosk.core import submission
 from kiosk.core.categories import Categories, current_categories
 from kiosk.core.diskguard import DiskState
-from kiosk.core.records import Item
+from kiosk.core.records import Submitted
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ class SubmissionService:
 
         Out of service while the disk guard says critical, and while a disk full since
         start-up still keeps the store from opening: each call tries to open it again
-        (kiosk/core/store.py ``try_open``), so the app recovers by itself once space is freed.
+        (``Store.try_open``, kiosk/core/store/connection.py), so the app recovers by itself once space is freed.
         """
         try:
             if not self.store.try_open():
@@ -75,7 +75,8 @@ class SubmissionService:
             return OutOfService(Outage.DISK_CRITICAL, f"disk almost full: nothing is stored ({reading.describe()})")
         return None
 
-    def submit(self, **fields) -> Item:
-        """Validate and commit one item (kiosk.core.submission.submit). Blocking; raises
+    def submit(self, **fields) -> Submitted:
+        """Validate and commit one item (kiosk.core.submission.submit); the result carries
+        what its receipt prints. Blocking; raises
         SubmissionError / StoreError / DiskFullError / MediaRefusedError / OutOfServiceError."""
         return submission.submit(self.store, self.cfg, **fields)

@@ -2,7 +2,8 @@
 
 The order is the design's: the item is committed (files fsynced, one transaction)
 before anything is printed or shown; printing problems never lose the item, they only
-change the done screen's message.
+change the done screen's message. The submission layer hands the print step the
+receipt it prints (kiosk.core.records.Submitted); nothing is read back from the store.
 """
 
 from __future__ import annotations
@@ -18,15 +19,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The session's fields, copied on the UI thread before the worker starts."""
+    """What is being submitted: the session's fields for kiosk.core.submission.submit,
+    copied on the UI thread before the worker starts (one copy, no parallel fields)."""
 
-    fields: dict
-    name: str | None
-    phone: str | None
+    fields: dict = field(repr=False)  # holds the resident's name and phone
 
 
 @dataclass(frozen=True)
-class Submitted:
+class SubmitOutcome:
     """A stored item's tracking code and what became of its receipt."""
 
     code: str
@@ -38,20 +38,19 @@ class Submitted:
 
 def snapshot(session, lang: str) -> Snapshot:
     """Copy what submit() needs out of the session (UI thread)."""
-    fields = dict(text=session.text, category=session.category, anonymous=session.anonymous,
-                  name=None if session.anonymous else session.name,
-                  phone=None if session.anonymous else session.phone,
-                  attachments=session.attachments(), source=session.source or "text", lang=lang)
-    return Snapshot(fields, fields["name"], fields["phone"])
+    return Snapshot(dict(text=session.text, category=session.category, anonymous=session.anonymous,
+                         name=None if session.anonymous else session.name,
+                         phone=None if session.anonymous else session.phone,
+                         attachments=session.attachments(), source=session.source or "text", lang=lang))
 
 
-def submit_and_print(services, snap: Snapshot) -> Submitted:
+def submit_and_print(services, snap: Snapshot) -> SubmitOutcome:
     """Worker body: commit, then print. Raises SubmissionError / StoreError from submit;
     once the item is stored nothing raises (the code must reach the screen)."""
-    item = services.submission.submit(**snap.fields)
+    submitted = services.submission.submit(**snap.fields)
     try:
-        printing = services.printing.print_receipt(item, name=snap.name, phone=snap.phone)
+        printing = services.printing.print_receipt(submitted)
     except Exception as e:  # the receipt layer promises not to raise; a bug must not hide the item
         log.exception("printing raised after the commit")
         printing = print_failure(e)
-    return Submitted(code=str(item.code), printing=printing, secret=item.secret)
+    return SubmitOutcome(code=str(submitted.item.code), printing=printing, secret=submitted.secret)

@@ -1,0 +1,214 @@
+"""Opening and closing the store, its transactions and its file locks."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Iterator
+
+from sqlite_utils import Database
+
+from kiosk.core.diskguard import DiskGuard, OutOfServiceError
+from kiosk.core.pii import Cipher
+from kiosk.core.schema import migrations
+from kiosk.core.store.errors import DiskFullError
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+class ConnectionMixin:
+    """Open/close, ``write()`` transactions, the cipher and the files lock. Part of :class:`kiosk.core.store.Store`."""
+
+    def __init__(self, data_dir: Path, station: str, cipher: Cipher | Path, *, recover: bool = True,
+                 verify: bool = True, guard: DiskGuard | None = None, wait_for_disk: bool = False):
+        """Open (creating) the store in *data_dir*. *cipher* is the personal-data cipher,
+        or the key file to load once the database is open: the key is created only while
+        no item carries encrypted personal data (kiosk/core/pii.py). *recover* runs
+        :meth:`recover` (with *verify*) once it is open. A disk too full to open the
+        database on raises :class:`~kiosk.core.diskguard.OutOfServiceError`; with
+        *wait_for_disk* the store stays closed instead (every use raises that refusal)
+        until :meth:`try_open` succeeds (docs/store.md, "Disk full at start")."""
+        self.data_dir = Path(data_dir)
+        # Checked before every write (kiosk/core/diskguard.py); with no guard given only a
+        # completely full disk refuses writes.
+        self.guard = guard or DiskGuard(self.data_dir)
+        self.station = station
+        self.media_dir = self.data_dir / "media"
+        self.tmp_dir = self.data_dir / "tmp"
+        self.db_path = self.data_dir / "kiosk.db"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._key = cipher
+        self._db: Database | None = None
+        self._cipher: Cipher | None = None
+        self._recover = (recover, verify)
+        if not self.try_open() and not wait_for_disk:
+            raise self._unopenable()
+
+    @classmethod
+    def open(cls, config, *, recover: bool = True, verify: bool = True, wait_for_disk: bool = False) -> "Store":
+        """Open the store described by a :class:`kiosk.config.tree.Config` (options as :class:`Store`)."""
+        return cls(config.storage.data_path, config.station.number,
+                   Path(config.storage.key_file), recover=recover, verify=verify,
+                   guard=DiskGuard.from_settings(config.storage), wait_for_disk=wait_for_disk)
+
+    @property
+    def is_open(self) -> bool:
+        """False while a full disk keeps the database from opening (``wait_for_disk``)."""
+        return self._db is not None
+
+    @property
+    def db(self) -> Database:
+        """The database; raises :class:`~kiosk.core.diskguard.OutOfServiceError` while not open."""
+        if self._db is None:
+            raise self._unopenable()
+        return self._db
+
+    @property
+    def cipher(self) -> Cipher:
+        """The personal-data cipher (loaded when the database opened)."""
+        if self._cipher is None:
+            raise self._unopenable()
+        return self._cipher
+
+    def try_open(self) -> bool:
+        """Open the database now if it is not open (then recover as asked); True when open.
+
+        False when the disk is still too full; any other failure (a broken database, an
+        unusable data dir) raises as it would at start-up.
+        """
+        if self._db is not None:
+            return True  # without the lock: a commit in a worker must not stall the caller
+        with self._lock:
+            if self._db is not None:
+                return True
+            try:
+                for d in (self.media_dir, self.tmp_dir):
+                    d.mkdir(exist_ok=True)
+            except OSError as e:
+                if self.guard.is_out_of_space(e):
+                    return False
+                raise
+            conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False,
+                                   timeout=BUSY_TIMEOUT_MS / 1000)
+            self._db = Database(conn)
+            opened = False
+            try:
+                if self._open_on_any_disk():
+                    self._cipher = self._key if isinstance(self._key, Cipher) else \
+                        Cipher.from_key_file(Path(self._key), locked_items=self.count_encrypted_items())
+                    opened = True
+            finally:
+                if not opened:  # still too full, or it raised: closed again, nothing kept
+                    self._db = None
+                    conn.close()
+            if not opened:
+                return False
+            # A disk that had no room for the ballast before (kiosk/core/diskguard.py) gets it now.
+            self.guard.keep_ballast()
+            recover, verify = self._recover
+            if recover:
+                self.recover(verify=verify)
+            return True
+
+    def _unopenable(self) -> OutOfServiceError:
+        reading = self.guard.read()
+        return OutOfServiceError("disk full: the store cannot even be opened until "
+                                 f"space is freed ({reading.describe()})", reading)
+
+    def _open_on_any_disk(self) -> bool:
+        # The first statement maps the WAL index (-shm), which needs free blocks: on a
+        # disk filled to the last block it fails with "disk I/O error". Then the guard's
+        # ballast is given back and the open retried; the store opens and the guard
+        # refuses its writes until space is freed (kiosk/core/diskguard.py). With no ballast
+        # to give (a disk full before one was made) it cannot open yet: False.
+        for attempt in (1, 2):
+            try:
+                self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                self.db.execute("PRAGMA synchronous = FULL")
+                self.db.execute("PRAGMA foreign_keys = ON")
+                self._prepare()
+                return True
+            except DiskFullError:
+                pass  # a new database's first migration found no room (rolled back)
+            except sqlite3.OperationalError as e:
+                if not self.guard.is_out_of_space(e):
+                    raise
+            if attempt == 2 or not self.guard.release_ballast():
+                return False
+        return False
+
+    def close(self) -> None:
+        """Close the database connection (if it was ever opened)."""
+        with self._lock:
+            if self._db is not None:
+                self._db.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Database]:
+        """One write transaction (``BEGIN IMMEDIATE``), committed on success.
+
+        Raises :class:`~kiosk.core.diskguard.OutOfServiceError` below the disk guard's hard
+        floor (nothing is written) and :class:`DiskFullError` when the disk fills during
+        the transaction (it is rolled back: all of it or nothing).
+        """
+        self.guard.check_write()
+        with self._transaction() as db:
+            yield db
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Database]:
+        with self._lock:
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.db
+                except BaseException:
+                    self._rollback()
+                    raise
+                self.db.execute("COMMIT")
+            except sqlite3.OperationalError as e:
+                self._rollback()
+                if self.guard.is_out_of_space(e):
+                    raise DiskFullError("disk full: nothing was written; free space or call staff") from None
+                raise
+
+    def _rollback(self) -> None:
+        # After SQLITE_FULL on COMMIT the transaction can still be open (sqlite.org/lang_transaction.html).
+        if self.db.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+
+    def _prepare(self) -> None:
+        # Two processes may start together (app and sync daemon at boot). Switching a new
+        # database to WAL can fail with SQLITE_BUSY at once, without the busy handler
+        # being consulted (https://sqlite.org/wal.html#sometimes_queries_return_sqlite_busy_in_wal_mode),
+        # so the switch and the migrations are serialised with a file lock. The migrations
+        # then run in one BEGIN IMMEDIATE transaction: a deferred one that upgrades from
+        # read to write fails at once (no busy handler) when the other process is writing.
+        with open(self.data_dir / ".migrate.lock", "w") as lockf:
+            fcntl.flock(lockf, fcntl.LOCK_EX)
+            self.db.execute("PRAGMA journal_mode = WAL")
+            # Unguarded: with no migration due it writes nothing, and a full disk must
+            # not keep the store from opening (the guard refuses the writes after it).
+            with self._transaction():
+                migrations.apply(self.db)
+
+    @contextlib.contextmanager
+    def _files_lock(self, mode: int) -> Iterator[None]:
+        # Between writing its temp files and committing its row, an item's files look
+        # exactly like the leftovers of a crash. Without this lock, recovery run by a
+        # second process (the sync daemon restarting, staff running `kiosk status`)
+        # deleted the files of an item another process was committing.
+        with open(self.data_dir / ".files.lock", "a+b") as lockf:
+            fcntl.flock(lockf, mode)
+            yield

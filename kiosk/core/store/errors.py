@@ -1,0 +1,15 @@
+"""What the store raises (re-exported by :mod:`kiosk.core.store`)."""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """The store could not do what was asked; ``str()`` says why."""
+
+
+class AlreadyRated(StoreError):
+    """A resident tried to rate an item a second time (``add_rating(once=True)``)."""
+
+
+class DiskFullError(StoreError):
+    """No space left: the item was not stored, nothing else was lost."""

@@ -1,0 +1,229 @@
+"""Committing items and reading them back (with their attachments)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import uuid as uuidlib
+from pathlib import Path
+
+from kiosk.core import clock, fsutil, trackcode
+from kiosk.core.records import Attachment, Delivery, Item, ItemState, NewAttachment, NewItem
+from kiosk.core.store.errors import DiskFullError, StoreError
+
+
+class ItemsMixin:
+    """Commit an item; get, find, list and count items and attachments. Part of :class:`kiosk.core.store.Store`."""
+
+    def commit_item(self, new: NewItem) -> Item:
+        """Durably store *new* and return the committed item with its tracking code.
+
+        *new* is the complete row, built by kiosk.core.submission: its personal data is
+        already encrypted and its receipt secret already hashed. The store only writes
+        it (and allocates the id, the sequence number and the code).
+
+        Raises :class:`~kiosk.core.diskguard.MediaRefusedError` (attachments below
+        ``storage.min_free_mb``) or :class:`~kiosk.core.diskguard.OutOfServiceError` (below
+        the hard floor) before anything is written, :class:`DiskFullError` or
+        :class:`StoreError`; on failure nothing of the item remains and the store is
+        usable for the next one.
+        """
+        if not isinstance(new, NewItem):  # a plaintext Draft must never reach the store
+            raise TypeError(f"Store.commit_item takes a NewItem, not {type(new).__name__}")
+        self.guard.check_item(sum(fsutil.size_of(a.source) for a in new.attachments))
+        # Shared: commits of several processes run side by side; start-up recovery in
+        # another process waits for them (see _files_lock).
+        with self._files_lock(fcntl.LOCK_SH):
+            return self._commit_item(new)
+
+    def _commit_item(self, new: NewItem) -> Item:
+        item_id = str(uuidlib.uuid4())
+        item_dir = self.media_dir / item_id
+        temps: list[Path] = []
+        placed: list[tuple[NewAttachment, str, str, int]] = []
+        try:
+            staged = []
+            for i, att in enumerate(new.attachments):
+                tmp = self.tmp_dir / f"{item_id}.{i}.part"
+                temps.append(tmp)
+                digest, size = fsutil.write_source(tmp, att.source, new.max_attachment_bytes)
+                staged.append((att, tmp, digest, size))
+            if staged:
+                item_dir.mkdir()
+                fsutil.fsync_dir(self.media_dir)
+            for i, (att, tmp, digest, size) in enumerate(staged):
+                stored_name = f"{i:02d}-{att.name}"
+                os.rename(tmp, item_dir / stored_name)
+                placed.append((att, stored_name, digest, size))
+            if staged:
+                fsutil.fsync_dir(item_dir)
+            return self._insert_item(item_id, new, placed)
+        except fsutil.DiskFullError:
+            fsutil.discard(temps, item_dir)
+            raise DiskFullError("disk full: the item was not stored; free space or call staff") from None
+        except fsutil.TooLargeError as e:
+            fsutil.discard(temps, item_dir)
+            raise StoreError(f"attachment {e}") from None
+        except DiskFullError:
+            fsutil.discard(temps, item_dir)
+            raise DiskFullError("disk full: the item was not stored; free space or call staff") from None
+        except sqlite3.OperationalError as e:
+            fsutil.discard(temps, item_dir)
+            if self.guard.is_out_of_space(e):
+                raise DiskFullError("disk full: the item was not stored; free space or call staff") from None
+            raise StoreError(f"database error, item not stored: {e}") from None
+        except OSError as e:
+            fsutil.discard(temps, item_dir)
+            if self.guard.is_out_of_space(e):
+                raise DiskFullError("disk full: the item was not stored; free space or call staff") from None
+            raise StoreError(f"could not write attachment: {e.strerror or e}") from None
+        except BaseException:
+            fsutil.discard(temps, item_dir)
+            raise
+
+    def _insert_item(self, item_id: str, new: NewItem, placed) -> Item:
+        created = clock.now_iso()
+        trusted = clock.clock_trusted()
+        with self.write() as db:
+            row = db.execute("SELECT next_seq FROM counters WHERE station = ?", [self.station]).fetchone()
+            seq = row[0] if row else 1
+            db.execute("INSERT OR REPLACE INTO counters (station, next_seq) VALUES (?, ?)",
+                       [self.station, seq + 1])
+            code = trackcode.make(self.station, seq)
+            db["items"].insert({
+                "id": item_id, "seq": seq, "station": self.station, "code": code.compact,
+                "created_at": created, "clock_trusted": int(trusted), "text": new.text,
+                "category": new.category, "anonymous": int(new.anonymous),
+                "name_enc": new.name_enc, "phone_enc": new.phone_enc,
+                "source": new.source, "lang": new.lang,
+                "state": ItemState.STORED.value, "delivery": Delivery.PENDING.value,
+                "secret_hash": new.secret_hash,
+            })
+            db["attachments"].insert_all([
+                {"item_id": item_id, "idx": i, "kind": att.kind, "name": name,
+                 "media_type": att.media_type, "size": size, "sha256": digest}
+                for i, (att, name, digest, size) in enumerate(placed)
+            ])
+            self._log(db, "info", "item_stored", f"item {code} stored", item_id,
+                      {"attachments": len(placed), "source": new.source})
+        return self.get_item(item_id)
+
+    def get_item(self, item_id: str, *, with_pii: bool = False) -> Item | None:
+        """The item with this UUID, or None."""
+        with self._lock:
+            rows = list(self.db["items"].rows_where("id = ?", [item_id]))
+            return self._to_item(rows[0], with_pii) if rows else None
+
+    def find_by_code(self, code: str | trackcode.TrackingCode, *, with_pii: bool = False) -> Item | None:
+        """The item with this tracking code (parsed first: a typo raises CodeError)."""
+        if not isinstance(code, trackcode.TrackingCode):
+            code = trackcode.parse(code)
+        with self._lock:
+            rows = list(self.db["items"].rows_where("code = ?", [code.compact]))
+            return self._to_item(rows[0], with_pii) if rows else None
+
+    def list_items(self, *, after_seq: int = 0, delivery: Delivery | str | None = None,
+                   flagged: bool = False, limit: int | None = None,
+                   with_attachments: bool = True) -> list[Item]:
+        """Items with ``seq > after_seq``, oldest first.
+
+        *delivery* keeps only items in that delivery state; *flagged* keeps only items
+        whose attachments changed or vanished on disk (integrity not ``ok``).
+        """
+        where, params = self._item_filter(after_seq, delivery, flagged)
+        with self._lock:
+            rows = list(self.db["items"].rows_where(where, params, order_by="seq", limit=limit))
+            return [self._to_item(r, False, with_attachments) for r in rows]
+
+    @staticmethod
+    def _item_filter(after_seq: int, delivery, flagged: bool) -> tuple[str, list]:
+        where, params = ["seq > ?"], [int(after_seq)]
+        if delivery is not None:
+            where.append("delivery = ?")
+            params.append(Delivery(delivery).value)
+        if flagged:
+            where.append("integrity != 'ok'")
+        return " AND ".join(where), params
+
+    def pending_item_ids(self, after_seq: int, limit: int) -> list[tuple[str, int]]:
+        """(UUID, seq) of up to *limit* items waiting for delivery after *after_seq*, oldest first."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT id, seq FROM items WHERE delivery = ? AND seq > ? ORDER BY seq LIMIT ?",
+                [Delivery.PENDING.value, after_seq, limit]).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def oldest_item(self, *deliveries: Delivery | str) -> Item | None:
+        """The oldest item in any of the delivery states *deliveries* (all when none given)."""
+        states = [Delivery(d).value for d in deliveries]
+        where = f"delivery IN ({', '.join('?' * len(states))})" if states else None
+        with self._lock:
+            rows = list(self.db["items"].rows_where(where, states, order_by="seq", limit=1))
+            return self._to_item(rows[0], False, False) if rows else None
+
+    def attachments(self, item_id: str) -> tuple[Attachment, ...]:
+        """The attachments of one item, in order."""
+        with self._lock:
+            return tuple(
+                Attachment(id=r["id"], item_id=r["item_id"], idx=r["idx"], kind=r["kind"],
+                           name=r["name"], media_type=r["media_type"], size=r["size"],
+                           sha256=r["sha256"], integrity=r["integrity"], purged=bool(r["purged"]),
+                           path=self.media_dir / item_id / r["name"])
+                for r in self.db["attachments"].rows_where("item_id = ?", [item_id], order_by="idx"))
+
+    def _to_item(self, r: dict, with_pii: bool, with_attachments: bool = True) -> Item:
+        return Item(
+            id=r["id"], code=trackcode.make(r["station"], r["seq"]), seq=r["seq"],
+            station=r["station"], created_at=r["created_at"],
+            clock_trusted=bool(r["clock_trusted"]), text=r["text"] or "",
+            category=r["category"], anonymous=bool(r["anonymous"]), source=r["source"],
+            lang=r["lang"], state=r["state"], delivery=r["delivery"],
+            delivered_at=r["delivered_at"], delivered_via=r["delivered_via"],
+            attempts=r["attempts"] or 0, last_error=r["last_error"],
+            quarantine_reason=r["quarantine_reason"], integrity=r["integrity"],
+            centre_status=r["centre_status"], centre_reply=r["centre_reply"],
+            centre_updated_at=r["centre_updated_at"], purged_at=r["purged_at"],
+            attachments=self.attachments(r["id"]) if with_attachments else (),
+            has_secret=r.get("secret_hash") is not None,
+            name=self.cipher.decrypt(r["name_enc"]) if with_pii else None,
+            phone=self.cipher.decrypt(r["phone_enc"]) if with_pii else None,
+        )
+
+    def count_encrypted_items(self) -> int:
+        """How many items carry encrypted personal data (a name or phone not purged)."""
+        with self._lock:
+            return self.db.execute("SELECT count(*) FROM items WHERE name_enc IS NOT NULL "
+                                   "OR phone_enc IS NOT NULL").fetchone()[0]
+
+    def sample_encrypted_value(self) -> str | None:
+        """One stored encrypted name or phone (the newest), to test the key against."""
+        with self._lock:
+            row = self.db.execute("SELECT coalesce(name_enc, phone_enc) FROM items WHERE name_enc IS NOT NULL "
+                                  "OR phone_enc IS NOT NULL ORDER BY seq DESC LIMIT 1").fetchone()
+            return row[0] if row else None
+
+    def count(self, delivery: Delivery | str | None = None) -> int:
+        """How many items there are (in delivery state *delivery*, when given)."""
+        with self._lock:
+            if delivery is None:
+                return self.db["items"].count
+            return self.db["items"].count_where("delivery = ?", [Delivery(delivery).value])
+
+    def held_item_ids(self) -> set[str]:
+        """Pending items the sync daemon reported held back (the centre failed on them
+        again and again while answering others: event ``sync_item_held``)."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT DISTINCT e.item_id FROM events e JOIN items i ON i.id = e.item_id "
+                "WHERE e.kind = 'sync_item_held' AND i.delivery = ? AND e.id > COALESCE("
+                "(SELECT max(r.id) FROM events r WHERE r.item_id = e.item_id AND r.kind = 'item_requeued'), 0)",
+                [Delivery.PENDING.value]).fetchall()
+        return {r[0] for r in rows}
+
+    def exportable_item_ids(self, *, include_delivered: bool) -> list[str]:
+        """Items a USB export carries, oldest first: undelivered ones, or with
+        *include_delivered* every item whose media is still kept (not purged)."""
+        where = "purged_at IS NULL" if include_delivered else "delivery != 'delivered'"
+        with self._lock:
+            return [r[0] for r in self.db.execute(f"SELECT id FROM items WHERE {where} ORDER BY seq")]
