@@ -26,7 +26,11 @@ def run_crash_loop(cfg_path: Path, kills: int, seed: int = 1) -> dict[str, tuple
     """Start, SIGKILL and restart the child *kills* times; return the printed codes."""
     rng = random.Random(seed)
     printed: dict[str, tuple[int, list[str]]] = {}
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # A script's sys.path starts at its own folder, not at this checkout: without
+    # PYTHONPATH the child imported whichever `kiosk` the venv had installed.
+    root = str(CHILD.parents[2])
+    env = {**os.environ, "PYTHONUNBUFFERED": "1",
+           "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
     for k in range(kills):
         p = subprocess.Popen([sys.executable, str(CHILD), str(cfg_path), str(seed * 100_000 + k)],
                              stdout=subprocess.PIPE, env=env, bufsize=0)
