@@ -13,16 +13,14 @@ Sources (all MIT-licensed PyPI packages, pinned in pyproject.toml; docs/media.md
   :data:`INNER_WEIGHT`).
 
 The result is written with :func:`kiosk.ime.lexicon.write`; :func:`fingerprint` names
-the sources and this builder, so a changed package or builder rebuilds the cache.
+the sources and this builder (:mod:`kiosk.ime.sources`), so a changed package or builder
+rebuilds the cache.
 Run in a child process by :func:`kiosk.ime.lexicon.load`: the sources take ~100 MB
 while they are read, which the kiosk process never holds.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
-import importlib.util
 import json
 import math
 import sys
@@ -31,9 +29,9 @@ from array import array
 from pathlib import Path
 
 from kiosk.ime.lexicon import FORMAT, MAX_SYLLABLES, CharBigram, Lexicon, WordTable, encode, write
+from kiosk.ime.sources import fingerprint, package_dir
 from kiosk.ime.syllables import SYLLABLE_IDS
 
-SOURCES = ("jieba", "pypinyin", "Pinyin2Hanzi")
 # Weight of the character bigram inside a word, added to the word's log-probability.
 # Measured on the dev set and two sets of our own (docs/media.md, "Pinyin keyboard"):
 # 0.5 for both this and the boundary weight (kiosk.ime.lattice.CONTEXT_WEIGHT).
@@ -42,36 +40,6 @@ OTHER_READING = 0.1    # share of a character's non-first reading when no usage 
 UNSEEN_SHARE = 0.001   # share of a reading the usage data never saw (她 read chi)
 RARE_FREQ = 1          # frequency of a character jieba's dictionary lacks
 HAN = (0x3400, 0x9FFF)  # CJK Extension A + Unified Ideographs: what the kiosk font draws
-
-
-def package_dir(name: str) -> Path:
-    """The installed folder of package *name*, found without importing it."""
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"package {name} is not installed (see pyproject.toml)")
-    return Path(list(spec.submodule_search_locations)[0])
-
-
-def source_files() -> list[Path]:
-    """The data files the build reads."""
-    p2h = package_dir("Pinyin2Hanzi") / "data"
-    pp = package_dir("pypinyin")
-    return [package_dir("jieba") / "dict.txt", pp / "pinyin_dict.json", pp / "phrases_dict.json",
-            p2h / "hmm_transition.json", p2h / "hmm_start.json", p2h / "hmm_emission.json"]
-
-
-def fingerprint() -> str:
-    """Identifies what a build would produce: the format, this builder's code, the
-    source packages' versions and their data files' sizes and times (cheap: no data is
-    read, so checking the cache costs a few stat calls)."""
-    h = hashlib.sha256(f"format {FORMAT}\n".encode())
-    h.update(Path(__file__).read_bytes())
-    for name in SOURCES:
-        h.update(f"{name} {importlib.metadata.version(name)}\n".encode())
-    for path in source_files():
-        st = path.stat()
-        h.update(f"{path.name} {st.st_size} {st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
 
 
 def toneless(reading: str) -> str:
@@ -180,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m kiosk.ime.build OUT", file=sys.stderr)
         return 2
     lexicon = build()
-    write(lexicon, Path(args[0]), fingerprint())
+    write(lexicon, Path(args[0]), fingerprint(FORMAT))
     print(f"{args[0]}: {len(lexicon.words)} words, {len(lexicon.bigram.pairs)} character pairs")
     return 0
 

@@ -32,6 +32,8 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kiosk.ime.sources import fingerprint
+
 log = logging.getLogger(__name__)
 
 MAX_SYLLABLES = 7   # 7 × 9 bits fit an unsigned 64-bit key; longer words are idioms
@@ -219,10 +221,8 @@ def load(directory: Path | None = None) -> Lexicon:
     first when the cache is missing, stale or corrupt. The build runs in a child
     process (``python -m kiosk.ime.build``) so the sources' ~100 MB never enter this
     one; when the directory cannot be written, the build goes to a temporary file."""
-    from kiosk.ime.build import fingerprint
-
     directory = cache_dir() if directory is None else Path(directory)
-    source = fingerprint()
+    source = fingerprint(FORMAT)
     path = directory / "lexicon.bin"
     found = read(path, source)
     if found is not None:

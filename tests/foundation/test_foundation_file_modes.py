@@ -89,8 +89,6 @@ def test_kiosk_files_are_owner_only_whatever_the_umask(tmp_path, write_config, k
     assert {c["name"]: c for c in report["checks"]}["permissions"]["status"] == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason="kiosk/core/store.py creates kiosk.db with the umask's mode; the "
-                                       "change it needs is in the report of the trust helper (issue 21.7)")
 def test_the_database_file_itself_is_owner_only(write_config, kiosk, tmp_path):
     old = os.umask(0o022)
     try:

@@ -65,7 +65,7 @@ def test_load_rebuilds_a_stale_or_corrupt_cache_only(tmp_path, monkeypatch):
         builds.append(path)
         write(tiny(), path, "now")
 
-    monkeypatch.setattr("kiosk.ime.build.fingerprint", lambda: "now")
+    monkeypatch.setattr("kiosk.ime.lexicon.fingerprint", lambda file_format: "now")
     monkeypatch.setattr(lexmod, "_build_into", fake_build)
     assert lexmod.load(tmp_path).words.word(0) and len(builds) == 1       # no cache yet
     assert lexmod.load(tmp_path) and len(builds) == 1                      # valid: read, not built
@@ -78,13 +78,13 @@ def test_load_rebuilds_a_stale_or_corrupt_cache_only(tmp_path, monkeypatch):
 def test_unwritable_cache_dir_builds_a_temporary_copy(tmp_path, monkeypatch):
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")
-    monkeypatch.setattr("kiosk.ime.build.fingerprint", lambda: "now")
+    monkeypatch.setattr("kiosk.ime.lexicon.fingerprint", lambda file_format: "now")
     monkeypatch.setattr(lexmod, "_build_into", lambda path: write(tiny(), path, "now"))
     assert lexmod.load(blocked / "ime").words.word(0)
 
 
 def test_failed_build_is_an_error(tmp_path, monkeypatch):
-    monkeypatch.setattr("kiosk.ime.build.fingerprint", lambda: "now")
+    monkeypatch.setattr("kiosk.ime.lexicon.fingerprint", lambda file_format: "now")
     monkeypatch.setattr(lexmod, "_build_into", lambda path: None)      # wrote nothing
     with pytest.raises(RuntimeError, match="did not produce"):
         lexmod.load(tmp_path)
@@ -111,9 +111,9 @@ def test_real_lexicon_holds_words_characters_and_readings():
 @pytest.mark.slow
 def test_build_in_a_child_process_writes_a_cache_that_loads(tmp_path):
     # what the first start after an install does (the user cache usually exists here)
-    from kiosk.ime.build import fingerprint
+    from kiosk.ime.sources import fingerprint
 
     lexmod._build_into(tmp_path / "lexicon.bin")
-    built = read(tmp_path / "lexicon.bin", fingerprint())
+    built = read(tmp_path / "lexicon.bin", fingerprint(lexmod.FORMAT))
     assert built is not None and len(built.words) == len(lexmod.shared().words)
     assert built.words.text == lexmod.shared().words.text

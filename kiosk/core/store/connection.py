@@ -11,6 +11,7 @@ from typing import Iterator
 
 from sqlite_utils import Database
 
+from kiosk.core import fsutil
 from kiosk.core.diskguard import DiskGuard, OutOfServiceError
 from kiosk.core.pii import Cipher
 from kiosk.core.schema import migrations
@@ -39,7 +40,7 @@ class ConnectionMixin:
         self.media_dir = self.data_dir / "media"
         self.tmp_dir = self.data_dir / "tmp"
         self.db_path = self.data_dir / "kiosk.db"
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        fsutil.make_private_dir(self.data_dir)  # names and phones inside: 0700 whatever the umask
         self._lock = threading.RLock()
         self._key = cipher
         self._db: Database | None = None
@@ -87,7 +88,10 @@ class ConnectionMixin:
                 return True
             try:
                 for d in (self.media_dir, self.tmp_dir):
-                    d.mkdir(exist_ok=True)
+                    d.mkdir(mode=fsutil.PRIVATE_DIR_MODE, exist_ok=True)
+                # Created 0600 before SQLite creates it with the umask's mode; its -wal and
+                # -shm files take the database file's mode (docs/security.md, "Files on disk").
+                fsutil.ensure_private_file(self.db_path)
             except OSError as e:
                 if self.guard.is_out_of_space(e):
                     return False

@@ -50,7 +50,7 @@ class ItemsMixin:
                 digest, size = fsutil.write_source(tmp, att.source, new.max_attachment_bytes)
                 staged.append((att, tmp, digest, size))
             if staged:
-                item_dir.mkdir()
+                item_dir.mkdir(mode=fsutil.PRIVATE_DIR_MODE)
                 fsutil.fsync_dir(self.media_dir)
             for i, (att, tmp, digest, size) in enumerate(staged):
                 stored_name = f"{i:02d}-{att.name}"
