@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import re
 import shutil
 
+import sqlalchemy as sa
 from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.formparser import parse_form_data
 from werkzeug.routing import Map, Rule
@@ -21,6 +23,8 @@ from werkzeug.wrappers import Request, Response
 
 from kiosk.central_dev.db import CentralDB, etag_of
 from kiosk.core.categories import DEFAULT_CATEGORIES
+
+log = logging.getLogger("kiosk.central_dev.api")
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 STATION = re.compile(r"[0-9]{4}")
@@ -41,6 +45,9 @@ API_URLS = Map([
 ], merge_slashes=False)  # "//" is a 404, never a redirect
 PHOTO_NAME = re.compile(r"[a-z0-9_-]{1,64}\.(jpg|png)")
 PHOTO_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
+#: The deadline of every category in the built-in config: 15 days from receipt to a reply
+#: (a district sets its own per category, ``deadline_days``; docs/centre.md).
+DEFAULT_DEADLINE_DAYS = 15
 
 
 def jresp(data, status: int = 200, **headers) -> Response:
@@ -56,7 +63,9 @@ def default_config() -> str:
     """The document served before staff set one: the kiosk's built-in categories."""
     return json.dumps({
         "version": "central-dev-1",
-        "categories": [{"id": c.id, "names": dict(c.names)} for c in DEFAULT_CATEGORIES],
+        # deadline_days: the centre's own (kiosk/central_dev/loop.py); kiosks ignore it.
+        "categories": [{"id": c.id, "names": dict(c.names), "deadline_days": DEFAULT_DEADLINE_DAYS}
+                       for c in DEFAULT_CATEGORIES],
         "representatives": [{"id": "r1", "name": "王代表", "title": "区人大代表", "on_duty": True,
                              "constituency": "第三选区",
                              "schedule": [{"weekday": 2, "start": "09:00", "end": "11:30"}]}],
@@ -90,6 +99,12 @@ class CentralAPI:
                 resp = getattr(self, endpoint)(req, **args)
         except HTTPException as e:
             resp = err(e.code or 500, e.description or e.name)
+        except sa.exc.DBAPIError as e:
+            # The database went away mid-request: the transaction rolled back (or its
+            # commit is in doubt), so nothing is acknowledged; the kiosk retries a 503
+            # and the item's UUID makes the retry safe (docs/centre.md).
+            log.warning("centre database error on %s: %s", req.path, str(e.orig).strip().splitlines()[:1])
+            resp = err(503, "centre database unavailable, retry later", **{"Retry-After": "5"})
         return resp(environ, start_response)
 
     # -- items ------------------------------------------------------------------------
@@ -186,8 +201,11 @@ class CentralAPI:
         rows = self.db.updates(station, after, limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
+        # department and escalated (督办) are added fields: a kiosk that reads only
+        # status and reply applies the update as before (docs/protocol.md).
         return jresp({"updates": [{"cursor": r["cursor"], "item_id": r["item_id"], "status": r["status"],
-                                   "reply": r["reply"], "at": r["at"]} for r in rows],
+                                   "reply": r["reply"], "at": r["at"], "department": r["department"],
+                                   "escalated": bool(r["escalated"])} for r in rows],
                       "more": more})
 
     def heartbeat(self, req: Request, station: str) -> Response:

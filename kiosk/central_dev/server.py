@@ -34,10 +34,13 @@ class CentralServer:
     ``serve()`` in the foreground (the command)."""
 
     def __init__(self, data_dir: Path, token: str, *, host: str = "127.0.0.1", port: int = 8765,
-                 max_item_bytes: int = 200 * 2**20, threads: int = 4, allowed_hosts=(), wrap=None):
+                 max_item_bytes: int = 200 * 2**20, threads: int = 4, allowed_hosts=(), wrap=None,
+                 database_url: str | None = None):
         from kiosk.runtime.httpserve import BackgroundServer
         from kiosk.runtime.webguard import SERVING_LIMITS, HostGuard
-        self.db = CentralDB(data_dir)
+        # Raises storage.CentreDatabaseError (unreachable, migration failed) before the
+        # port is taken: nothing is served on half a schema.
+        self.db = CentralDB(data_dir, database_url, pool_size=threads + 2)
         self.app = CentralApp(self.db, token, max_item_bytes)
         app = HostGuard(self.app, allowed_hosts, "central_dev.allowed_hosts")
         app = wrap(app) if wrap else app
