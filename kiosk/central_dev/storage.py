@@ -138,14 +138,14 @@ def head_revision() -> str:
 
 def migrate(engine: Engine) -> None:
     """Apply every pending migration in one transaction (all or nothing)."""
+    # Alembic narrates each step at INFO; the centre's own start line is what a wrapper
+    # waits for (kiosk demo, tests), and a failure is raised below anyway.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     from alembic import command
     from alembic.config import Config
     from alembic.util import CommandError
     from alembic.runtime.migration import MigrationContext
 
-    # Alembic narrates each step at INFO; the centre's own start line is what a wrapper
-    # waits for (kiosk demo, tests), and a failure is raised below anyway.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
