@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from kiosk.central_dev.api import CentralAPI
@@ -12,6 +13,8 @@ from kiosk.central_dev.pages import StaffPages
 from kiosk.central_dev.staff import StaffAccounts
 
 log = logging.getLogger("kiosk.central_dev")
+#: How often open matters are checked against their category's deadline_days.
+SWEEP_S = 60.0
 
 
 class CentralApp:
@@ -58,11 +61,28 @@ class CentralServer:
         return f"http://{self.bg.host}:{self.port}"
 
     def start(self) -> "CentralServer":
-        """Serve on a background thread."""
+        """Serve on a background thread, and flag overdue matters 督办 every minute."""
         self.bg.start("central-dev")
+        self._sweeping = threading.Event()
+        self._sweeper = threading.Thread(target=self._sweep, name="central-dev-deadlines", daemon=True)
+        self._sweeper.start()
         return self
+
+    def _sweep(self) -> None:
+        from kiosk.central_dev.loop import Loop
+        loop = Loop(self.db)
+        while not self._sweeping.wait(SWEEP_S):
+            try:
+                flagged = loop.escalate_overdue()
+                if flagged:
+                    log.info("flagged %d matters past their deadline: %s", len(flagged), ", ".join(flagged))
+            except Exception as e:  # the database may be away for a while; the next sweep retries
+                log.warning("deadline sweep failed: %s", e)
 
     def stop(self) -> None:
         """Stop serving and close the database."""
+        if getattr(self, "_sweeping", None):
+            self._sweeping.set()
+            self._sweeper.join(10)
         self.bg.stop()
         self.db.close()

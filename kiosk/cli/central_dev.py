@@ -243,11 +243,11 @@ def _step(args, ctx, take) -> int:
         try:
             r = take(loop)
         except UnknownMatter as e:
-            return ctx.fail(cli.EXIT_NOT_FOUND, str(e), code=args.code)
+            return ctx.fail(cli.EXIT_NOT_FOUND, str(e), matter=args.code)
         except StageRefused as e:
-            return ctx.fail(cli.EXIT_INVALID, f"refused: {e}", code=args.code)
+            return ctx.fail(cli.EXIT_INVALID, f"refused: {e}", matter=args.code)
         except LoopError as e:
-            return ctx.fail(cli.EXIT_USAGE, str(e), code=args.code)
+            return ctx.fail(cli.EXIT_USAGE, str(e), matter=args.code)
         ctx.emit({"ok": True, "code": r.code, "action": r.action, "from": r.from_stage, "stage": r.stage,
                   "cursor": r.cursor}, f"{r.code}: {r.action} ({r.from_stage} -> {r.stage})")
         return cli.EXIT_OK
