@@ -60,7 +60,7 @@ class StepResult:
     action: str
     from_stage: str
     stage: str
-    cursor: int | None  # the back-channel update queued, None for a follow-up note
+    cursor: int | None  # the back-channel update queued; None: none (a note, or 督办 before 受理)
 
 
 def now_utc() -> datetime:
@@ -207,11 +207,16 @@ class Loop:
         record_action(conn, row.id, actor, action, row.status, stage, department=department, note=note)
         return StepResult(code, action, row.status, stage, cursor)
 
-    def escalate_row(self, conn, row, actor: str, note: str | None) -> int:
-        """Flag *row* 督办 and tell its station (status unchanged, ``escalated`` true)."""
+    def escalate_row(self, conn, row, actor: str, note: str | None) -> int | None:
+        """Flag *row* 督办 and tell its station (status unchanged, ``escalated`` true).
+
+        A matter still ``received`` is not told: the kiosk knows no such status and would
+        skip the update (docs/protocol.md); the flag goes with the matter's next update."""
         from kiosk.central_dev.db import now_iso
         conn.execute(items.update().where(items.c.id == row.id).values(escalated_at=now_iso(), escalated_by=actor))
-        cursor = self.db.push_update(conn, row, row.status, None, escalated=True)
+        cursor = None
+        if row.status != "received":
+            cursor = self.db.push_update(conn, row, row.status, None, escalated=True)
         record_action(conn, row.id, actor, "escalate", row.status, row.status, note=note)
         return cursor
 

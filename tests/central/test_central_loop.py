@@ -87,11 +87,9 @@ def test_past_its_deadline_a_matter_is_overdue_and_escalated_once(centre_db):
     assert [d["code"] for d in loop.supervision()] == [late["code"]]
     assert loop.escalate_overdue() == [late["code"]]
     assert loop.escalate_overdue() == []  # once
-    ups = [u for u in _updates(centre_db) if u["item_id"] == late["id"]]
-    assert [(u["status"], u["escalated"]) for u in ups] == [("received", True)]
-    # The kiosk's back-channel check takes a status it knows; "received" is not one, so
-    # the sweep's update for a matter nobody accepted yet is recorded at the kiosk and
-    # skipped (docs/protocol.md); once accepted the flag travels with a known status.
+    # Nobody accepted it yet: no update in a status the kiosk does not know; the flag
+    # travels with the next one, which the kiosk's own check accepts (docs/protocol.md).
+    assert [u for u in _updates(centre_db) if u["item_id"] == late["id"]] == []
     loop.advance(late["code"], "accepted", actor="li")
     from kiosk.sync.backchannel import _check_update
     last = _updates(centre_db)[-1]
@@ -99,6 +97,14 @@ def test_past_its_deadline_a_matter_is_overdue_and_escalated_once(centre_db):
     assert [a["actor"] for a in loop.history(late["id"])] == ["system:deadline", "li"]
     with pytest.raises(StageRefused, match="already escalated"):
         loop.advance(late["code"], "escalated", actor="li")
+    # An accepted matter past its deadline is told at once, in its own status.
+    other = item_meta(9)
+    store(centre_db, other)
+    centre_db.q("UPDATE items SET received_at = ? WHERE id = ?", [old, other["id"]])
+    loop.advance(other["code"], "accepted", actor="li")
+    assert loop.escalate_overdue() == [other["code"]]
+    assert [(u["status"], u["escalated"]) for u in _updates(centre_db) if u["item_id"] == other["id"]] == [
+        ("accepted", False), ("accepted", True)]
 
 
 def test_staff_escalate_by_hand(centre_db):
@@ -156,6 +162,7 @@ def test_pages_take_the_steps_and_list_the_supervision(centre, staff_browser):
         assert put_json(centre.url, m).status_code == 201
     old = (datetime.now(timezone.utc) - timedelta(days=5)).isoformat(timespec="milliseconds")
     centre.db.q("UPDATE items SET received_at = ? WHERE id = ?", [old, late["id"]])
+    Loop(centre.db).advance(late["code"], "accepted", actor="li")
     staff = staff_browser(centre)
     page = staff.get(f"/items/{meta['id']}").text
     assert "受理 Accept" in page and "办理记录 Audit log" in page
@@ -173,3 +180,4 @@ def test_pages_take_the_steps_and_list_the_supervision(centre, staff_browser):
                        headers={"Authorization": f"Bearer {DEV_TOKEN}"}).json()["updates"]
     assert [(u["item_id"] == late["id"], u["escalated"]) for u in ups if u["escalated"]] == [(True, True)]
     assert [a["actor"] for a in Loop(centre.db).history(meta["id"])] == ["staff"] * 4
+    assert [a["actor"] for a in Loop(centre.db).history(late["id"])] == ["li", "system:deadline"]
