@@ -71,6 +71,10 @@ def upgrade() -> None:
         sa.Column("station", sa.Text, primary_key=True),
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("etag", sa.Text, nullable=False))
+    _create_staff_tables()
+
+
+def _create_staff_tables() -> None:
     op.create_table(
         "staff_users",
         sa.Column("user", sa.Text, primary_key=True),
