@@ -10,17 +10,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import re
 import shutil
 
+import sqlalchemy as sa
 from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.formparser import parse_form_data
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from kiosk.central_dev.db import CentralDB, etag_of
-from kiosk.core.categories import DEFAULT_CATEGORIES
+from kiosk.central_dev.defaults import default_config
+
+log = logging.getLogger("kiosk.central_dev.api")
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 STATION = re.compile(r"[0-9]{4}")
@@ -52,22 +56,6 @@ def err(status: int, message: str, **headers) -> Response:
     return jresp({"error": message}, status, **headers)
 
 
-def default_config() -> str:
-    """The document served before staff set one: the kiosk's built-in categories."""
-    return json.dumps({
-        "version": "central-dev-1",
-        "categories": [{"id": c.id, "names": dict(c.names)} for c in DEFAULT_CATEGORIES],
-        "representatives": [{"id": "r1", "name": "王代表", "title": "区人大代表", "on_duty": True,
-                             "constituency": "第三选区",
-                             "schedule": [{"weekday": 2, "start": "09:00", "end": "11:30"}]}],
-        "announcements": [{"id": "a1", "title": "欢迎来到24小时民意工作站", "body": "您的意见我们都会认真办理。"}],
-        "statistics": {"period": "本月", "received": 0, "replied": 0,
-                       "months": [{"month": "2026-11", "received": 0, "replied": 0, "resolved": 0}]},
-        "published_matters": [{"id": "m1", "category": "市政设施", "summary": "小区门口路灯不亮",
-                               "outcome": "已修复", "handled_on": "2026-11-20"}],
-    }, ensure_ascii=False, indent=1)
-
-
 class CentralAPI:
     """The /api/v1 routes."""
 
@@ -90,6 +78,12 @@ class CentralAPI:
                 resp = getattr(self, endpoint)(req, **args)
         except HTTPException as e:
             resp = err(e.code or 500, e.description or e.name)
+        except sa.exc.DBAPIError as e:
+            # The database went away mid-request: the transaction rolled back (or its
+            # commit is in doubt), so nothing is acknowledged; the kiosk retries a 503
+            # and the item's UUID makes the retry safe (docs/centre.md).
+            log.warning("centre database error on %s: %s", req.path, str(e.orig).strip().splitlines()[:1])
+            resp = err(503, "centre database unavailable, retry later", **{"Retry-After": "5"})
         return resp(environ, start_response)
 
     # -- items ------------------------------------------------------------------------
@@ -186,8 +180,11 @@ class CentralAPI:
         rows = self.db.updates(station, after, limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
+        # department and escalated (督办) are added fields: a kiosk that reads only
+        # status and reply applies the update as before (docs/protocol.md).
         return jresp({"updates": [{"cursor": r["cursor"], "item_id": r["item_id"], "status": r["status"],
-                                   "reply": r["reply"], "at": r["at"]} for r in rows],
+                                   "reply": r["reply"], "at": r["at"], "department": r["department"],
+                                   "escalated": bool(r["escalated"])} for r in rows],
                       "more": more})
 
     def heartbeat(self, req: Request, station: str) -> Response:

@@ -1,9 +1,11 @@
-"""central-dev's own SQLite database and media directory.
+"""central-dev's database and media directory.
 
 Deliberately independent of the kiosk's store: it is the other side of the contract.
+One schema (kiosk/central_dev/tables.py) and one set of SQLAlchemy Core queries serve the
+embedded SQLite file and PostgreSQL (kiosk/central_dev/storage.py, docs/centre.md).
 Every PUT of an item is recorded in ``receipts`` (created / duplicate / rejected), so a
 test can count by UUID that each item was *created* exactly once however often it was
-sent.
+sent, by however many centre processes share the database.
 """
 
 from __future__ import annotations
@@ -11,39 +13,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
-import sqlite3
-import threading
 import uuid
-from datetime import datetime, timezone
+from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS items (
-    id TEXT PRIMARY KEY, station TEXT NOT NULL, seq INTEGER, code TEXT, received_at TEXT NOT NULL,
-    meta TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'received', reply TEXT, updated_at TEXT);
-CREATE TABLE IF NOT EXISTS files (
-    item_id TEXT NOT NULL, idx INTEGER NOT NULL, name TEXT NOT NULL, media_type TEXT NOT NULL,
-    size INTEGER NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY (item_id, idx));
-CREATE TABLE IF NOT EXISTS receipts (
-    id INTEGER PRIMARY KEY, item_id TEXT NOT NULL, result TEXT NOT NULL, at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS updates (
-    cursor INTEGER PRIMARY KEY AUTOINCREMENT, station TEXT NOT NULL, item_id TEXT NOT NULL,
-    status TEXT NOT NULL, reply TEXT, at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS updates_station ON updates (station, cursor);
-CREATE TABLE IF NOT EXISTS ratings (
-    id TEXT PRIMARY KEY, item_id TEXT NOT NULL, station TEXT, rating TEXT NOT NULL,
-    created_at TEXT, received_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS heartbeats (
-    id INTEGER PRIMARY KEY, station TEXT NOT NULL, received_at TEXT NOT NULL, body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS configs (station TEXT PRIMARY KEY, body TEXT NOT NULL, etag TEXT NOT NULL);
-"""
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kiosk.central_dev import storage
+from kiosk.central_dev.tables import configs, files, heartbeats, items, ratings, receipts, updates
+from kiosk.core.clock import now_iso
 
 STATUSES = ("accepted", "assigned", "in_progress", "replied", "closed")
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def etag_of(body: str) -> str:
@@ -51,70 +34,112 @@ def etag_of(body: str) -> str:
     return '"' + hashlib.sha256(body.encode("utf-8")).hexdigest()[:32] + '"'
 
 
-class CentralDB:
-    """The reference centre's state. Thread-safe (one connection, one lock)."""
+class Record(dict):
+    """A result row: by column name (``r["id"]``) and by position (``r[0]``)."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, row: sa.Row):
+        super().__init__(row._mapping)
+        self._values = tuple(row)
+
+    def __getitem__(self, key):
+        return self._values[key] if isinstance(key, int) else super().__getitem__(key)
+
+
+def _records(result) -> list[Record]:
+    return [Record(r) for r in result] if result.returns_rows else []
+
+
+_QMARK = re.compile(r"\?")
+
+
+class CentralDB:
+    """The reference centre's state. Thread-safe: each call takes a pooled connection
+    and commits (or rolls back) its own transaction."""
+
+    def __init__(self, data_dir: Path, database_url: str | None = None, *, pool_size: int = 8):
         self.data_dir = Path(data_dir)
         self.media = self.data_dir / "media"
         self.tmp = self.data_dir / "tmp"
-        for d in (self.data_dir, self.media, self.tmp):
-            d.mkdir(parents=True, exist_ok=True)
-        self.lock = threading.RLock()
-        self.conn = sqlite3.connect(self.data_dir / "central.db", isolation_level=None,
-                                    check_same_thread=False, timeout=15)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA journal_mode = WAL")
-        # NORMAL, not FULL: a dev receiver; files are fsynced before the row is written.
-        self.conn.execute("PRAGMA synchronous = NORMAL")
-        self.conn.executescript(SCHEMA)
+        storage.prepare_data_dir(self.data_dir)
+        self.engine = storage.open_engine(self.data_dir, database_url, pool_size)
+        self.dialect = self.engine.dialect.name
+        self.where = storage.redacted(self.engine.url) if database_url else str(self.data_dir / "central.db")
 
     def close(self) -> None:
-        with self.lock:
-            self.conn.close()
+        self.engine.dispose()
 
-    def q(self, sql: str, params=()) -> list[sqlite3.Row]:
-        with self.lock:
-            return self.conn.execute(sql, params).fetchall()
+    @contextmanager
+    def begin(self):
+        """A connection in a write transaction, committed when the block ends."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self):
+        """A connection in a read-only transaction (a deferred BEGIN on SQLite)."""
+        with self.engine.connect().execution_options(readonly=True) as conn, conn.begin():
+            yield conn
+
+    def q(self, sql: str, params=()) -> list[Record]:
+        """Raw SQL with ``?`` placeholders, committed (tests and one-off staff queries)."""
+        n = iter(range(len(params)))
+        text = _QMARK.sub(lambda _: f":p{next(n)}", sql)
+        with self.begin() as conn:
+            return _records(conn.execute(sa.text(text), {f"p{i}": v for i, v in enumerate(params)}))
+
+    def select(self, stmt) -> list[Record]:
+        """The rows of a Core SELECT."""
+        with self.read() as conn:
+            return _records(conn.execute(stmt))
+
+    def insert_ignoring_duplicate(self, table: sa.Table):
+        """INSERT … ON CONFLICT DO NOTHING on *table* (its primary key decides)."""
+        return (postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)) \
+            .on_conflict_do_nothing()
+
+    def lock_station(self, conn, station: str) -> None:
+        """Serialise writers of *station*'s back-channel until commit, so its cursors
+        commit in the order they were numbered (a kiosk never skips a late one). SQLite
+        serialises every write already (BEGIN IMMEDIATE)."""
+        if self.dialect == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": "updates:" + station})
 
     def new_tmp_dir(self) -> Path:
         d = self.tmp / uuid.uuid4().hex
-        d.mkdir()
+        d.mkdir(mode=0o700)
         return d
 
     # -- items ------------------------------------------------------------------------
 
     def has_item(self, item_id: str) -> bool:
-        return bool(self.q("SELECT 1 FROM items WHERE id = ?", [item_id]))
+        return bool(self.select(sa.select(items.c.id).where(items.c.id == item_id)))
 
     def add_receipt(self, item_id: str, result: str) -> None:
-        with self.lock:
-            self.conn.execute("INSERT INTO receipts (item_id, result, at) VALUES (?, ?, ?)",
-                              [item_id, result, now_iso()])
+        with self.begin() as conn:
+            conn.execute(receipts.insert().values(item_id=item_id, result=result, at=now_iso()))
 
-    def store_item(self, meta: dict, files: list[dict], tmp_dir: Path) -> str:
-        """Insert the item and move its files from *tmp_dir*; "created" or "duplicate"."""
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                cur = self.conn.execute(
-                    "INSERT OR IGNORE INTO items (id, station, seq, code, received_at, meta) VALUES (?,?,?,?,?,?)",
-                    [meta["id"], meta["station"], meta.get("seq"), meta.get("code"), now_iso(),
-                     json.dumps(meta, ensure_ascii=False)])
-                if cur.rowcount == 0:
-                    result = "duplicate"
-                else:
-                    result = "created"
-                    self.conn.executemany(
-                        "INSERT INTO files (item_id, idx, name, media_type, size, sha256) VALUES (?,?,?,?,?,?)",
-                        [(meta["id"], f["idx"], f["name"], f["media_type"], f["size"], f["sha256"]) for f in files])
-                    os.rename(tmp_dir, self.media / meta["id"])
-                self.conn.execute("INSERT INTO receipts (item_id, result, at) VALUES (?, ?, ?)",
-                                  [meta["id"], result, now_iso()])
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
+    def store_item(self, meta: dict, file_rows: list[dict], tmp_dir: Path) -> str:
+        """Insert the item and move its files from *tmp_dir*; "created" or "duplicate".
+
+        The unique key decides, never a look first: of two processes inserting one UUID
+        at once, the second waits for the first's commit and inserts nothing."""
+        with self.begin() as conn:
+            res = conn.execute(self.insert_ignoring_duplicate(items).values(
+                id=meta["id"], station=meta["station"], seq=meta.get("seq"), code=meta.get("code"),
+                received_at=now_iso(), meta=json.dumps(meta, ensure_ascii=False)).returning(items.c.id))
+            # A row back: ours. None: the key existed (rowcount is not reliable here).
+            result = "created" if res.first() is not None else "duplicate"
+            if result == "created":
+                if file_rows:
+                    conn.execute(files.insert(), [
+                        {"item_id": meta["id"], "idx": f["idx"], "name": f["name"], "media_type": f["media_type"],
+                         "size": f["size"], "sha256": f["sha256"]} for f in file_rows])
+                final = self.media / meta["id"]
+                # We hold the item's new row: a directory already there is what an earlier
+                # attempt moved before its commit failed, never a committed item's.
+                shutil.rmtree(final, ignore_errors=True)
+                os.rename(tmp_dir, final)
+            conn.execute(receipts.insert().values(item_id=meta["id"], result=result, at=now_iso()))
         if result == "duplicate":
             shutil.rmtree(tmp_dir, ignore_errors=True)
         return result
@@ -123,86 +148,107 @@ class CentralDB:
         # Files are stored by index only: no name from a kiosk ever becomes a path here.
         return self.media / item_id / str(int(idx))
 
-    def items(self, limit: int = 200) -> list[sqlite3.Row]:
-        return self.q("SELECT * FROM items ORDER BY received_at DESC LIMIT ?", [limit])
+    def items(self, limit: int = 200) -> list[Record]:
+        return self.select(sa.select(items).order_by(items.c.received_at.desc()).limit(limit))
 
-    def item(self, item_id: str) -> sqlite3.Row | None:
-        rows = self.q("SELECT * FROM items WHERE id = ?", [item_id])
+    def item(self, item_id: str) -> Record | None:
+        rows = self.select(sa.select(items).where(items.c.id == item_id))
         return rows[0] if rows else None
 
-    def files(self, item_id: str) -> list[sqlite3.Row]:
-        return self.q("SELECT * FROM files WHERE item_id = ? ORDER BY idx", [item_id])
+    def files(self, item_id: str) -> list[Record]:
+        return self.select(sa.select(files).where(files.c.item_id == item_id).order_by(files.c.idx))
 
     # -- back-channel -----------------------------------------------------------------
 
-    def set_status(self, item_id: str, status: str, reply: str | None) -> int:
-        """Staff set a status (and maybe a reply); returns the update's cursor."""
+    def set_status(self, item_id: str, status: str, reply: str | None, *, actor: str = "staff") -> int:
+        """Staff set a status (and maybe a reply) directly; returns the update's cursor.
+
+        The staff loop's checked steps are :meth:`kiosk.central_dev.loop.Loop.advance`;
+        this is the item page's plain form, recorded in the audit log all the same."""
+        from kiosk.central_dev.loop import record_action
         if status not in STATUSES:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}")
-        row = self.item(item_id)
-        if row is None:
-            raise KeyError(item_id)
-        at = now_iso()
         reply = reply if reply else None
-        with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                cur = self.conn.execute("INSERT INTO updates (station, item_id, status, reply, at) VALUES (?,?,?,?,?)",
-                                        [row["station"], item_id, status, reply, at])
-                self.conn.execute("UPDATE items SET status = ?, reply = COALESCE(?, reply), updated_at = ? WHERE id = ?",
-                                  [status, reply, at, item_id])
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-        return cur.lastrowid
+        with self.begin() as conn:
+            row = conn.execute(sa.select(items).where(items.c.id == item_id)).first()
+            if row is None:
+                raise KeyError(item_id)
+            cursor = self.push_update(conn, row, status, reply)
+            record_action(conn, item_id, actor, "set_status", row.status, status, note=reply)
+        return cursor
 
-    def updates(self, station: str, after: int, limit: int) -> list[sqlite3.Row]:
-        return self.q("SELECT * FROM updates WHERE station = ? AND cursor > ? ORDER BY cursor LIMIT ?",
-                      [station, after, limit])
+    def push_update(self, conn, row, status: str, reply: str | None, *, department: str | None = None,
+                    escalated: bool | None = None) -> int:
+        """In *conn*'s transaction: set the item's status (reply, department) and queue
+        the change for its station's back-channel; returns the cursor."""
+        self.lock_station(conn, row.station)
+        at = now_iso()
+        department = department if department is not None else row.department
+        escalated = bool(row.escalated_at) if escalated is None else escalated
+        cursor = conn.execute(updates.insert().values(
+            station=row.station, item_id=row.id, status=status, reply=reply, at=at,
+            department=department, escalated=escalated).returning(updates.c.cursor)).scalar_one()
+        conn.execute(items.update().where(items.c.id == row.id).values(
+            status=status, reply=sa.func.coalesce(reply, items.c.reply), updated_at=at, department=department))
+        return cursor
+
+    def updates(self, station: str, after: int, limit: int) -> list[Record]:
+        return self.select(sa.select(updates).where(updates.c.station == station, updates.c.cursor > after)
+                           .order_by(updates.c.cursor).limit(limit))
 
     def add_rating(self, r: dict) -> str:
-        with self.lock:
-            cur = self.conn.execute(
-                "INSERT OR IGNORE INTO ratings (id, item_id, station, rating, created_at, received_at) "
-                "VALUES (?,?,?,?,?,?)", [r["id"], r["item_id"], r.get("station"), r["rating"],
-                                         r.get("created_at"), now_iso()])
-        return "created" if cur.rowcount else "duplicate"
+        with self.begin() as conn:
+            res = conn.execute(self.insert_ignoring_duplicate(ratings).values(
+                id=r["id"], item_id=r["item_id"], station=r.get("station"), rating=r["rating"],
+                created_at=r.get("created_at"), received_at=now_iso()).returning(ratings.c.id))
+            created = res.first() is not None
+        return "created" if created else "duplicate"
 
     def add_heartbeat(self, station: str, body: dict) -> None:
-        with self.lock:
-            self.conn.execute("INSERT INTO heartbeats (station, received_at, body) VALUES (?,?,?)",
-                              [station, now_iso(), json.dumps(body, ensure_ascii=False)])
+        with self.begin() as conn:
+            conn.execute(heartbeats.insert().values(station=station, received_at=now_iso(),
+                                                    body=json.dumps(body, ensure_ascii=False)))
 
-    def last_heartbeats(self) -> list[sqlite3.Row]:
-        return self.q("SELECT h.* FROM heartbeats h JOIN (SELECT station, max(id) AS id FROM heartbeats "
-                      "GROUP BY station) m ON m.id = h.id ORDER BY h.station")
+    def last_heartbeats(self) -> list[Record]:
+        last = sa.select(heartbeats.c.station, sa.func.max(heartbeats.c.id).label("id")) \
+            .group_by(heartbeats.c.station).subquery()
+        return self.select(sa.select(heartbeats).join(last, last.c.id == heartbeats.c.id)
+                           .order_by(heartbeats.c.station))
 
     # -- station config ---------------------------------------------------------------
 
     def set_config(self, station: str, body: str) -> str:
         """Serve *body* (not validated: the kiosk must validate) to *station* ("*" = all)."""
         etag = etag_of(body)
-        with self.lock:
-            self.conn.execute("INSERT OR REPLACE INTO configs (station, body, etag) VALUES (?,?,?)",
-                              [station, body, etag])
+        with self.begin() as conn:
+            if self.dialect == "postgresql":
+                stmt = postgresql.insert(configs).values(station=station, body=body, etag=etag)
+            else:
+                stmt = sqlite.insert(configs).values(station=station, body=body, etag=etag)
+            conn.execute(stmt.on_conflict_do_update(index_elements=[configs.c.station],
+                                                    set_={"body": body, "etag": etag}))
         return etag
+
+    def config_for(self, station: str) -> tuple[str, str] | None:
+        rows = self.select(sa.select(configs.c.body, configs.c.etag)
+                           .where(configs.c.station.in_([station, "*"]))
+                           .order_by(configs.c.station == "*").limit(1))
+        return (rows[0]["body"], rows[0]["etag"]) if rows else None
 
     # -- representatives' photos (served at /api/v1/photos/<name>) ---------------------
 
     def save_photo(self, name: str, body: bytes) -> Path:
-        """Store a photo under *name* (already checked by the caller: PHOTO_NAME)."""
+        """Store a photo under *name* (already checked by the caller: PHOTO_NAME),
+        written whole to a temporary file, fsynced, then renamed into place."""
         d = self.data_dir / "photos"
-        d.mkdir(exist_ok=True)
-        tmp = self.tmp / f"photo-{name}"
-        tmp.write_bytes(body)
+        d.mkdir(mode=0o700, exist_ok=True)
+        tmp = self.tmp / f"photo-{uuid.uuid4().hex}"
+        with open(tmp, "wb") as f:
+            f.write(body)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, d / name)
         return d / name
 
     def photo_path(self, name: str) -> Path:
         return self.data_dir / "photos" / name
-
-    def config_for(self, station: str) -> tuple[str, str] | None:
-        rows = self.q("SELECT body, etag FROM configs WHERE station IN (?, '*') "
-                      "ORDER BY station = '*' LIMIT 1", [station])
-        return (rows[0]["body"], rows[0]["etag"]) if rows else None

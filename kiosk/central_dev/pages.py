@@ -21,14 +21,19 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import wrap_file
 
-from kiosk.central_dev.api import PHOTO_NAME, default_config
+from kiosk.central_dev.api import PHOTO_NAME
+from kiosk.central_dev.defaults import default_config
 from kiosk.central_dev.db import STATUSES, CentralDB
+from kiosk.central_dev import loop_pages
 from kiosk.central_dev.health_view import device_table
+from kiosk.central_dev.loop import Loop
 
 PAGE_URLS = Map([
     Rule("/", endpoint="index", methods=["GET"]),
     Rule("/items/<item_id>", endpoint="item", methods=["GET"]),
     Rule("/items/<item_id>/status", endpoint="status", methods=["POST"]),
+    Rule("/items/<item_id>/advance", endpoint="advance", methods=["POST"]),
+    Rule("/supervision", endpoint="supervision", methods=["GET"]),
     Rule("/files/<item_id>/<int:idx>", endpoint="file", methods=["GET"]),
     Rule("/config", endpoint="config", methods=["GET", "POST"]),
     Rule("/config/photo", endpoint="photo", methods=["POST"]),
@@ -69,7 +74,7 @@ def page(req: Request, title: str, body: str, status: int = 200) -> Response:
               "<button>退出 Log out</button></form>") if session else ""
     return Response(f"<!doctype html><html lang=zh-CN><meta charset=utf-8><title>{escape(title)}</title>"
                     f"<style>{STYLE}</style><body><p><a href='/'>收件箱 Inbox</a> · <a href='/config'>"
-                    f"站点配置 Station config</a>{logout}</p><h1>{escape(title)}</h1>{body}</body></html>",
+                    f"站点配置 Station config</a> · <a href='/supervision'>督办 Supervision</a>{logout}</p><h1>{escape(title)}</h1>{body}</body></html>",
                     status=status, mimetype="text/html")
 
 
@@ -95,6 +100,7 @@ class StaffPages:
 
     def __init__(self, db: CentralDB):
         self.db = db
+        self.loop = Loop(db)
 
     def dispatch(self, req: Request) -> Response:
         """Route *req* (raises werkzeug HTTPExceptions for unknown routes and methods)."""
@@ -152,7 +158,8 @@ class StaffPages:
                 f"{csrf_field(req)}"
                 f"<select name=status>{options}</select><br><textarea name=reply rows=4 "
                 f"placeholder='答复内容 reply'>{escape(r['reply'] or '')}</textarea><br>"
-                f"<button type=submit>保存 Save</button></form><h2>History</h2><ul>{history}</ul>"
+                f"<button type=submit>保存 Save</button></form>"
+                f"{loop_pages.loop_section(req, self.loop, r, csrf_field(req))}<h2>History</h2><ul>{history}</ul>"
                 f"<h2>群众评价 Rating</h2><ul>{ratings or '<li>暂无 none yet</li>'}</ul>")
         return page(req, f"事项 {r['code'] or item_id}", body)
 
@@ -164,6 +171,12 @@ class StaffPages:
         except ValueError as e:
             return page(req, "无法保存 Not saved", f"<p class=err>{escape(str(e))}</p>", status=400)
         return redirect(f"/items/{item_id}", code=303)
+
+    def advance(self, req: Request, item_id: str) -> Response:
+        return loop_pages.advance(req, self.loop, item_id, page)
+
+    def supervision(self, req: Request) -> Response:
+        return loop_pages.supervision(req, self.loop, page)
 
     def file(self, req: Request, item_id: str, idx: int) -> Response:
         f = next((f for f in self.db.files(item_id) if f["idx"] == idx), None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 from kiosk.central_dev.api import CentralAPI
@@ -12,6 +13,8 @@ from kiosk.central_dev.pages import StaffPages
 from kiosk.central_dev.staff import StaffAccounts
 
 log = logging.getLogger("kiosk.central_dev")
+#: How often open matters are checked against their category's deadline_days.
+SWEEP_S = 60.0
 
 
 class CentralApp:
@@ -34,10 +37,13 @@ class CentralServer:
     ``serve()`` in the foreground (the command)."""
 
     def __init__(self, data_dir: Path, token: str, *, host: str = "127.0.0.1", port: int = 8765,
-                 max_item_bytes: int = 200 * 2**20, threads: int = 4, allowed_hosts=(), wrap=None):
+                 max_item_bytes: int = 200 * 2**20, threads: int = 4, allowed_hosts=(), wrap=None,
+                 database_url: str | None = None):
         from kiosk.runtime.httpserve import BackgroundServer
         from kiosk.runtime.webguard import SERVING_LIMITS, HostGuard
-        self.db = CentralDB(data_dir)
+        # Raises storage.CentreDatabaseError (unreachable, migration failed) before the
+        # port is taken: nothing is served on half a schema.
+        self.db = CentralDB(data_dir, database_url, pool_size=threads + 2)
         self.app = CentralApp(self.db, token, max_item_bytes)
         app = HostGuard(self.app, allowed_hosts, "central_dev.allowed_hosts")
         app = wrap(app) if wrap else app
@@ -55,11 +61,28 @@ class CentralServer:
         return f"http://{self.bg.host}:{self.port}"
 
     def start(self) -> "CentralServer":
-        """Serve on a background thread."""
+        """Serve on a background thread, and flag overdue matters 督办 every minute."""
         self.bg.start("central-dev")
+        self._sweeping = threading.Event()
+        self._sweeper = threading.Thread(target=self._sweep, name="central-dev-deadlines", daemon=True)
+        self._sweeper.start()
         return self
+
+    def _sweep(self) -> None:
+        from kiosk.central_dev.loop import Loop
+        loop = Loop(self.db)
+        while not self._sweeping.wait(SWEEP_S):
+            try:
+                flagged = loop.escalate_overdue()
+                if flagged:
+                    log.info("flagged %d matters past their deadline: %s", len(flagged), ", ".join(flagged))
+            except Exception as e:  # the database may be away for a while; the next sweep retries
+                log.warning("deadline sweep failed: %s", e)
 
     def stop(self) -> None:
         """Stop serving and close the database."""
+        if getattr(self, "_sweeping", None):
+            self._sweeping.set()
+            self._sweeper.join(10)
         self.bg.stop()
         self.db.close()

@@ -18,16 +18,13 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from kiosk.central_dev.db import CentralDB, now_iso
+import sqlalchemy as sa
+
+from kiosk.central_dev.db import CentralDB
+from kiosk.core.clock import now_iso
+from kiosk.central_dev.tables import staff_sessions, staff_users
 from kiosk.central_dev.throttle import LoginLocked, LoginThrottle
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS staff_users (
-    user TEXT PRIMARY KEY, password_hash TEXT NOT NULL, set_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS staff_sessions (
-    token_sha256 TEXT PRIMARY KEY, user TEXT NOT NULL, csrf TEXT NOT NULL,
-    created_at TEXT NOT NULL, expires REAL NOT NULL);
-"""
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 MIN_PASSWORD = 10
@@ -93,8 +90,6 @@ class StaffAccounts:
 
     def __init__(self, db: CentralDB, *, throttle: LoginThrottle | None = None):
         self.db = db
-        with db.lock:
-            db.conn.executescript(SCHEMA)
         self.throttle = throttle or LoginThrottle()
 
     # -- passwords --------------------------------------------------------------------
@@ -103,20 +98,14 @@ class StaffAccounts:
         """Set (or replace) *user*'s password; ends that user's sessions."""
         check_new_password(user, password)
         hashed = hash_password(password)
-        with self.db.lock:
-            self.db.conn.execute("BEGIN IMMEDIATE")
-            try:
-                self.db.conn.execute("INSERT OR REPLACE INTO staff_users (user, password_hash, set_at) "
-                                     "VALUES (?, ?, ?)", [user, hashed, now_iso()])
-                self.db.conn.execute("DELETE FROM staff_sessions WHERE user = ?", [user])
-                self.db.conn.execute("COMMIT")
-            except BaseException:
-                self.db.conn.execute("ROLLBACK")
-                raise
+        with self.db.begin() as conn:
+            conn.execute(staff_users.delete().where(staff_users.c.user == user))
+            conn.execute(staff_users.insert().values(user=user, password_hash=hashed, set_at=now_iso()))
+            conn.execute(staff_sessions.delete().where(staff_sessions.c.user == user))
 
     def has_users(self) -> bool:
         """True once any password has been set."""
-        return bool(self.db.q("SELECT 1 FROM staff_users LIMIT 1"))
+        return bool(self.db.select(sa.select(staff_users.c.user).limit(1)))
 
     def login_locked(self, address: str, user: str) -> LoginLocked | None:
         """Why a login from client *address* as *user* is refused now (None: it may be tried)."""
@@ -127,29 +116,28 @@ class StaffAccounts:
 
         Callers check :meth:`login_locked` first; a failure is counted here against the
         client *address* and the *user* name (kiosk/central_dev/throttle.py)."""
-        rows = self.db.q("SELECT password_hash FROM staff_users WHERE user = ?", [user])
+        rows = self.db.select(sa.select(staff_users.c.password_hash).where(staff_users.c.user == user))
         # An unknown user costs a hash too, so the time taken does not say which users exist.
         stored = rows[0]["password_hash"] if rows else hash_password("-", salt=b"0" * 16)
         if not (verify_password(password, stored) and rows):
             self.throttle.record_failure(address, user)
             return None
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        with self.db.lock:
-            self.db.conn.execute("DELETE FROM staff_sessions WHERE expires < ?", [time.time()])
-            self.db.conn.execute("INSERT INTO staff_sessions (token_sha256, user, csrf, created_at, expires) "
-                                 "VALUES (?, ?, ?, ?, ?)", [_sha(token), user, csrf, now_iso(),
-                                                            time.time() + SESSION_S])
+        with self.db.begin() as conn:
+            conn.execute(staff_sessions.delete().where(staff_sessions.c.expires < time.time()))
+            conn.execute(staff_sessions.insert().values(token_sha256=_sha(token), user=user, csrf=csrf,
+                                                        created_at=now_iso(), expires=time.time() + SESSION_S))
         return token, Session(user, csrf)
 
     def session(self, token: str | None) -> Session | None:
         """The live session of a cookie value, else None."""
         if not token or len(token) > 200:
             return None
-        rows = self.db.q("SELECT user, csrf FROM staff_sessions WHERE token_sha256 = ? AND expires > ?",
-                         [_sha(token), time.time()])
+        rows = self.db.select(sa.select(staff_sessions.c.user, staff_sessions.c.csrf).where(
+            staff_sessions.c.token_sha256 == _sha(token), staff_sessions.c.expires > time.time()))
         return Session(rows[0]["user"], rows[0]["csrf"]) if rows else None
 
     def logout(self, token: str) -> None:
         """End the session of a cookie value."""
-        with self.db.lock:
-            self.db.conn.execute("DELETE FROM staff_sessions WHERE token_sha256 = ?", [_sha(token)])
+        with self.db.begin() as conn:
+            conn.execute(staff_sessions.delete().where(staff_sessions.c.token_sha256 == _sha(token)))

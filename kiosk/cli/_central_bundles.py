@@ -32,7 +32,8 @@ def _import(args, ctx) -> int:
 
     from kiosk.cli import main as cli
     from kiosk.central_dev.bundles import import_bundle
-    from kiosk.central_dev.db import CentralDB
+    from kiosk.central_dev.storage import CentreDatabaseError
+    from kiosk.cli._central_db import db_failure, open_db
     from kiosk.sync import bundle
 
     cfg = ctx.config
@@ -47,7 +48,10 @@ def _import(args, ctx) -> int:
         return ctx.fail(cli.EXIT_CONFIG, f"configuration error: central_dev.{e}")
     except bundle.KeyFileError as e:
         return ctx.fail(cli.EXIT_CONFIG, f"configuration error: {e}")
-    db = CentralDB(Path(args.data_dir) if args.data_dir else cfg.central_data_dir())
+    try:
+        db = open_db(args, ctx)
+    except (OSError, CentreDatabaseError) as e:
+        return db_failure(ctx, e)
     try:
         result = import_bundle(db, Path(args.path), key, token)
     except bundle.BundleError as e:

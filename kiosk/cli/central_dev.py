@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 
+from kiosk.cli._central_db import chosen_data_dir, db_failure, open_db
+
 NAME = "central-dev"
 HELP = "run the reference central receiver (API + staff pages) for the demo and tests"
 
@@ -46,11 +48,6 @@ def register(p) -> None:
         _data_dir_arg(sp, argparse.SUPPRESS)  # also accepted after the action
 
 
-def _chosen_data_dir(args, cfg):
-    from pathlib import Path
-    return Path(args.data_dir) if args.data_dir else cfg.central_data_dir()
-
-
 def run(args, ctx) -> int:
     action = getattr(args, "action", None)
     if action:
@@ -71,19 +68,19 @@ def _read_password() -> str:
 
 def _set_password(args, ctx) -> int:
     from kiosk.cli import main as cli
-    from kiosk.central_dev.db import CentralDB
     from kiosk.central_dev.staff import DEFAULT_USER, PasswordError, StaffAccounts
+    from kiosk.central_dev.storage import CentreDatabaseError
 
-    d = _chosen_data_dir(args, ctx.config)
+    d = chosen_data_dir(args, ctx.config)
     user = args.user or DEFAULT_USER
     try:
         password = _read_password()
     except (ValueError, EOFError, KeyboardInterrupt) as e:
         return ctx.fail(cli.EXIT_INVALID, f"no password set: {e or 'input ended'}")
     try:
-        db = CentralDB(d)
-    except OSError as e:
-        return ctx.fail(cli.EXIT_FAIL, f"cannot open central-dev data in {d}: {e.strerror or e}")
+        db = open_db(args, ctx)
+    except (OSError, CentreDatabaseError) as e:
+        return db_failure(ctx, e)
     try:
         StaffAccounts(db).set_password(user, password)
     except PasswordError as e:
@@ -104,6 +101,7 @@ def _serve(args, ctx) -> int:
 
     from kiosk.core import fsutil
     from kiosk.central_dev.server import CentralServer
+    from kiosk.central_dev.storage import CentreDatabaseError
 
     cfg = ctx.config
     c = cfg.central_dev
@@ -122,16 +120,18 @@ def _serve(args, ctx) -> int:
             return ctx.fail(cli.EXIT_CONFIG, f"central_dev.station_config_file: not UTF-8 text "
                                              f"(byte {e.start}): {c.station_config_file}")
     try:
-        srv = CentralServer(_chosen_data_dir(args, cfg), token,
+        srv = CentralServer(chosen_data_dir(args, cfg), token,
                             host=args.host or c.host, port=c.port if args.port is None else args.port,
                             max_item_bytes=c.max_item_mb * 2**20, threads=c.threads,
-                            allowed_hosts=c.allowed_hosts)
+                            allowed_hosts=c.allowed_hosts, database_url=c.database_url or None)
+    except CentreDatabaseError as e:
+        return ctx.fail(cli.EXIT_FAIL, f"central-dev cannot start: {e}")
     except OSError as e:
         return ctx.fail(cli.EXIT_FAIL, f"central-dev cannot start: {e.strerror or e}")
     if station_config is not None:
         srv.db.set_config("*", station_config)
     # One line a wrapper (kiosk demo, tests) can wait for, with the real port.
-    print(f"central-dev listening on {srv.url} (data {srv.db.data_dir})", flush=True)
+    print(f"central-dev listening on {srv.url} (data {srv.db.data_dir}, database {srv.db.where})", flush=True)
     if not srv.app.staff.has_users():
         print("central-dev: no staff password yet: the pages refuse every login until "
               "`kiosk central-dev set-password` has run", flush=True)
@@ -160,10 +160,99 @@ def _bundles(args, ctx) -> int:
     return _central_bundles.run(args, ctx)
 
 
+def _register_items(p) -> None:
+    p.add_argument("--overdue", action="store_true", help="only the supervision list: overdue or escalated (督办)")
+    p.add_argument("--limit", type=int, default=200, help="at most this many, newest first (default 200)")
+
+
+def _register_advance(p) -> None:
+    p.add_argument("code", help="the matter's tracking code (or UUID)")
+    p.add_argument("stage", nargs="?", help="accepted, assigned, in_progress, escalated, replied or closed; "
+                                            "leave out with --note for a follow-up note (跟踪)")
+    p.add_argument("--department", help="the department (分流: required with assigned)")
+    p.add_argument("--note", help="a note kept in the audit log (the reply's text with replied)")
+    _actor_arg(p)
+
+
+def _register_answer(p) -> None:
+    p.add_argument("code", help="the matter's tracking code (or UUID)")
+    p.add_argument("--text", required=True, help="the reply sent to the kiosk (反馈)")
+    _actor_arg(p)
+
+
+def _actor_arg(p) -> None:
+    p.add_argument("--actor", help="who acts, for the audit log (default cli:<login user>)")
+
+
+def _actor(args) -> str:
+    import getpass
+    return args.actor or f"cli:{getpass.getuser()}"
+
+
+def _with_loop(args, ctx, work) -> int:
+    """Open the database, run ``work(loop)`` -> exit code, close it."""
+    from kiosk.central_dev.loop import Loop
+    from kiosk.central_dev.storage import CentreDatabaseError
+    try:
+        db = open_db(args, ctx)
+    except (OSError, CentreDatabaseError) as e:
+        return db_failure(ctx, e)
+    try:
+        return work(Loop(db))
+    finally:
+        db.close()
+
+
+def _items(args, ctx) -> int:
+    from kiosk.cli import main as cli
+
+    def work(loop) -> int:
+        rows = loop.supervision() if args.overdue else [loop.describe(r) for r in loop.db.items(args.limit)]
+        human = "\n".join(f"{d['code'] or d['id']}  {d['station']}  seq {d['seq']}  {d['stage']}"
+                          f"{'  ' + d['department'] if d['department'] else ''}"
+                          f"{'  OVERDUE' if d['overdue'] else ''}{'  ESCALATED' if d['escalated'] else ''}"
+                          for d in rows) or "no matters"
+        ctx.emit({"ok": True, "items": rows}, human)
+        return cli.EXIT_OK
+    return _with_loop(args, ctx, work)
+
+
+def _step(args, ctx, take) -> int:
+    from kiosk.cli import main as cli
+    from kiosk.central_dev.loop import LoopError, StageRefused, UnknownMatter
+
+    def work(loop) -> int:
+        try:
+            r = take(loop)
+        except UnknownMatter as e:
+            return ctx.fail(cli.EXIT_NOT_FOUND, str(e), matter=args.code)
+        except StageRefused as e:
+            return ctx.fail(cli.EXIT_INVALID, f"refused: {e}", matter=args.code)
+        except LoopError as e:
+            return ctx.fail(cli.EXIT_USAGE, str(e), matter=args.code)
+        ctx.emit({"ok": True, "code": r.code, "action": r.action, "from": r.from_stage, "stage": r.stage,
+                  "cursor": r.cursor}, f"{r.code}: {r.action} ({r.from_stage} -> {r.stage})")
+        return cli.EXIT_OK
+    return _with_loop(args, ctx, work)
+
+
+def _advance(args, ctx) -> int:
+    return _step(args, ctx, lambda loop: loop.advance(args.code, args.stage, actor=_actor(args),
+                                                      department=args.department, note=args.note))
+
+
+def _answer(args, ctx) -> int:
+    return _step(args, ctx, lambda loop: loop.answer(args.code, args.text, actor=_actor(args)))
+
+
 #: name -> (help, register(parser), run(args, ctx)); more actions plug in here.
 ACTIONS = {
     "set-password": ("set a staff login for the pages (password read from stdin)",
                      _register_set_password, _set_password),
     "keygen": ("write DIR/bundle.pub and DIR/bundle.key for USB export bundles", _register_keygen, _bundles),
     "import": ("verify a USB export bundle and import its items", _register_import, _bundles),
+    "items": ("list matters with their stage, department and whether overdue (--json)", _register_items, _items),
+    "advance": ("take one step of the staff loop on a matter (受理 分流 处置 督办 反馈 办结, reopen)",
+                _register_advance, _advance),
+    "answer": ("reply to a matter (反馈): the text goes back to the kiosk", _register_answer, _answer),
 }

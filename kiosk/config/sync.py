@@ -292,6 +292,9 @@ class CentralDevSettings:
     # Accept the public DEV_TOKEN when no token is set (loopback only): `kiosk demo`
     # writes it; anything else must have its own token (accepted_token).
     allow_development_token: bool = False
+    # Empty: the embedded SQLite file in data_dir. "postgresql://user:pass@host/db": that
+    # database, shared by any number of centre processes (docs/centre.md).
+    database_url: str = ""
 
     def validate(self) -> None:
         if not self.host:
@@ -305,6 +308,9 @@ class CentralDevSettings:
         check_host_names(self.allowed_hosts)
         if not self.token and not self.token_file and not is_loopback_host(self.host):
             raise ValueError("token_file: required when central-dev listens beyond this machine")
+        if self.database_url and not self.database_url.startswith(("postgresql://", "postgresql+psycopg://")):
+            raise ValueError("database_url: expected \"postgresql://user:password@host:port/dbname\" "
+                             "(or empty for the embedded SQLite file)")
 
     def resolve_paths(self, base: Path) -> "CentralDevSettings":
         return dataclasses.replace(self, data_dir=_resolve(base, self.data_dir),

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+import sys
+from pathlib import Path
 
 import pytest
 
 from kiosk.cli import main as cli
+
+# The centre's storage engines (tests/central/central_pg.py): `centre_backend` runs each
+# test using the `central` fixture on SQLite and on a throwaway PostgreSQL cluster.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "central"))
+from central_pg import centre_backend  # noqa: E402,F401  (a fixture)
 
 
 @pytest.fixture
@@ -26,12 +33,13 @@ def kiosk(monkeypatch, capsys):
 
 
 @pytest.fixture
-def central(tmp_path):
-    """A real central-dev on 127.0.0.1 (waitress, any free port)."""
+def central(tmp_path, centre_backend):
+    """A real central-dev on 127.0.0.1 (waitress, any free port), on SQLite and on PostgreSQL."""
     from kiosk.central_dev.server import CentralServer
     from kiosk.config.sync import DEV_TOKEN
     srv = CentralServer(tmp_path / "central", DEV_TOKEN, host="127.0.0.1", port=0,
-                        max_item_bytes=50 * 2**20, threads=4).start()
+                        max_item_bytes=50 * 2**20, threads=4, database_url=centre_backend).start()
+    srv.database_url = centre_backend
     yield srv
     srv.stop()
 

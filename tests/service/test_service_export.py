@@ -72,7 +72,8 @@ def export(kiosk, conf, *extra):
 def test_round_trip_centre_down_export_import_then_sync_answers_duplicate(setup, kiosk, items, central):
     from kiosk.sync.daemon import SyncDaemon
 
-    conf, usb = setup(f"http://127.0.0.1:{closed_port()}")
+    db_url = f'database_url = "{central.database_url}"' if central.database_url else ""
+    conf, usb = setup(f"http://127.0.0.1:{closed_port()}", db_url)
     cfg = configmod.load(conf)
     with Store.open(cfg) as store:
         made = items(store, cfg, 3, size=3000) + items(store, cfg, 1, real_name=True)
@@ -99,7 +100,7 @@ def test_round_trip_centre_down_export_import_then_sync_answers_duplicate(setup,
     assert code == 0 and res["imported"] == 0 and res["duplicates"] == 4
 
     # The network comes back: the kiosk pushes, the centre answers duplicate, one item each.
-    cfg2 = configmod.load(setup(central.url)[0])
+    cfg2 = configmod.load(setup(central.url, db_url)[0])
     with Store.open(cfg2) as store:
         assert SyncDaemon(cfg2, store).run_once()["forward"]["delivered"] == 4
         assert all(store.get_item(i.id).delivery == "delivered" for i in made)

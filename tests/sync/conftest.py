@@ -9,6 +9,7 @@ the middle of an upload or after the centre has answered.
 from __future__ import annotations
 
 import json
+import sys
 import selectors
 import socket
 import struct
@@ -20,6 +21,11 @@ from pathlib import Path
 import pytest
 
 from kiosk import config as configmod
+
+# The centre's storage engines (tests/central/central_pg.py): `centre_backend` runs each
+# test using the `central` fixture on SQLite and on a throwaway PostgreSQL cluster.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "central"))
+from central_pg import centre_backend  # noqa: E402,F401  (a fixture)
 from kiosk.central_dev.server import CentralServer
 from kiosk.config.sync import DEV_TOKEN
 
@@ -173,16 +179,18 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def central(tmp_path):
-    """A running central-dev (real waitress on 127.0.0.1) with a fault injector."""
+def central(tmp_path, centre_backend):
+    """A running central-dev (real waitress on 127.0.0.1) with a fault injector, once on
+    the embedded SQLite file and once on PostgreSQL (``central.database_url``)."""
     holder = {}
 
     def wrap(app):
         holder["faults"] = FaultInjector(app)
         return holder["faults"]
     srv = CentralServer(tmp_path / "central", DEV_TOKEN, host="127.0.0.1", port=0,
-                        max_item_bytes=50 * 2**20, threads=6, wrap=wrap).start()
+                        max_item_bytes=50 * 2**20, threads=6, wrap=wrap, database_url=centre_backend).start()
     srv.faults = holder["faults"]
+    srv.database_url = centre_backend
     yield srv
     srv.stop()
 

@@ -61,9 +61,8 @@ def test_bad_status_update_is_skipped_and_cursor_moves_on(central, make_cfg, sto
     a, b = h.add_items(store, cfg, 2)
     d = SyncDaemon(cfg, store)
     assert d.run_once()["ok"]
-    with central.db.lock:
-        central.db.conn.execute("INSERT INTO updates (station, item_id, status, reply, at) VALUES "
-                                "('0371', ?, 'teleported', NULL, 'x')", [a.id])
+    central.db.q("INSERT INTO updates (station, item_id, status, reply, at) VALUES "
+                 "('0371', ?, 'teleported', NULL, 'x')", [a.id])
     central.db.set_status(b.id, "closed", "已办结")
     assert d.run_once()["ok"]
     assert store.get_item(a.id).state == "delivered"

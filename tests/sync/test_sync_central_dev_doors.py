@@ -84,7 +84,8 @@ def test_no_default_password_and_set_password_command(central, write_config, tmp
         r = s.post(central.url + "/login", data={"csrf": csrf, "user": "staff", "password": guess},
                    allow_redirects=False, timeout=10)
         assert r.status_code == 403 and "central_session" not in r.cookies
-    cfg = write_config(f'[central_dev]\ndata_dir = "{central.db.data_dir}"\n')
+    url_line = f'database_url = "{central.database_url}"\n' if central.database_url else ""
+    cfg = write_config(f'[central_dev]\ndata_dir = "{central.db.data_dir}"\n{url_line}')
     cmd = [sys.executable, "-m", "kiosk", "--config", str(cfg), "central-dev", "set-password", "--json"]
     short = subprocess.run(cmd, input="short\n", capture_output=True, text=True, timeout=60)
     assert short.returncode == 4 and "too short" in json.loads(short.stdout)["error"]
@@ -92,9 +93,10 @@ def test_no_default_password_and_set_password_command(central, write_config, tmp
     ok = subprocess.run(cmd, input="a long staff passphrase\n", capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout) == {"ok": True, "user": "staff", "data_dir": str(central.db.data_dir)}
-    stored = central.db.q("SELECT password_hash FROM staff_users WHERE user = 'staff'")[0][0]
+    stored = central.db.q('SELECT password_hash FROM staff_users WHERE "user" = ?', ['staff'])[0][0]
     assert stored.startswith("scrypt$") and "passphrase" not in stored
-    assert b"a long staff passphrase" not in (central.db.data_dir / "central.db").read_bytes()
+    if not central.database_url:
+        assert b"a long staff passphrase" not in (central.db.data_dir / "central.db").read_bytes()
 
     form = s.get(central.url + "/login", timeout=5)
     csrf = forms_of(form.text)[0]["fields"]["csrf"]

@@ -76,5 +76,5 @@ def test_real_payloads_match_the_schemas(central, make_cfg, store, h):
         check(requests.get(f"{base}/items/{items[0].id}", headers=auth).json(), "PulledItem")
     finally:
         d.stop_pull_api()
-    from kiosk.central_dev.api import default_config
+    from kiosk.central_dev.defaults import default_config
     check(json.loads(default_config()), "StationConfig")

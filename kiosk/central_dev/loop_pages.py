@@ -1,0 +1,88 @@
+"""The staff loop in the centre's pages: the steps on an item's page, the audit log,
+and the supervision list (督办: overdue or escalated matters). Rendered and routed from
+kiosk/central_dev/pages.py, behind the same login, CSRF check and headers (gate.py)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from werkzeug.exceptions import NotFound
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
+
+from kiosk.central_dev.loop import NEXT, STAGE_ZH, Loop, LoopError, UnknownMatter
+
+#: Button text of each step on the item page.
+STEP_LABEL = {"accepted": "受理 Accept", "assigned": "分流 Assign", "in_progress": "处置 Handling",
+              "escalated": "督办 Escalate", "replied": "反馈 Reply", "closed": "办结 Close"}
+ACTION_ZH = {"accept": "受理", "assign": "分流", "handle": "处置", "note": "跟踪", "escalate": "督办",
+             "reply": "反馈", "close": "办结", "reopen": "重办 reopen", "set_status": "设置状态"}
+
+
+def _actor(req: Request) -> str:
+    session = req.environ.get("central_dev.session")
+    return session.user if session else "staff"
+
+
+def loop_section(req: Request, loop: Loop, row, csrf: str) -> str:
+    """The item page's 办理流程 block: one form per step that follows, a note form, the log."""
+    item_id = escape(row["id"])
+    steps = []
+    for stage in NEXT.get(row["status"], ()):
+        if stage == "escalated" and row["escalated_at"]:
+            continue
+        label = "重办 Reopen" if stage == "accepted" and row["status"] in ("replied", "closed") else STEP_LABEL[stage]
+        extra = ""
+        if stage == "assigned":
+            extra = " <input name=department placeholder='部门 department' required size=16>"
+        elif stage == "replied":
+            extra = "<br><textarea name=note rows=3 required placeholder='答复内容 reply'></textarea><br>"
+        steps.append(f"<form class=inline method=post action='/items/{item_id}/advance'>{csrf}"
+                     f"<input type=hidden name=stage value='{stage}'>{extra}<button>{label}</button></form> ")
+    d = loop.describe(row)
+    flags = (f"<p>阶段 Stage: <b>{escape(STAGE_ZH.get(row['status'], row['status']))}</b> {escape(row['status'])}"
+             + (f" · 部门 {escape(row['department'])}" if row["department"] else "")
+             + (f" · 期限 due {escape(d['due_at'])}" if d["due_at"] else "")
+             + (" · <b class=err>超期 overdue</b>" if d["overdue"] else "")
+             + (" · <b class=err>督办 escalated</b>" if d["escalated"] else "") + "</p>")
+    note = (f"<form method=post action='/items/{item_id}/advance'>{csrf}<input name=note required size=50 "
+            "placeholder='跟踪记录 follow-up note'> <button>跟踪 Add note</button></form>")
+    log = "".join(f"<tr><td>{escape(a['at'])}</td><td>{escape(a['actor'])}</td>"
+                  f"<td>{escape(ACTION_ZH.get(a['action'], a['action']))}</td>"
+                  f"<td>{escape(a['from_stage'] or '')} → {escape(a['to_stage'] or '')}</td>"
+                  f"<td>{escape(a['department'] or '')}</td><td>{escape(a['note'] or '')}</td></tr>"
+                  for a in loop.history(row["id"]))
+    return (f"<h2>办理流程 Loop</h2>{flags}<p>{''.join(steps) or '—'}</p>{note}"
+            "<h2>办理记录 Audit log</h2><table><tr><th>时间</th><th>人员</th><th>操作</th><th>阶段</th>"
+            f"<th>部门</th><th>说明</th></tr>{log or '<tr><td colspan=6>暂无 none yet</td></tr>'}</table>")
+
+
+def advance(req: Request, loop: Loop, item_id: str, page) -> Response:
+    """POST /items/<id>/advance: one step (stage, department, note) by the logged-in user."""
+    stage = req.form.get("stage") or None
+    try:
+        loop.advance(item_id, stage, actor=_actor(req), department=req.form.get("department"),
+                     note=req.form.get("note"))
+    except UnknownMatter:
+        raise NotFound("no such item") from None
+    except LoopError as e:
+        return page(req, "未办理 Not done", f"<p class=err>{escape(str(e))}</p>"
+                    f"<p><a href='/items/{escape(item_id)}'>返回 back</a></p>", status=409)
+    return redirect(f"/items/{item_id}", code=303)
+
+
+def supervision(req: Request, loop: Loop, page) -> Response:
+    """GET /supervision: open matters past their deadline or escalated, oldest first."""
+    loop.escalate_overdue()
+    rows = "".join(
+        f"<tr><td><a href='/items/{escape(d['id'])}'>{escape(d['code'] or d['id'])}</a></td>"
+        f"<td>{escape(d['station'])}</td><td>{escape(d['category'] or '-')}</td>"
+        f"<td>{escape(STAGE_ZH.get(d['stage'], d['stage']))}</td><td>{escape(d['department'] or '')}</td>"
+        f"<td>{escape(d['received_at'])}</td><td>{escape(d['due_at'] or '-')}</td>"
+        f"<td>{'超期 overdue' if d['overdue'] else ''} {'督办 escalated' if d['escalated'] else ''}</td></tr>"
+        for d in loop.supervision())
+    body = ("<p class=muted>未反馈的事项超过其类别的办理期限 (deadline_days) 即列入督办并告知站点。"
+            "Open matters past their category's deadline_days, or escalated by staff.</p>"
+            "<table><tr><th>编号</th><th>站点</th><th>类别</th><th>阶段</th><th>部门</th><th>接收</th>"
+            f"<th>期限</th><th>督办</th></tr>{rows or '<tr><td colspan=8>暂无 none</td></tr>'}</table>")
+    return page(req, "督办 Supervision", body)

@@ -1,0 +1,127 @@
+"""The centre's tables as SQLAlchemy Core objects: the one schema every query is written
+against, on SQLite and on PostgreSQL alike (docs/centre.md).
+
+This is the schema at the newest migration (kiosk/central_dev/migrations/versions/);
+a change here without a migration is a change no database gets.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+#: An auto-numbered key: INTEGER PRIMARY KEY (the rowid) on SQLite, BIGINT identity on PostgreSQL.
+SERIAL = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+#: 0 to 2^63-1 (seq, idx, size: docs/protocol.md).
+BIG = sa.BigInteger()
+
+metadata = sa.MetaData()
+
+items = sa.Table(
+    "items", metadata,
+    sa.Column("id", sa.Text, primary_key=True),  # the item's UUID: exactly-once rests on this key
+    sa.Column("station", sa.Text, nullable=False),
+    sa.Column("seq", BIG),
+    sa.Column("code", sa.Text),
+    sa.Column("received_at", sa.Text, nullable=False),
+    sa.Column("meta", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False, server_default="received"),
+    sa.Column("reply", sa.Text),
+    sa.Column("updated_at", sa.Text),
+    # The staff loop (migration 0002): the department a matter was assigned to, when it
+    # was flagged 督办 (by staff or past its category's deadline_days) and why.
+    sa.Column("department", sa.Text),
+    sa.Column("escalated_at", sa.Text),
+    sa.Column("escalated_by", sa.Text),
+)
+
+files = sa.Table(
+    "files", metadata,
+    sa.Column("item_id", sa.Text, primary_key=True),
+    sa.Column("idx", BIG, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("media_type", sa.Text, nullable=False),
+    sa.Column("size", BIG, nullable=False),
+    sa.Column("sha256", sa.Text, nullable=False),
+)
+
+receipts = sa.Table(
+    "receipts", metadata,
+    sa.Column("id", SERIAL, primary_key=True),
+    sa.Column("item_id", sa.Text, nullable=False),
+    sa.Column("result", sa.Text, nullable=False),
+    sa.Column("at", sa.Text, nullable=False),
+)
+
+updates = sa.Table(
+    "updates", metadata,
+    sa.Column("cursor", SERIAL, primary_key=True),
+    sa.Column("station", sa.Text, nullable=False),
+    sa.Column("item_id", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("reply", sa.Text),
+    sa.Column("at", sa.Text, nullable=False),
+    # Added fields of the back-channel (migration 0002; docs/protocol.md): the kiosk
+    # reads status and reply as before and may show these.
+    sa.Column("department", sa.Text),
+    sa.Column("escalated", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Index("updates_station", "station", "cursor"),
+    sqlite_autoincrement=True,
+)
+
+ratings = sa.Table(
+    "ratings", metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("item_id", sa.Text, nullable=False),
+    sa.Column("station", sa.Text),
+    sa.Column("rating", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Text),
+    sa.Column("received_at", sa.Text, nullable=False),
+)
+
+heartbeats = sa.Table(
+    "heartbeats", metadata,
+    sa.Column("id", SERIAL, primary_key=True),
+    sa.Column("station", sa.Text, nullable=False),
+    sa.Column("received_at", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+)
+
+configs = sa.Table(
+    "configs", metadata,
+    sa.Column("station", sa.Text, primary_key=True),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("etag", sa.Text, nullable=False),
+)
+
+staff_users = sa.Table(
+    "staff_users", metadata,
+    sa.Column("user", sa.Text, primary_key=True),  # quoted by SQLAlchemy: USER is reserved in PostgreSQL
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("set_at", sa.Text, nullable=False),
+)
+
+staff_sessions = sa.Table(
+    "staff_sessions", metadata,
+    sa.Column("token_sha256", sa.Text, primary_key=True),
+    sa.Column("user", sa.Text, nullable=False),
+    sa.Column("csrf", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("expires", sa.Float(53), nullable=False),
+)
+
+#: Every staff action on a matter, who did it and when (migration 0002). Append-only: the
+#: code has no UPDATE or DELETE of it, and a trigger refuses both on either engine.
+audit = sa.Table(
+    "audit", metadata,
+    sa.Column("id", SERIAL, primary_key=True),
+    sa.Column("item_id", sa.Text, nullable=False),
+    sa.Column("at", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("from_stage", sa.Text),
+    sa.Column("to_stage", sa.Text),
+    sa.Column("department", sa.Text),
+    sa.Column("note", sa.Text),
+    sa.Index("audit_item", "item_id", "id"),
+    sqlite_autoincrement=True,
+)
