@@ -68,11 +68,8 @@ class Context:
         """The store, opened on first use with *options* (those of
         :meth:`kiosk.core.store.Store.open`); closed when the command ends."""
         if self._store is None:
-            from kiosk.core import fsutil
             from kiosk.core.store import Store
-            # Owner-only before the database is created in it, whatever the umask: the
-            # database and media inside are then out of others' reach (docs/security.md).
-            fsutil.make_private_dir(self.config.storage.data_path)
+            # The store makes its data dir owner-only itself (kiosk/core/store/connection.py).
             self._store = Store.open(self.config, **options)
         return self._store
 
