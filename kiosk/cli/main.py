@@ -6,7 +6,8 @@ Each module in ``kiosk/cli/`` defines ``NAME``, ``HELP``, ``register(parser)`` a
 
 Exit codes (docs/cli.md): 0 ok; 1 failed or a check found a problem; 2 usage error;
 3 configuration error; 4 invalid input; 5 not found; 6 storage error (disk full,
-database, unusable personal-data key); 130 interrupted.
+database, unusable personal-data key); 7 the service PIN pad is locked (``service
+check-pin``); 75 staff left the app for the system (``run``); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class Context:
 
     def __init__(self, args: argparse.Namespace):
         self.args = args
+        #: set by a command that must not write (``kiosk doctor``): :attr:`store` is then
+        #: opened read-only and never created (:meth:`kiosk.core.store.Store.open_read_only`)
+        self.read_only = False
         self._config = None
         self._store = None
 
@@ -60,20 +64,19 @@ class Context:
     @property
     def store(self):
         """The store, opened on first use WITHOUT start-up recovery: a command run by
-        staff only reads or adds; the app, the sync daemon and ``doctor`` run
-        ``store.recover()`` themselves."""
+        staff only reads or adds; the app and the sync daemon run ``store.recover()``
+        themselves. With :attr:`read_only`, the existing store for reading only (raises
+        :class:`kiosk.core.store.StoreNotCreated` when there is none yet)."""
         return self.open_store(recover=False)
 
     def open_store(self, **options):
         """The store, opened on first use with *options* (those of
         :meth:`kiosk.core.store.Store.open`); closed when the command ends."""
         if self._store is None:
-            from kiosk.core import fsutil
             from kiosk.core.store import Store
-            # Owner-only before the database is created in it, whatever the umask: the
-            # database and media inside are then out of others' reach (docs/security.md).
-            fsutil.make_private_dir(self.config.storage.data_path)
-            self._store = Store.open(self.config, **options)
+            # The store makes its data dir owner-only itself (kiosk/core/store/connection.py).
+            self._store = Store.open_read_only(self.config) if self.read_only else \
+                Store.open(self.config, **options)
         return self._store
 
     def item_by_code(self, text: str, *, with_pii: bool = False):
@@ -163,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kiosk", parents=[_common(None)],
         description="minyi-kiosk: the self-service terminal of a 24-hour opinion station.",
         epilog="Exit codes: 0 ok, 1 failed/problem found, 2 usage, 3 config error, "
-               "4 invalid input, 5 not found, 6 storage error, 130 interrupted.")
+               "4 invalid input, 5 not found, 6 storage error, 7 PIN pad locked (service check-pin), "
+               "75 staff left the app for the system (run), 130 interrupted.")
     parser.add_argument("--version", action=_PrintVersion,
                         help="print the kiosk's version, its database schema and protocol version")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from kiosk.core.languages import LANGUAGES
@@ -64,6 +65,21 @@ DEFAULT_CATEGORIES = (
 
 class CategoryListError(ValueError):
     """A category list is malformed; ``str()`` names the entry and field."""
+
+
+class UnknownCategory(ValueError):
+    """What someone typed is neither the id nor a shown name of a category valid now.
+    ``str()`` says so and lists the valid ones; ``choices`` holds them (id → names)."""
+
+    def __init__(self, message: str, choices: dict[str, dict[str, str]]):
+        self.choices = choices
+        super().__init__(message)
+
+
+def _comparable(text: str) -> str:
+    """A name as typed, for comparison: NFKC (full-width letters, compatibility forms),
+    inner white space as one space, case folded (English names)."""
+    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 @dataclass(frozen=True)
@@ -143,6 +159,29 @@ class Categories:
         """The category's name in *lang* (Simplified Chinese as the fallback), or None."""
         cat = self.get(category_id)
         return cat.name(lang) if cat is not None else None
+
+    def find(self, text: str) -> Category:
+        """The category *text* names: its id, or its shown name in any of the languages
+        (zh-CN, zh-TW, en; case, width and spacing do not matter). This is the one lookup
+        of a category by what a person typed (``kiosk submit --category``).
+
+        Raises :class:`UnknownCategory` listing the valid ids and names when none
+        matches, or when the name belongs to more than one category.
+        """
+        wanted = _comparable(text)
+        by_id = self.get(wanted)  # ids are lower case ASCII (Category)
+        if by_id is not None:
+            return by_id
+        found = [c for c in self.items if any(_comparable(n) == wanted for n in c.names.values())]
+        if len(found) == 1:
+            return found[0]
+        choices = {c.id: dict(c.names) for c in self.items}
+        listing = "; ".join(f"{c.id} ({' / '.join(dict.fromkeys(c.names.values()))})" for c in self.items)
+        why = (f"{text!r} names more than one category ({', '.join(c.id for c in found)}): give the id"
+               if found else f"unknown category {text!r}")
+        where = "the centre's station config" if self.source == CENTRE else "the local config"
+        problem = f"; {self.problem}" if self.problem else ""
+        raise UnknownCategory(f"{why}; valid now, from {where}: {listing}{problem}", choices)
 
     def describe(self) -> str:
         """The known ids and their source, for an error message."""

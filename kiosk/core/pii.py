@@ -52,14 +52,19 @@ class Cipher:
         self.problem = problem
 
     @classmethod
-    def from_key_file(cls, path: Path, *, locked_items: int) -> "Cipher":
+    def from_key_file(cls, path: Path, *, locked_items: int, create: bool = True) -> "Cipher":
         """The cipher of the key at *path*.
 
         *locked_items* is how many stored items carry encrypted personal data. Only when
         it is 0 is a missing key file created (0600, durably); otherwise, and for a key
         file that is empty, unreadable or not a key, the Cipher carries the problem.
+        With *create* false (a read-only look, ``kiosk doctor``) a missing key is never
+        created: the Cipher carries a problem saying it is not created yet.
         """
         path = Path(path)
+        if not path.exists() and locked_items == 0 and not create:
+            return cls._broken(path, 0, f"personal-data key {path} not created yet; the kiosk creates it "
+                                        "when it opens the store (real-name items need it)")
         if not path.exists() and locked_items == 0:
             try:
                 _create_key_file(path)

@@ -2,7 +2,9 @@
 
 Fails when the key file is missing, empty, unreadable or corrupt while personal data
 is stored, and when it does not open the stored data (one stored name or phone is
-test-decrypted). A key file readable beyond its owner is the ``permissions`` check's
+test-decrypted). A key not created yet while no personal data is stored (a fresh
+install) is a WARN: the kiosk creates it when it first opens the store; the check never
+creates it. A key file readable beyond its owner is the ``permissions`` check's
 (kiosk/doctor/permissions.py).
 """
 
@@ -10,22 +12,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.doctor import FAIL, OK, SKIP, Check
-from kiosk.core.pii import PIIKeyError
+from kiosk.core.pii import Cipher, PIIKeyError
+from kiosk.core.store import StoreNotCreated
+from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
 
 
 def checks(ctx) -> list[Check]:
+    """The ``pii_key`` line of `kiosk doctor`."""
     try:
         cfg = ctx.config
-        store = ctx.store
-    except Exception as e:  # the core checks report a bad config or database themselves
-        return [Check("pii_key", SKIP, f"config or database unavailable: {e}")]
+    except Exception as e:  # the core check reports a bad config itself
+        return [Check("pii_key", SKIP, f"config unavailable: {e}")]
     key = Path(cfg.storage.key_file)
+    try:
+        store = ctx.store
+    except StoreNotCreated:
+        return [_check_key_alone(key)]
+    except Exception as e:  # the core check reports the database itself
+        return [Check("pii_key", SKIP, f"database unavailable: {e}")]
     cipher = store.cipher
-    if cipher.problem is not None:
-        return [Check("pii_key", FAIL, str(cipher.problem))]
-    sample = store.sample_encrypted_value()
     locked = store.count_encrypted_items()
+    if cipher.problem is not None:
+        fresh = locked == 0 and not key.exists()
+        return [Check("pii_key", WARN if fresh else FAIL, str(cipher.problem))]
+    sample = store.sample_encrypted_value()
     if sample is not None:
         try:
             cipher.decrypt(sample)
@@ -38,3 +48,11 @@ def checks(ctx) -> list[Check]:
     detail = f"{key} opens the personal data of {locked} stored items" if locked else \
         f"{key} present; no personal data stored yet"
     return [Check("pii_key", OK, detail)]
+
+
+def _check_key_alone(key: Path) -> Check:
+    """No database yet, so no personal data: the key is fine absent, and must be a key if present."""
+    cipher = Cipher.from_key_file(key, locked_items=0, create=False)
+    if cipher.problem is None:
+        return Check("pii_key", OK, f"{key} present; no database yet, so no personal data stored")
+    return Check("pii_key", WARN if not key.exists() else FAIL, str(cipher.problem))

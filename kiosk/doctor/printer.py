@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from kiosk.config import ConfigError
@@ -16,6 +18,8 @@ def printer_check(cfg, printer=None) -> Check:
     if printer is None:
         if ps.kind == "none":
             return Check("printer", SKIP, "no printer configured (printer.kind = \"none\"): receipts are not printed")
+        if ps.kind == "file" and not _is_device(ps.path):
+            return file_check(ps)
         try:
             printer = ps.build()
         except PrinterConfigError as e:
@@ -47,6 +51,29 @@ def printer_check(cfg, printer=None) -> Check:
     if st.paper == "near_end":
         return Check("printer", WARN, f"{where}: ready, paper running low")
     return Check("printer", OK, f"{where}: ready ({st.detail})")
+
+
+def _is_device(path: str) -> bool:
+    try:
+        return stat.S_ISCHR(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def file_check(ps) -> Check:
+    """``kind = "file"`` with a plain file (a capture file): opening it would create or
+    truncate it, so it is judged without opening. A device node is opened like any printer."""
+    path = Path(ps.path)
+    where = f"file printer {path}, {ps.paper_width_mm} mm"
+    if path.is_dir():
+        return Check("printer", FAIL, f"{where}: is a directory")
+    parent = path.parent
+    if not parent.is_dir():
+        return Check("printer", FAIL, f"{where}: {parent} does not exist")
+    if not os.access(path if path.exists() else parent, os.W_OK):
+        return Check("printer", FAIL, f"{where}: not writable by this user")
+    return Check("printer", WARN, f"{where}: receipts are written to a file, nothing is printed "
+                                  "(a file cannot report a status; not opened, so not changed)")
 
 
 def font_check(cfg) -> Check:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from kiosk.config import ConfigError
+from kiosk.core.store import StoreNotCreated
 from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
 
 
 def pin_check(cfg, store) -> Check:
-    """The PIN file: absent (menu disabled), damaged, locked, trivial or ready. Never raises."""
+    """The PIN file: absent (menu disabled), damaged, locked, trivial or ready. Never
+    raises, never writes. *store* None: no database yet, so no lock or weakness recorded."""
     from kiosk.maintenance.pin import PinFileError, PinGuard, PinNotSet, format_wait
 
     guard = PinGuard.from_config(cfg, store)
@@ -20,7 +22,9 @@ def pin_check(cfg, store) -> Check:
                                           "set one with `kiosk service set-pin`")
     except PinFileError as e:
         return Check("service_pin", FAIL, str(e))
-    locked = guard.locked_for()
+    if store is None:
+        return Check("service_pin", OK, f"service PIN set ({guard.path}); no database yet, so no lock recorded")
+    locked = guard.lock_remaining()
     if locked > 0:
         return Check("service_pin", WARN, f"the PIN pad is locked after repeated wrong PINs for "
                                           f"{format_wait(locked)} more")
@@ -57,6 +61,8 @@ def checks(ctx) -> list[Check]:
         return [Check("service_pin", SKIP, "config invalid")]
     try:
         store = ctx.store
+    except StoreNotCreated:
+        store = None
     except Exception as e:  # the core check reports the database itself
         return [Check("service_pin", SKIP, f"database unavailable: {e}"), export_check(cfg)]
     return [pin_check(cfg, store), export_check(cfg)]

@@ -53,7 +53,12 @@ def checks(ctx) -> list[Check]:
 
 
 def _check_sync_config(s) -> Check:
-    """The token files, the CA bundle and (when served) the pull API's token, as they are now."""
+    """The token files, the CA bundle and (when served) the pull API's token, as they are now.
+
+    A [sync] section left entirely at its built-in defaults is sync not set up yet (a
+    fresh install): a WARN saying what that disables, not a FAIL; systemd/install.sh
+    warns the same way and generates the pull API's token."""
+    from kiosk.config.sync import SyncSettings
     try:
         s.check_files()  # the token files and the CA bundle, as they are now
         if s.pull_api_enabled:
@@ -61,6 +66,9 @@ def _check_sync_config(s) -> Check:
         return Check("sync_config", OK, f"centre {s.central_url}"
                      + (f"; pull API on {s.pull_api_host}:{s.pull_api_port}" if s.pull_api_enabled else ""))
     except ValueError as e:
+        if s == SyncSettings():
+            return Check("sync_config", WARN, f"sync is not set up ([sync] is all built-in defaults): items stay "
+                                              f"on this kiosk, and `kiosk sync` will not start (sync.{e})")
         return Check("sync_config", FAIL, f"sync.{e}")
 
 

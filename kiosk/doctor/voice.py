@@ -2,11 +2,15 @@
 
 Neither check opens a stream or loads the model (the app may be using the microphone,
 and a model load costs seconds and hundreds of MB); they say whether voice entry will
-work and, when not, what to do.
+work and, when not, what to do. Both are optional on a fresh install: no microphone on
+the system's default input, or no model installed yet, is a WARN saying what is off. A
+device or model the config names explicitly that is not there, or a broken model, is a
+FAIL: the config promises something this machine does not have.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from kiosk.config import ConfigError
@@ -32,7 +36,8 @@ def microphone_check(mic) -> Check:
     try:
         info = dev.find_device()
     except MicrophoneUnavailable as e:
-        return Check("microphone", FAIL, f"{e}; {DISABLED}")
+        named = mic.device != ""  # "" = the system's default input (docs/config.md)
+        return Check("microphone", FAIL if named else WARN, f"{e}; {DISABLED}")
     detail = (f"{info['name']!r} (index {info['index']}), {info['max_input_channels']} input "
               f"channels, default {int(info.get('default_samplerate') or 0)} Hz")
     if mic.sample_rate:
@@ -54,7 +59,10 @@ def model_check(cfg) -> Check:
     path = layout.model_path(cfg.asr, cfg.storage)
     problem = layout.model_problem(path)
     if problem:
-        return Check("speech_model", FAIL,
+        # Nothing installed where `kiosk models install` puts it: optional, a WARN. An
+        # asr.model_dir that is missing, or any model that is incomplete, is broken.
+        absent = not cfg.asr.model_dir and not os.path.lexists(path)
+        return Check("speech_model", WARN if absent else FAIL,
                      f"{problem}; voice items are kept as recordings without text. Install with "
                      "`kiosk models install` (needs internet) or from a USB stick: "
                      "`kiosk models install /media/usb/vosk-model-small-cn-0.22.zip`")

@@ -222,6 +222,11 @@ class PinGuard:
             # A damaged record must not unlock the pad: treat it as a fresh full lock.
             return {"failures": FAILURES_PER_LOCK, "until": self._now() + self.cap_s, "lockouts": 1}
 
+    def lock_remaining(self) -> float:
+        """Seconds the pad stays locked (0 when open), never more than the cap. Reads only
+        (``kiosk doctor``); :meth:`locked_for` also shortens a lock the clock made too long."""
+        return max(0.0, min(self._lock_state()["until"] - self._now(), self.cap_s))
+
     def locked_for(self) -> float:
         """Seconds the pad stays locked (0 when open)."""
         remaining = self._lock_state()["until"] - self._now()

@@ -74,6 +74,37 @@ def test_doctor_reports_a_reader_held_by_the_app_as_present(line, reader_on):
     assert c.status == OK and "in use by another program" in c.detail
 
 
+def test_doctor_fails_a_reader_whose_open_never_returns(monkeypatch):
+    """The shared probe (kiosk/doctor/_probe.py) gives up after its time limit, for both
+    readers, and says what is then off."""
+    import threading
+
+    from kiosk.config.idcard import IdCardReaderSettings
+    from kiosk.doctor import idcard
+
+    release = threading.Event()
+
+    class Wedged:
+        def describe(self):
+            return "wedged adapter /dev/ttyUSB9"
+
+        def open(self):
+            release.wait(10)  # a USB-serial bridge that hangs in open()
+
+        def close(self):
+            pass
+
+    try:
+        for settings_cls, probe_fn, off in ((CodeReaderSettings, probe, "type the code"),
+                                            (IdCardReaderSettings, idcard.probe, "type their name")):
+            monkeypatch.setattr(settings_cls, "build", lambda self, **kw: Wedged())
+            c = probe_fn(settings_cls(kind="serial", device="/dev/ttyUSB9"), timeout=0.2)
+            assert c.status == FAIL, c
+            assert "wedged adapter /dev/ttyUSB9: no answer within 0 s" in c.detail and off in c.detail
+    finally:
+        release.set()
+
+
 def test_kiosk_doctor_lists_the_code_reader(write_config, tmp_path):
     path = write_config(f'[code_reader]\nkind = "serial"\ndevice = "{tmp_path}/ttyNone"\n')
     out = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(path), "--json", "doctor"],

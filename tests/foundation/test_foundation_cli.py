@@ -60,11 +60,11 @@ def test_exit_codes(write_config):
     assert run("submit", "--config", cfg, "--bogus")[0] == cli.EXIT_USAGE
 
 
-def test_doctor_fails_on_bad_config(tmp_path):
+def test_doctor_exits_3_on_a_bad_config(tmp_path):
     p = tmp_path / "bad.toml"
     p.write_text("[station]\nnumber = 1\n")
     rc, out, _ = run("doctor", "--config", str(p), "--json")
-    assert rc == cli.EXIT_FAIL
+    assert rc == cli.EXIT_CONFIG == 3
     (first,) = [c for c in json.loads(out)["checks"] if c["name"] == "config"]
     assert first["status"] == "fail" and "station.number" in first["detail"]
 

@@ -98,6 +98,13 @@ def test_the_database_file_itself_is_owner_only(write_config, kiosk, tmp_path):
     assert mode(tmp_path / "data" / "kiosk.db") == 0o600
 
 
+def _create_store(conf) -> None:
+    """The data dir, database and key, as the kiosk makes them at first start."""
+    from kiosk import config as configmod
+    from kiosk.core.store import Store
+    Store.open(configmod.load(conf)).close()
+
+
 def _doctor_permissions(kiosk, conf) -> dict:
     code, report = kiosk("doctor", "--config", str(conf))
     return {c["name"]: c for c in report["checks"]}["permissions"]
@@ -109,6 +116,7 @@ def test_doctor_fails_a_planted_0644_key_and_token_file_and_changes_nothing(tmp_
     token.write_text("a-real-secret-of-this-kiosk-0123456789\n")
     os.chmod(token, 0o600)
     conf = write_config(f'[sync]\npull_api_token_file = "{token}"\n')
+    _create_store(conf)  # the doctor creates nothing: the kiosk makes the key
     assert _doctor_permissions(kiosk, conf)["status"] == "ok"
     key = tmp_path / "keys" / "pii.key"
     os.chmod(key, 0o644)
@@ -126,6 +134,7 @@ def test_doctor_fails_a_data_directory_others_can_reach_and_names_the_database(w
         os.chmod(root, 0o755)
         conf = root / "kiosk.toml"
         conf.write_text(write_config().read_text().replace(str(write_config().parent), str(root)))
+        _create_store(conf)
         assert _doctor_permissions(kiosk, conf)["status"] == "ok"
         data = root / "data"
         assert mode(data) == 0o700

@@ -103,15 +103,20 @@ def test_recover_without_verify_removes_leftovers_but_reads_no_file(cfg, store, 
 
 
 def test_which_commands_recover(cfg, store, tmp_path, write_config, capsys):
-    """Staff commands only read or add (no clean-up, no re-hash); doctor and the sync
-    daemon run the whole start-up recovery."""
+    """Staff commands only read or add (no clean-up, no re-hash); doctor re-hashes and
+    reports but changes nothing; the sync daemon runs the whole start-up recovery."""
+    import json
+
     from kiosk.cli.main import main as kiosk_main
     cfg_path = str(write_config())
     item, leftover = _leftover_and_tampered(store, cfg, tmp_path)
     assert kiosk_main(["--config", cfg_path, "status", str(item.code)]) == 0
     assert leftover.exists() and store.get_item(item.id).integrity == "ok"
-    kiosk_main(["--config", cfg_path, "doctor"])
-    assert not leftover.exists() and store.get_item(item.id).integrity == "mismatch"
+    capsys.readouterr()
+    assert kiosk_main(["--config", cfg_path, "--json", "doctor"]) == 1
+    checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)["checks"]}
+    assert checks["attachments"]["status"] == "fail" and str(item.code) in checks["attachments"]["detail"]
+    assert leftover.exists() and store.get_item(item.id).integrity == "ok"  # found, not flagged
 
     # the sync daemon (here one round against a centre that is not there)
     item2, leftover2 = _leftover_and_tampered(store, cfg, tmp_path)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.doctor import FAIL, OK
+from kiosk.doctor import OK, WARN
 
 from .conftest import GRAMMAR, RATE
 
@@ -108,4 +108,4 @@ def test_doctor_reports_the_device(tmp_path, korean_audio, write_config):
     assert checks["microphone"]["status"] == OK, checks["microphone"]
     assert "'kiosktest'" in checks["microphone"]["detail"]
     assert "16000 Hz mono 16-bit supported" in checks["microphone"]["detail"]
-    assert checks["speech_model"]["status"] == FAIL  # nothing installed in this data dir
+    assert checks["speech_model"]["status"] == WARN  # nothing installed in this data dir: optional

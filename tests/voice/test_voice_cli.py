@@ -142,13 +142,23 @@ def doctor(capsys, cfg):
     return code, {c["name"]: c for c in json.loads(out.out)["checks"]}
 
 
-def test_doctor_without_device_or_model(capsys, write_config):
+def test_doctor_without_device_or_model_warns_what_is_off(capsys, write_config):
+    """Both optional on a fresh install: a WARN saying what voice entry loses, no FAIL."""
     code, checks = doctor(capsys, write_config())
-    assert code == cli.EXIT_FAIL
     mic, model = checks["microphone"], checks["speech_model"]
-    assert mic["status"] == "fail" and "voice entry is disabled" in mic["detail"]
+    assert mic["status"] == "warn" and "voice entry is disabled" in mic["detail"]
     assert ("no capture device" in mic["detail"]) or ("PortAudio" in mic["detail"])
-    assert model["status"] == "fail" and "kiosk models install /media/usb/" in model["detail"]
+    assert model["status"] == "warn" and "kiosk models install /media/usb/" in model["detail"]
+    assert "kept as recordings without text" in model["detail"]
+
+
+def test_doctor_fails_a_named_microphone_or_model_dir_that_is_not_there(capsys, write_config, tmp_path):
+    """What the config names explicitly must be there: absent is a FAIL, exit 1."""
+    code, checks = doctor(capsys, write_config(f'[microphone]\ndevice = "NoSuchMic-4711"\n'
+                                               f'[asr]\nmodel_dir = "{tmp_path}/no-model"\n'))
+    assert code == cli.EXIT_FAIL
+    assert checks["microphone"]["status"] == "fail" and "voice entry is disabled" in checks["microphone"]["detail"]
+    assert checks["speech_model"]["status"] == "fail" and "no-model" in checks["speech_model"]["detail"]
 
 
 def test_doctor_with_model_dir_and_fake_mic(capsys, write_config, ko_model_dir, korean_audio):

@@ -30,18 +30,18 @@ from kiosk.core.records import Draft, NewAttachment, NewItem
 from kiosk.core.store.answers import AnswersMixin
 from kiosk.core.store.connection import BUSY_TIMEOUT_MS, ConnectionMixin
 from kiosk.core.store.delivery import DeliveryMixin
-from kiosk.core.store.errors import AlreadyRated, DiskFullError, StoreError
+from kiosk.core.store.errors import AlreadyRated, DiskFullError, StoreError, StoreNotCreated
 from kiosk.core.store.items import ItemsMixin
 from kiosk.core.store.journal import JournalMixin
 from kiosk.core.store.upkeep import UpkeepMixin
 
 __all__ = ["AlreadyRated", "BUSY_TIMEOUT_MS", "DiskFullError", "Draft", "NewAttachment", "NewItem", "Store",
-           "StoreError"]
+           "StoreError", "StoreNotCreated"]
 
 
 class Store(ConnectionMixin, ItemsMixin, DeliveryMixin, AnswersMixin, JournalMixin, UpkeepMixin):
     """One open kiosk database with its media directory. Thread-safe (one lock).
 
     Opened with ``Store(data_dir, station, cipher)`` or :meth:`Store.open` (from a
-    config); see :class:`~kiosk.core.store.connection.ConnectionMixin` for the options.
+    config), or for reading only with :meth:`Store.open_read_only` (``kiosk doctor``); see :class:`~kiosk.core.store.connection.ConnectionMixin` for the options.
     """

@@ -15,7 +15,7 @@ from kiosk.core import fsutil
 from kiosk.core.diskguard import DiskGuard, OutOfServiceError
 from kiosk.core.pii import Cipher
 from kiosk.core.schema import migrations
-from kiosk.core.store.errors import DiskFullError
+from kiosk.core.store.errors import DiskFullError, StoreNotCreated
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -32,6 +32,14 @@ class ConnectionMixin:
         database on raises :class:`~kiosk.core.diskguard.OutOfServiceError`; with
         *wait_for_disk* the store stays closed instead (every use raises that refusal)
         until :meth:`try_open` succeeds (docs/store.md, "Disk full at start")."""
+        self._set_up(data_dir, station, cipher, guard, (recover, verify))
+        fsutil.make_private_dir(self.data_dir)  # names and phones inside: 0700 whatever the umask
+        if not self.try_open() and not wait_for_disk:
+            raise self._unopenable()
+
+    def _set_up(self, data_dir: Path, station: str, cipher: Cipher | Path, guard: DiskGuard | None,
+                recover: tuple[bool, bool]) -> None:
+        """The paths and state of a store not yet opened (nothing touched on disk)."""
         self.data_dir = Path(data_dir)
         # Checked before every write (kiosk/core/diskguard.py); with no guard given only a
         # completely full disk refuses writes.
@@ -40,14 +48,11 @@ class ConnectionMixin:
         self.media_dir = self.data_dir / "media"
         self.tmp_dir = self.data_dir / "tmp"
         self.db_path = self.data_dir / "kiosk.db"
-        fsutil.make_private_dir(self.data_dir)  # names and phones inside: 0700 whatever the umask
         self._lock = threading.RLock()
         self._key = cipher
         self._db: Database | None = None
         self._cipher: Cipher | None = None
-        self._recover = (recover, verify)
-        if not self.try_open() and not wait_for_disk:
-            raise self._unopenable()
+        self._recover = recover
 
     @classmethod
     def open(cls, config, *, recover: bool = True, verify: bool = True, wait_for_disk: bool = False) -> "Store":
@@ -55,6 +60,47 @@ class ConnectionMixin:
         return cls(config.storage.data_path, config.station.number,
                    Path(config.storage.key_file), recover=recover, verify=verify,
                    guard=DiskGuard.from_settings(config.storage), wait_for_disk=wait_for_disk)
+
+    @classmethod
+    def open_read_only(cls, config) -> "Store":
+        """The existing store of *config*, for reading only (``kiosk doctor``).
+
+        Nothing is created or changed: no data dir, database, personal-data key, ballast
+        or lock file; no migration, no recovery; a write fails ("attempt to write a
+        readonly database"). Raises :class:`StoreNotCreated` when there is no database,
+        or no tables in it, yet. A database another process has open (its ``-wal`` file
+        exists) is read through SQLite's write-ahead log, whose shared-memory index
+        every reader updates; one nobody has open is read as ``immutable``, because a
+        read-only connection would leave new ``-wal`` and ``-shm`` files behind
+        (https://sqlite.org/uri.html#uriimmutable).
+        """
+        self = cls.__new__(cls)
+        self._set_up(config.storage.data_path, config.station.number, Path(config.storage.key_file),
+                     DiskGuard.from_settings(config.storage), (False, False))
+        if not self.db_path.is_file():
+            raise StoreNotCreated(f"{self.db_path} not created yet; the kiosk creates it at first start")
+        live = self.db_path.with_name(self.db_path.name + "-wal").exists()
+        uri = self.db_path.resolve().as_uri() + ("?mode=ro" if live else "?mode=ro&immutable=1")
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                               timeout=BUSY_TIMEOUT_MS / 1000)
+        self._db = Database(conn)
+        try:
+            if "m001_initial" in self.pending_migrations():
+                raise StoreNotCreated(f"{self.db_path} has no tables yet; the kiosk creates them "
+                                      "at first start")
+            self._cipher = self._key if isinstance(self._key, Cipher) else \
+                Cipher.from_key_file(Path(self._key), locked_items=self.count_encrypted_items(), create=False)
+        except BaseException:
+            self._db = None
+            conn.close()
+            raise
+        return self
+
+    def pending_migrations(self) -> list[str]:
+        """The migrations this code has that the database lacks (reads only; the
+        read-write open applies them)."""
+        with self._lock:
+            return [m.name for m in migrations.pending(self.db)]
 
     @property
     def is_open(self) -> bool:

@@ -13,3 +13,9 @@ class AlreadyRated(StoreError):
 
 class DiskFullError(StoreError):
     """No space left: the item was not stored, nothing else was lost."""
+
+
+class StoreNotCreated(StoreError):
+    """:meth:`~kiosk.core.store.Store.open_read_only` found no database (or one without
+    tables) yet: normal on a fresh install; the kiosk creates it when it first opens the
+    store. ``str()`` says so and names the file."""

@@ -5,10 +5,25 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import shutil
+from dataclasses import dataclass
 
 from kiosk.core import clock, fsutil, trackcode
 from kiosk.core.diskguard import DiskSpaceError
 from kiosk.core.store.errors import DiskFullError
+
+
+@dataclass(frozen=True)
+class AttachmentProblem:
+    """An attachment whose file changed (``mismatch``) or vanished (``missing``) on disk;
+    ``recorded`` is the integrity the store has on record for it."""
+
+    attachment_id: int
+    item_id: str
+    name: str
+    code: trackcode.TrackingCode
+    state: str
+    recorded: str
+    expected_sha256: str
 
 
 class UpkeepMixin:
@@ -58,14 +73,15 @@ class UpkeepMixin:
                 pass  # the clean-up itself is done; the disk guard reports the disk
         return {"temp_files": removed_tmp, "orphaned_dirs": removed_orphans, "flagged": flagged}
 
-    def verify_attachments(self, only_undelivered: bool = True) -> int:
-        """Re-hash attachments; flag mismatches on the attachment and the item."""
+    def attachment_problems(self, only_undelivered: bool = True) -> list[AttachmentProblem]:
+        """Re-hash attachments; each that no longer matches what was stored, or is gone.
+        Reads only (``kiosk doctor``): :meth:`verify_attachments` records them."""
         where = "a.purged = 0" + (" AND i.delivery != 'delivered'" if only_undelivered else "")
         with self._lock:
             rows = self.db.execute(
                 f"SELECT a.id, a.item_id, a.name, a.sha256, a.size, a.integrity, i.code "
                 f"FROM attachments a JOIN items i ON i.id = a.item_id WHERE {where}").fetchall()
-        flagged = 0
+        found = []
         for att_id, item_id, name, digest, size, integrity, code in rows:
             path = self.media_dir / item_id / name
             try:
@@ -78,14 +94,23 @@ class UpkeepMixin:
                 # which says nothing about its content; the sync daemon holds the item and
                 # reports it (docs/sync.md, "Centre calls").
                 continue
-            if state != "ok" and integrity != state:
-                flagged += 1
-                with self.write() as db:
-                    db.execute("UPDATE attachments SET integrity = ? WHERE id = ?", [state, att_id])
-                    db.execute("UPDATE items SET integrity = 'mismatch' WHERE id = ?", [item_id])
-                    self._log(db, "error", "attachment_integrity",
-                              f"attachment {name} of {trackcode.parse(code)} is {state}",
-                              item_id, {"expected_sha256": digest})
+            if state != "ok":
+                found.append(AttachmentProblem(att_id, item_id, name, trackcode.parse(code), state,
+                                               integrity, digest))
+        return found
+
+    def verify_attachments(self, only_undelivered: bool = True) -> int:
+        """Re-hash attachments; flag mismatches on the attachment and the item."""
+        flagged = 0
+        for p in self.attachment_problems(only_undelivered):
+            if p.recorded == p.state:
+                continue
+            flagged += 1
+            with self.write() as db:
+                db.execute("UPDATE attachments SET integrity = ? WHERE id = ?", [p.state, p.attachment_id])
+                db.execute("UPDATE items SET integrity = 'mismatch' WHERE id = ?", [p.item_id])
+                self._log(db, "error", "attachment_integrity", f"attachment {p.name} of {p.code} is {p.state}",
+                          p.item_id, {"expected_sha256": p.expected_sha256})
         return flagged
 
     def integrity_check(self) -> str:
