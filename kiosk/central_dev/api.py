@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 
 import sqlalchemy as sa
 from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
@@ -94,58 +95,68 @@ class CentralAPI:
         if req.content_length is not None and req.content_length > self.max_item_bytes:
             self.db.add_receipt(item_id, "rejected-413")
             return err(413, f"item larger than {self.max_item_bytes} bytes")
-        if self.db.has_item(item_id):
-            # Idempotent: the first receipt stands; the body is not needed again.
-            self.db.add_receipt(item_id, "duplicate")
-            return jresp({"id": item_id, "result": "duplicate"})
+        # No look for the UUID first: that was a read transaction in every push, and the
+        # insert's unique key decides anyway (CentralDB.store_item: "created" or
+        # "duplicate"). Only a body this centre would refuse asks whether it has the UUID.
         tmp = self.db.new_tmp_dir()
         try:
-            return self._receive(req, item_id, tmp)
+            resp, rejected = self._receive(req, item_id, tmp)
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
+        if resp.status_code >= 400 and self.db.has_item(item_id):
+            # Idempotent: the first receipt stands, whatever this repeat carries.
+            self.db.add_receipt(item_id, "duplicate")
+            return jresp({"id": item_id, "result": "duplicate"})
+        if rejected:
+            self.db.add_receipt(item_id, rejected)
+        return resp
 
-    def _receive(self, req: Request, item_id: str, tmp) -> Response:
+    def _receive(self, req: Request, item_id: str, tmp) -> tuple[Response, str | None]:
+        """The answer to an item's body, and the receipt of a rejection (None: none)."""
         count = iter(range(MAX_PARTS + 1))
 
         def stream_factory(total_content_length, content_type, filename, content_length=None):
-            # Parts go straight to files in our tmp dir (named by counter, never by filename).
+            # Parts go straight to files in our tmp dir (named by counter, never by filename);
+            # the metadata stays in memory unless it is large.
+            if filename == "metadata.json":
+                return tempfile.SpooledTemporaryFile(max_size=1024 * 1024, dir=tmp)
             return open(tmp / f"part{next(count)}", "wb+")
         try:
             _, form, files = parse_form_data(req.environ, stream_factory=stream_factory,
                                              max_form_memory_size=1024 * 1024, max_form_parts=MAX_PARTS)
         except RequestEntityTooLarge:
-            self.db.add_receipt(item_id, "rejected-413")
-            return err(413, f"more than {MAX_PARTS} multipart parts")
+            return err(413, f"more than {MAX_PARTS} multipart parts"), "rejected-413"
         except HTTPException as e:
-            return err(400, f"malformed multipart body: {e.description}")
+            return err(400, f"malformed multipart body: {e.description}"), None
         meta_file = files.get("metadata")
         try:
             meta = json.loads(meta_file.stream.read() if meta_file else form["metadata"])
         except (KeyError, ValueError, UnicodeDecodeError):
-            return err(400, "part 'metadata' missing or not JSON")
+            return err(400, "part 'metadata' missing or not JSON"), None
         problem = _check_meta(meta, item_id)
         if problem:
-            return err(400, problem)
+            return err(400, problem), None
         manifest = {a["idx"]: a for a in meta["attachments"]}
         extra = [k for k in files if k != "metadata" and (not k.startswith("file") or
                                                            not k[4:].isdigit() or int(k[4:]) not in manifest)]
         if extra:
-            return err(400, f"unexpected part {extra[0][:40]!r}")
+            return err(400, f"unexpected part {extra[0][:40]!r}"), None
         out = []
         for idx, a in manifest.items():
             part = files.get(f"file{idx}")
             if part is None:
-                return err(400, f"part file{idx} missing")
+                return err(400, f"part file{idx} missing"), None
+            if not isinstance(getattr(part.stream, "name", None), str):  # kept in memory: not a file part
+                return err(400, f"part file{idx} is named like the metadata"), None
             h, size = hashlib.sha256(), 0
             part.stream.seek(0)
             while chunk := part.stream.read(CHUNK):
                 h.update(chunk)
                 size += len(chunk)
             if size != a["size"] or h.hexdigest() != a["sha256"]:
-                self.db.add_receipt(item_id, "rejected-422")
                 return err(422, f"attachment {idx} does not match its manifest "
-                                f"(size {size}, sha256 {h.hexdigest()[:12]}...)")
+                                f"(size {size}, sha256 {h.hexdigest()[:12]}...)"), "rejected-422"
             part.stream.flush()
             os.fsync(part.stream.fileno())
             part.stream.close()
@@ -154,7 +165,7 @@ class CentralAPI:
         for p in tmp.glob("part*"):
             p.unlink()
         result = self.db.store_item(meta, out, tmp)
-        return jresp({"id": item_id, "result": result}, 201 if result == "created" else 200)
+        return jresp({"id": item_id, "result": result}, 201 if result == "created" else 200), None
 
     # -- ratings, back-channel --------------------------------------------------------
 

@@ -64,6 +64,7 @@ class CentralDB:
         self.engine = storage.open_engine(self.data_dir, database_url, pool_size)
         self.dialect = self.engine.dialect.name
         self.where = storage.redacted(self.engine.url) if database_url else str(self.data_dir / "central.db")
+        self._store_stmts = None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -123,23 +124,30 @@ class CentralDB:
 
         The unique key decides, never a look first: of two processes inserting one UUID
         at once, the second waits for the first's commit and inserts nothing."""
+        if self._store_stmts is None:
+            # Built once: SQLAlchemy's .values() costs ~0.5 ms of coercion per call.
+            self._store_stmts = (self.insert_ignoring_duplicate(items).returning(items.c.id),
+                                 files.insert(), receipts.insert())
+        put_item, put_files, put_receipt = self._store_stmts
+        now = now_iso()
         with self.begin() as conn:
-            res = conn.execute(self.insert_ignoring_duplicate(items).values(
-                id=meta["id"], station=meta["station"], seq=meta.get("seq"), code=meta.get("code"),
-                received_at=now_iso(), meta=json.dumps(meta, ensure_ascii=False)).returning(items.c.id))
+            res = conn.execute(put_item, {"id": meta["id"], "station": meta["station"], "seq": meta.get("seq"),
+                                          "code": meta.get("code"), "received_at": now,
+                                          "meta": json.dumps(meta, ensure_ascii=False)})
             # A row back: ours. None: the key existed (rowcount is not reliable here).
             result = "created" if res.first() is not None else "duplicate"
             if result == "created":
                 if file_rows:
-                    conn.execute(files.insert(), [
+                    conn.execute(put_files, [
                         {"item_id": meta["id"], "idx": f["idx"], "name": f["name"], "media_type": f["media_type"],
                          "size": f["size"], "sha256": f["sha256"]} for f in file_rows])
                 final = self.media / meta["id"]
                 # We hold the item's new row: a directory already there is what an earlier
                 # attempt moved before its commit failed, never a committed item's.
-                shutil.rmtree(final, ignore_errors=True)
+                if final.exists():
+                    shutil.rmtree(final, ignore_errors=True)
                 os.rename(tmp_dir, final)
-            conn.execute(receipts.insert().values(item_id=meta["id"], result=result, at=now_iso()))
+            conn.execute(put_receipt, {"item_id": meta["id"], "result": result, "at": now})
         if result == "duplicate":
             shutil.rmtree(tmp_dir, ignore_errors=True)
         return result

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -36,6 +37,46 @@ _current = _Current()
 _RESHUT_EVERY_S = 0.2
 
 
+class _Watcher:
+    """One thread for every :class:`CallDeadline` of the process, asleep until the
+    earliest is due. (A thread per call cost ~2 ms of start and join in every push:
+    docs/sync.md, "Performance".)"""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._active: set["CallDeadline"] = set()
+        self._thread: threading.Thread | None = None
+
+    def add(self, d: "CallDeadline") -> None:
+        with self._cond:
+            self._active.add(d)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="centre-call-deadlines", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def remove(self, d: "CallDeadline") -> None:
+        with self._cond:
+            self._active.discard(d)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                now = time.monotonic()
+                due = [d for d in self._active if now >= d.next_shut]
+                for d in due:
+                    d.expired = True
+                    d.next_shut = now + _RESHUT_EVERY_S
+            for d in due:  # outside the lock: a call starting or ending never waits for this
+                d.shut_all()
+            with self._cond:
+                wake = min((d.next_shut for d in self._active), default=None)
+                self._cond.wait(None if wake is None else max(0.0, wake - time.monotonic()))
+
+
+_watcher = _Watcher()
+
+
 class CallDeadline:
     """Context manager: the call inside must finish within *seconds* or its sockets are
     shut down (the call then fails with a connection error and :attr:`expired` is True)."""
@@ -43,45 +84,41 @@ class CallDeadline:
     def __init__(self, seconds: float):
         self.seconds = seconds
         self.expired = False
+        self.next_shut = 0.0
         self._conns: list = []
         self._lock = threading.Lock()
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="centre-call-deadline", daemon=True)
+        self._finished = False
 
     def __enter__(self) -> "CallDeadline":
         _current.deadline = self
-        self._thread.start()
+        self.next_shut = time.monotonic() + self.seconds
+        _watcher.add(self)
         return self
 
     def __exit__(self, *exc) -> None:
         _current.deadline = None
-        self._done.set()
-        self._thread.join()
+        with self._lock:  # from now on no shutdown: the connection goes back to the pool
+            self._finished = True
+        _watcher.remove(self)
 
     def register(self, conn) -> None:
         """Watch *conn* (a urllib3 connection) until the call ends."""
         with self._lock:
             self._conns.append(conn)
         if self.expired:
-            self._shut_all()
+            self.shut_all()
 
-    def _watch(self) -> None:
-        if self._done.wait(self.seconds):
-            return
-        self.expired = True
-        while True:
-            self._shut_all()
-            if self._done.wait(_RESHUT_EVERY_S):
-                return
-
-    def _shut_all(self) -> None:
+    def shut_all(self) -> None:
+        """Shut down every socket of the call (it then fails at once), unless it ended."""
         with self._lock:
-            socks = [c.connected_sock for c in self._conns if c.connected_sock is not None]
-        for s in socks:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed or never connected
+            if self._finished:
+                return
+            for c in self._conns:
+                if c.connected_sock is not None:
+                    try:
+                        c.connected_sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass  # already closed or never connected
 
 
 def _register(conn):

@@ -6,6 +6,7 @@ returns, so the centre sees the same thing however it got the item.
 
 from __future__ import annotations
 
+import os
 from importlib import metadata
 
 from kiosk.core.records import Attachment, Item
@@ -49,3 +50,53 @@ def item_meta(item: Item, *, with_pii: bool) -> dict:
         "lang": item.lang,
         "attachments": [attachment_meta(a) for a in item.attachments],
     }
+
+
+#: Bytes read from an attachment per block while it is sent.
+UPLOAD_BLOCK = 64 * 1024
+
+
+class MultipartBody:
+    """A ``multipart/form-data`` body (RFC 7578) streamed in blocks, its length known
+    before the first byte is sent (so requests sends a Content-Length, not chunks).
+
+    *parts* are ``(field name, file name, content type, bytes or an open binary file)``;
+    names and types are ASCII (the push uses fixed part names; the real file name travels
+    in the metadata). A file is sent from where it stands to its size at construction: if
+    it shrinks meanwhile the rest is zeros, so the framing holds and the centre's SHA-256
+    check refuses the item instead of waiting for bytes that never come. It replaces
+    requests-toolbelt's ``MultipartEncoder``, whose reads cost ~0.7 ms of CPU per 100 KB
+    item (docs/sync.md, "Performance").
+    """
+
+    def __init__(self, boundary: str, parts):
+        self.content_type = f"multipart/form-data; boundary={boundary}"
+        self._parts = []
+        for name, filename, ctype, data in parts:
+            head = (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                    f"Content-Type: {ctype}\r\n\r\n").encode("ascii")
+            size = len(data) if isinstance(data, bytes) else max(0, _size(data) - data.tell())
+            self._parts.append((head, data, size))
+        self._tail = f"--{boundary}--\r\n".encode("ascii")
+        self.len = sum(len(h) + n + 2 for h, _, n in self._parts) + len(self._tail)
+
+    def __len__(self) -> int:
+        return self.len
+
+    def __iter__(self):
+        for head, data, size in self._parts:
+            yield head
+            if isinstance(data, bytes):
+                yield data
+            else:
+                left = size
+                while left > 0:
+                    block = data.read(min(UPLOAD_BLOCK, left)) or bytes(min(UPLOAD_BLOCK, left))
+                    left -= len(block)
+                    yield block
+            yield b"\r\n"
+        yield self._tail
+
+
+def _size(f) -> int:
+    return os.fstat(f.fileno()).st_size

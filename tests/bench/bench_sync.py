@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from kiosk import config as configmod  # noqa: E402
 from kiosk.core import trackcode  # noqa: E402
 from kiosk.core.store import Store  # noqa: E402
-from floors import HttpFloor, free_port, load_line  # noqa: E402
+from floors import HttpFloor, cpu_s, free_port, load_line  # noqa: E402
 
 
 def fill(store: Store, n: int, size: int) -> None:
@@ -84,6 +84,7 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=100 * 1024)
     ap.add_argument("--dir", help="work dir (default: a temp dir, removed afterwards)")
     ap.add_argument("--floor-items", type=int, default=1000, help="PUTs of the floor before and after")
+    ap.add_argument("--profile", metavar="FILE", help="run the daemon under cProfile, stats to FILE")
     args = ap.parse_args()
     print(load_line())
 
@@ -120,8 +121,9 @@ allow_development_token = true
     floor = HttpFloor(base / "floor")
     try:
         before = floor.rate(body, args.floor_items)
-        run = drain(base, cfg_path, env, args.items)
+        run = drain(base, cfg_path, env, args.items, args.profile)
         after = floor.rate(body, args.floor_items)
+        run["floor_cpu"] = floor.cpu_ms
     finally:
         floor.close()
     report(base, args, run, (before + after) / 2, (before, after))
@@ -129,7 +131,7 @@ allow_development_token = true
     tmp.cleanup()
 
 
-def drain(base: Path, cfg_path: Path, env: dict, items: int) -> dict:
+def drain(base: Path, cfg_path: Path, env: dict, items: int, profile: str | None = None) -> dict:
     """Start central-dev and `kiosk sync`, wait until *items* are delivered; the timings
     and the daemon's RSS samples."""
     central = subprocess.Popen([sys.executable, "-m", "kiosk", "--config", str(cfg_path), "central-dev"],
@@ -138,7 +140,8 @@ def drain(base: Path, cfg_path: Path, env: dict, items: int) -> dict:
     db = sqlite3.connect(f"file:{base}/data/kiosk.db?mode=ro", uri=True)
     log = open(base / "sync.log", "w")
     start = time.perf_counter()
-    sync = subprocess.Popen([sys.executable, "-m", "kiosk", "--config", str(cfg_path), "sync"],
+    prof = ["-m", "cProfile", "-o", profile] if profile else []
+    sync = subprocess.Popen([sys.executable, *prof, "-m", "kiosk", "--config", str(cfg_path), "sync"],
                             stdout=log, stderr=subprocess.STDOUT, env=env)
     samples, first = [], None  # (seconds, delivered, rss kB); when the first item was delivered
     try:
@@ -150,11 +153,13 @@ def drain(base: Path, cfg_path: Path, env: dict, items: int) -> dict:
             now = time.perf_counter() - start
             if delivered and first is None:
                 first = (now, delivered)
+                cpu0 = cpu_s(sync.pid), cpu_s(central.pid)
             rss, hwm = rss_kb(sync.pid)
             samples.append((now, delivered, rss))
             if delivered >= items:
                 break
         _, hwm = rss_kb(sync.pid)
+        cpu = cpu_s(sync.pid) - cpu0[0], cpu_s(central.pid) - cpu0[1]
     finally:
         for p in (sync, central):
             p.send_signal(signal.SIGTERM)
@@ -162,7 +167,7 @@ def drain(base: Path, cfg_path: Path, env: dict, items: int) -> dict:
         central.wait(30)
         log.close()
     took = time.perf_counter() - start
-    return {"took": samples[-1][0], "first": first, "hwm": hwm, "samples": samples, "total": took}
+    return {"took": samples[-1][0], "first": first, "hwm": hwm, "samples": samples, "total": took, "cpu": cpu}
 
 
 def report(base: Path, args, run: dict, floor: float, floors: tuple[float, float]) -> None:
@@ -177,6 +182,10 @@ def report(base: Path, args, run: dict, floor: float, floors: tuple[float, float
     print(f"drain   {steady:7.1f} items/s steady ({args.items * args.size / took / 2**20:.1f} MiB/s over "
           f"{took:.1f} s with the start)  |  floor {floor:7.1f} items/s (before {floors[0]:.1f}, after "
           f"{floors[1]:.1f})  |  ratio {steady / floor:.2f}x  (goal >= 0.6x; >= 50 items/s)")
+    per = 1000 / max(1, args.items - n1)
+    print(f"CPU per item during the drain: daemon {run['cpu'][0] * per:.2f} ms, centre {run['cpu'][1] * per:.2f} ms "
+          f"(wall per item {1000 / steady:.2f} ms); the floor: client {run['floor_cpu'][0]:.2f} ms, server "
+          f"{run['floor_cpu'][1]:.2f} ms (wall {1000 / floor:.2f} ms)")
     print(f"daemon peak RSS (VmHWM) {run['hwm'] / 1024:.1f} MB   target <= 60 MB")
     samples = [x for x in run["samples"] if x[1] >= n1]  # the daemon's start is not the drain
     marks = [samples[int(len(samples) * f)] for f in (0.1, 0.25, 0.5, 0.75, 0.99)] if samples else []

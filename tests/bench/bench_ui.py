@@ -84,20 +84,34 @@ def write_cfg(d: Path) -> Path:
     return p
 
 
-def cold_start(runs: int) -> list[float]:
-    out = []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as d:
-            cfg = write_cfg(Path(d))
-            env = {**os.environ, "KIVY_HOME": str(Path(d) / "kivy")}
-            t0 = time.time()
-            p = subprocess.run([sys.executable, "-c", CHILD, str(t0), str(REPO), str(cfg)],
-                               capture_output=True, text=True, timeout=120, env=env)
-            line = next((x for x in p.stdout.splitlines() if x.startswith("READY")), None)
-            if line is None:
-                raise SystemExit(f"cold start failed:\n{p.stderr[-3000:]}")
-            out.append(float(line.split()[1]))
-    return out
+def start_once(pycache: Path | None) -> float:
+    """Seconds from starting a new interpreter to the home screen drawn, with a fresh data
+    dir. With *pycache*, compiled bytecode is read from (and written to) that directory."""
+    with tempfile.TemporaryDirectory() as d:
+        cfg = write_cfg(Path(d))
+        env = {**os.environ, "KIVY_HOME": str(Path(d) / "kivy")}
+        if pycache is not None:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(pycache)
+        t0 = time.time()
+        p = subprocess.run([sys.executable, "-c", CHILD, str(t0), str(REPO), str(cfg)],
+                           capture_output=True, text=True, timeout=120, env=env)
+        line = next((x for x in p.stdout.splitlines() if x.startswith("READY")), None)
+        if line is None:
+            raise SystemExit(f"cold start failed:\n{p.stderr[-3000:]}")
+        return float(line.split()[1])
+
+
+def cold_start(runs: int) -> tuple[list[float], float]:
+    """(cold starts with bytecode cached, the first start compiling every source).
+
+    An installed kiosk starts from compiled bytecode (pip compiles it at install). This
+    build machine runs with PYTHONDONTWRITEBYTECODE=1 and no __pycache__ anywhere, so
+    every process compiles all its sources first (~2 s of a start here): the first run
+    compiles into a temporary PYTHONPYCACHEPREFIX, the measured runs read it."""
+    with tempfile.TemporaryDirectory() as cache:
+        first = start_once(Path(cache))
+        return [start_once(Path(cache)) for _ in range(runs)], first
 
 
 def frames_while(h, seconds: float, until=None) -> list[float]:
@@ -136,9 +150,10 @@ def main() -> None:
     args = ap.parse_args()
 
     print(load_line() + " (offscreen = Mesa llvmpipe: drawing is CPU work, so other load shows up as stalls)")
-    starts = cold_start(args.runs)
+    starts, first = cold_start(args.runs)
     print(f"cold start to home screen: median {statistics.median(starts):.2f} s, "
-          f"max {max(starts):.2f} s over {len(starts)} runs  (target <= 1 s)")
+          f"max {max(starts):.2f} s over {len(starts)} runs, bytecode cached as installed  (target <= 1 s); "
+          f"compiling every source first: {first:.2f} s")
     print("  " + load_line())
 
     from kiosk.app import kivyenv

@@ -44,3 +44,34 @@ def test_push_of_a_large_item_is_streamed(make_cfg, store, tmp_path, write_confi
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
+
+
+def test_the_multipart_body_is_what_it_declares_and_parses_back(tmp_path):
+    import io
+
+    from werkzeug.formparser import parse_form_data
+
+    from kiosk.sync.wire import UPLOAD_BLOCK, MultipartBody
+
+    data = os.urandom(3 * UPLOAD_BLOCK + 17)
+    (tmp_path / "a").write_bytes(data)
+    with open(tmp_path / "a", "rb") as f:
+        body = MultipartBody("b0undary", [("metadata", "metadata.json", "application/json", b'{"id": 1}'),
+                                          ("file0", "file0", "audio/wav", f)])
+        raw = b"".join(body)
+    assert len(raw) == len(body) == body.len
+    env = {"REQUEST_METHOD": "PUT", "CONTENT_TYPE": body.content_type, "CONTENT_LENGTH": str(len(raw)),
+           "wsgi.input": io.BytesIO(raw)}
+    _, _, files = parse_form_data(env)
+    assert files["metadata"].read() == b'{"id": 1}' and files["file0"].read() == data
+    assert files["file0"].content_type == "audio/wav"
+    # A file that shrinks after the length was declared: the framing holds, the bytes differ.
+    with open(tmp_path / "a", "rb") as f:
+        body = MultipartBody("b0undary", [("file0", "file0", "audio/wav", f)])
+        (tmp_path / "a").write_bytes(data[:100])
+        raw = b"".join(body)
+    assert len(raw) == body.len
+    env.update({"CONTENT_LENGTH": str(len(raw)), "wsgi.input": io.BytesIO(raw)})
+    _, _, files = parse_form_data(env)
+    got = files["file0"].read()
+    assert len(got) == len(data) and got[:100] == data[:100] and got != data

@@ -207,16 +207,27 @@ class ConnectionMixin:
         self.close()
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Database]:
+    def write(self, *, durable: bool = True) -> Iterator[Database]:
         """One write transaction (``BEGIN IMMEDIATE``), committed on success.
 
         Raises :class:`~kiosk.core.diskguard.OutOfServiceError` below the disk guard's hard
         floor (nothing is written) and :class:`DiskFullError` when the disk fills during
-        the transaction (it is rolled back: all of it or nothing).
+        the transaction (it is rolled back: all of it or nothing). With *durable* false
+        the commit is not fsynced (``synchronous = NORMAL`` for this transaction only):
+        it is atomic, and on disk with the next durable commit of any process, but a power
+        cut before that may undo it. Only for what may be lost and redone (docs/sync.md,
+        "Performance": a delivery mark).
         """
         self.guard.check_write()
-        with self._transaction() as db:
-            yield db
+        with self._lock:
+            if not durable:
+                self.db.execute("PRAGMA synchronous = NORMAL")  # not inside a transaction
+            try:
+                with self._transaction() as db:
+                    yield db
+            finally:
+                if not durable:
+                    self.db.execute("PRAGMA synchronous = FULL")
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Database]:

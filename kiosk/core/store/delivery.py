@@ -17,9 +17,12 @@ class DeliveryMixin:
     def mark_delivered(self, item_id: str, via: str) -> bool:
         """Record that the centre has the item (acknowledged by push or pull).
 
-        Idempotent; returns True if this call changed the item.
+        Idempotent; returns True if this call changed the item. Not fsynced: a mark a
+        power cut undoes only sends the item again, and the centre answers it as a
+        duplicate of the UUID it has (exactly once stands, docs/sync.md "Performance");
+        the next durable commit of any process puts it on disk.
         """
-        with self.write() as db:
+        with self.write(durable=False) as db:
             cur = db.execute(
                 "UPDATE items SET delivery = ?, delivered_at = ?, delivered_via = ?, last_error = NULL, "
                 "state = CASE WHEN state = 'stored' THEN 'delivered' ELSE state END "
