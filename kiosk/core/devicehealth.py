@@ -33,13 +33,18 @@ class UnknownDevice(ValueError):
 
 @dataclass(frozen=True)
 class SelfTestResult:
-    """The outcome of one self-test. ``detail`` is one plain sentence for staff."""
+    """The outcome of one self-test. ``detail`` is one plain English sentence for staff (the
+    command line, the event log, the heartbeat); ``message`` is the same sentence's key in
+    the app's catalogs (``selftest.<message>``, assets/i18n) with its ``params``, so the
+    service menu says it in the staff's language."""
 
     device: str
     passed: bool
     detail: str
     at: str = field(default_factory=clock.now_iso)
     data: dict = field(default_factory=dict)
+    message: str = ""
+    params: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -63,7 +68,8 @@ def last_result(store, device: str) -> dict | None:
         v = json.loads(raw)
         return v if isinstance(v, dict) else None
     except ValueError:
-        return {"device": device, "passed": False, "detail": "unreadable self-test record"}
+        return {"device": device, "passed": False, "detail": "unreadable self-test record",
+                "message": "unreadable"}
 
 
 def _app_state(store, name: str) -> dict | None:
@@ -79,6 +85,14 @@ def _app_state(store, name: str) -> dict | None:
         return {"state": "unknown", "detail": "unreadable state record"}
 
 
+_REPORTED = ("device", "passed", "detail", "at", "data")  # docs/protocol.md, the heartbeat
+
+
+def _reported(result: dict | None) -> dict | None:
+    """A self-test record as the heartbeat reports it (the catalog key is the app's own)."""
+    return None if result is None else {k: result[k] for k in _REPORTED if k in result}
+
+
 def device_report(kinds: dict[str, str], store) -> dict:
     """``{name: {"kind", "state", "detail", "last_selftest"}}`` for every configured device
     (*kinds*: name to driver kind, from ``Config.device_kinds``) and any device the app
@@ -90,7 +104,7 @@ def device_report(kinds: dict[str, str], store) -> dict:
             continue
         entry = {"kind": kinds.get(name, "not configured"),
                  **(seen or {"state": "unknown", "detail": "the app has not reported this device yet"}),
-                 "last_selftest": last_result(store, name)}
+                 "last_selftest": _reported(last_result(store, name))}
         out[name] = entry
     if "printer" in out and out["printer"]["last_selftest"]:
         # Paper and cover as the last test page found them (docs/service.md).

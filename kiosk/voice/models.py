@@ -55,16 +55,31 @@ def missing_files(directory: Path) -> list[str]:
     return missing
 
 
+MODEL_MISSING, MODEL_NOT_DIR, MODEL_INCOMPLETE = "missing", "not_dir", "incomplete"
+
+
+def model_state(directory: Path) -> str | None:
+    """None when *directory* holds a complete model, else what is wrong as a word the
+    service menu translates: :data:`MODEL_MISSING`, :data:`MODEL_NOT_DIR` or
+    :data:`MODEL_INCOMPLETE`."""
+    directory = Path(directory)
+    if not directory.exists():
+        return MODEL_MISSING
+    if not directory.is_dir():
+        return MODEL_NOT_DIR
+    return MODEL_INCOMPLETE if missing_files(directory) else None
+
+
 def model_problem(directory: Path) -> str | None:
     """None when *directory* holds a complete model, else a sentence saying what is wrong."""
     directory = Path(directory)
-    if not directory.exists():
+    state = model_state(directory)
+    if state == MODEL_MISSING:
         return f"no speech model installed at {directory}"
-    if not directory.is_dir():
+    if state == MODEL_NOT_DIR:
         return f"{directory} is not a directory"
-    missing = missing_files(directory)
-    if missing:
-        return f"the model at {directory} is incomplete: missing " + ", ".join(missing)
+    if state == MODEL_INCOMPLETE:
+        return f"the model at {directory} is incomplete: missing " + ", ".join(missing_files(directory))
     return None
 
 

@@ -135,7 +135,8 @@ class ServiceActions:
                 return SelfTestOutcome(selftest.test_code_reader(devices.code_reader(),
                                                                  self.cfg.receipt.lookup_url, 20.0))
         except FeatureUnavailable as e:
-            return SelfTestOutcome(selftest.SelfTestResult(device, False, f"unavailable: {e.detail}"))
+            return SelfTestOutcome(selftest.SelfTestResult(device, False, f"unavailable: {e.detail}",
+                                                           message="unavailable"))
         raise selftest.UnknownDevice(device)
 
     def last_selftests(self) -> dict[str, dict | None]:

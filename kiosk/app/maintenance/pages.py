@@ -14,6 +14,7 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Stri
 
 from kiosk.app.feeds.mainthread import call_in_ui, run_in_worker
 from kiosk.app.screens.base import KioskScreen
+from kiosk.app.wording import datetime_text, duration_text, model_text, selftest_text
 
 log = logging.getLogger(__name__)
 PIN_MAX = 32
@@ -40,6 +41,19 @@ class ServicePage(KioskScreen):
     def on_pre_enter(self, *_):
         self.message = ""
         self.refresh()
+
+    def _time(self, iso) -> str:
+        """A stored time in the station's time zone and the staff's language."""
+        return datetime_text(iso, self.app.cfg.receipt.timezone, self.app.lang) if iso else "-"
+
+    def _duration(self, seconds) -> str:
+        return duration_text(seconds, self.app.lang)
+
+    def _category(self, category_id) -> str:
+        """A category's shown name in the staff's language (its id if no longer offered)."""
+        if not category_id:
+            return "-"
+        return self.app.services.submission.category_name(category_id, self.app.lang) or category_id
 
     def refresh(self) -> None:
         """Fill the page (called each time it is shown)."""
@@ -116,31 +130,25 @@ class StatusPage(ServicePage):
         age = q["oldest_undelivered_age_s"]
         rows = [
             f"{t('service.st_station')}: {s['station']} {s['station_name']} · {t('service.st_version')} {s['version']}",
-            f"{t('service.st_uptime')}: {_duration(s['app_uptime_s'])} · {t('service.st_clock')}: "
-            + (t("service.yes") if s["clock_trusted"] else t("service.st_clock_untrusted")),
+            f"{t('service.st_uptime')}: {self._duration(s['app_uptime_s'])} · {t('service.st_clock')}: "
+            + t("service.st_clock_trusted" if s["clock_trusted"] else "service.st_clock_untrusted"),
             f"{t('service.st_disk')}: {s['disk']['free_mb']} MB / {s['disk']['total_mb']} MB · "
             f"{t('service.st_db')}: {s['db_size_mb']} MB",
             f"{t('service.st_queue')}: {q['pending']} {t('service.q_pending')}, {q['held']} {t('service.q_held')}, "
             f"{q['quarantined']} {t('service.q_quarantined')}"
-            + (f" · {t('service.st_oldest')} {_duration(age)}" if age is not None else ""),
-            f"{t('service.st_contact')}: {c['last_contact'] or t('service.never')}"
+            + (f" · {t('service.st_oldest')} {self._duration(age)}" if age is not None else ""),
+            f"{t('service.st_contact')}: "
+            + (self._time(c["last_contact"]) if c["last_contact"] else t("service.never"))
             + (f" · {t('service.st_outage')}: {c['outage_last_error']}" if c["outage_since"] else "")
             + (f" · {c['auth_alert']}" if c["auth_alert"] else ""),
             f"{t('service.st_etag')}: {s['station_config_etag'] or '-'}",
-            f"{t('service.st_model')}: {s['speech_model']['problem'] or t('service.ok')}",
+            f"{t('service.st_model')}: {model_text(s['speech_model'], self.app.lang)}",
         ]
         self.lines = "\n".join(rows)
 
     def forget(self) -> None:
         super().forget()
         self.lines = ""
-
-
-def _duration(seconds) -> str:
-    if seconds is None:
-        return "-"
-    s = int(seconds)
-    return f"{s // 86400} d {s % 86400 // 3600} h" if s >= 86400 else f"{s // 3600} h {s % 3600 // 60} min"
 
 
 class SelfTestRow(Factory.BoxLayout):
@@ -170,7 +178,7 @@ class SelfTestsPage(ServicePage):
         else:
             row.passed = bool(rec.get("passed"))
             row.result = (self.app.t("service.pass") if row.passed else self.app.t("service.fail")) + \
-                f" · {str(rec.get('at', ''))[:19]} · {rec.get('detail', '')}"
+                f" · {self._time(rec.get('at'))} · {selftest_text(rec, self.app.lang)}"
 
     def start(self, device: str) -> None:
         if self.busy:
@@ -232,9 +240,10 @@ class QueuePage(ServicePage):
         for state in ("quarantined", "held", "pending"):
             for e in getattr(listing, state):
                 row = Factory.QueueRow(code=e.code, state=state, retryable=state == "quarantined",
-                                       text=f"{e.code} · {e.created_at[:16].replace('T', ' ')} · "
-                                            f"{e.category or '-'} · {e.size_bytes // 1024} KB · "
-                                            f"{t(STATE_KEYS[state])}" + (f" · {e.reason}" if e.reason else ""))
+                                       text=f"{e.code} · {self._time(e.created_at)} · "
+                                            f"{self._category(e.category)} · {e.size_bytes // 1024} KB · "
+                                            f"{t(STATE_KEYS[state])}",
+                                       reason=t("service.reason", reason=e.reason) if e.reason else "")
                 box.add_widget(row)
 
     def retry(self, code: str) -> None:
@@ -266,7 +275,7 @@ class LogsPage(ServicePage):
         for tail in tails:
             out.append(f"== {tail.source}" + (f" ({tail.problem})" if tail.problem else ""))
             out.extend(tail.lines[-40:])
-        out.append("== events")
+        out.append(f"== {self.app.t('service.log_events')}")
         out.extend(f"{e['at'][:19]} {e['level']} {e['kind']}: {e['message']}" for e in events)
         self.text = "\n".join(out)
 
@@ -372,6 +381,9 @@ class QueueRow(Factory.BoxLayout):
     code = StringProperty("")
     state = StringProperty("")
     text = StringProperty("")
+    reason = StringProperty("")
+    """Why the centre refused or held it, in the centre's or the sync layer's words (shown
+    as they came: a verbatim label)."""
     retryable = BooleanProperty(False)
 
 

@@ -161,3 +161,66 @@ def drawn_bad_breaks(label):
     forbidden end of a line (kiosk/app/linebreak.py ``bad_breaks``), judged against the
     label's own ``text``: a newline there is the author's."""
     return bad_breaks([t for t, _ in drawn_lines(label)], plain_text(label.text, label.markup))
+
+
+# -- words of the screen's language ---------------------------------------------------
+
+LATIN_ALLOWED = frozenset({"U", "QR", "MB", "KB", "GB", "English"})
+"""Latin words a Chinese screen may show: U盘, QR (code), sizes, and the language button
+that names English in English. Numbers, codes, times and paths hold no such word."""
+
+
+def visible_widgets(root):
+    """Every widget under *root* (root included) not hidden by an opacity of 0 above it."""
+    if getattr(root, "opacity", 1) <= 0:
+        return
+    yield root
+    for child in root.children:
+        yield from visible_widgets(child)
+
+
+def foreign_words(root, names: dict[int, str] | None = None,
+                  allowed: frozenset[str] = LATIN_ALLOWED) -> list[Problem]:
+    """Latin words on a Chinese screen that are not in *allowed*: a string that did not come
+    from the screen's catalog (an English sentence from a lower layer, a machine format).
+    A word is a run with a Latin letter (kiosk/app/words.py); digits, codes, times and
+    paths are not; labels marked ``verbatim`` (log lines, the config file) are skipped."""
+    from kiosk.app.words import latin_words
+    names = {**widget_names(root), **(names or {})}
+    out = []
+    for w in visible_widgets(root):
+        if not isinstance(w, Label) or getattr(w, "verbatim", False) or not w.text.strip():
+            continue
+        text = plain_text(w.text, w.markup)
+        for word in latin_words(text):
+            core = word.strip(".,;:!?()[]{}\"'·-–—")
+            if "/" in core or core in allowed or not any(c.isalpha() for c in core):
+                continue
+            out.append(Problem(_name(w, names), "foreign word", f"{word!r} in {text[:60]!r}"))
+    return out
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def look_alike_buttons(root, names: dict[int, str] | None = None) -> list[Problem]:
+    """Pairs of visible buttons on one screen whose words differ by one character (再听一遍
+    and 听一遍): a resident cannot tell them apart. Keys of one character (digits, letters)
+    are not words."""
+    names = {**widget_names(root), **(names or {})}
+    buttons = [(w, plain_text(w.text, w.markup).strip()) for w in visible_widgets(root)
+               if isinstance(w, ButtonBehavior) and isinstance(w, Label)]
+    buttons = [(w, t) for w, t in buttons if len(t) >= 2]
+    out = []
+    for i, (a, ta) in enumerate(buttons):
+        for b, tb in buttons[i + 1:]:
+            if _one_edit_apart(ta, tb):
+                out.append(Problem(f"{_name(a, names)} / {_name(b, names)}", "look-alike buttons",
+                                   f"{ta!r} and {tb!r} differ by one character"))
+    return out

@@ -46,6 +46,10 @@ class FreshTextLabel(Label):
     pixel size changes.
     """
 
+    verbatim = BooleanProperty(False)
+    """The label shows data as it came (log lines, the config file, a server's reason), not
+    the app's words: the test that every word on a screen comes from the catalogs skips it."""
+
     _spare_texture = None
     _layout_key = None
     _layout = ""
