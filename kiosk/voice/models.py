@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from enum import StrEnum
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,30 +56,34 @@ def missing_files(directory: Path) -> list[str]:
     return missing
 
 
-MODEL_MISSING, MODEL_NOT_DIR, MODEL_INCOMPLETE = "missing", "not_dir", "incomplete"
+class ModelFault(StrEnum):
+    """What is wrong with a model directory, as a code the service menu says in the
+    staff's language (``service.model_<code>`` in assets/i18n; kiosk/app/wording.py)."""
+
+    MISSING = "missing"
+    NOT_DIR = "not_dir"
+    INCOMPLETE = "incomplete"
 
 
-def model_state(directory: Path) -> str | None:
-    """None when *directory* holds a complete model, else what is wrong as a word the
-    service menu translates: :data:`MODEL_MISSING`, :data:`MODEL_NOT_DIR` or
-    :data:`MODEL_INCOMPLETE`."""
+def model_state(directory: Path) -> ModelFault | None:
+    """None when *directory* holds a complete model, else what is wrong with it."""
     directory = Path(directory)
     if not directory.exists():
-        return MODEL_MISSING
+        return ModelFault.MISSING
     if not directory.is_dir():
-        return MODEL_NOT_DIR
-    return MODEL_INCOMPLETE if missing_files(directory) else None
+        return ModelFault.NOT_DIR
+    return ModelFault.INCOMPLETE if missing_files(directory) else None
 
 
 def model_problem(directory: Path) -> str | None:
     """None when *directory* holds a complete model, else a sentence saying what is wrong."""
     directory = Path(directory)
     state = model_state(directory)
-    if state == MODEL_MISSING:
+    if state is ModelFault.MISSING:
         return f"no speech model installed at {directory}"
-    if state == MODEL_NOT_DIR:
+    if state is ModelFault.NOT_DIR:
         return f"{directory} is not a directory"
-    if state == MODEL_INCOMPLETE:
+    if state is ModelFault.INCOMPLETE:
         return f"the model at {directory} is incomplete: missing " + ", ".join(missing_files(directory))
     return None
 

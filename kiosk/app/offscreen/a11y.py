@@ -5,7 +5,9 @@ body text ≥ 32 px, titles ≥ 48 px, touch targets ≥ 96 px on both sides, an
 background contrast ratio ≥ 7:1 (WCAG 2 relative luminance), and no Latin word split
 across two lines (kiosk/app/words.py; docs/ui.md "Words fit their button"), and no Chinese
 line broken inside a word or next to punctuation that may not start or end a line
-(kiosk/app/linebreak.py; docs/ui.md "Chinese line breaks"). Invisible widgets
+(kiosk/app/linebreak.py; docs/ui.md "Chinese line breaks"), and the layout rules of
+a11y_layout.py (list rows aligned, selection shown by more than colour, meters labelled).
+The words rules (no foreign word, no look-alike buttons) are in a11y_words.py. Invisible widgets
 (opacity 0 anywhere above them) are skipped. Each problem names the widget: its kv id
 when it has one, else its class and text.
 """
@@ -13,7 +15,6 @@ when it has one, else its class and text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
@@ -21,20 +22,10 @@ from kivy.uix.label import Label
 from kiosk.app.theme import MIN_BODY, MIN_CONTRAST, MIN_SERVICE_TARGET, MIN_TARGET, MIN_TITLE
 from kiosk.app.linebreak import bad_breaks
 from kiosk.app.words import plain_text, split_words
+from kiosk.app.offscreen.a11y_layout import layout_problems
+from kiosk.app.offscreen.widgettree import Problem, visible_widgets, widget_name, widget_names
 
 _MARKUP_SIZE = re.compile(r"\[size=(\d+(?:\.\d+)?)\]")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One broken rule."""
-
-    widget: str
-    rule: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{self.widget}: {self.rule}: {self.detail}"
 
 
 def _channel(c: float) -> float:
@@ -51,25 +42,6 @@ def contrast(fg, bg) -> float:
     """WCAG contrast ratio between two colours (1..21)."""
     a, b = sorted((luminance(fg), luminance(bg)), reverse=True)
     return (a + 0.05) / (b + 0.05)
-
-
-def widget_names(root) -> dict[int, str]:
-    """kv ids of every widget under *root* (``id(widget) -> "owner.id"``)."""
-    names: dict[int, str] = {}
-    for w in root.walk(restrict=True):
-        ids = getattr(w, "ids", None) or {}
-        owner = getattr(w, "name", "") or type(w).__name__
-        for key, ref in ids.items():
-            target = getattr(ref, "__self__", ref)
-            names.setdefault(id(target), f"{owner}.{key}")
-    return names
-
-
-def _name(w, names) -> str:
-    if id(w) in names:
-        return names[id(w)]
-    text = getattr(w, "text", "")
-    return f"{type(w).__name__}({text[:24]!r})" if text else type(w).__name__
 
 
 def _background(w):
@@ -101,13 +73,13 @@ def audit(root, names: dict[int, str] | None = None) -> list[Problem]:
             visit(child)
 
     visit(root)
-    return problems
+    return problems + layout_problems(root, names)
 
 
 def check(w, names, min_target: int = MIN_TARGET) -> list[Problem]:
     """The rules for one widget."""
     out = []
-    name = _name(w, names)
+    name = widget_name(w, names)
     if isinstance(w, Label) and w.text.strip():
         from kiosk.app.widgets.base import KButton, Title
         minimum = MIN_TITLE if isinstance(w, Title) else MIN_BODY
@@ -161,66 +133,3 @@ def drawn_bad_breaks(label):
     forbidden end of a line (kiosk/app/linebreak.py ``bad_breaks``), judged against the
     label's own ``text``: a newline there is the author's."""
     return bad_breaks([t for t, _ in drawn_lines(label)], plain_text(label.text, label.markup))
-
-
-# -- words of the screen's language ---------------------------------------------------
-
-LATIN_ALLOWED = frozenset({"U", "QR", "MB", "KB", "GB", "English"})
-"""Latin words a Chinese screen may show: U盘, QR (code), sizes, and the language button
-that names English in English. Numbers, codes, times and paths hold no such word."""
-
-
-def visible_widgets(root):
-    """Every widget under *root* (root included) not hidden by an opacity of 0 above it."""
-    if getattr(root, "opacity", 1) <= 0:
-        return
-    yield root
-    for child in root.children:
-        yield from visible_widgets(child)
-
-
-def foreign_words(root, names: dict[int, str] | None = None,
-                  allowed: frozenset[str] = LATIN_ALLOWED) -> list[Problem]:
-    """Latin words on a Chinese screen that are not in *allowed*: a string that did not come
-    from the screen's catalog (an English sentence from a lower layer, a machine format).
-    A word is a run with a Latin letter (kiosk/app/words.py); digits, codes, times and
-    paths are not; labels marked ``verbatim`` (log lines, the config file) are skipped."""
-    from kiosk.app.words import latin_words
-    names = {**widget_names(root), **(names or {})}
-    out = []
-    for w in visible_widgets(root):
-        if not isinstance(w, Label) or getattr(w, "verbatim", False) or not w.text.strip():
-            continue
-        text = plain_text(w.text, w.markup)
-        for word in latin_words(text):
-            core = word.strip(".,;:!?()[]{}\"'·-–—")
-            if "/" in core or core in allowed or not any(c.isalpha() for c in core):
-                continue
-            out.append(Problem(_name(w, names), "foreign word", f"{word!r} in {text[:60]!r}"))
-    return out
-
-
-def _one_edit_apart(a: str, b: str) -> bool:
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b)) == 1
-    short, long_ = sorted((a, b), key=len)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
-
-
-def look_alike_buttons(root, names: dict[int, str] | None = None) -> list[Problem]:
-    """Pairs of visible buttons on one screen whose words differ by one character (再听一遍
-    and 听一遍): a resident cannot tell them apart. Keys of one character (digits, letters)
-    are not words."""
-    names = {**widget_names(root), **(names or {})}
-    buttons = [(w, plain_text(w.text, w.markup).strip()) for w in visible_widgets(root)
-               if isinstance(w, ButtonBehavior) and isinstance(w, Label)]
-    buttons = [(w, t) for w, t in buttons if len(t) >= 2]
-    out = []
-    for i, (a, ta) in enumerate(buttons):
-        for b, tb in buttons[i + 1:]:
-            if _one_edit_apart(ta, tb):
-                out.append(Problem(f"{_name(a, names)} / {_name(b, names)}", "look-alike buttons",
-                                   f"{ta!r} and {tb!r} differ by one character"))
-    return out

@@ -196,8 +196,10 @@ def fitting_font_size(wanted: float, floor: float, width: float, widest) -> tupl
 class KButton(ButtonBehavior, FreshTextLabel):
     """A big flat button with a solid background of guaranteed contrast.
 
-    ``role`` picks the colours: primary (yellow), secondary (pale), danger (pale with red
-    text). ``selected`` shows a choice as chosen (yellow).
+    ``role`` picks the colours: primary (yellow, the screen's main action), secondary
+    (pale), danger (pale with red text). ``selected`` shows a choice as chosen: sky blue
+    with a navy border and, with ``check_mark``, a check in the corner (kiosk/app/kv/widgets.kv)
+    — more than a colour, and never the main action's yellow.
 
     Words are never split across lines (docs/ui.md "Words fit their button"): ``font_size``
     is the size asked for, and the label is drawn at ``font_fit().size``, the largest size
@@ -210,6 +212,10 @@ class KButton(ButtonBehavior, FreshTextLabel):
 
     role = OptionProperty("secondary", options=["primary", "secondary", "danger"])
     selected = BooleanProperty(False)
+    check_mark = BooleanProperty(True)
+    """Draw the check when selected (off where "selected" means "here": a tab, a field)."""
+    border_width = NumericProperty(3)
+    """The selection border's line width in px (thinner on the service tabs' two lines)."""
     bg_color = ColorProperty(theme.PALE)
     min_font_size = NumericProperty(theme.MIN_BODY)
     """The smallest size :meth:`font_fit` may shrink to (the audit's body-text minimum)."""
@@ -280,9 +286,11 @@ class KButton(ButtonBehavior, FreshTextLabel):
         if self.disabled:
             self.bg_color, self.color = theme.DISABLED_BG, theme.DISABLED_FG
             return
-        primary = self.role == "primary" or self.selected
         down = self.state == "down"
-        if primary:
+        if self.selected:
+            self.bg_color = theme.SKY_DOWN if down else theme.SKY
+            self.color = theme.NAVY
+        elif self.role == "primary":
             self.bg_color = theme.YELLOW_DOWN if down else theme.YELLOW
             self.color = theme.BLACK
         else:
