@@ -32,6 +32,11 @@ BUTTON = 44
 KEY = 40
 CHOICE = 104     # the big 说/写/拍/信 characters (a longer Latin word shrinks to fit its tile)
 CODE = 140       # the tracking code on the done screen
+# After a printer fault the resident copies the code and the secret from the screen: the
+# secret and the notice grow, the code gives them room (docs/ui.md "The printer-fault notice").
+CODE_NOTE = 120
+SECRET_NOTE = 88
+NOTE = 48
 TARGET = 112     # touch targets (≥ 96 px both sides, ≈ 15 mm on a 10" 1280×800 panel)
 PAD = 24
 
