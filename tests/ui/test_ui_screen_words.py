@@ -133,3 +133,39 @@ def test_a_self_test_result_refuses_an_unknown_reason_or_the_wrong_values():
         SelfTestResult("camera", True, "captured", reason=SelfTestReason.CAMERA_OK)
     with pytest.raises(TypeError):
         SelfTestResult("camera", True, "captured")         # a result always says why
+
+
+def test_ui_the_status_page_keeps_the_sync_layers_words_apart(sample_harness):
+    """During an outage the Status page's own lines stay Chinese; the sync layer's reason
+    is shown as it came, in its verbatim label under them."""
+    from kiosk.app.maintenance.samples import show_service_sample
+    h = sample_harness
+    h.app.set_language("zh-CN")
+    show_service_sample(h, "service-status")
+    page = h.screen("service-status")
+    snap = h.app.service_actions.status()
+    snap["centre"].update(outage_since="2026-12-01T01:00:00+00:00",
+                          outage_last_error="centre unreachable: connection refused",
+                          auth_alert="HTTP 401: token rejected")
+    page._show(snap)
+    h.pump(2)
+    assert "12月1日 09:00" in page.lines and "中心拒绝了本机的凭据" in page.lines
+    assert "connection refused" in page.reasons and "HTTP 401" in page.reasons
+    assert page.ids.reasons.verbatim and not page.ids.lines.verbatim
+    assert a11y_words.foreign_words(page) == []
+    page.ids.reasons.verbatim = False             # the check would catch them otherwise
+    assert {p.widget for p in a11y_words.foreign_words(page)} == {"service-status.reasons"}
+
+
+def test_ui_a_voice_error_is_said_in_the_residents_words(harness):
+    """The voice screen once showed 录音停止了：capture failed: OSError(…); it now says
+    which part failed (kiosk.voice's typed VoiceFault), the detail goes to the log."""
+    from kiosk.app.services.voice import VoiceEvent
+    h = harness
+    h.app.set_language("zh-TW")
+    voice = h.screen("voice")
+    voice._on_event(VoiceEvent(kind="error", detail="capture failed: OSError(5)", fault="microphone"))
+    assert voice.ids.status.text == "麥克風出了問題，錄音停止了。"
+    voice._on_event(VoiceEvent(kind="error", detail="speech recognition failed: boom", fault="recognition"))
+    assert voice.ids.status.text == h.app.t("voice.error_recognition")
+    assert not a11y_words.foreign_in_text(voice.ids.status.text)
