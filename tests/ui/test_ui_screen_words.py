@@ -169,3 +169,11 @@ def test_ui_a_voice_error_is_said_in_the_residents_words(harness):
     voice._on_event(VoiceEvent(kind="error", detail="speech recognition failed: boom", fault="recognition"))
     assert voice.ids.status.text == h.app.t("voice.error_recognition")
     assert not a11y_words.foreign_in_text(voice.ids.status.text)
+
+
+def test_ui_the_self_test_page_says_each_result_in_the_staff_language(sample_harness):
+    h = sample_harness
+    show_sample(h, "service-selftests", "zh-CN")
+    page = h.screen("service-selftests")
+    assert page.ids.row_printer.result == "通过 · 12月1日 09:30 · 测试页已打印"
+    assert page.ids.row_microphone.result.startswith("未通过 · 12月1日 09:31 · 麦克风收到的全是静音")
