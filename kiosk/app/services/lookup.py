@@ -6,7 +6,6 @@ import threading
 from typing import Callable
 
 from kiosk.lookup import answers as lookup
-from kiosk.receipt.layout import local_time
 
 
 class LookupService:
@@ -50,7 +49,3 @@ class LookupService:
     def rate(self, answer: lookup.Answer, rating: str) -> lookup.Answer:
         """Save the resident's rating (once); raises RatingRefused. Blocking."""
         return lookup.rate(self.store, answer, rating, limiter=self.limiter())
-
-    def local_time(self, iso: str) -> str:
-        """A stored UTC time as the receipt prints it (the configured time zone)."""
-        return local_time(iso, self.cfg.receipt.timezone)
