@@ -21,8 +21,10 @@ from werkzeug.formparser import parse_form_data
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from kiosk.central_dev.continuity import check_link_meta
 from kiosk.central_dev.db import CentralDB, etag_of
 from kiosk.central_dev.defaults import default_config
+from kiosk.central_dev.keys import StationKeys, with_station_keys
 
 log = logging.getLogger("kiosk.central_dev.api")
 
@@ -192,6 +194,9 @@ class CentralAPI:
         if not STATION.fullmatch(station) or not isinstance(body, dict):
             return err(400, "heartbeat must be a JSON object")
         self.db.add_heartbeat(station, body)
+        # A changed key is refused and recorded (pages, `central-dev stations`), but the
+        # heartbeat itself is kept: the station's health must stay visible.
+        StationKeys(self.db).take_heartbeat(station, body)
         return Response(status=204)
 
     def config(self, req: Request, station: str) -> Response:
@@ -199,6 +204,9 @@ class CentralAPI:
             raise NotFound("unknown station")
         found = self.db.config_for(station)
         body, etag = found if found else (default_config(), None)
+        keys = StationKeys(self.db).published()
+        if keys:  # the district's pinned keys go with every station's config
+            body, etag = with_station_keys(body, keys), None
         etag = etag or etag_of(body)
         if etag in [e.strip() for e in req.headers.get("If-None-Match", "").split(",")]:
             return Response(status=304, headers={"ETag": etag})
@@ -249,6 +257,9 @@ def _check_meta(meta, item_id: str) -> str | None:
         if a["idx"] in seen:
             return "duplicate attachment idx"
         seen.add(a["idx"])
+    problem = check_link_meta(meta)
+    if problem:
+        return problem
     if not meta.get("anonymous"):
         ident = meta.get("identity")
         if not (isinstance(ident, dict) and isinstance(ident.get("name"), str) and ident["name"]

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from kiosk.core import clock
 from kiosk.core.records import CENTRE_STATES, Delivery
 from kiosk.core import station_config
+from kiosk.core.stationkey import ALGORITHM, PUBLIC_META
 from kiosk.sync.client import TRANSIENT, CentreClient, CentreError
 from kiosk.sync.wire import app_version
 
@@ -144,12 +145,20 @@ def heartbeat_body(store, started_mono: float, now_mono: float, config=None) -> 
         "devices": device_states(store),
         "config_etag": station_config.current_etag(store),
         "store": {"state": "open"},
+        "station_key": station_key_report(store),
     }
     if config is not None:
         from kiosk.core import devicehealth as health
         body["devices"].update(health.device_report(config.device_kinds(), store))
         body["service_events"] = health.events_to_send(store)
     return body
+
+
+def station_key_report(store) -> dict | None:
+    """The station's public signing key for the centre to pin (docs/protocol.md,
+    "Station keys"); None until the station made one."""
+    public = store.get_meta(PUBLIC_META)
+    return {"algorithm": ALGORITHM, "public_key": public} if public else None
 
 
 def unopenable_heartbeat_body(store, started_mono: float, now_mono: float, reason: str) -> dict:
