@@ -218,6 +218,8 @@ class CentralAPI:
         return Response(self.db.photo_path(name).read_bytes(), mimetype=PHOTO_TYPES[name.rsplit(".", 1)[1]])
 
 
+#: Item protocol versions this centre accepts (docs/protocol.md, "Versioning").
+PROTOCOLS = (1, 2)
 #: Optional string fields of an item's metadata (None or a string; docs/protocol.md).
 META_STRINGS = ("code", "created_at", "text", "category", "source", "lang")
 MAX_TEXT = 100_000
@@ -229,6 +231,8 @@ def _check_meta(meta, item_id: str) -> str | None:
         return "metadata must be a JSON object"
     if meta.get("id") != item_id:
         return "metadata id does not match the URL"
+    if meta.get("protocol", 1) not in PROTOCOLS:
+        return f"metadata protocol {meta.get('protocol')!r:.20} is not one this centre speaks (1, 2)"
     if not isinstance(meta.get("station"), str) or not STATION.fullmatch(meta["station"]):
         return "metadata station must be 4 digits"
     for key in META_STRINGS:

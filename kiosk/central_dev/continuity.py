@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from kiosk.central_dev.keys import StationKeys
 from kiosk.central_dev.tables import heartbeats, items
-from kiosk.core import chain
+from kiosk.core import chain, trackcode
 
 #: At most this many numbers are listed per kind (the counts are always whole).
 MAX_LISTED = 1000
@@ -114,13 +114,21 @@ def chain_report(db, station: str) -> dict:
     state = "rewrite" if rewrites else "gap" if gaps else "awaiting" if awaited else "ok"
     parts = [f"{len(received)} received, head {head_seq or '?'}"]
     if gaps:
-        parts.append(f"MISSING seq {_spans(gaps)}")
+        parts.append(f"MISSING seq {_named(station, gaps)}")
     if awaited:
         parts.append(f"awaiting seq {_spans(awaited)}")
     parts += [f"REWRITE seq {r['seq']}: {r['reason']}" for r in rewrites[:3]]
     return {"state": state, "received": len(received), "head_seq": head_seq or None,
             "gaps": gaps[:MAX_LISTED], "gap_count": len(gaps), "awaited": awaited[:MAX_LISTED],
             "awaited_count": len(awaited), "rewrites": rewrites[:MAX_LISTED], "summary": "; ".join(parts)}
+
+
+def _named(station: str, seqs: list[int]) -> str:
+    """A few missing numbers with the tracking codes they had (the resident's receipt
+    shows that code), else their spans."""
+    if len(seqs) > 5:
+        return _spans(seqs)
+    return ", ".join(f"{s} ({trackcode.make(station, s)})" for s in seqs)
 
 
 def _spans(seqs: list[int]) -> str:

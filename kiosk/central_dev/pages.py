@@ -246,4 +246,5 @@ def _beat_summary(body: str) -> str:
     sub = lambda key, inner: b[key].get(inner) if isinstance(b.get(key), dict) else None  # noqa: E731
     unopenable = f"STORE UNOPENABLE ({sub('store', 'detail')}) " if sub("store", "state") == "unopenable" else ""
     return (f"v{b.get('app_version')} {unopenable}queue={sub('queue', 'pending')} "
-            f"disk={sub('disk', 'state')} {sub('disk', 'free_mb')}MB devices={b.get('devices')}")
+            f"disk={sub('disk', 'state')} {sub('disk', 'free_mb')}MB chain_head={sub('chain', 'seq')} "
+            f"devices={b.get('devices')}")

@@ -5,7 +5,7 @@ central-dev on loopback (SQLite and PostgreSQL), tried as an attacker would
 from __future__ import annotations
 
 import json
-import sqlite3
+import subprocess
 import time
 
 import requests
@@ -109,3 +109,68 @@ def test_enrolled_before_first_contact_then_a_different_heartbeat_key_is_refused
     report = _report(central, "0371")["key"]
     assert report["public_key"] == enrolled and report["via"] == "enrolled"
     assert report["refused"]["via"] == "heartbeat"
+
+
+# -- the chain: no item lost or changed unseen -----------------------------------------
+
+
+def _centre_cli(write_config, central, capsys, *argv) -> tuple[int, dict]:
+    path = write_config(f'[central_dev]\ndata_dir = "{central.db.data_dir}"\n'
+                        + (f'database_url = "{central.database_url}"\n' if central.database_url else ""),
+                        name="centre.toml")
+    code = cli.main(["--config", str(path), "--json", "central-dev", *argv])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_an_undelivered_item_deleted_by_hand_is_a_named_gap_at_the_centre(
+        central, make_cfg, store, staff, capsys, write_config, h):
+    cfg = make_cfg(central.url)
+    items = h.add_items(store, cfg, 4)
+    store.quarantine(items[3].id, "held back by staff")       # still at the kiosk: awaited, not lost
+    subprocess.run(["sqlite3", str(cfg.storage.db_path),      # by hand, as at the kiosk's shell
+                    f"DELETE FROM items WHERE id = '{items[1].id}'"], check=True)
+    assert SyncDaemon(cfg, store).run_once()["ok"]
+    chain = _report(central, "0371")["chain"]
+    assert chain["state"] == "gap" and chain["gaps"] == [2] and chain["gap_count"] == 1
+    assert chain["awaited"] == [4] and chain["head_seq"] == 4 and chain["rewrites"] == []
+    assert f"MISSING seq 2 ({items[1].code})" in chain["summary"]
+    code, out = _centre_cli(write_config, central, capsys, "stations")
+    assert code == 0 and out["stations"][0]["chain"]["gaps"] == [2]
+    page = staff.get("/").text
+    assert "缺失 GAP" in page and "MISSING seq 2" in page
+    # The kiosk's own doctor names the same link.
+    cli.main(["--config", str(write_config(name="kiosk-doctor.toml")), "--json", "doctor"])
+    (chain_check,) = [c for c in json.loads(capsys.readouterr().out)["checks"] if c["name"] == "chain"]
+    assert chain_check["status"] == "fail" and "no item with seq 2" in chain_check["detail"]
+
+
+def test_an_item_rewritten_before_delivery_is_a_named_rewrite(central, make_cfg, store, h):
+    cfg = make_cfg(central.url)
+    items = h.add_items(store, cfg, 3)
+    with store.write() as db:
+        db.execute("UPDATE items SET text = '别人改过的话' WHERE id = ?", [items[1].id])
+    assert SyncDaemon(cfg, store).run_once()["ok"]     # the item still arrives: nothing is lost
+    chain = _report(central, "0371")["chain"]
+    assert chain["state"] == "rewrite" and chain["gaps"] == []
+    (rw,) = chain["rewrites"]
+    assert rw["seq"] == 2 and "does not give its link" in rw["reason"]
+    assert central.db.item(items[1].id)["chain_check"] == "mismatch"
+    assert central.db.item(items[0].id)["chain_check"] == "ok"
+
+
+def test_a_whole_chain_is_ok_and_a_pending_item_is_awaited_not_lost(central, make_cfg, store, h):
+    cfg = make_cfg(central.url)
+    h.add_items(store, cfg, 2)
+    d = SyncDaemon(cfg, store)
+    assert d.run_once()["ok"]
+    assert _report(central, "0371")["chain"]["state"] == "ok"
+    central.faults.arm("500", times=50)              # the next item cannot get through yet
+    h.add_items(store, cfg, 1)
+    d.run_once()
+    d.heartbeat()
+    chain = _report(central, "0371")["chain"]
+    assert chain["state"] == "awaiting" and chain["awaited"] == [3] and chain["gaps"] == []
+    central.faults.clear()
+    time.sleep(0.1)
+    d.run_once()
+    assert _report(central, "0371")["chain"]["state"] == "ok"
