@@ -21,8 +21,10 @@ from werkzeug.formparser import parse_form_data
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from kiosk.central_dev.continuity import check_link_meta
 from kiosk.central_dev.db import CentralDB, etag_of
 from kiosk.central_dev.defaults import default_config
+from kiosk.central_dev.keys import StationKeys, with_station_keys
 from kiosk.runtime.httpserve import kept_headers
 
 log = logging.getLogger("kiosk.central_dev.api")
@@ -201,6 +203,9 @@ class CentralAPI:
         if not isinstance(body, dict):
             return err(400, "heartbeat must be a JSON object")
         self.db.add_heartbeat(station, body)
+        # A changed key is refused and recorded (pages, `central-dev stations`), but the
+        # heartbeat itself is kept: the station's health must stay visible.
+        StationKeys(self.db).take_heartbeat(station, body)
         return Response(status=204)
 
     def config(self, req: Request, station: str) -> Response:
@@ -208,6 +213,9 @@ class CentralAPI:
             return err(400, MALFORMED_STATION)
         found = self.db.config_for(station)
         body, etag = found if found else (default_config(), None)
+        keys = StationKeys(self.db).published()
+        if keys:  # the district's pinned keys go with every station's config
+            body, etag = with_station_keys(body, keys), None
         etag = etag or etag_of(body)
         if etag in [e.strip() for e in req.headers.get("If-None-Match", "").split(",")]:
             return Response(status=304, headers={"ETag": etag})
@@ -219,6 +227,8 @@ class CentralAPI:
         return Response(self.db.photo_path(name).read_bytes(), mimetype=PHOTO_TYPES[name.rsplit(".", 1)[1]])
 
 
+#: Item protocol versions this centre accepts (docs/protocol.md, "Versioning").
+PROTOCOLS = (1, 2)
 #: Optional string fields of an item's metadata (None or a string; docs/protocol.md).
 META_STRINGS = ("code", "created_at", "text", "category", "source", "lang")
 MAX_TEXT = 100_000
@@ -233,6 +243,8 @@ def _check_meta(meta, item_id: str) -> str | None:
         return "metadata must be a JSON object"
     if meta.get("id") != item_id:
         return "metadata id does not match the URL"
+    if meta.get("protocol", 1) not in PROTOCOLS:
+        return f"metadata protocol {meta.get('protocol')!r:.20} is not one this centre speaks (1, 2)"
     if not isinstance(meta.get("station"), str) or not STATION.fullmatch(meta["station"]):
         return "metadata station must be 4 digits"
     for key in META_STRINGS:
@@ -261,6 +273,9 @@ def _check_meta(meta, item_id: str) -> str | None:
         if a["idx"] in seen:
             return "duplicate attachment idx"
         seen.add(a["idx"])
+    problem = check_link_meta(meta)
+    if problem:
+        return problem
     if not meta.get("anonymous"):
         ident = meta.get("identity")
         if not (isinstance(ident, dict) and isinstance(ident.get("name"), str) and ident["name"]

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kiosk.central_dev import storage
+from kiosk.central_dev.continuity import chain_fields
 from kiosk.central_dev.tables import configs, files, heartbeats, items, ratings, receipts, updates
 from kiosk.core.clock import now_iso
 
@@ -126,7 +127,8 @@ class CentralDB:
         with self.begin() as conn:
             res = conn.execute(self.insert_ignoring_duplicate(items).values(
                 id=meta["id"], station=meta["station"], seq=meta.get("seq"), code=meta.get("code"),
-                received_at=now_iso(), meta=json.dumps(meta, ensure_ascii=False)).returning(items.c.id))
+                received_at=now_iso(), meta=json.dumps(meta, ensure_ascii=False),
+                **chain_fields(meta)).returning(items.c.id))
             # A row back: ours. None: the key existed (rowcount is not reliable here).
             result = "created" if res.first() is not None else "duplicate"
             if result == "created":
