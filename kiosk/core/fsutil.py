@@ -145,6 +145,35 @@ def write_private_file(path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
+def create_file_once(path, data: bytes) -> bool:
+    """Create *path* holding *data*, mode 0600 whatever the umask, durably, unless it
+    exists: True when this call created it. For a key made once and never replaced.
+
+    The data goes to a per-process temp name first (a stale one from a crash is removed,
+    so the new file gets mode 0600 whatever it had), is fsynced, and is linked to *path*:
+    ``link(2)`` fails when another process created *path* meanwhile, and theirs is kept.
+    The directory is fsynced before returning, so the key is on disk before anything
+    that depends on it is written."""
+    path = Path(path)
+    make_private_dir(path.parent)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    _unlink_quietly(tmp)
+    try:
+        with create_private_file(tmp) as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+            created = True
+        except FileExistsError:
+            created = False
+    finally:
+        _unlink_quietly(tmp)
+    fsync_dir(path.parent)
+    return created
+
+
 def fsync_dir(path: Path) -> None:
     """Make renames and creations inside *path* durable."""
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)

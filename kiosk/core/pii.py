@@ -14,14 +14,12 @@ raises that :class:`PIIKeyError`, which names the file and the items it locks.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
 from kiosk.core import fsutil
-from kiosk.core.fsutil import fsync_dir
 
 
 class PIIKeyError(Exception):
@@ -127,26 +125,8 @@ class Cipher:
 
 
 def _create_key_file(path: Path) -> None:
-    fsutil.make_private_dir(path.parent)
-    key = Fernet.generate_key()
-    # A per-process temp name: two processes may create the key at the same moment. A
-    # stale one (a crash here) is removed, so the new file gets mode 0600 whatever it had.
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        os.unlink(tmp)
-    except FileNotFoundError:
-        pass
-    with fsutil.create_private_file(tmp) as f:
-        f.write(key)
-        f.flush()
-        os.fsync(f.fileno())
-    try:
-        # link() fails if another process created the key meanwhile: use theirs.
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    os.unlink(tmp)
-    fsync_dir(path.parent)
+    # Two processes may create the key at the same moment: the first one's is kept.
+    fsutil.create_file_once(path, Fernet.generate_key())
 
 
 def mask_phone(phone: str | None) -> str:

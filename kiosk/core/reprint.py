@@ -27,7 +27,7 @@ def reissue(store, cfg, item: Item) -> Reissued:
                     category_name=categories.name(item.category, item.lang) if item.category else None,
                     name=None if item.anonymous else item.name,
                     masked_phone=mask_phone(item.phone) if item.phone and not item.anonymous else None,
-                    secret_hash=itemsecret.hash_secret(secret),
+                    secret_hash=itemsecret.hash_secret(secret, store.receipt_key),
                     # Ed25519 is deterministic: the reprint carries the original receipt's seal.
                     seal=receiptsig.try_seal(store, item))
 

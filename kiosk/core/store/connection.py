@@ -55,6 +55,7 @@ class ConnectionMixin:
         self._key = cipher
         self._db: Database | None = None
         self._cipher: Cipher | None = None
+        self._receipt_key = None  # loaded with the cipher (kiosk/core/store/answers.py)
         self._recover = recover
         if signing_key is None and not isinstance(cipher, Cipher):
             signing_key = Path(cipher).parent / "station-signing.key"
@@ -99,6 +100,7 @@ class ConnectionMixin:
                                       "at first start")
             self._cipher = self._key if isinstance(self._key, Cipher) else \
                 Cipher.from_key_file(Path(self._key), locked_items=self.count_encrypted_items(), create=False)
+            self._receipt_key = self._load_receipt_key(create=False)
         except BaseException:
             self._db = None
             conn.close()
@@ -183,6 +185,7 @@ class ConnectionMixin:
                 if self._open_on_any_disk():
                     self._cipher = self._key if isinstance(self._key, Cipher) else \
                         Cipher.from_key_file(Path(self._key), locked_items=self.count_encrypted_items())
+                    self._receipt_key = self._load_receipt_key(create=True)
                     opened = True
             finally:
                 if not opened:  # still too full, or it raised: closed again, nothing kept
