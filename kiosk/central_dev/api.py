@@ -22,7 +22,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from kiosk.central_dev.continuity import check_link_meta
-from kiosk.central_dev.db import CentralDB, etag_of
+from kiosk.central_dev.db import CentralDB, ItemConflict, etag_of
 from kiosk.central_dev.defaults import default_config
 from kiosk.central_dev.keys import StationKeys, with_station_keys
 from kiosk.runtime.httpserve import kept_headers
@@ -161,7 +161,11 @@ class CentralAPI:
             out.append(a)
         for p in tmp.glob("part*"):
             p.unlink()
-        result = self.db.store_item(meta, out, tmp)
+        try:
+            result = self.db.store_item(meta, out, tmp)
+        except ItemConflict as e:
+            self.db.add_receipt(item_id, "rejected-422")
+            return err(422, str(e))
         return jresp({"id": item_id, "result": result}, 201 if result == "created" else 200)
 
     # -- ratings, back-channel --------------------------------------------------------
