@@ -31,9 +31,10 @@ class JournalMixin:
     @staticmethod
     def _log(db: Database, level: str, kind: str, message: str, item_id: str | None = None,
              data: dict | None = None) -> None:
-        db["events"].insert({"at": clock.now_iso(), "level": level, "kind": kind, "item_id": item_id,
-                             "message": message,
-                             "data": json.dumps(data, ensure_ascii=False) if data else None})
+        # A plain statement: sqlite-utils' insert looks the schema up on every call.
+        db.execute("INSERT INTO events (at, level, kind, item_id, message, data) VALUES (?, ?, ?, ?, ?, ?)",
+                   [clock.now_iso(), level, kind, item_id, message,
+                    json.dumps(data, ensure_ascii=False) if data else None])
 
     def events(self, limit: int = 50, kind: str | None = None) -> list[dict]:
         """The newest events, newest first."""
