@@ -12,21 +12,29 @@ from pathlib import Path
 from typing import Iterator
 
 from kiosk.core import chain, stationkey
+from kiosk.core.store import StoreNotCreated
 from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
 
 
 def checks(ctx) -> list[Check]:
     try:
         cfg = ctx.config
+    except Exception as e:  # the core checks report a bad config themselves
+        return [Check("station_key", SKIP, f"config unavailable: {e}")]
+    path = Path(cfg.storage.signing_key_file)
+    try:
         store = ctx.store
-    except Exception as e:  # the core checks report a bad config or database themselves
-        return [Check("station_key", SKIP, f"config or database unavailable: {e}")]
-    return [check_station_key(Path(cfg.storage.signing_key_file), store), *check_chain(store)]
+    except StoreNotCreated:  # a station never started: no database, so no chain either
+        return [check_station_key(path, None)]
+    except Exception as e:  # the core checks report a bad database themselves
+        return [Check("station_key", SKIP, f"database unavailable: {e}")]
+    return [check_station_key(path, store), *check_chain(store)]
 
 
 def check_station_key(path: Path, store) -> Check:
-    """The key file exists, is owner-only, loads, and is the key the store recorded."""
-    recorded = store.get_meta(stationkey.PUBLIC_META)
+    """The key file exists, is owner-only, loads, and is the key the store recorded
+    (*store* None: no database yet, so nothing recorded)."""
+    recorded = store.get_meta(stationkey.PUBLIC_META) if store is not None else None
     if recorded is None and not path.exists():
         return Check("station_key", WARN, f"{path} not created yet: `kiosk run` or `kiosk sync` makes it at "
                                           "their first start; until then receipts print unsigned")
