@@ -26,7 +26,8 @@ def is_word_char(c: str) -> bool:
     return c.isalpha() and unicodedata.name(c, "").startswith("LATIN")
 
 
-def _is_wide(c: str) -> bool:
+def is_wide(c: str) -> bool:
+    """An East Asian wide or fullwidth character (Chinese, fullwidth punctuation)."""
     return unicodedata.east_asian_width(c) in ("W", "F")
 
 
@@ -35,7 +36,7 @@ def latin_words(text: str) -> list[str]:
     hold a Latin letter or digit (punctuation inside a run stays with it, as Kivy keeps it)."""
     words, run = [], []
     for c in text + " ":
-        if c.isspace() or _is_wide(c):
+        if c.isspace() or is_wide(c):
             if any(is_word_char(x) for x in run):
                 words.append("".join(run))
             run = []
@@ -109,3 +110,46 @@ def split_words(line_texts: list[tuple[str, bool]], source: str) -> list[str]:
         pos = start + len(text)
         prev = text
     return cuts
+
+
+def markup_with_breaks(text: str, breaks) -> str:
+    """Kivy markup *text* with line breaks at offsets of its plain text (*breaks*: objects
+    with ``end`` and ``start``, kiosk/app/linebreak.py ``Break``): a newline where a line
+    ends, the plain characters up to where the next starts dropped; tags stay as they are."""
+    cuts = {b.end: b.start for b in breaks}
+    out: list[str] = []
+    plain = 0          # offset in the plain text of the next character
+    skip_to = 0        # plain offsets below this are dropped spaces
+    pos = 0
+    tokens = []
+    for m in _MARKUP_TAG.finditer(text):
+        tokens += _plain_chars(text[pos:m.start()])
+        tokens.append((m.group(), False))
+        pos = m.end()
+    tokens += _plain_chars(text[pos:])
+    for raw, is_char in tokens:
+        if not is_char:
+            out.append(raw)
+            continue
+        if plain in cuts:
+            out.append("\n")
+            skip_to = cuts[plain]
+        if plain >= skip_to:
+            out.append(raw)
+        plain += 1
+    return "".join(out)
+
+
+def _plain_chars(segment: str) -> list[tuple[str, bool]]:
+    """Each drawn character of a tag-free markup *segment*, as written (an escape whole)."""
+    chars, i = [], 0
+    while i < len(segment):
+        for escaped, _ in _MARKUP_ESCAPES:
+            if segment.startswith(escaped, i):
+                chars.append((escaped, True))
+                i += len(escaped)
+                break
+        else:
+            chars.append((segment[i], True))
+            i += 1
+    return chars

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kiosk.central_dev import storage
+from kiosk.central_dev.continuity import chain_fields
 from kiosk.central_dev.tables import configs, files, heartbeats, items, ratings, receipts, updates
 from kiosk.core.clock import now_iso
 
@@ -32,6 +33,12 @@ STATUSES = ("accepted", "assigned", "in_progress", "replied", "closed")
 def etag_of(body: str) -> str:
     """A strong ETag for a config body."""
     return '"' + hashlib.sha256(body.encode("utf-8")).hexdigest()[:32] + '"'
+
+
+class ItemConflict(Exception):
+    """An item with a new UUID claims a (station, seq) or tracking code another item of
+    the centre already has: refused (two items with one code would split a resident's
+    matter). ``str()`` names both."""
 
 
 class Record(dict):
@@ -98,12 +105,13 @@ class CentralDB:
         return (postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)) \
             .on_conflict_do_nothing()
 
-    def lock_station(self, conn, station: str) -> None:
-        """Serialise writers of *station*'s back-channel until commit, so its cursors
-        commit in the order they were numbered (a kiosk never skips a late one). SQLite
-        serialises every write already (BEGIN IMMEDIATE)."""
+    def lock_station(self, conn, station: str, what: str = "updates:") -> None:
+        """Serialise writers of *station*'s back-channel (or, with *what* ``"items:"``,
+        its items) until commit, so its cursors commit in the order they were numbered
+        (a kiosk never skips a late one). SQLite serialises every write already (BEGIN
+        IMMEDIATE)."""
         if self.dialect == "postgresql":
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": "updates:" + station})
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": what + station})
 
     def new_tmp_dir(self) -> Path:
         d = self.tmp / uuid.uuid4().hex
@@ -131,9 +139,10 @@ class CentralDB:
         put_item, put_files, put_receipt = self._store_stmts
         now = now_iso()
         with self.begin() as conn:
+            self.check_unique_place(conn, meta)
             res = conn.execute(put_item, {"id": meta["id"], "station": meta["station"], "seq": meta.get("seq"),
                                           "code": meta.get("code"), "received_at": now,
-                                          "meta": json.dumps(meta, ensure_ascii=False)})
+                                          "meta": json.dumps(meta, ensure_ascii=False), **chain_fields(meta)})
             # A row back: ours. None: the key existed (rowcount is not reliable here).
             result = "created" if res.first() is not None else "duplicate"
             if result == "created":
@@ -151,6 +160,25 @@ class CentralDB:
         if result == "duplicate":
             shutil.rmtree(tmp_dir, ignore_errors=True)
         return result
+
+    def check_unique_place(self, conn, meta: dict) -> None:
+        """Raise :class:`ItemConflict` when another UUID holds *meta*'s (station, seq) or
+        its tracking code (compared by digits). In *conn*'s transaction, under a
+        per-station lock on PostgreSQL (SQLite serialises writers), so two such items
+        arriving at once are checked in turn."""
+        station, seq, code = meta["station"], meta.get("seq"), re.sub(r"\D", "", str(meta.get("code") or ""))
+        self.lock_station(conn, station, "items:")
+        same = [items.c.seq == seq] if seq is not None else []
+        if code:
+            same.append(sa.func.replace(items.c.code, "-", "") == code)
+        if not same:
+            return
+        row = conn.execute(sa.select(items.c.id, items.c.seq, items.c.code).where(
+            items.c.station == station, items.c.id != meta["id"], sa.or_(*same)).limit(1)).first()
+        if row is not None:
+            what = f"seq {seq}" if row.seq == seq else f"tracking code {meta.get('code')}"
+            raise ItemConflict(f"station {station}'s {what} is item {row.id} ({row.code}) already; item "
+                               f"{meta['id']} reuses it with a new id: refused")
 
     def file_path(self, item_id: str, idx: int) -> Path:
         # Files are stored by index only: no name from a kiosk ever becomes a path here.

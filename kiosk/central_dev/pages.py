@@ -25,7 +25,9 @@ from kiosk.central_dev.api import PHOTO_NAME
 from kiosk.central_dev.defaults import default_config
 from kiosk.central_dev.db import STATUSES, CentralDB
 from kiosk.central_dev import loop_pages
+from kiosk.central_dev.continuity import station_reports
 from kiosk.central_dev.health_view import device_table
+from kiosk.central_dev.trust_view import stations_table
 from kiosk.central_dev.loop import Loop
 
 PAGE_URLS = Map([
@@ -124,6 +126,7 @@ class StaffPages:
         body = ("<table><tr><th>编号 Code</th><th>站点</th><th>时间</th><th>类别</th><th>内容</th><th>附件</th>"
                 f"<th>状态</th></tr>{''.join(rows) or '<tr><td colspan=7>暂无 none yet</td></tr>'}</table>"
                 f"<h2>心跳 Heartbeats</h2><table>{beats or '<tr><td>none yet</td></tr>'}</table>"
+                f"<h2>站点 Stations: keys and chain</h2>{stations_table(station_reports(self.db))}"
                 f"<h2>设备 Devices</h2>{device_table(self.db.last_heartbeats())}")
         return page(req, "收件箱 Received items", body)
 
@@ -243,4 +246,5 @@ def _beat_summary(body: str) -> str:
     sub = lambda key, inner: b[key].get(inner) if isinstance(b.get(key), dict) else None  # noqa: E731
     unopenable = f"STORE UNOPENABLE ({sub('store', 'detail')}) " if sub("store", "state") == "unopenable" else ""
     return (f"v{b.get('app_version')} {unopenable}queue={sub('queue', 'pending')} "
-            f"disk={sub('disk', 'state')} {sub('disk', 'free_mb')}MB devices={b.get('devices')}")
+            f"disk={sub('disk', 'state')} {sub('disk', 'free_mb')}MB chain_head={sub('chain', 'seq')} "
+            f"devices={b.get('devices')}")

@@ -59,7 +59,8 @@ def _import(args, ctx) -> int:
     finally:
         db.close()
     data = {"ok": True, **result.as_dict()}
-    human = (f"{args.path}: station {result.station}: {result.imported} imported, "
+    human = (f"{args.path}: station {result.station} (signed by key {result.signer}"
+             f"{', pinned now: first seen' if result.key == 'pinned' else ''}): {result.imported} imported, "
              f"{result.duplicates} already here")
     if result.left_out_at_kiosk:
         human += f"; {len(result.left_out_at_kiosk)} left out by the kiosk (damaged files): " + ", ".join(

@@ -245,6 +245,26 @@ def _answer(args, ctx) -> int:
     return _step(args, ctx, lambda loop: loop.answer(args.code, args.text, actor=_actor(args)))
 
 
+def _enrol(args, ctx) -> int:
+    from kiosk.cli import _central_trust
+    return _central_trust.enrol(args, ctx)
+
+
+def _stations(args, ctx) -> int:
+    from kiosk.cli import _central_trust
+    return _central_trust.stations(args, ctx)
+
+
+def _register_enrol(p) -> None:
+    from kiosk.cli import _central_trust
+    _central_trust.register_enrol(p)
+
+
+def _register_stations(p) -> None:
+    from kiosk.cli import _central_trust
+    _central_trust.register_stations(p)
+
+
 #: name -> (help, register(parser), run(args, ctx)); more actions plug in here.
 ACTIONS = {
     "set-password": ("set a staff login for the pages (password read from stdin)",
@@ -255,4 +275,6 @@ ACTIONS = {
     "advance": ("take one step of the staff loop on a matter (受理 分流 处置 督办 反馈 办结, reopen)",
                 _register_advance, _advance),
     "answer": ("reply to a matter (反馈): the text goes back to the kiosk", _register_answer, _answer),
+    "enrol": ("pin a station's signing key (--replace: replace a different one)", _register_enrol, _enrol),
+    "stations": ("each station's pinned key and chain: gaps, rewrites (--json)", _register_stations, _stations),
 }

@@ -171,5 +171,9 @@ def run(args, ctx) -> int:
     # The receipt secret exists in plaintext only now (kiosk/core/itemsecret.py): whoever
     # submitted needs it to read the reply at the kiosk.
     item, secret = submitted.item, submitted.secret
-    ctx.emit({"ok": True, **item_summary(item), "secret": secret}, f"{item.code}\nreceipt secret: {secret}")
+    # What the receipt's QR code carries (the secret and the station's seal: `kiosk verify` checks it).
+    qr = ctx.config.receipt.qr_payload(item.code.compact, secret, submitted.seal)
+    ctx.emit({"ok": True, **item_summary(item), "secret": secret, "qr_payload": qr,
+              "signed": submitted.seal is not None},
+             f"{item.code}\nreceipt secret: {secret}\nreceipt QR: {qr}")
     return cli.EXIT_OK

@@ -89,6 +89,9 @@ class StorageSettings:
 
     data_dir: str = ""
     key_file: str = ""
+    # The station's Ed25519 signing key (receipts, USB bundles: kiosk/core/stationkey.py);
+    # "" = station-signing.key beside key_file, outside the data dir like it.
+    signing_key_file: str = ""
     min_free_mb: int = 200
     hard_floor_mb: int = 50
 
@@ -109,7 +112,11 @@ class StorageSettings:
         key = Path(self.key_file).expanduser() if self.key_file else data.parent / (data.name + "-keys") / "pii.key"
         if not key.is_absolute():
             key = base / key
-        return dataclasses.replace(self, data_dir=str(data), key_file=str(key))
+        signing = Path(self.signing_key_file).expanduser() if self.signing_key_file else \
+            key.parent / "station-signing.key"
+        if not signing.is_absolute():
+            signing = base / signing
+        return dataclasses.replace(self, data_dir=str(data), key_file=str(key), signing_key_file=str(signing))
 
     @property
     def data_path(self) -> Path:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Sequence
 
-from kiosk.core import itemsecret
+from kiosk.core import itemsecret, receiptsig
 from kiosk.core.categories import Categories, current_categories, local_categories
 from kiosk.core.pii import Cipher, PIIKeyError, mask_phone
 from kiosk.core.receiptkey import ReceiptKey
@@ -250,4 +250,5 @@ def submit(store: Store, cfg: HasSubmissionRules, **fields) -> Submitted:
     item = store.commit_item(new)
     return Submitted(item=item, secret=secret,
                      category_name=categories.name(item.category, item.lang) if item.category else None,
-                     name=draft.name, masked_phone=mask_phone(draft.phone) if draft.phone else None)
+                     name=draft.name, masked_phone=mask_phone(draft.phone) if draft.phone else None,
+                     seal=receiptsig.try_seal(store, item))  # after the commit: ~50 µs, no write

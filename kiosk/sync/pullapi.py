@@ -31,6 +31,7 @@ from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import wrap_file
 
 from kiosk.core.pii import PIIKeyError
+from kiosk.runtime.httpserve import kept_headers
 from kiosk.runtime.webguard import SERVING_LIMITS, HostGuard
 from kiosk.sync.wire import attachment_meta, item_meta
 
@@ -77,7 +78,7 @@ class PullAPI:
         try:
             resp = self.dispatch(req)
         except HTTPException as e:
-            resp = _error(e.code or 500, e.description or e.name)
+            resp = _error(e.code or 500, e.description or e.name, **kept_headers(e))
         return resp(environ, start_response)
 
     def _authorised(self, req: Request) -> bool:

@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 from importlib import metadata
 
+from kiosk.core import chain
 from kiosk.core.records import Attachment, Item
 
-PROTOCOL_VERSION = 1
+#: 2: items carry their chain link, heartbeats the chain head and the station key
+#: (docs/protocol.md, "Versioning"); the centre accepts 1 and 2.
+PROTOCOL_VERSION = 2
 
 
 def app_version() -> str:
@@ -49,6 +52,10 @@ def item_meta(item: Item, *, with_pii: bool) -> dict:
         "source": item.source,
         "lang": item.lang,
         "attachments": [attachment_meta(a) for a in item.attachments],
+        # The item's link in its station's chain (kiosk/core/chain.py): the centre checks
+        # that no seq goes missing and that the content still gives the link.
+        "chain": {"v": chain.DIGEST_VERSION, "prev": item.chain_prev, "hash": item.chain_hash}
+        if item.chain_hash else None,
     }
 
 

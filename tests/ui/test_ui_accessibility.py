@@ -11,7 +11,8 @@ from kiosk.app.offscreen.render import SAMPLES, sample_root, show_sample
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "zh-TW", "en"])
-def test_ui_every_screen_meets_the_rules(harness, lang):
+def test_ui_every_screen_meets_the_rules(sample_harness, lang):
+    harness = sample_harness
     assert tuple(Window.size) == (1280, 800)
     harness.app.set_language(lang)
     problems = []

@@ -16,6 +16,7 @@ from kivy.properties import BooleanProperty, ObjectProperty
 from kiosk.app.feeds.mainthread import run_in_worker
 from kiosk.app.screens.base import KioskScreen
 from kiosk.app.services import RATING_OUTCOMES, RatingRefused, TooManyFailures
+from kiosk.app.wording import datetime_text
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,11 @@ class AnswerScreen(KioskScreen):
             for key in ("code", "when", "state", "reply", "rating_state"):
                 self.ids[key].text = ""
             return
-        local_time = self.app.services.lookup.local_time
+        tz, lang = self.app.cfg.receipt.timezone, self.app.lang
+
+        def local_time(iso):
+            # with the year: an answer can be looked up long after it was given
+            return datetime_text(iso, tz, lang, year=True)
         self.ids.code.text = str(a.code)
         self.ids.state.text = t(f"state.{a.state}")
         if not a.authorised:

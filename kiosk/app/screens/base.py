@@ -25,6 +25,10 @@ class KioskScreen(Screen):
     def reset(self) -> None:
         """Forget everything shown for the previous resident (idle wipe, new session)."""
 
+    def spoken_prompts(self) -> list[str]:
+        """The prompts (kiosk/app/prompts.py) this screen says, in order: its own."""
+        return [self.name]
+
     def notice(self, text: str = "") -> None:
         """Show (or clear) this screen's message to the resident."""
         if "notice" in self.ids:

@@ -9,7 +9,7 @@ import sqlite3
 import uuid as uuidlib
 from pathlib import Path
 
-from kiosk.core import clock, fsutil, trackcode
+from kiosk.core import chain, clock, fsutil, trackcode
 from kiosk.core.records import Attachment, Delivery, Item, ItemState, NewAttachment, NewItem
 from kiosk.core.store.errors import DiskFullError, StoreError
 
@@ -21,7 +21,8 @@ _NEW_ROW = {"state": ItemState.STORED.value, "delivery": Delivery.PENDING.value,
             "integrity": "ok", "centre_status": None, "centre_reply": None, "centre_updated_at": None,
             "purged_at": None}
 _ITEM_COLUMNS = ("id", "seq", "station", "code", "created_at", "clock_trusted", "text", "category", "anonymous",
-                 "name_enc", "phone_enc", "source", "lang", "state", "delivery", "secret_hash")
+                 "name_enc", "phone_enc", "source", "lang", "state", "delivery", "secret_hash",
+                 "chain_prev", "chain_hash")
 _INSERT_ITEM = (f"INSERT INTO items ({', '.join(_ITEM_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * len(_ITEM_COLUMNS))})")
 
@@ -112,13 +113,20 @@ class ItemsMixin:
                "anonymous": int(new.anonymous), "name_enc": new.name_enc, "phone_enc": new.phone_enc,
                "source": new.source, "lang": new.lang, "secret_hash": new.secret_hash, **_NEW_ROW}
         with self.write() as db:
-            got = db.execute("UPDATE counters SET next_seq = next_seq + 1 WHERE station = ? "
-                             "RETURNING next_seq - 1", [self.station]).fetchone()
-            if got is None:
-                db.execute("INSERT INTO counters (station, next_seq) VALUES (?, 2)", [self.station])
-            row["seq"] = seq = got[0] if got else 1
+            got = db.execute("SELECT next_seq, chain_hash FROM counters WHERE station = ?", [self.station]).fetchone()
+            seq, head = (got[0], got[1]) if got else (1, None)
             code = trackcode.make(self.station, seq)
-            row["code"] = code.compact
+            row["seq"], row["code"] = seq, code.compact
+            # The chain's next link, in this same transaction (a hash of ~1 KB: microseconds).
+            link = chain.next_link(self.station, seq, head, chain.digest_of(
+                id=item_id, station=self.station, seq=seq, code=code.compact, created_at=row["created_at"],
+                clock_trusted=bool(row["clock_trusted"]), text=new.text, category=new.category,
+                anonymous=new.anonymous, source=new.source, lang=new.lang, attachments=[
+                    {"idx": i, "name": name, "kind": att.kind, "media_type": att.media_type, "size": size,
+                     "sha256": digest} for i, (att, name, digest, size) in enumerate(placed)]))
+            row["chain_prev"], row["chain_hash"] = link.prev, link.hash
+            db.execute("INSERT OR REPLACE INTO counters (station, next_seq, chain_hash) VALUES (?, ?, ?)",
+                       [self.station, seq + 1, link.hash])
             db.execute(_INSERT_ITEM, [row[c] for c in _ITEM_COLUMNS])
             atts = []
             for i, (att, name, digest, size) in enumerate(placed):
@@ -216,6 +224,7 @@ class ItemsMixin:
             centre_updated_at=r["centre_updated_at"], purged_at=r["purged_at"],
             attachments=self.attachments(r["id"]) if with_attachments else (),
             has_secret=r.get("secret_hash") is not None,
+            chain_prev=r.get("chain_prev"), chain_hash=r.get("chain_hash"),
             name=self.cipher.decrypt(r["name_enc"]) if with_pii else None,
             phone=self.cipher.decrypt(r["phone_enc"]) if with_pii else None,
         )
@@ -257,3 +266,34 @@ class ItemsMixin:
         where = "purged_at IS NULL" if include_delivered else "delivery != 'delivered'"
         with self._lock:
             return [r[0] for r in self.db.execute(f"SELECT id FROM items WHERE {where} ORDER BY seq")]
+
+    # -- the item chain (kiosk/core/chain.py) ------------------------------------------
+
+    def chain_stations(self) -> list[str]:
+        """Every station number this store has items or a sequence counter for."""
+        with self._lock:
+            return [r[0] for r in self.db.execute(
+                "SELECT station FROM counters UNION SELECT station FROM items ORDER BY 1")]
+
+    def chain_head(self, station: str | None = None) -> tuple[int, str | None]:
+        """``(last seq, its link's hash)`` of *station*'s chain (this store's station by
+        default), as the sequence counter records it; ``(0, None)`` before any item."""
+        with self._lock:
+            row = self.db.execute("SELECT next_seq, chain_hash FROM counters WHERE station = ?",
+                                  [station or self.station]).fetchone()
+        return (row[0] - 1, row[1]) if row else (0, None)
+
+    def station_items(self, station: str, *, after_seq: int = 0, limit: int = 500) -> list[Item]:
+        """*station*'s items with ``seq > after_seq``, by seq, with their attachments."""
+        with self._lock:
+            rows = list(self.db["items"].rows_where("station = ? AND seq > ?", [station, int(after_seq)],
+                                                    order_by="seq", limit=limit))
+            return [self._to_item(r, False) for r in rows]
+
+    def undelivered_seqs(self, limit: int) -> list[int]:
+        """Sequence numbers of this station's items not delivered yet (pending or
+        quarantined), oldest first, at most *limit*."""
+        with self._lock:
+            return [r[0] for r in self.db.execute(
+                "SELECT seq FROM items WHERE station = ? AND delivery != ? ORDER BY seq LIMIT ?",
+                [self.station, Delivery.DELIVERED.value, int(limit)])]

@@ -53,6 +53,13 @@ class JournalMixin:
         with self.write() as db:
             self._put_meta(db, key, value)
 
+    def record_meta_once(self, key: str, value: str) -> str:
+        """Set *key* to *value* unless it is set already; returns what is stored now (the
+        first writer's value when two processes race)."""
+        with self.write() as db:
+            db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", [key, value])
+            return db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()[0]
+
     def update_meta(self, key: str, change: Callable[[str | None], str | None]) -> str | None:
         """Replace a persistent value by ``change(old value)`` (None: delete) and return the
         new one: read and write in one ``BEGIN IMMEDIATE`` transaction, so an update by
