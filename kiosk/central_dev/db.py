@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from kiosk.central_dev import storage
 from kiosk.central_dev.continuity import chain_fields
 from kiosk.central_dev.tables import configs, files, heartbeats, items, ratings, receipts, updates
+from kiosk.core import trackcode
 from kiosk.core.clock import now_iso
 
 STATUSES = ("accepted", "assigned", "in_progress", "replied", "closed")
@@ -57,6 +58,27 @@ def _records(result) -> list[Record]:
 
 
 _QMARK = re.compile(r"\?")
+
+
+# The two look-ups of CentralDB.check_unique_place, built once. The code is looked up
+# alone and the station compared after: with "station = ?" beside it the planner walks
+# the station's index (every item of it) instead of items_code.
+_SEQ_TAKEN = sa.select(items.c.id, items.c.seq, items.c.code).where(
+    items.c.station == sa.bindparam("station"), items.c.seq == sa.bindparam("seq"),
+    items.c.id != sa.bindparam("id")).limit(1)
+_CODE_TAKEN = sa.select(items.c.id, items.c.seq, items.c.code, items.c.station).where(
+    items.c.code.in_(sa.bindparam("codes", expanding=True)))
+
+
+def _code_forms(code: str) -> list[str]:
+    """*code* as given, its digits, and the dashed form, for an indexed comparison."""
+    digits = re.sub(r"\D", "", code)
+    forms = {code, digits}
+    try:
+        forms.add(str(trackcode.parse(digits)))
+    except trackcode.CodeError:
+        pass  # not a valid code: compared as given and by its digits only
+    return sorted(f for f in forms if f)
 
 
 class CentralDB:
@@ -163,18 +185,20 @@ class CentralDB:
 
     def check_unique_place(self, conn, meta: dict) -> None:
         """Raise :class:`ItemConflict` when another UUID holds *meta*'s (station, seq) or
-        its tracking code (compared by digits). In *conn*'s transaction, under a
+        its tracking code (in any of the forms a kiosk writes it: digits alone, or
+        dashed as kiosk/core/trackcode.py prints it). In *conn*'s transaction, under a
         per-station lock on PostgreSQL (SQLite serialises writers), so two such items
-        arriving at once are checked in turn."""
-        station, seq, code = meta["station"], meta.get("seq"), re.sub(r"\D", "", str(meta.get("code") or ""))
+        arriving at once are checked in turn. Two indexed look-ups (items_station_seq,
+        items_code): comparing a function of every stored code scanned all the station's
+        items in every PUT (16 ms at 20,000 items; docs/sync.md "Performance")."""
+        station, seq, code = meta["station"], meta.get("seq"), str(meta.get("code") or "")
         self.lock_station(conn, station, "items:")
-        same = [items.c.seq == seq] if seq is not None else []
-        if code:
-            same.append(sa.func.replace(items.c.code, "-", "") == code)
-        if not same:
-            return
-        row = conn.execute(sa.select(items.c.id, items.c.seq, items.c.code).where(
-            items.c.station == station, items.c.id != meta["id"], sa.or_(*same)).limit(1)).first()
+        row = None
+        if seq is not None:
+            row = conn.execute(_SEQ_TAKEN, {"station": station, "seq": seq, "id": meta["id"]}).first()
+        if row is None and code:
+            row = next((r for r in conn.execute(_CODE_TAKEN, {"codes": _code_forms(code)})
+                        if r.station == station and r.id != meta["id"]), None)
         if row is not None:
             what = f"seq {seq}" if row.seq == seq else f"tracking code {meta.get('code')}"
             raise ItemConflict(f"station {station}'s {what} is item {row.id} ({row.code}) already; item "

@@ -44,16 +44,12 @@ def test_every_item_links_to_the_one_before(cfg, store):
 
 def test_the_link_is_written_with_the_item_in_one_transaction(cfg, store, monkeypatch):
     """A commit that fails after the link was computed leaves neither item nor head."""
+    from kiosk.core.store import items as items_part
     _add(store, cfg, 1)
     head = store.chain_head()
-    real = store._log
-
-    def boom(db, level, kind, *a, **k):
-        if kind == "item_stored":
-            raise sqlite3.OperationalError("simulated failure inside the commit")
-        return real(db, level, kind, *a, **k)
-    monkeypatch.setattr(store, "_log", boom)
-    with pytest.raises(Exception):
+    # The item's INSERT runs after the new head is written: make it fail.
+    monkeypatch.setattr(items_part, "_INSERT_ITEM", items_part._INSERT_ITEM.replace("INTO items", "INTO no_such"))
+    with pytest.raises(Exception, match="no_such"):
         _add(store, cfg, 1)
     monkeypatch.undo()
     assert store.chain_head() == head and store.count() == 1

@@ -28,8 +28,7 @@ class DeliveryMixin:
                 "state = CASE WHEN state = 'stored' THEN 'delivered' ELSE state END "
                 "WHERE id = ? AND delivery != ?",
                 [Delivery.DELIVERED.value, clock.now_iso(), via, item_id, Delivery.DELIVERED.value])
-            if cur.rowcount:
-                self._log(db, "info", "item_delivered", f"delivered via {via}", item_id)
+            # No event: delivered_at and delivered_via on the row say it (docs/sync.md, "Performance").
             return bool(cur.rowcount)
 
     def record_attempt(self, item_id: str, error: str) -> None:
