@@ -73,7 +73,8 @@ def fill(store, station, start_seq, n):
                      "text": "填充", "state": "stored", "delivery": "delivered", "source": "cli", "lang": "zh-CN"})
     with store.write() as db:
         db["items"].insert_all(rows, batch_size=5000)
-        db.execute("INSERT OR REPLACE INTO counters VALUES (?, ?)", [station, start_seq + n])
+        # The filler items are not chained (the lookups do not care); the head stays.
+        db.execute("UPDATE counters SET next_seq = ? WHERE station = ?", [start_seq + n, station])
 
 
 def main():
