@@ -171,6 +171,8 @@ def break_paragraph(text: str, width: float, measure) -> list[Line]:
             start = pos
         while nxt - start > 1 and measure(start, nxt) > width:  # too wide even alone
             cut = _longest_fit(text, start, nxt, width, measure)
+            while cut - start > 1 and text[cut] in CLOSING:  # a cut path: "….key" keeps its "."
+                cut -= 1
             lines.append(Line(start, cut))
             start = cut
         end = pos = nxt

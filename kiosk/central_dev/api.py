@@ -306,7 +306,7 @@ def _nul_in(value, where: str = "body") -> str | None:
     if isinstance(value, str):
         return f"{where} contains a NUL character" if "\x00" in value else None
     if isinstance(value, dict):
-        items = [(f"{where}.{k}", v) for k, v in value.items()] + [(f"{where} key", k) for k in value]
+        items = [(f"{where}.{k}", v) for k, v in value.items()]  # keys are kept only as escaped JSON
     elif isinstance(value, list):
         items = [(f"{where}[{i}]", v) for i, v in enumerate(value)]
     else:

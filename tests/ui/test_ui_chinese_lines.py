@@ -61,6 +61,9 @@ def test_only_a_unit_wider_than_the_line_is_cut_and_indentation_stays():
     assert _lines("中华人民共和国", 40) == ["中华", "人民", "共和", "国"]   # one word, cut by character
     assert _lines('  "name": "24小时民意工作站"', 1000) == ['  "name": "24小时民意工作站"']
     assert _lines("a  b", 15) == ["a", "b"]
+    # A path too wide for the line is cut by character, but a line never starts with its ".".
+    cut = _lines("station-signing.key", 150)
+    assert "".join(cut) == "station-signing.key" and not any(line[0] in ".,;:" for line in cut[1:]), cut
 
 
 def test_the_checker_catches_each_kind_of_bad_break():
