@@ -132,7 +132,7 @@ class CentralAPI:
             meta = json.loads(meta_file.stream.read() if meta_file else form["metadata"])
         except (KeyError, ValueError, UnicodeDecodeError):
             return err(400, "part 'metadata' missing or not JSON")
-        problem = _check_meta(meta, item_id) or _nul_in({k: meta.get(k) for k in STORED_META}, "metadata")
+        problem = _check_meta(meta, item_id)
         if problem:
             return err(400, problem)
         manifest = {a["idx"]: a for a in meta["attachments"]}
@@ -176,7 +176,7 @@ class CentralAPI:
             return err(400, "rating must be JSON whose id matches the URL")
         if body.get("rating") not in RATINGS:
             return err(422, f"rating must be one of {', '.join(RATINGS)}")
-        problem = _check_rating_fields(body) or _nul_in({k: body.get(k) for k in STORED_RATING}, "rating")
+        problem = _check_rating(body)
         if problem:
             return err(400, problem)
         if not isinstance(body.get("item_id"), str) or not self.db.has_item(body["item_id"]):
@@ -242,7 +242,9 @@ STORED_RATING = ("id", "item_id", "station", "rating", "created_at")
 
 
 def _check_meta(meta, item_id: str) -> str | None:
-    """The first reason *meta* is not an item this centre can store and show, else None."""
+    """The first reason *meta* is not an item this centre can store and show, else None.
+    One check for both doors, the push (``put_item``) and the USB bundle
+    (kiosk/central_dev/bundles.py): a NUL in a stored field is refused at either."""
     if not isinstance(meta, dict):
         return "metadata must be a JSON object"
     if meta.get("id") != item_id:
@@ -285,18 +287,19 @@ def _check_meta(meta, item_id: str) -> str | None:
         if not (isinstance(ident, dict) and isinstance(ident.get("name"), str) and ident["name"]
                 and isinstance(ident.get("phone"), str) and ident["phone"]):
             return "a real-name item needs identity.name and identity.phone (strings)"
-    return None
+    return _nul_in({k: meta.get(k) for k in STORED_META}, "metadata")
 
 
-def _check_rating_fields(body: dict) -> str | None:
-    """The first field of a rating whose type is not docs/openapi.yaml's Rating, else None."""
+def _check_rating(body: dict) -> str | None:
+    """The first field of a rating whose type is not docs/openapi.yaml's Rating, or that
+    the centre cannot store (a NUL), else None."""
     if not isinstance(body.get("created_at"), str):
         return "rating created_at must be a date-time string"
     if not isinstance(body.get("clock_trusted"), bool):
         return "rating clock_trusted must be true or false"
     if not isinstance(body.get("station", ""), str):
         return "rating station must be a string"
-    return None
+    return _nul_in({k: body.get(k) for k in STORED_RATING}, "rating")
 
 
 def _nul_in(value, where: str = "body") -> str | None:
