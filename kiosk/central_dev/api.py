@@ -69,6 +69,7 @@ class CentralAPI:
         self.db = db
         self._token = token.encode("utf-8")
         self.max_item_bytes = max_item_bytes
+        self.keys = StationKeys(db)
 
     def authorised(self, req: Request) -> bool:
         scheme, _, given = req.headers.get("Authorization", "").partition(" ")
@@ -209,7 +210,7 @@ class CentralAPI:
         self.db.add_heartbeat(station, body)
         # A changed key is refused and recorded (pages, `central-dev stations`), but the
         # heartbeat itself is kept: the station's health must stay visible.
-        StationKeys(self.db).take_heartbeat(station, body)
+        self.keys.take_heartbeat(station, body)
         return Response(status=204)
 
     def config(self, req: Request, station: str) -> Response:
@@ -217,7 +218,7 @@ class CentralAPI:
             return err(400, MALFORMED_STATION)
         found = self.db.config_for(station)
         body, etag = found if found else (default_config(), None)
-        keys = StationKeys(self.db).published()
+        keys = self.keys.published()
         if keys:  # the district's pinned keys go with every station's config
             body, etag = with_station_keys(body, keys), None
         etag = etag or etag_of(body)

@@ -112,8 +112,10 @@ class StationKeys:
         return out
 
     def published(self) -> dict[str, str]:
-        """Station -> pinned public key."""
-        return {k["station"]: k["public_key"] for k in self.all()}
+        """Station -> pinned public key (what every station config carries: read on each
+        config GET, so only the two columns, no fingerprints)."""
+        rows = self.db.select(sa.select(station_keys.c.station, station_keys.c.public_key))
+        return {r["station"]: r["public_key"] for r in rows}
 
     def take_heartbeat(self, station: str, body: dict) -> None:
         """Pin (or refuse) the key a heartbeat reports; never fails the heartbeat."""
