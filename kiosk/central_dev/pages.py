@@ -123,14 +123,15 @@ class StaffPages:
                         f"<td>{escape(text_of(meta, 'text')[:40])}</td>"
                         f"<td>{len(atts) if isinstance(atts, list) else 0}</td>"
                         f"<td>{escape(STATUS_ZH.get(r['status'], r['status']))}</td></tr>")
+        last_beats = self.db.last_heartbeats()
         beats = "".join(
             f"<tr><td>{escape(h['station'])}</td><td>{escape(h['received_at'])}</td>"
-            f"<td><code>{escape(_beat_summary(h['body']))}</code></td></tr>" for h in self.db.last_heartbeats())
+            f"<td><code>{escape(_beat_summary(h['body']))}</code></td></tr>" for h in last_beats)
         body = ("<table><tr><th>编号 Code</th><th>站点</th><th>时间</th><th>类别</th><th>内容</th><th>附件</th>"
                 f"<th>状态</th></tr>{''.join(rows) or '<tr><td colspan=7>暂无 none yet</td></tr>'}</table>"
                 f"<h2>心跳 Heartbeats</h2><table>{beats or '<tr><td>none yet</td></tr>'}</table>"
                 f"<h2>站点 Stations: keys and chain</h2>{stations_table(station_reports(self.db))}"
-                f"<h2>设备 Devices</h2>{device_table(self.db.last_heartbeats())}")
+                f"<h2>设备 Devices</h2>{device_table(last_beats)}")
         return page(req, "收件箱 Received items", body)
 
     def item(self, req: Request, item_id: str) -> Response:
