@@ -207,7 +207,7 @@ def _items(args, ctx) -> int:
     from kiosk.cli import main as cli
 
     def work(loop) -> int:
-        rows = loop.supervision() if args.overdue else [loop.describe(r) for r in loop.db.items(args.limit)]
+        rows = loop.supervision() if args.overdue else loop.describe_all(loop.db.items(args.limit))
         human = "\n".join(f"{d['code'] or d['id']}  {d['station']}  seq {d['seq']}  {d['stage']}"
                           f"{'  ' + d['department'] if d['department'] else ''}"
                           f"{'  OVERDUE' if d['overdue'] else ''}{'  ESCALATED' if d['escalated'] else ''}"
