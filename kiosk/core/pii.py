@@ -26,11 +26,14 @@ from kiosk.core.keyfile import Fault
 class PIIKeyError(Exception):
     """Personal data cannot be encrypted or decrypted: the key file is missing, empty,
     unreadable, not a key, or not the key the data was encrypted with. ``str()`` names
-    the file, how many items it locks and what to do."""
+    the file, how many items it locks and what to do. ``fault`` says what is wrong with
+    the file (kiosk/core/keyfile.py); None for a key that opens but is not the data's."""
 
-    def __init__(self, message: str, *, path: Path | None = None, locked_items: int = 0):
+    def __init__(self, message: str, *, path: Path | None = None, locked_items: int = 0,
+                 fault: Fault | None = None):
         self.path = path
         self.locked_items = locked_items
+        self.fault = fault
         super().__init__(message)
 
 
@@ -65,18 +68,14 @@ class Cipher:
             key = keyfile.load(path, _fernet_key, in_use=lambda: locked_items > 0,
                                new_key=Fernet.generate_key, create=create)
         except keyfile.KeyFileFault as e:
-            return cls._broken(path, locked_items, _explain(e, locked_items))
+            return cls(None, path=path, locked_items=locked_items, problem=PIIKeyError(
+                _explain(e, locked_items), path=path, locked_items=locked_items, fault=e.fault))
         return cls(key, path=path, locked_items=locked_items)
-
-    @classmethod
-    def _broken(cls, path: Path, locked_items: int, message: str) -> "Cipher":
-        return cls(None, path=path, locked_items=locked_items,
-                   problem=PIIKeyError(message, path=path, locked_items=locked_items))
 
     def _usable(self) -> Fernet:
         if self._fernet is None:
             p = self.problem
-            raise PIIKeyError(str(p), path=p.path, locked_items=p.locked_items)
+            raise PIIKeyError(str(p), path=p.path, locked_items=p.locked_items, fault=p.fault)
         return self._fernet
 
     def encrypt(self, text: str | None) -> str | None:

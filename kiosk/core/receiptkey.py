@@ -33,11 +33,14 @@ KEY_BYTES = 32
 
 class ReceiptKeyError(Exception):
     """The receipt-secret key cannot be used: its file is missing, empty, unreadable or
-    not a key. ``str()`` names the file, the items whose secrets it checks, and what to do."""
+    not a key. ``str()`` names the file, the items whose secrets it checks, and what to do;
+    ``fault`` says what is wrong with the file (kiosk/core/keyfile.py)."""
 
-    def __init__(self, message: str, *, path: Path | None = None, locked_items: int = 0):
+    def __init__(self, message: str, *, path: Path | None = None, locked_items: int = 0,
+                 fault: Fault | None = None):
         self.path = path
         self.locked_items = locked_items
+        self.fault = fault
         super().__init__(message)
 
 
@@ -68,7 +71,7 @@ class ReceiptKey:
         """HMAC-SHA256 of *data* under the key; raises :attr:`problem` when unusable."""
         if self._key is None:
             p = self.problem
-            raise ReceiptKeyError(str(p), path=p.path, locked_items=p.locked_items)
+            raise ReceiptKeyError(str(p), path=p.path, locked_items=p.locked_items, fault=p.fault)
         return hmac.new(self._key, data, hashlib.sha256).digest()
 
     @classmethod
@@ -86,17 +89,18 @@ class ReceiptKey:
             key = keyfile.load(path, _decode, in_use=lambda: counted() > 0, create=create, limit=1024,
                                new_key=lambda: base64.b64encode(secrets.token_bytes(KEY_BYTES)) + b"\n")
         except keyfile.KeyFileFault as e:
-            return cls._broken(path, counted(), f"receipt-secret key {path} {_FAULTS[e.fault].format(e.detail)}")
+            return cls._broken(path, counted(), f"receipt-secret key {path} {_FAULTS[e.fault].format(e.detail)}",
+                               e.fault)
         return cls(key, path=path)
 
     @classmethod
-    def _broken(cls, path: Path, locked: int, what: str) -> "ReceiptKey":
+    def _broken(cls, path: Path, locked: int, what: str, fault: Fault) -> "ReceiptKey":
         if locked:
             what += (f"; it checks the receipt secrets of {locked} stored items. Restore the key file from "
                      "its backup: a new key would refuse every one of those receipts, so none is created")
         else:
             what += "; new receipt secrets are checked with scrypt until it is usable"
-        return cls(None, path=path, problem=ReceiptKeyError(what, path=path, locked_items=locked))
+        return cls(None, path=path, problem=ReceiptKeyError(what, path=path, locked_items=locked, fault=fault))
 
 
 #: What each :class:`~kiosk.core.keyfile.Fault` says after "receipt-secret key <path> ".

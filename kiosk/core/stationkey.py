@@ -35,10 +35,13 @@ ALGORITHM = "ed25519"
 
 class StationKeyError(Exception):
     """The station cannot sign: its key file is missing, unreadable, corrupt, or not the
-    key it signed with before. ``str()`` names the file and what to do."""
+    key it signed with before. ``str()`` names the file and what to do; ``fault`` says
+    what is wrong with the file (kiosk/core/keyfile.py), None for another key or no file
+    configured."""
 
-    def __init__(self, message: str, *, path: Path | None = None):
+    def __init__(self, message: str, *, path: Path | None = None, fault: Fault | None = None):
         self.path = path
+        self.fault = fault
         super().__init__(message)
 
 
@@ -97,13 +100,13 @@ class StationKey:
     def sign(self, message: bytes) -> bytes:
         """The 64-byte Ed25519 signature of *message*; raises the key's problem."""
         if self._private is None:
-            raise StationKeyError(str(self.problem), path=self.problem.path)
+            raise StationKeyError(str(self.problem), path=self.problem.path, fault=self.problem.fault)
         return self._private.sign(message)
 
     @classmethod
-    def broken(cls, path: Path | None, message: str) -> "StationKey":
-        """A key that cannot sign, for *message*'s reason."""
-        return cls(None, path=path, problem=StationKeyError(message, path=path))
+    def broken(cls, path: Path | None, message: str, fault: Fault | None = None) -> "StationKey":
+        """A key that cannot sign, for *message*'s reason (*fault*: what is wrong with its file)."""
+        return cls(None, path=path, problem=StationKeyError(message, path=path, fault=fault))
 
 
 def _decode(raw: bytes) -> Ed25519PrivateKey:
@@ -147,7 +150,7 @@ def load(path: Path | None, recorded: str | None, *, may_create: bool) -> Statio
         private = keyfile.load(path, _decode, in_use=lambda: recorded is not None, new_key=_new_key,
                                create=may_create)
     except keyfile.KeyFileFault as e:
-        return StationKey.broken(path, f"station signing key {path} {_explain(e, recorded)}")
+        return StationKey.broken(path, f"station signing key {path} {_explain(e, recorded)}", e.fault)
     key = StationKey(private, path=path)
     if recorded is not None and key.public != recorded:
         return StationKey.broken(path, f"station signing key {path} is key {key.fingerprint}, not the key "
