@@ -26,11 +26,12 @@ from kiosk.central_dev.db import CentralDB, ItemConflict, etag_of
 from kiosk.central_dev.defaults import default_config
 from kiosk.central_dev.keys import StationKeys, with_station_keys
 from kiosk.runtime.httpserve import kept_headers
+from kiosk.core import trackcode
+from kiosk.runtime.webguard import parse_count
 
 log = logging.getLogger("kiosk.central_dev.api")
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-STATION = re.compile(r"[0-9]{4}")
 RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
 CHUNK = 64 * 1024
 #: Parts of one item upload: metadata + at most 127 attachments (the kiosk allows 100,
@@ -186,7 +187,7 @@ class CentralAPI:
         return jresp({"id": rating_id, "result": result}, 201 if result == "created" else 200)
 
     def updates(self, req: Request, station: str) -> Response:
-        if not STATION.fullmatch(station):
+        if not trackcode.is_station(station):
             return err(400, MALFORMED_STATION)
         after, limit = _int_arg(req, "after", 0, 0, 2**63 - 1), _int_arg(req, "limit", 100, 1, MAX_UPDATES)
         if after is None or limit is None:
@@ -203,7 +204,7 @@ class CentralAPI:
 
     def heartbeat(self, req: Request, station: str) -> Response:
         body = req.get_json(silent=True)
-        if not STATION.fullmatch(station):
+        if not trackcode.is_station(station):
             return err(400, MALFORMED_STATION)
         if not isinstance(body, dict):
             return err(400, "heartbeat must be a JSON object")
@@ -214,7 +215,7 @@ class CentralAPI:
         return Response(status=204)
 
     def config(self, req: Request, station: str) -> Response:
-        if not STATION.fullmatch(station):
+        if not trackcode.is_station(station):
             return err(400, MALFORMED_STATION)
         found = self.db.config_for(station)
         body, etag = found if found else (default_config(), None)
@@ -252,7 +253,7 @@ def _check_meta(meta, item_id: str) -> str | None:
         return "metadata id does not match the URL"
     if meta.get("protocol", 1) not in PROTOCOLS:
         return f"metadata protocol {meta.get('protocol')!r:.20} is not one this centre speaks (1, 2)"
-    if not isinstance(meta.get("station"), str) or not STATION.fullmatch(meta["station"]):
+    if not trackcode.is_station(meta.get("station")):
         return "metadata station must be 4 digits"
     for key in META_STRINGS:
         if meta.get(key) is not None and not isinstance(meta[key], str):
@@ -324,10 +325,8 @@ def _int_arg(req: Request, name: str, default: int, low: int, high: int) -> int 
     given = req.args.getlist(name)
     if not given:
         return default
-    if len(given) != 1 or not given[0].isascii() or not given[0].isdigit():
-        return None
-    value = int(given[0])
-    return value if low <= value <= high else None
+    value = parse_count(given[0]) if len(given) == 1 else None
+    return value if value is not None and low <= value <= high else None
 
 
 def _is_int(v) -> bool:

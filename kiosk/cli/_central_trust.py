@@ -19,13 +19,12 @@ def register_stations(p) -> None:
 def enrol(args, ctx) -> int:
     """Pin (or with --replace, replace) a station's key. Exit 4 when a different key is
     pinned already, 2 for a malformed key or station number."""
-    import re
-
     from kiosk.central_dev.keys import BadKey, KeyChanged, StationKeys
     from kiosk.cli import main as cli
     from kiosk.cli._central_db import with_db
+    from kiosk.core import trackcode
 
-    if not re.fullmatch(r"[0-9]{4}", args.station or ""):
+    if not trackcode.is_station(args.station):
         return ctx.fail(cli.EXIT_USAGE, f"station must be 4 digits, got {args.station!r}")
 
     def work(db) -> int:
