@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from kiosk.app import jiebadict
-from kiosk.app.words import is_wide
+from kiosk.app.words import drawn_breaks, is_wide
 
 T2S_FILE = Path(__file__).resolve().parent.parent.parent / "assets" / "text" / "t2s.txt"
 
@@ -233,23 +233,16 @@ def bad_breaks(line_texts: list[str], source: str) -> list[BadBreak]:
     *source* is the author's, and one at a space is always allowed."""
     starts = word_starts(source)
     found: list[BadBreak] = []
-    pos, prev = 0, ""
-    for text in line_texts:
-        if not text:
+    for b in drawn_breaks(line_texts, source):
+        if b.start == 0 or source[b.start - 1] == "\n":
             continue
-        start = source.find(text, pos)
-        if start < 0:
-            start = pos
-        if prev and start > 0 and source[start - 1] != "\n":
-            where = f"{prev[-8:]} / {text[:8]}"
-            first, last = text.lstrip()[:1], prev.rstrip()[-1:]
-            if first in CLOSING and first:
-                found.append(BadBreak("forbidden line start", where))
-            elif last in OPENING and last:
-                found.append(BadBreak("forbidden line end", where))
-            elif (start == pos and start not in starts
-                  and (is_wide(source[start - 1]) or is_wide(source[start]))):
-                found.append(BadBreak("split word", where))
-        pos = start + len(text)
-        prev = text
+        where = f"{b.above[-8:]} / {b.below[:8]}"
+        first, last = b.below.lstrip()[:1], b.above.rstrip()[-1:]
+        if first in CLOSING and first:
+            found.append(BadBreak("forbidden line start", where))
+        elif last in OPENING and last:
+            found.append(BadBreak("forbidden line end", where))
+        elif (b.touching and b.start not in starts
+              and (is_wide(source[b.start - 1]) or is_wide(source[b.start]))):
+            found.append(BadBreak("split word", where))
     return found
