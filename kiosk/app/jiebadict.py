@@ -3,8 +3,9 @@
 kiosk/app/linebreak.py breaks Chinese between jieba's words. jieba keeps its prefix
 dictionary (every word of its dict.txt and every prefix of one: 498,113 entries) as one
 Python dict that ``jieba.initialize()`` loads whole from a 9 MB marshal file: 0.7 s on
-the UI thread before the first screen could be laid out (the cold start of
-tests/bench/bench_ui.py went from 1.7 s to 2.8 s here) and 76 MB the kiosk process kept.
+the UI thread before the first screen could be laid out, and 76 MB the kiosk process
+kept. The cold start of tests/bench/bench_ui.py (2 shared cores, interleaved runs,
+2026-12-07) was 2.0 s before the line breaker, 3.2 s with jieba loaded so, 2.2 s now.
 Under the UI unit's ``PrivateTmp=yes`` (systemd/minyi-kiosk-ui.service) jieba's cache in
 /tmp is gone at every start, so it rebuilt that file from dict.txt each time as well.
 
@@ -23,8 +24,9 @@ The file is derived, not committed. The first use builds it in a child process
 kiosk/ime/lexicon.py builds the pinyin lexicon, into the user's cache dir
 (``~/.cache/minyi-kiosk/linebreak/jieba.bin``, 9 MB). The file names a fingerprint of
 this module and of jieba's version and dict.txt, and a CRC-32 of its payload: a changed
-source, a truncated or corrupt file is built again. Where the cache dir cannot be written, jieba loads its dictionary whole
-as before (a warning says so): slower, the same words.
+source, a truncated or corrupt file is built again (about 3 s). Where the cache dir
+cannot be written, jieba loads its dictionary whole as before (a warning says so):
+slower, the same words.
 """
 
 from __future__ import annotations
