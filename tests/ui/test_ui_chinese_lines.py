@@ -13,7 +13,7 @@ import pytest
 
 from kiosk.app import linebreak
 from kiosk.app.offscreen import a11y
-from kiosk.app.offscreen.render import SAMPLES, sample_root, show_sample
+from kiosk.app.offscreen.render import each_sample
 
 
 def _char_measure(text):
@@ -107,16 +107,12 @@ def test_ui_audit_names_a_label_that_kivy_cut_inside_a_word(harness):
 def test_ui_no_screen_breaks_a_chinese_line_badly(harness, lang):
     """Every screen as `kiosk screens` renders it: each bad break named with its screen,
     widget and the line around it."""
-    harness.app.set_language(lang)
     problems, lines = [], 0
-    for sample in SAMPLES:
-        show_sample(harness, sample, lang)
-        root = sample_root(harness, sample)
+    for sample, root in each_sample(harness, lang):
         for w in root.walk(restrict=True):
             if hasattr(w, "_label") and getattr(w, "opacity", 1) > 0 and w.text:
                 lines += len(a11y.drawn_lines(w))
         problems += [f"[{lang}-{sample}] {p}" for p in a11y.audit(root) if "chinese" in p.rule]
-    harness.app.idle.dismiss()
     assert lines > 200, "the audit read too few drawn lines to judge"
     assert not problems, "bad Chinese line breaks:\n" + "\n".join(problems)
 
