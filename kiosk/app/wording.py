@@ -9,9 +9,10 @@ speech model's state as a sentence.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from kiosk.app.i18n import tr
+from kiosk.core import clock
 
 
 def duration_text(seconds, lang: str) -> str:
@@ -36,11 +37,9 @@ def local_datetime(iso: str | None, tz: str) -> datetime | None:
     when *iso* is no time."""
     from zoneinfo import ZoneInfo
     try:
-        t = datetime.fromisoformat(str(iso))
-    except (TypeError, ValueError):
+        t = clock.parse_utc(iso)
+    except ValueError:
         return None
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
     return t.astimezone(ZoneInfo(tz))
 
 
