@@ -21,8 +21,9 @@ at start take about 20 ms. Same algorithm, same entries, so the same words
 
 The file is derived, not committed. The first use builds it in a child process
 (``python -m kiosk.app.jiebadict OUT``), so the whole dictionary is held only there, as
-kiosk/ime/lexicon.py builds the pinyin lexicon, into the user's cache dir
-(``~/.cache/minyi-kiosk/linebreak/jieba.bin``, 9 MB). The file names a fingerprint of
+kiosk/ime/lexicon.py builds the pinyin lexicon, into the kiosk's cache dir
+(kiosk/core/cachedir.py: ``/var/cache/minyi-kiosk/linebreak/jieba.bin`` under the
+unit, ``~/.cache/minyi-kiosk/linebreak/jieba.bin`` elsewhere; 9 MB). The file names a fingerprint of
 this module and of jieba's version and dict.txt, and a CRC-32 of its payload: a changed
 source, a truncated or corrupt file is built again (about 3 s). Where the cache dir
 cannot be written, jieba loads its dictionary whole as before (a warning says so):
@@ -44,6 +45,7 @@ from array import array
 from functools import lru_cache
 from pathlib import Path
 
+from kiosk.core import cachedir
 from kiosk.core.fsutil import read_chunks, write_private_file
 from kiosk.ime.sources import package_dir
 
@@ -100,9 +102,8 @@ class GroupedFreq:
 
 
 def cache_path() -> Path:
-    """Where the built dictionary is kept (platformdirs' user cache dir)."""
-    import platformdirs
-    return Path(platformdirs.user_cache_dir("minyi-kiosk", appauthor=False)) / "linebreak" / "jieba.bin"
+    """Where the built dictionary is kept: kiosk.core.cachedir's ``linebreak`` dir."""
+    return cachedir.cache_dir("linebreak") / "jieba.bin"
 
 
 def build(path: Path) -> None:
