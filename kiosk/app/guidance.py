@@ -84,11 +84,10 @@ class Guidance:
             self.play_all(self._screen_prompts(name))
 
     def _screen_prompts(self, name: str) -> list[str]:
-        """What screen *name* says now: its ``spoken_prompts()`` (the done screen after a
-        printer fault reads the code), else its own prompt."""
-        screen = self.app.root.get_screen(name) if self.app.root.has_screen(name) else None
-        spoken = getattr(screen, "spoken_prompts", None)
-        return list(spoken()) if spoken else [name]
+        """What screen *name* says now: its ``spoken_prompts()`` (kiosk/app/screens/base.py:
+        its own prompt; the done screen after a printer fault reads the code)."""
+        root = self.app.root
+        return list(root.get_screen(name).spoken_prompts()) if root.has_screen(name) else [name]
 
     # -- playing ----------------------------------------------------------------------
 

@@ -5,8 +5,9 @@ wherever the line is full: inside a word (点一下，直 / 接说) or before a 
 starting with 。). Here text is broken the way a Chinese reader expects:
 
 - **between words**, never inside one: the words are jieba's segmentation (jieba 0.42.1,
-  its default dictionary). Traditional text is segmented through its Simplified form
-  (character for character, :data:`T2S`), since jieba's dictionary is Simplified; a
+  its default dictionary, read from a cache file a few entries at a time:
+  kiosk/app/jiebadict.py). Traditional text is segmented through its Simplified form
+  (character for character, :func:`t2s_table`), since jieba's dictionary is Simplified; a
   Latin run (letters, digits, ASCII punctuation between spaces or CJK) is one word;
 - **at a space** (the space is dropped, as Kivy does);
 - **never before closing punctuation** (。，、；：？！）」』… :data:`CLOSING`) and **never after
@@ -22,12 +23,12 @@ label, as ``KButton.font_fit`` does).
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from kiosk.app.words import is_wide
+from kiosk.app import jiebadict
+from kiosk.app.words import drawn_breaks, is_wide
 
 T2S_FILE = Path(__file__).resolve().parent.parent.parent / "assets" / "text" / "t2s.txt"
 
@@ -46,7 +47,7 @@ def t2s_table() -> dict[int, str]:
     traditional one: the table also maps some characters that are simplified already
     (溜 → 熘), and converting those would only hide words from the dictionary.
     """
-    freq = _jieba().dt.FREQ
+    freq = jiebadict.tokenizer().FREQ
     table = {}
     for line in T2S_FILE.read_text(encoding="utf-8").splitlines():
         if len(line) == 2 and not line.startswith("#"):
@@ -54,14 +55,6 @@ def t2s_table() -> dict[int, str]:
             if freq.get(trad, 0) < freq.get(simp, 0):
                 table[ord(trad)] = simp
     return table
-
-
-@lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-    jieba.setLogLevel(logging.WARNING)  # "Building prefix dict …" is not the app's news
-    jieba.initialize()
-    return jieba
 
 
 def _narrow(c: str) -> bool:
@@ -77,7 +70,7 @@ def words(text: str) -> tuple[str, ...]:
     else:
         simplified = text.translate(t2s_table())  # one character for one: same offsets
         pieces, pos = [], 0
-        for piece in _jieba().lcut(simplified):
+        for piece in jiebadict.tokenizer().lcut(simplified):
             pieces.append(text[pos:pos + len(piece)])
             pos += len(piece)
     out: list[str] = []
@@ -171,6 +164,8 @@ def break_paragraph(text: str, width: float, measure) -> list[Line]:
             start = pos
         while nxt - start > 1 and measure(start, nxt) > width:  # too wide even alone
             cut = _longest_fit(text, start, nxt, width, measure)
+            while cut - start > 1 and text[cut] in CLOSING:  # a cut path: "….key" keeps its "."
+                cut -= 1
             lines.append(Line(start, cut))
             start = cut
         end = pos = nxt
@@ -238,23 +233,16 @@ def bad_breaks(line_texts: list[str], source: str) -> list[BadBreak]:
     *source* is the author's, and one at a space is always allowed."""
     starts = word_starts(source)
     found: list[BadBreak] = []
-    pos, prev = 0, ""
-    for text in line_texts:
-        if not text:
+    for b in drawn_breaks(line_texts, source):
+        if b.start == 0 or source[b.start - 1] == "\n":
             continue
-        start = source.find(text, pos)
-        if start < 0:
-            start = pos
-        if prev and start > 0 and source[start - 1] != "\n":
-            where = f"{prev[-8:]} / {text[:8]}"
-            first, last = text.lstrip()[:1], prev.rstrip()[-1:]
-            if first in CLOSING and first:
-                found.append(BadBreak("forbidden line start", where))
-            elif last in OPENING and last:
-                found.append(BadBreak("forbidden line end", where))
-            elif (start == pos and start not in starts
-                  and (is_wide(source[start - 1]) or is_wide(source[start]))):
-                found.append(BadBreak("split word", where))
-        pos = start + len(text)
-        prev = text
+        where = f"{b.above[-8:]} / {b.below[:8]}"
+        first, last = b.below.lstrip()[:1], b.above.rstrip()[-1:]
+        if first in CLOSING and first:
+            found.append(BadBreak("forbidden line start", where))
+        elif last in OPENING and last:
+            found.append(BadBreak("forbidden line end", where))
+        elif (b.touching and b.start not in starts
+              and (is_wide(source[b.start - 1]) or is_wide(source[b.start]))):
+            found.append(BadBreak("split word", where))
     return found

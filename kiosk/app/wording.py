@@ -9,9 +9,10 @@ speech model's state as a sentence.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from kiosk.app.i18n import tr
+from kiosk.core import clock
 
 
 def duration_text(seconds, lang: str) -> str:
@@ -26,8 +27,9 @@ def duration_text(seconds, lang: str) -> str:
 
 def wait_text(seconds, lang: str) -> str:
     """A short wait (a PIN lockout) as minutes and seconds, rounded up: 3 分 5 秒, 40 秒."""
-    s = max(1, int(float(seconds) + 0.999))
-    return tr("service.dur_ms", lang, m=s // 60, s=s % 60) if s >= 60 else tr("service.dur_s", lang, s=s)
+    from kiosk.maintenance.pin import wait_parts
+    m, s = wait_parts(seconds)
+    return tr("service.dur_ms", lang, m=m, s=s) if m else tr("service.dur_s", lang, s=s)
 
 
 def local_datetime(iso: str | None, tz: str) -> datetime | None:
@@ -35,11 +37,9 @@ def local_datetime(iso: str | None, tz: str) -> datetime | None:
     when *iso* is no time."""
     from zoneinfo import ZoneInfo
     try:
-        t = datetime.fromisoformat(str(iso))
-    except (TypeError, ValueError):
+        t = clock.parse_utc(iso)
+    except ValueError:
         return None
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
     return t.astimezone(ZoneInfo(tz))
 
 

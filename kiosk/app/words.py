@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 _MARKUP_TAG = re.compile(r"\[/?[a-z_]+(?:=[^\[\]]*)?\]")
 _MARKUP_ESCAPES = (("&bl;", "["), ("&br;", "]"), ("&amp;", "&"))
@@ -84,31 +85,52 @@ def _unescape(text: str) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class DrawnBreak:
+    """A break between two drawn lines, located in the plain text they were laid out from."""
+
+    index: int      # the line below, in the list of drawn lines
+    above: str      # the line above
+    below: str      # the line below
+    start: int      # where the line below starts in the text
+    touching: bool  # nothing was dropped between them (no space, no newline)
+
+
+def drawn_breaks(line_texts: list[str], source: str) -> list[DrawnBreak]:
+    """The breaks between the drawn *line_texts* (in order, empty ones skipped) of the
+    plain *source*. Kivy drops the space it wraps at, so each line is found in *source*
+    after the one above; a line not found there (shortened) is placed where the one above
+    ended, to be judged by its glyphs alone."""
+    breaks: list[DrawnBreak] = []
+    pos, prev = 0, ""
+    for i, text in enumerate(line_texts):
+        if not text:
+            continue
+        start = source.find(text, pos)
+        if start < 0:
+            start = pos
+        if prev:
+            breaks.append(DrawnBreak(i, prev, text, start, start == pos))
+        pos = start + len(text)
+        prev = text
+    return breaks
+
+
 def split_words(line_texts: list[tuple[str, bool]], source: str) -> list[str]:
     """The words cut across lines in a wrapped layout.
 
     *line_texts* are the drawn lines in order, each with Kivy's ``line_wrap`` flag (the line
     continues the one above because that one was full); *source* is the plain text laid
-    out. Kivy drops the space it wraps at, so each line is located in *source*: a wrap that
-    dropped nothing and has a word character on both sides cut a word in two. Returns
-    each cut as ``"left / right"``.
+    out. A wrap that dropped nothing (:func:`drawn_breaks`) and has a word character on
+    both sides cut a word in two. Returns each cut as ``"left / right"``.
     """
     cuts: list[str] = []
-    pos = 0
-    prev = ""
-    for text, wrapped in line_texts:
-        if not text:
-            continue
-        start = source.find(text, pos)
-        if start < 0:  # not laid out from this source (shortened): judge by the glyphs alone
-            start = pos
-        if (wrapped and prev and start == pos and start > 0
-                and is_word_char(prev[-1]) and is_word_char(text[0])):
-            left, right = prev.split()[-1], text.split()[0]
+    for b in drawn_breaks([text for text, _ in line_texts], source):
+        if (line_texts[b.index][1] and b.touching and b.start > 0
+                and is_word_char(b.above[-1]) and is_word_char(b.below[0])):
+            left, right = b.above.split()[-1], b.below.split()[0]
             if not _is_path(left + right):
                 cuts.append(f"{left} / {right}")
-        pos = start + len(text)
-        prev = text
     return cuts
 
 

@@ -27,11 +27,12 @@ from kiosk.central_dev.db import CentralDB, ItemConflict, etag_of
 from kiosk.central_dev.defaults import default_config
 from kiosk.central_dev.keys import StationKeys, with_station_keys
 from kiosk.runtime.httpserve import kept_headers
+from kiosk.core import trackcode
+from kiosk.runtime.webguard import parse_count
 
 log = logging.getLogger("kiosk.central_dev.api")
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-STATION = re.compile(r"[0-9]{4}")
 RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
 CHUNK = 64 * 1024
 #: Parts of one item upload: metadata + at most 127 attachments (the kiosk allows 100,
@@ -70,6 +71,7 @@ class CentralAPI:
         self.db = db
         self._token = token.encode("utf-8")
         self.max_item_bytes = max_item_bytes
+        self.keys = StationKeys(db)
 
     def authorised(self, req: Request) -> bool:
         scheme, _, given = req.headers.get("Authorization", "").partition(" ")
@@ -142,7 +144,7 @@ class CentralAPI:
             meta = json.loads(meta_file.stream.read() if meta_file else form["metadata"])
         except (KeyError, ValueError, UnicodeDecodeError):
             return err(400, "part 'metadata' missing or not JSON"), None
-        problem = _check_meta(meta, item_id) or _nul_in({k: meta.get(k) for k in STORED_META}, "metadata")
+        problem = _check_meta(meta, item_id)
         if problem:
             return err(400, problem), None
         manifest = {a["idx"]: a for a in meta["attachments"]}
@@ -186,7 +188,7 @@ class CentralAPI:
             return err(400, "rating must be JSON whose id matches the URL")
         if body.get("rating") not in RATINGS:
             return err(422, f"rating must be one of {', '.join(RATINGS)}")
-        problem = _check_rating_fields(body) or _nul_in({k: body.get(k) for k in STORED_RATING}, "rating")
+        problem = _check_rating(body)
         if problem:
             return err(400, problem)
         if not isinstance(body.get("item_id"), str) or not self.db.has_item(body["item_id"]):
@@ -195,7 +197,7 @@ class CentralAPI:
         return jresp({"id": rating_id, "result": result}, 201 if result == "created" else 200)
 
     def updates(self, req: Request, station: str) -> Response:
-        if not STATION.fullmatch(station):
+        if not trackcode.is_station(station):
             return err(400, MALFORMED_STATION)
         after, limit = _int_arg(req, "after", 0, 0, 2**63 - 1), _int_arg(req, "limit", 100, 1, MAX_UPDATES)
         if after is None or limit is None:
@@ -212,22 +214,22 @@ class CentralAPI:
 
     def heartbeat(self, req: Request, station: str) -> Response:
         body = req.get_json(silent=True)
-        if not STATION.fullmatch(station):
+        if not trackcode.is_station(station):
             return err(400, MALFORMED_STATION)
         if not isinstance(body, dict):
             return err(400, "heartbeat must be a JSON object")
         self.db.add_heartbeat(station, body)
         # A changed key is refused and recorded (pages, `central-dev stations`), but the
         # heartbeat itself is kept: the station's health must stay visible.
-        StationKeys(self.db).take_heartbeat(station, body)
+        self.keys.take_heartbeat(station, body)
         return Response(status=204)
 
     def config(self, req: Request, station: str) -> Response:
-        if not STATION.fullmatch(station):
+        if not trackcode.is_station(station):
             return err(400, MALFORMED_STATION)
         found = self.db.config_for(station)
         body, etag = found if found else (default_config(), None)
-        keys = StationKeys(self.db).published()
+        keys = self.keys.published()
         if keys:  # the district's pinned keys go with every station's config
             body, etag = with_station_keys(body, keys), None
         etag = etag or etag_of(body)
@@ -252,14 +254,16 @@ STORED_RATING = ("id", "item_id", "station", "rating", "created_at")
 
 
 def _check_meta(meta, item_id: str) -> str | None:
-    """The first reason *meta* is not an item this centre can store and show, else None."""
+    """The first reason *meta* is not an item this centre can store and show, else None.
+    One check for both doors, the push (``put_item``) and the USB bundle
+    (kiosk/central_dev/bundles.py): a NUL in a stored field is refused at either."""
     if not isinstance(meta, dict):
         return "metadata must be a JSON object"
     if meta.get("id") != item_id:
         return "metadata id does not match the URL"
     if meta.get("protocol", 1) not in PROTOCOLS:
         return f"metadata protocol {meta.get('protocol')!r:.20} is not one this centre speaks (1, 2)"
-    if not isinstance(meta.get("station"), str) or not STATION.fullmatch(meta["station"]):
+    if not trackcode.is_station(meta.get("station")):
         return "metadata station must be 4 digits"
     for key in META_STRINGS:
         if meta.get(key) is not None and not isinstance(meta[key], str):
@@ -295,18 +299,19 @@ def _check_meta(meta, item_id: str) -> str | None:
         if not (isinstance(ident, dict) and isinstance(ident.get("name"), str) and ident["name"]
                 and isinstance(ident.get("phone"), str) and ident["phone"]):
             return "a real-name item needs identity.name and identity.phone (strings)"
-    return None
+    return _nul_in({k: meta.get(k) for k in STORED_META}, "metadata")
 
 
-def _check_rating_fields(body: dict) -> str | None:
-    """The first field of a rating whose type is not docs/openapi.yaml's Rating, else None."""
+def _check_rating(body: dict) -> str | None:
+    """The first field of a rating whose type is not docs/openapi.yaml's Rating, or that
+    the centre cannot store (a NUL), else None."""
     if not isinstance(body.get("created_at"), str):
         return "rating created_at must be a date-time string"
     if not isinstance(body.get("clock_trusted"), bool):
         return "rating clock_trusted must be true or false"
     if not isinstance(body.get("station", ""), str):
         return "rating station must be a string"
-    return None
+    return _nul_in({k: body.get(k) for k in STORED_RATING}, "rating")
 
 
 def _nul_in(value, where: str = "body") -> str | None:
@@ -316,7 +321,7 @@ def _nul_in(value, where: str = "body") -> str | None:
     if isinstance(value, str):
         return f"{where} contains a NUL character" if "\x00" in value else None
     if isinstance(value, dict):
-        items = [(f"{where}.{k}", v) for k, v in value.items()] + [(f"{where} key", k) for k in value]
+        items = [(f"{where}.{k}", v) for k, v in value.items()]  # keys are kept only as escaped JSON
     elif isinstance(value, list):
         items = [(f"{where}[{i}]", v) for i, v in enumerate(value)]
     else:
@@ -330,10 +335,8 @@ def _int_arg(req: Request, name: str, default: int, low: int, high: int) -> int 
     given = req.args.getlist(name)
     if not given:
         return default
-    if len(given) != 1 or not given[0].isascii() or not given[0].isdigit():
-        return None
-    value = int(given[0])
-    return value if low <= value <= high else None
+    value = parse_count(given[0]) if len(given) == 1 else None
+    return value if value is not None and low <= value <= high else None
 
 
 def _is_int(v) -> bool:

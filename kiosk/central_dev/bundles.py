@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.central_dev.api import UUID, _check_meta
-from kiosk.central_dev.db import CentralDB, ItemConflict
+from kiosk.central_dev.db import CentralDB, ItemConflict, place_of
 from kiosk.central_dev.keys import KeyChanged, KeyRefused, StationKeys
 from kiosk.core import stationkey
 from kiosk.core.stationkey import fingerprint
@@ -151,20 +151,22 @@ def _check_signed(db: CentralDB, header: dict, raw: bytes, manifest: dict, tar: 
 
 
 def _check_places(db: CentralDB, manifest: dict) -> None:
-    """No two items of the bundle, and no item and one the centre has, share a seq or code."""
+    """No two items of the bundle, and no item and one the centre has, share a seq or code
+    (one read transaction for all; ``store_item`` checks each again under its lock)."""
     seen: dict = {}
-    for meta in manifest["items"]:
-        for place in (("seq", meta.get("seq")), ("code", re.sub(r"\D", "", str(meta.get("code") or "")))):
-            if place[1] in (None, ""):
-                continue
-            if place in seen:
-                raise PlaceTaken(f"bundle refused: items {seen[place]} and {meta['id']} share {place[0]} {place[1]}")
-            seen[place] = meta["id"]
-        try:
-            with db.read() as conn:
-                db.check_unique_place(conn, meta)
-        except ItemConflict as e:
-            raise PlaceTaken(f"bundle refused: {e}") from None
+    with db.read() as conn:
+        for meta in manifest["items"]:
+            for place in zip(("seq", "code"), place_of(meta)):
+                if place[1] in (None, ""):
+                    continue
+                if place in seen:
+                    raise PlaceTaken(f"bundle refused: items {seen[place]} and {meta['id']} share "
+                                     f"{place[0]} {place[1]}")
+                seen[place] = meta["id"]
+            try:
+                db.check_place_free(conn, meta)
+            except ItemConflict as e:
+                raise PlaceTaken(f"bundle refused: {e}") from None
 
 
 def _verified_manifest(tar: tarfile.TarFile, token: str) -> tuple[bytes, dict]:

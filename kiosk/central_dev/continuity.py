@@ -23,7 +23,7 @@ import json
 import sqlalchemy as sa
 
 from kiosk.central_dev.keys import StationKeys
-from kiosk.central_dev.tables import heartbeats, items
+from kiosk.central_dev.tables import items
 from kiosk.core import chain, trackcode
 
 #: At most this many numbers are listed per kind (the counts are always whole).
@@ -52,18 +52,14 @@ def check_link_meta(meta: dict) -> str | None:
     return None
 
 
-def _last_head(db, station: str) -> tuple[dict | None, str | None]:
-    """The ``chain`` report of *station*'s last heartbeat (or None) and when it came."""
-    rows = db.select(sa.select(heartbeats.c.body, heartbeats.c.received_at).where(heartbeats.c.station == station)
-                     .order_by(heartbeats.c.id.desc()).limit(1))
-    if not rows:
-        return None, None
+def _head_of(beat) -> dict | None:
+    """The ``chain`` report in a heartbeat row's body (or None: no heartbeat, or none in it)."""
     try:
-        body = json.loads(rows[0]["body"])
+        body = json.loads(beat["body"]) if beat is not None else None
     except ValueError:
-        return None, rows[0]["received_at"]
+        return None
     head = body.get("chain") if isinstance(body, dict) else None
-    return (head if isinstance(head, dict) and isinstance(head.get("seq"), int) else None), rows[0]["received_at"]
+    return head if isinstance(head, dict) and isinstance(head.get("seq"), int) else None
 
 
 def _rewrites(rows, head: dict | None) -> list[dict]:
@@ -94,12 +90,12 @@ def _missing(received: set[int], last: int) -> list[int]:
     return [s for s in range(1, last + 1) if s not in received]
 
 
-def chain_report(db, station: str) -> dict:
-    """The continuity of *station*'s chain as the centre sees it (module docstring)."""
+def chain_report(db, station: str, head: dict | None) -> dict:
+    """The continuity of *station*'s chain as the centre sees it (module docstring), with
+    the *head* its last heartbeat reported (:func:`_head_of`; None: none yet)."""
     rows = db.select(sa.select(items.c.seq, items.c.code, items.c.chain_prev, items.c.chain_hash,
                                items.c.chain_check).where(items.c.station == station, items.c.seq.is_not(None))
                      .order_by(items.c.seq, items.c.received_at))
-    head, _ = _last_head(db, station)
     received = {r["seq"] for r in rows}
     head_seq = head["seq"] if head else 0
     missing = _missing(received, max([head_seq, *received] or [0]))
@@ -147,11 +143,9 @@ def station_reports(db) -> list[dict]:
     """Every station the centre knows of (items, keys or heartbeats), with its pinned key
     (and any refused one), its chain report and its last heartbeat's time."""
     keys = {k["station"]: k for k in StationKeys(db).all()}
-    names = {r["station"] for r in db.select(sa.select(items.c.station).distinct())}
-    names |= {r["station"] for r in db.select(sa.select(heartbeats.c.station).distinct())} | set(keys)
-    out = []
-    for station in sorted(names):
-        _, beat_at = _last_head(db, station)
-        out.append({"station": station, "key": keys.get(station), "chain": chain_report(db, station),
-                    "last_heartbeat_at": beat_at})
-    return out
+    beats = {b["station"]: b for b in db.last_heartbeats()}  # one read for all stations
+    names = {r["station"] for r in db.select(sa.select(items.c.station).distinct())} | set(beats) | set(keys)
+    return [{"station": station, "key": keys.get(station),
+             "chain": chain_report(db, station, _head_of(beats.get(station))),
+             "last_heartbeat_at": beats[station]["received_at"] if station in beats else None}
+            for station in sorted(names)]

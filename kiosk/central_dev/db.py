@@ -42,6 +42,12 @@ class ItemConflict(Exception):
     matter). ``str()`` names both."""
 
 
+def place_of(meta: dict) -> tuple[int | None, str]:
+    """An item's place in its station: its seq and its tracking code's digits ("" for
+    none), so that one code printed with or without its dashes is one place."""
+    return meta.get("seq"), re.sub(r"\D", "", str(meta.get("code") or ""))
+
+
 class Record(dict):
     """A result row: by column name (``r["id"]``) and by position (``r[0]``)."""
 
@@ -60,7 +66,7 @@ def _records(result) -> list[Record]:
 _QMARK = re.compile(r"\?")
 
 
-# The two look-ups of CentralDB.check_unique_place, built once. The code is looked up
+# The two look-ups of CentralDB.check_place_free, built once. The code is looked up
 # alone and the station compared after: with "station = ?" beside it the planner walks
 # the station's index (every item of it) instead of items_code.
 _SEQ_TAKEN = sa.select(items.c.id, items.c.seq, items.c.code).where(
@@ -122,10 +128,13 @@ class CentralDB:
         with self.read() as conn:
             return _records(conn.execute(stmt))
 
+    def insert(self, table: sa.Table):
+        """This engine's dialect INSERT on *table* (the one with ``on_conflict_do_…``)."""
+        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+
     def insert_ignoring_duplicate(self, table: sa.Table):
         """INSERT … ON CONFLICT DO NOTHING on *table* (its primary key decides)."""
-        return (postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)) \
-            .on_conflict_do_nothing()
+        return self.insert(table).on_conflict_do_nothing()
 
     def lock_station(self, conn, station: str, what: str = "updates:") -> None:
         """Serialise writers of *station*'s back-channel (or, with *what* ``"items:"``,
@@ -184,15 +193,21 @@ class CentralDB:
         return result
 
     def check_unique_place(self, conn, meta: dict) -> None:
+        """Raise :class:`ItemConflict` when another UUID holds *meta*'s place (see
+        :meth:`check_place_free`). Under a per-station lock on PostgreSQL (SQLite
+        serialises writers), so two such items arriving at once are checked in turn."""
+        self.lock_station(conn, meta["station"], "items:")
+        self.check_place_free(conn, meta)
+
+    def check_place_free(self, conn, meta: dict) -> None:
         """Raise :class:`ItemConflict` when another UUID holds *meta*'s (station, seq) or
-        its tracking code (in any of the forms a kiosk writes it: digits alone, or
-        dashed as kiosk/core/trackcode.py prints it). In *conn*'s transaction, under a
-        per-station lock on PostgreSQL (SQLite serialises writers), so two such items
-        arriving at once are checked in turn. Two indexed look-ups (items_station_seq,
-        items_code): comparing a function of every stored code scanned all the station's
-        items in every PUT (16 ms at 20,000 items; docs/sync.md "Performance")."""
-        station, seq, code = meta["station"], meta.get("seq"), str(meta.get("code") or "")
-        self.lock_station(conn, station, "items:")
+        its tracking code (compared by digits, :func:`place_of`), as *conn*'s transaction
+        sees it. Takes no lock: alone it is a look before the fact (a bundle's, before
+        anything is imported); :meth:`store_item` checks again under the lock. Two indexed
+        look-ups (items_station_seq, items_code): comparing a function of every stored code
+        scanned all the station's items in every PUT (16 ms at 20,000 items; docs/sync.md
+        "Performance")."""
+        station, (seq, code) = meta["station"], place_of(meta)
         row = None
         if seq is not None:
             row = conn.execute(_SEQ_TAKEN, {"station": station, "seq": seq, "id": meta["id"]}).first()
@@ -281,12 +296,8 @@ class CentralDB:
         """Serve *body* (not validated: the kiosk must validate) to *station* ("*" = all)."""
         etag = etag_of(body)
         with self.begin() as conn:
-            if self.dialect == "postgresql":
-                stmt = postgresql.insert(configs).values(station=station, body=body, etag=etag)
-            else:
-                stmt = sqlite.insert(configs).values(station=station, body=body, etag=etag)
-            conn.execute(stmt.on_conflict_do_update(index_elements=[configs.c.station],
-                                                    set_={"body": body, "etag": etag}))
+            conn.execute(self.insert(configs).values(station=station, body=body, etag=etag).on_conflict_do_update(
+                index_elements=[configs.c.station], set_={"body": body, "etag": etag}))
         return etag
 
     def config_for(self, station: str) -> tuple[str, str] | None:

@@ -12,12 +12,15 @@ config) so that any station can check any receipt offline.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import re
 
 import sqlalchemy as sa
 
-from kiosk.central_dev.tables import station_keys
+from kiosk.central_dev.tables import items, station_keys
+from kiosk.core import chain, receiptsig, trackcode
 from kiosk.core.clock import now_iso
 from kiosk.core.stationkey import ALGORITHM, decode_public, fingerprint
 
@@ -109,8 +112,10 @@ class StationKeys:
         return out
 
     def published(self) -> dict[str, str]:
-        """Station -> pinned public key."""
-        return {k["station"]: k["public_key"] for k in self.all()}
+        """Station -> pinned public key (what every station config carries: read on each
+        config GET, so only the two columns, no fingerprints)."""
+        rows = self.db.select(sa.select(station_keys.c.station, station_keys.c.public_key))
+        return {r["station"]: r["public_key"] for r in rows}
 
     def take_heartbeat(self, station: str, body: dict) -> None:
         """Pin (or refuse) the key a heartbeat reports; never fails the heartbeat."""
@@ -135,3 +140,27 @@ def with_station_keys(body: str, keys: dict[str, str]) -> str:
         return body
     doc["station_keys"] = [{"station": s, "algorithm": ALGORITHM, "public_key": k} for s, k in sorted(keys.items())]
     return json.dumps(doc, ensure_ascii=False)
+
+
+def verify_receipt(db, payload: str):
+    """The centre's verdict on a scanned receipt payload (kiosk/core/receiptsig.py) with
+    its pinned keys, and whether the item it holds under that code still matches the
+    signed digest. Raises :class:`~kiosk.core.trackcode.CodeError` for a payload that
+    is not one of our receipts."""
+    try:
+        base, fields = receiptsig.split_fragment(str(payload or "").strip())
+    except receiptsig.ReceiptPayloadError as e:
+        raise trackcode.CodeError(str(e)) from None
+    runs = re.findall(r"[0-9][0-9\-]*[0-9]", base)
+    if not runs:
+        raise trackcode.CodeError("the payload holds no tracking code")
+    code = trackcode.parse(runs[-1])
+    result = receiptsig.check(code, fields.get("r"), StationKeys(db).published())
+    if result.verdict is not receiptsig.Verdict.AUTHENTIC:
+        return result
+    rows = db.select(sa.select(items.c.meta).where(items.c.station == code.station, items.c.seq == code.seq))
+    if not rows:
+        return dataclasses.replace(result, reason=result.reason + "; the centre has no item with this code yet")
+    same = chain.meta_digest(json.loads(rows[0]["meta"])) == result.digest
+    return dataclasses.replace(result, content="matches" if same else "differs", reason=result.reason + (
+        "; the centre's item matches it" if same else "; but the centre's item is not what it was issued for"))

@@ -19,12 +19,12 @@ def register_stations(p) -> None:
 def enrol(args, ctx) -> int:
     """Pin (or with --replace, replace) a station's key. Exit 4 when a different key is
     pinned already, 2 for a malformed key or station number."""
-    import re
-
     from kiosk.central_dev.keys import BadKey, KeyChanged, StationKeys
     from kiosk.cli import main as cli
+    from kiosk.cli._central_db import with_db
+    from kiosk.core import trackcode
 
-    if not re.fullmatch(r"[0-9]{4}", args.station or ""):
+    if not trackcode.is_station(args.station):
         return ctx.fail(cli.EXIT_USAGE, f"station must be 4 digits, got {args.station!r}")
 
     def work(db) -> int:
@@ -37,19 +37,20 @@ def enrol(args, ctx) -> int:
         ctx.emit({"ok": True, "station": args.station, "result": result},
                  f"station {args.station}: key {result}")
         return cli.EXIT_OK
-    return _with_db(args, ctx, work)
+    return with_db(args, ctx, work)
 
 
 def stations(args, ctx) -> int:
     """Print every station's key and chain (``--json``: ``{"ok", "stations": [...]}``)."""
     from kiosk.central_dev.continuity import station_reports
     from kiosk.cli import main as cli
+    from kiosk.cli._central_db import with_db
 
     def work(db) -> int:
         reports = station_reports(db)
         ctx.emit({"ok": True, "stations": reports}, "\n".join(_line(r) for r in reports) or "no stations yet")
         return cli.EXIT_OK
-    return _with_db(args, ctx, work)
+    return with_db(args, ctx, work)
 
 
 def _line(r: dict) -> str:
@@ -59,16 +60,3 @@ def _line(r: dict) -> str:
         k += f", REFUSED {key['refused']['fingerprint']} x{key['refused']['count']}"
     c = r["chain"]
     return f"{r['station']}  {k}  chain {c['state']}: {c['summary']}"
-
-
-def _with_db(args, ctx, work) -> int:
-    from kiosk.central_dev.storage import CentreDatabaseError
-    from kiosk.cli._central_db import db_failure, open_db
-    try:
-        db = open_db(args, ctx)
-    except (OSError, CentreDatabaseError) as e:
-        return db_failure(ctx, e)
-    try:
-        return work(db)
-    finally:
-        db.close()

@@ -25,6 +25,7 @@ import platformdirs
 # checks this), so the sync daemon loading the config pulls in none of them.
 from kiosk.config.codereader import CodeReaderSettings
 from kiosk.config.idcard import IdCardReaderSettings
+from kiosk.core import trackcode
 from kiosk.core.categories import DEFAULT_CATEGORIES, Category
 from kiosk.config.media import CameraSettings, ScannerSettings
 from kiosk.config.receipt import PrinterSettings, ReceiptSettings
@@ -42,7 +43,7 @@ class StationSettings:
     name: str = "24小时民意工作站"
 
     def validate(self) -> None:
-        if not re.fullmatch(r"[0-9]{4}", self.number):
+        if not trackcode.is_station(self.number):
             raise ValueError(f"number: expected exactly 4 digits as a string, e.g. \"0371\", got {self.number!r}")
         if not self.name.strip():
             raise ValueError("name: expected a non-empty station name")

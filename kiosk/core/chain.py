@@ -67,7 +67,9 @@ def item_digest(item) -> str:
 
 
 def meta_digest(meta: Mapping) -> str:
-    """The digest of an item as the wire carries it (docs/protocol.md, the push metadata)."""
+    """The digest of an item as the wire carries it (docs/protocol.md, the push metadata),
+    or of any mapping with those keys: the store's items row with its attachments rows
+    (kiosk/core/store/items.py) has them too."""
     atts = meta.get("attachments") if isinstance(meta.get("attachments"), list) else []
     return digest_of(id=meta.get("id"), station=meta.get("station"), seq=meta.get("seq"),
                      code=meta.get("code"), created_at=meta.get("created_at"),

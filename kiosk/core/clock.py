@@ -59,14 +59,19 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
+def parse_utc(iso: str) -> datetime:
+    """An ISO 8601 time as an aware datetime, UTC when it has no offset (the store's
+    times all carry one); ValueError when it is not such a time."""
+    t = datetime.fromisoformat(str(iso))
+    return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t
+
+
 def age_s(iso: str | None, now: datetime | None = None) -> float | None:
     """Seconds since an ISO 8601 time (None when absent or unreadable; never negative)."""
     if not iso:
         return None
     try:
-        t = datetime.fromisoformat(iso)
+        t = parse_utc(iso)
     except ValueError:
         return None
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
     return max(0.0, ((now or datetime.now(timezone.utc)) - t).total_seconds())

@@ -5,7 +5,7 @@ personal-data key (``storage.key_file``'s directory, outside the data dir: a cop
 data dir never carries it), mode 0600. kiosk/core/itemsecret.py keys an HMAC-SHA256 with
 it (docs/security.md, "Receipt secret").
 
-Key rules, as for the personal-data key (kiosk/core/pii.py, docs/store.md "The receipt-secret key"):
+Key rules, the personal-data key's (kiosk/core/keyfile.py, docs/store.md "The receipt-secret key"):
 the file is created only while no stored item's secret was checked with a key. Once
 such items exist, a missing, empty, unreadable or corrupt key file is never replaced: a
 new key would silently turn every one of those receipts into a wrong secret. Such a key
@@ -16,14 +16,15 @@ is a :class:`ReceiptKey` whose :attr:`problem` is set; using it raises that
 from __future__ import annotations
 
 import base64
-import binascii
+import functools
 import hashlib
 import hmac
 import secrets
 from pathlib import Path
 from typing import Callable
 
-from kiosk.core import fsutil
+from kiosk.core import keyfile
+from kiosk.core.keyfile import Fault
 
 #: The key file's name, in the directory of ``storage.key_file``.
 FILE_NAME = "receipt-secret.key"
@@ -32,11 +33,14 @@ KEY_BYTES = 32
 
 class ReceiptKeyError(Exception):
     """The receipt-secret key cannot be used: its file is missing, empty, unreadable or
-    not a key. ``str()`` names the file, the items whose secrets it checks, and what to do."""
+    not a key. ``str()`` names the file, the items whose secrets it checks, and what to do;
+    ``fault`` says what is wrong with the file (kiosk/core/keyfile.py)."""
 
-    def __init__(self, message: str, *, path: Path | None = None, locked_items: int = 0):
+    def __init__(self, message: str, *, path: Path | None = None, locked_items: int = 0,
+                 fault: Fault | None = None):
         self.path = path
         self.locked_items = locked_items
+        self.fault = fault
         super().__init__(message)
 
 
@@ -67,65 +71,53 @@ class ReceiptKey:
         """HMAC-SHA256 of *data* under the key; raises :attr:`problem` when unusable."""
         if self._key is None:
             p = self.problem
-            raise ReceiptKeyError(str(p), path=p.path, locked_items=p.locked_items)
+            raise ReceiptKeyError(str(p), path=p.path, locked_items=p.locked_items, fault=p.fault)
         return hmac.new(self._key, data, hashlib.sha256).digest()
 
     @classmethod
     def from_key_file(cls, path: Path, *, locked_items: Callable[[], int], create: bool = True) -> "ReceiptKey":
-        """The key in *path*.
+        """The key in *path* (the rules: kiosk/core/keyfile.py).
 
         *locked_items()* counts the stored items whose secret was checked with a key; it
-        is only called when the file is not usable. Only when it is 0 is a missing file
-        created (0600, durably; two processes racing use one key). With *create* false
-        (a read-only look, ``kiosk doctor``) nothing is ever created.
+        is only called (once) when the file is not usable. Only when it is 0 is a missing
+        file created (0600, durably; two processes racing use one key). With *create*
+        false (a read-only look, ``kiosk doctor``) nothing is ever created.
         """
         path = Path(path)
+        counted = functools.cache(locked_items)
         try:
-            return cls(_read(path), path=path)
-        except FileNotFoundError:
-            pass
-        except ReceiptKeyError as e:
-            return cls._broken(path, locked_items(), str(e))
-        locked = locked_items()
-        if locked:
-            return cls._broken(path, locked, f"receipt-secret key {path} is missing")
-        if not create:
-            return cls._broken(path, 0, f"receipt-secret key {path} not created yet; the kiosk creates it "
-                                        "when it opens the store")
-        try:
-            fsutil.create_file_once(path, base64.b64encode(secrets.token_bytes(KEY_BYTES)) + b"\n")
-            return cls(_read(path), path=path)
-        except (OSError, ReceiptKeyError) as e:  # a full disk, a read-only or foreign-owned key dir
-            return cls._broken(path, 0, f"receipt-secret key {path} cannot be created ({getattr(e, 'strerror', None) or e})")
+            key = keyfile.load(path, _decode, in_use=lambda: counted() > 0, create=create, limit=1024,
+                               new_key=lambda: base64.b64encode(secrets.token_bytes(KEY_BYTES)) + b"\n")
+        except keyfile.KeyFileFault as e:
+            return cls._broken(path, counted(), f"receipt-secret key {path} {_FAULTS[e.fault].format(e.detail)}",
+                               e.fault)
+        return cls(key, path=path)
 
     @classmethod
-    def _broken(cls, path: Path, locked: int, what: str) -> "ReceiptKey":
+    def _broken(cls, path: Path, locked: int, what: str, fault: Fault) -> "ReceiptKey":
         if locked:
             what += (f"; it checks the receipt secrets of {locked} stored items. Restore the key file from "
                      "its backup: a new key would refuse every one of those receipts, so none is created")
         else:
             what += "; new receipt secrets are checked with scrypt until it is usable"
-        return cls(None, path=path, problem=ReceiptKeyError(what, path=path, locked_items=locked))
+        return cls(None, path=path, problem=ReceiptKeyError(what, path=path, locked_items=locked, fault=fault))
 
 
-def _read(path: Path) -> bytes:
-    """The key bytes in *path*; FileNotFoundError, or :class:`ReceiptKeyError` saying
-    what is wrong with the file."""
-    try:
-        raw = fsutil.read_regular_file(path, limit=1024)
-    except FileNotFoundError:
-        raise
-    except fsutil.NotRegularFileError as e:
-        raise ReceiptKeyError(f"receipt-secret key {path} is {e.strerror}") from None
-    except OSError as e:
-        raise ReceiptKeyError(f"receipt-secret key {path} cannot be read ({e.strerror or e}); "
-                              "fix its owner or mode (0600)") from None
-    if not raw.strip():
-        raise ReceiptKeyError(f"receipt-secret key {path} is empty")
-    try:
-        key = base64.b64decode(raw.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        key = b""
+#: What each :class:`~kiosk.core.keyfile.Fault` says after "receipt-secret key <path> ".
+_FAULTS = {
+    Fault.MISSING: "is missing",
+    Fault.NOT_CREATED: "not created yet; the kiosk creates it when it opens the store",
+    Fault.CANNOT_CREATE: "cannot be created ({})",
+    Fault.NOT_REGULAR: "is {}",
+    Fault.UNREADABLE: "cannot be read ({}); fix its owner or mode (0600)",
+    Fault.EMPTY: "is empty",
+    Fault.CORRUPT: "is not a key (corrupt?)",
+}
+
+
+def _decode(raw: bytes) -> bytes:
+    """The key bytes in a key file's base64 line; ValueError when it is not a key."""
+    key = base64.b64decode(raw.strip(), validate=True)  # binascii.Error is a ValueError
     if len(key) != KEY_BYTES:
-        raise ReceiptKeyError(f"receipt-secret key {path} is not a key (corrupt?)")
+        raise ValueError(f"{len(key)} bytes, not {KEY_BYTES}")
     return key

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Mapping
 
-from kiosk.core import chain, stationkey, trackcode
+from kiosk.core import chain, clock, stationkey, trackcode
 from kiosk.core.trackcode import TrackingCode
 
 SEAL_VERSION = 1
@@ -73,10 +73,7 @@ def _unb64(text: str) -> bytes:
 
 def unix_seconds(iso: str) -> int:
     """An ISO 8601 time (UTC when it has no offset) as whole Unix seconds."""
-    t = datetime.fromisoformat(str(iso))
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
-    return int(t.timestamp())
+    return int(clock.parse_utc(iso).timestamp())
 
 
 def message(code: TrackingCode, created: int, digest: str) -> bytes:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from kiosk.core import clock
+from kiosk.core import clock, trackcode
 from kiosk.core.categories import STATION_CONFIG_KEY as META_KEY
 from kiosk.core.categories import CategoryListError, encode_applied, parse_categories, read_applied
 from kiosk.core.categories import Category
@@ -329,7 +329,7 @@ def _station_keys(raw) -> dict[str, str]:
     out: dict[str, str] = {}
     for where, k in _objects(raw, "station_keys", MAX_STATION_KEYS):
         station = _req(k, "station", str, where)
-        if not re.fullmatch(r"[0-9]{4}", station):
+        if not trackcode.is_station(station):
             raise StationConfigError(f"{where}station: expected 4 digits, got {station!r:.20}")
         if k.get("algorithm", ALGORITHM) != ALGORITHM:
             raise StationConfigError(f"{where}algorithm: expected {ALGORITHM!r}")

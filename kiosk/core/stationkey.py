@@ -2,11 +2,10 @@
 
 It signs the receipts (kiosk/core/receiptsig.py) and the USB export bundles
 (kiosk/sync/export.py); the centre pins its public key (docs/security.md, "Station
-keys"). The private key is a PEM (PKCS#8) file, mode 0600 whatever the umask
-(kiosk/core/fsutil.py), beside the personal-data key by default
-(``storage.signing_key_file``), never inside the data dir.
+keys"). The private key is a PEM (PKCS#8) file, mode 0600 whatever the umask, beside
+the personal-data key by default (``storage.signing_key_file``), never inside the data dir.
 
-Key rules, like the personal-data key's (kiosk/core/pii.py): the first time the station
+Key rules, the personal-data key's (kiosk/core/keyfile.py): the first time the station
 needs it, the key is created and its public half recorded in the store (meta
 :data:`PUBLIC_META`). From then on a missing, unreadable or corrupt key file, or one whose
 public key is not the recorded one, is a :class:`StationKeyError` naming the file -
@@ -20,14 +19,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import os
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from kiosk.core import fsutil
+from kiosk.core import keyfile
+from kiosk.core.keyfile import Fault
 
 #: Store meta key holding the station's public key (base64 of the 32 raw bytes).
 PUBLIC_META = "station_key.public"
@@ -36,10 +35,13 @@ ALGORITHM = "ed25519"
 
 class StationKeyError(Exception):
     """The station cannot sign: its key file is missing, unreadable, corrupt, or not the
-    key it signed with before. ``str()`` names the file and what to do."""
+    key it signed with before. ``str()`` names the file and what to do; ``fault`` says
+    what is wrong with the file (kiosk/core/keyfile.py), None for another key or no file
+    configured."""
 
-    def __init__(self, message: str, *, path: Path | None = None):
+    def __init__(self, message: str, *, path: Path | None = None, fault: Fault | None = None):
         self.path = path
+        self.fault = fault
         super().__init__(message)
 
 
@@ -98,84 +100,57 @@ class StationKey:
     def sign(self, message: bytes) -> bytes:
         """The 64-byte Ed25519 signature of *message*; raises the key's problem."""
         if self._private is None:
-            raise StationKeyError(str(self.problem), path=self.problem.path)
+            raise StationKeyError(str(self.problem), path=self.problem.path, fault=self.problem.fault)
         return self._private.sign(message)
 
     @classmethod
-    def broken(cls, path: Path | None, message: str) -> "StationKey":
-        """A key that cannot sign, for *message*'s reason."""
-        return cls(None, path=path, problem=StationKeyError(message, path=path))
+    def broken(cls, path: Path | None, message: str, fault: Fault | None = None) -> "StationKey":
+        """A key that cannot sign, for *message*'s reason (*fault*: what is wrong with its file)."""
+        return cls(None, path=path, problem=StationKeyError(message, path=path, fault=fault))
 
 
-def read_key_file(path: Path) -> Ed25519PrivateKey:
-    """The private key in *path*; :class:`StationKeyError` naming the file otherwise
-    (FileNotFoundError passes through: the caller decides whether one may be created)."""
-    try:
-        data = fsutil.read_regular_file(path)
-    except FileNotFoundError:
-        raise
-    except fsutil.NotRegularFileError as e:
-        raise StationKeyError(f"station signing key {path} is {e.strerror}", path=path) from None
-    except OSError as e:
-        raise StationKeyError(f"station signing key {path} cannot be read ({e.strerror or e}); "
-                              "fix its owner or mode (0600)", path=path) from None
-    try:
-        key = serialization.load_pem_private_key(data, password=None)
-    except (ValueError, TypeError):
-        key = None
+def _decode(raw: bytes) -> Ed25519PrivateKey:
+    """The private key in a PEM (PKCS#8) key file; ValueError for anything else."""
+    key = serialization.load_pem_private_key(raw, password=None)
     if not isinstance(key, Ed25519PrivateKey):
-        raise StationKeyError(f"station signing key {path} is not an Ed25519 private key (corrupt?); "
-                              "restore it from its backup", path=path)
+        raise ValueError(f"a {type(key).__name__}, not an Ed25519 key")
     return key
 
 
-def create_key_file(path: Path) -> None:
-    """Write a new key to *path* (0600, durably); an existing file is kept (FileExistsError
-    is not raised: two processes starting together end up with the first one's key)."""
-    fsutil.make_private_dir(path.parent)
-    pem = Ed25519PrivateKey.generate().private_bytes(
+def _new_key() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)  # a stale one from a crash: created afresh, 0600
-    with fsutil.create_private_file(tmp) as f:
-        f.write(pem)
-        f.flush()
-        os.fsync(f.fileno())
-    try:
-        os.link(tmp, path)  # fails if another process created the key meanwhile: theirs stands
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
-    fsutil.fsync_dir(path.parent)
+
+
+def _explain(e: keyfile.KeyFileFault, recorded: str | None) -> str:
+    """What is wrong with the key file and what to do, after "station signing key <path> "."""
+    corrupt = "is not an Ed25519 private key (corrupt?); restore it from its backup"
+    return {
+        Fault.MISSING: f"is missing, but this station signed with key {fingerprint(recorded or '')} before; "
+                       "restore the key file from its backup (a new key would make the centre refuse this "
+                       "station)",
+        Fault.NOT_CREATED: "does not exist yet (it is created when the station first starts)",
+        Fault.CANNOT_CREATE: f"cannot be created ({e.detail}); receipts are printed unsigned until it can",
+        Fault.NOT_REGULAR: f"is {e.detail}",
+        Fault.UNREADABLE: f"cannot be read ({e.detail}); fix its owner or mode (0600)",
+        Fault.EMPTY: corrupt,
+        Fault.CORRUPT: corrupt,
+    }[e.fault]
 
 
 def load(path: Path | None, recorded: str | None, *, may_create: bool) -> StationKey:
-    """The station's key from *path*. *recorded* is the public key the store holds (None
-    before the station ever had one); *may_create* allows writing a new key when the
-    file is missing and nothing is recorded. Never raises: a key that cannot sign carries
-    its :class:`StationKeyError`."""
+    """The station's key from *path* (the rules: kiosk/core/keyfile.py). *recorded* is
+    the public key the store holds (None before the station ever had one); *may_create*
+    allows writing a new key when the file is missing and nothing is recorded. Never
+    raises: a key that cannot sign carries its :class:`StationKeyError`."""
     if path is None:
         return StationKey.broken(None, "no station signing key file is configured (storage.signing_key_file)")
     path = Path(path)
     try:
-        private = read_key_file(path)
-    except FileNotFoundError:
-        if recorded is not None:
-            return StationKey.broken(path, f"station signing key {path} is missing, but this station signed "
-                                           f"with key {fingerprint(recorded)} before; restore the key file from "
-                                           "its backup (a new key would make the centre refuse this station)")
-        if not may_create:
-            return StationKey.broken(path, f"station signing key {path} does not exist yet (it is created "
-                                           "when the station first starts)")
-        try:
-            create_key_file(path)
-            private = read_key_file(path)
-        except (OSError, StationKeyError) as e:
-            return StationKey.broken(path, f"station signing key {path} cannot be created ({e}); "
-                                           "receipts are printed unsigned until it can")
-    except StationKeyError as e:
-        return StationKey.broken(path, str(e))
+        private = keyfile.load(path, _decode, in_use=lambda: recorded is not None, new_key=_new_key,
+                               create=may_create)
+    except keyfile.KeyFileFault as e:
+        return StationKey.broken(path, f"station signing key {path} {_explain(e, recorded)}", e.fault)
     key = StationKey(private, path=path)
     if recorded is not None and key.public != recorded:
         return StationKey.broken(path, f"station signing key {path} is key {key.fingerprint}, not the key "

@@ -10,8 +10,8 @@ file readable beyond its owner is the ``permissions`` check's (kiosk/doctor/perm
 from __future__ import annotations
 
 from kiosk.core import receiptkey
-from kiosk.core.store import StoreNotCreated
-from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
+from kiosk.core.keyfile import Fault
+from kiosk.doctor import FAIL, OK, WARN, Check, Unavailable, config_and_store
 
 NAME = "receipt_key"
 
@@ -19,21 +19,15 @@ NAME = "receipt_key"
 def checks(ctx) -> list[Check]:
     """The ``receipt_key`` line of `kiosk doctor`."""
     try:
-        path = receiptkey.path_for(ctx.config.storage.key_file)
-    except Exception as e:  # the core check reports a bad config itself
-        return [Check(NAME, SKIP, f"config unavailable: {e}")]
-    try:
-        store = ctx.store
-    except StoreNotCreated:
-        key = receiptkey.ReceiptKey.from_key_file(path, locked_items=lambda: 0, create=False)
-        if key.usable:
-            return [Check(NAME, OK, f"{path} present; no database yet")]
-        return [Check(NAME, WARN if not path.exists() else FAIL, str(key.problem))]
-    except Exception as e:  # the core check reports the database itself
-        return [Check(NAME, SKIP, f"database unavailable: {e}")]
-    key = store.receipt_key
-    if key.problem is not None:
-        fresh = not key.problem.locked_items and not path.exists()
-        return [Check(NAME, WARN if fresh else FAIL, str(key.problem))]
+        cfg, store = config_and_store(ctx, NAME)
+    except Unavailable as e:
+        return [e.check]
+    path = receiptkey.path_for(cfg.storage.key_file)
+    key = store.receipt_key if store is not None else \
+        receiptkey.ReceiptKey.from_key_file(path, locked_items=lambda: 0, create=False)
+    if key.problem is not None:  # a key not created yet: a fresh install, nothing stored needs it
+        return [Check(NAME, WARN if key.problem.fault is Fault.NOT_CREATED else FAIL, str(key.problem))]
+    if store is None:
+        return [Check(NAME, OK, f"{path} present; no database yet")]
     keyed = store.count_keyed_secrets()
     return [Check(NAME, OK, f"{path} checks the receipt secrets of {keyed} stored items")]

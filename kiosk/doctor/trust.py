@@ -12,22 +12,19 @@ from pathlib import Path
 from typing import Iterator
 
 from kiosk.core import chain, stationkey
-from kiosk.core.store import StoreNotCreated
-from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
+from kiosk.core.keyfile import Fault
+from kiosk.doctor import FAIL, OK, WARN, Check, Unavailable, config_and_store
 
 
 def checks(ctx) -> list[Check]:
+    """The ``station_key`` line and a ``chain`` line per station of `kiosk doctor`."""
     try:
-        cfg = ctx.config
-    except Exception as e:  # the core checks report a bad config themselves
-        return [Check("station_key", SKIP, f"config unavailable: {e}")]
+        cfg, store = config_and_store(ctx, "station_key")
+    except Unavailable as e:
+        return [e.check]
     path = Path(cfg.storage.signing_key_file)
-    try:
-        store = ctx.store
-    except StoreNotCreated:  # a station never started: no database, so no chain either
+    if store is None:  # a station never started: no database, so no chain either
         return [check_station_key(path, None)]
-    except Exception as e:  # the core checks report a bad database themselves
-        return [Check("station_key", SKIP, f"database unavailable: {e}")]
     return [check_station_key(path, store), *check_chain(store)]
 
 
@@ -35,10 +32,10 @@ def check_station_key(path: Path, store) -> Check:
     """The key file exists, is owner-only, loads, and is the key the store recorded
     (*store* None: no database yet, so nothing recorded)."""
     recorded = store.get_meta(stationkey.PUBLIC_META) if store is not None else None
-    if recorded is None and not path.exists():
+    key = stationkey.load(path, recorded, may_create=False)
+    if key.problem is not None and key.problem.fault is Fault.NOT_CREATED:
         return Check("station_key", WARN, f"{path} not created yet: `kiosk run` or `kiosk sync` makes it at "
                                           "their first start; until then receipts print unsigned")
-    key = stationkey.load(path, recorded, may_create=False)
     if key.problem is not None:
         return Check("station_key", FAIL, str(key.problem))
     mode = stat.S_IMODE(path.stat().st_mode)

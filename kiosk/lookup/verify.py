@@ -10,6 +10,8 @@ here (a receipt of this station), the digest is also compared with the stored it
 
 from __future__ import annotations
 
+import dataclasses
+
 from kiosk.core import chain, receiptsig, stationkey
 from kiosk.core.receiptsig import ReceiptCheck, Verdict
 from kiosk.core.station_config import StationConfigError, load_current
@@ -44,9 +46,6 @@ def verify_payload(store, payload: str, lookup_url: str = "") -> ReceiptCheck:
     if item is None:
         return result
     same = chain.item_digest(item) == result.digest
-    return ReceiptCheck(result.verdict, result.code,
-                        result.reason + ("; the item stored here matches it" if same else
-                                         "; but the item stored here no longer matches it (changed after "
-                                         "the receipt was printed)"),
-                        created_at=result.created_at, digest=result.digest,
-                        key_fingerprint=result.key_fingerprint, content="matches" if same else "differs")
+    return dataclasses.replace(result, content="matches" if same else "differs", reason=result.reason + (
+        "; the item stored here matches it" if same else
+        "; but the item stored here no longer matches it (changed after the receipt was printed)"))

@@ -54,8 +54,7 @@ def item_meta(item: Item, *, with_pii: bool) -> dict:
         "attachments": [attachment_meta(a) for a in item.attachments],
         # The item's link in its station's chain (kiosk/core/chain.py): the centre checks
         # that no seq goes missing and that the content still gives the link.
-        "chain": {"v": chain.DIGEST_VERSION, "prev": item.chain_prev, "hash": item.chain_hash}
-        if item.chain_hash else None,
+        "chain": chain.Link(item.seq, item.chain_prev, item.chain_hash).as_wire() if item.chain_hash else None,
     }
 
 

@@ -10,7 +10,7 @@ import uuid
 
 import requests
 
-from conftest import item_meta, put_json
+from central_items import item_meta, put_json
 from kiosk.config.sync import DEV_TOKEN
 
 AUTH = {"Authorization": f"Bearer {DEV_TOKEN}"}

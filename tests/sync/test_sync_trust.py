@@ -174,3 +174,21 @@ def test_a_whole_chain_is_ok_and_a_pending_item_is_awaited_not_lost(central, mak
     time.sleep(0.1)
     d.run_once()
     assert _report(central, "0371")["chain"]["state"] == "ok"
+
+
+def test_the_centres_pages_check_a_receipt_too(central, make_cfg, store, staff, h):
+    cfg = make_cfg(central.url)
+    subs = h.submit_items(store, cfg, 2)
+    with store.write() as db:   # the second one is changed at the kiosk after its receipt was printed
+        db.execute("UPDATE items SET text = '改过' WHERE id = ?", [subs[1].item.id])
+    assert SyncDaemon(cfg, store).run_once()["ok"]
+    qr = [cfg.receipt.qr_payload(s.item.code.compact, s.secret, s.seal) for s in subs]
+    page = staff.post("/verify", data={"payload": qr[0]}).text
+    assert "真实 AUTHENTIC" in page and "the centre&#x27;s item matches it" in page
+    page = staff.post("/verify", data={"payload": qr[1]}).text
+    assert "真实 AUTHENTIC" in page and "not what it was issued for" in page
+    at = len(qr[0]) - 20   # a character well inside the signature (all six of its bits count)
+    forged = qr[0][:at] + ("A" if qr[0][at] != "A" else "B") + qr[0][at + 1:]
+    assert "伪造 FORGED" in staff.post("/verify", data={"payload": forged}).text
+    assert "not a receipt of ours" in staff.post("/verify", data={"payload": "hello"}).text
+    assert "未签名 UNSIGNED" in staff.post("/verify", data={"payload": qr[0].partition("&r=")[0]}).text

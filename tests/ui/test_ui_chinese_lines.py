@@ -13,7 +13,7 @@ import pytest
 
 from kiosk.app import linebreak
 from kiosk.app.offscreen import a11y
-from kiosk.app.offscreen.render import SAMPLES, sample_root, show_sample
+from kiosk.app.offscreen.render import each_sample
 
 
 def _char_measure(text):
@@ -61,6 +61,9 @@ def test_only_a_unit_wider_than_the_line_is_cut_and_indentation_stays():
     assert _lines("中华人民共和国", 40) == ["中华", "人民", "共和", "国"]   # one word, cut by character
     assert _lines('  "name": "24小时民意工作站"', 1000) == ['  "name": "24小时民意工作站"']
     assert _lines("a  b", 15) == ["a", "b"]
+    # A path too wide for the line is cut by character, but a line never starts with its ".".
+    cut = _lines("station-signing.key", 150)
+    assert "".join(cut) == "station-signing.key" and not any(line[0] in ".,;:" for line in cut[1:]), cut
 
 
 def test_the_checker_catches_each_kind_of_bad_break():
@@ -104,16 +107,12 @@ def test_ui_audit_names_a_label_that_kivy_cut_inside_a_word(harness):
 def test_ui_no_screen_breaks_a_chinese_line_badly(harness, lang):
     """Every screen as `kiosk screens` renders it: each bad break named with its screen,
     widget and the line around it."""
-    harness.app.set_language(lang)
     problems, lines = [], 0
-    for sample in SAMPLES:
-        show_sample(harness, sample, lang)
-        root = sample_root(harness, sample)
+    for sample, root in each_sample(harness, lang):
         for w in root.walk(restrict=True):
             if hasattr(w, "_label") and getattr(w, "opacity", 1) > 0 and w.text:
                 lines += len(a11y.drawn_lines(w))
         problems += [f"[{lang}-{sample}] {p}" for p in a11y.audit(root) if "chinese" in p.rule]
-    harness.app.idle.dismiss()
     assert lines > 200, "the audit read too few drawn lines to judge"
     assert not problems, "bad Chinese line breaks:\n" + "\n".join(problems)
 

@@ -14,22 +14,14 @@ import pytest
 
 from kiosk.app import i18n
 from kiosk.app.offscreen import a11y_words
-from kiosk.app.offscreen.render import SAMPLES, sample_root, show_sample
+from kiosk.app.offscreen.render import each_sample, show_sample
 from kiosk.app.offscreen.widgettree import visible_widgets
-
-
-def _each_screen(h, lang):
-    h.app.set_language(lang)
-    for sample in SAMPLES:
-        show_sample(h, sample, lang)
-        yield sample, sample_root(h, sample)
-    h.app.idle.dismiss()
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "zh-TW"])
 def test_ui_chinese_screens_show_no_english_words(sample_harness, lang):
     problems, labels = [], 0
-    for sample, root in _each_screen(sample_harness, lang):
+    for sample, root in each_sample(sample_harness, lang):
         labels += sum(1 for w in visible_widgets(root) if getattr(w, "text", "").strip())
         problems += [f"[{lang}-{sample}] {p}" for p in a11y_words.foreign_words(root)]
     assert labels > 300, "too few labels read to judge"
@@ -52,7 +44,7 @@ def rating_scale(lang: str) -> frozenset[frozenset[str]]:
 @pytest.mark.parametrize("lang", ["zh-CN", "zh-TW", "en"])
 def test_ui_no_screen_has_buttons_that_differ_by_one_character(sample_harness, lang):
     problems = []
-    for sample, root in _each_screen(sample_harness, lang):
+    for sample, root in each_sample(sample_harness, lang):
         problems += [f"[{lang}-{sample}] {p}" for p in a11y_words.look_alike_buttons(root, exempt=rating_scale(lang))]
     assert not problems, "look-alike buttons:\n" + "\n".join(problems)
 

@@ -57,12 +57,6 @@ class ServicePage(KioskScreen):
     def _duration(self, seconds) -> str:
         return duration_text(seconds, self.app.lang)
 
-    def _category(self, category_id) -> str:
-        """A category's shown name in the staff's language (its id if no longer offered)."""
-        if not category_id:
-            return self.app.t("answer.no_category")
-        return self.app.services.submission.category_name(category_id, self.app.lang) or category_id
-
     def refresh(self) -> None:
         """Fill the page (called each time it is shown)."""
 
@@ -255,7 +249,7 @@ class QueuePage(ServicePage):
             for e in getattr(listing, state):
                 row = Factory.QueueRow(code=e.code, state=state, retryable=state == "quarantined",
                                        text=f"{e.code} · {self._time(e.created_at)} · "
-                                            f"{self._category(e.category)} · {e.size_bytes // 1024} KB · "
+                                            f"{self.category_text(e.category)} · {e.size_bytes // 1024} KB · "
                                             f"{t(STATE_KEYS[state])}",
                                        reason=t("service.reason", reason=e.reason) if e.reason else "")
                 box.add_widget(row)

@@ -62,17 +62,8 @@ def min_target_for(root) -> int:
 def audit(root, names: dict[int, str] | None = None) -> list[Problem]:
     """Every rule broken by a visible widget under *root* (root included)."""
     names = {**widget_names(root), **(names or {})}
-    problems: list[Problem] = []
     target = min_target_for(root)
-
-    def visit(w):
-        if getattr(w, "opacity", 1) <= 0:
-            return
-        problems.extend(check(w, names, target))
-        for child in w.children:
-            visit(child)
-
-    visit(root)
+    problems = [p for w in visible_widgets(root) for p in check(w, names, target)]
     return problems + layout_problems(root, names)
 
 

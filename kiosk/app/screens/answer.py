@@ -58,7 +58,7 @@ class AnswerScreen(KioskScreen):
             self.ids.rating_state.text = ""
             return
         when = local_time(a.created_at)
-        self.ids.when.text = t("answer.submitted", when=when, category=self._category(a.category))
+        self.ids.when.text = t("answer.submitted", when=when, category=self.category_text(a.category))
         if a.reply:
             replied = local_time(a.replied_at) if a.replied_at else ""
             self.ids.reply.text = t("answer.reply", when=replied) + "\n" + a.reply
@@ -70,12 +70,6 @@ class AnswerScreen(KioskScreen):
             self.ids.rating_state.text = t("answer.rate_question")
         else:
             self.ids.rating_state.text = t("answer.rate_later")
-
-    def _category(self, category_id: str | None) -> str:
-        if not category_id:
-            return self.app.t("answer.no_category")
-        # A category the centre no longer offers is still shown, by its id.
-        return self.app.services.submission.category_name(category_id, self.app.lang) or category_id
 
     def rate(self, rating: str) -> None:
         """A rating button was tapped: save it (once) on a worker."""

@@ -137,7 +137,8 @@ class FreshTextLabel(Label):
 
     def _measurer(self):
         """``measure(text, size, bold)``: the width in px of *text* in this label's font
-        (SDL2_ttf text extents, no texture; one core label per size and weight)."""
+        (get_extents sizes the text with the font, SDL2_ttf TTF_SizeUTF8: no texture; one
+        core label per size and weight)."""
         shaping = {k: self._label.options[k] for k in _SHAPING if k in self._label.options}
         labels: dict = {}
 
@@ -273,14 +274,8 @@ class KButton(ButtonBehavior, FreshTextLabel):
 
     def _widest(self, words: list[tuple[str, bool]]):
         """``widest(size)``: the width in px of the widest of *words* (``(word, bold)``)."""
-        shaping = {k: self._label.options[k] for k in _SHAPING if k in self._label.options}
-
-        def widest(size: float) -> float:
-            # get_extents sizes the text with the font (SDL2_ttf TTF_SizeUTF8): no texture.
-            measure = {b: CoreLabel(**{**shaping, "bold": b}, font_size=size)
-                       for b in {b for _, b in words}}
-            return max(measure[b].get_extents(w)[0] for w, b in words)
-        return widest
+        measure = self._measurer()
+        return lambda size: max(measure(w, size, b) for w, b in words)
 
     def _restyle(self, *_):
         if self.disabled:

@@ -62,13 +62,17 @@ class ConnectionMixin:
         self.signing_key_path = Path(signing_key) if signing_key is not None else None
         self._station_key: stationkey.StationKey | None = None
 
+    @staticmethod
+    def _configured(config) -> dict:
+        """What a :class:`kiosk.config.tree.Config` says about the store: :meth:`_set_up`'s arguments."""
+        s = config.storage
+        return dict(data_dir=s.data_path, station=config.station.number, cipher=Path(s.key_file),
+                    guard=DiskGuard.from_settings(s), signing_key=Path(s.signing_key_file))
+
     @classmethod
     def open(cls, config, *, recover: bool = True, verify: bool = True, wait_for_disk: bool = False) -> "Store":
         """Open the store described by a :class:`kiosk.config.tree.Config` (options as :class:`Store`)."""
-        return cls(config.storage.data_path, config.station.number,
-                   Path(config.storage.key_file), recover=recover, verify=verify,
-                   guard=DiskGuard.from_settings(config.storage), wait_for_disk=wait_for_disk,
-                   signing_key=Path(config.storage.signing_key_file))
+        return cls(**cls._configured(config), recover=recover, verify=verify, wait_for_disk=wait_for_disk)
 
     @classmethod
     def open_read_only(cls, config) -> "Store":
@@ -84,9 +88,7 @@ class ConnectionMixin:
         (https://sqlite.org/uri.html#uriimmutable).
         """
         self = cls.__new__(cls)
-        self._set_up(config.storage.data_path, config.station.number, Path(config.storage.key_file),
-                     DiskGuard.from_settings(config.storage), (False, False),
-                     Path(config.storage.signing_key_file))
+        self._set_up(**cls._configured(config), recover=(False, False))
         if not self.db_path.is_file():
             raise StoreNotCreated(f"{self.db_path} not created yet; the kiosk creates it at first start")
         live = self.db_path.with_name(self.db_path.name + "-wal").exists()
@@ -98,9 +100,7 @@ class ConnectionMixin:
             if "m001_initial" in self.pending_migrations():
                 raise StoreNotCreated(f"{self.db_path} has no tables yet; the kiosk creates them "
                                       "at first start")
-            self._cipher = self._key if isinstance(self._key, Cipher) else \
-                Cipher.from_key_file(Path(self._key), locked_items=self.count_encrypted_items(), create=False)
-            self._receipt_key = self._load_receipt_key(create=False)
+            self._load_keys(create=False)
         except BaseException:
             self._db = None
             conn.close()
@@ -183,9 +183,7 @@ class ConnectionMixin:
             opened = False
             try:
                 if self._open_on_any_disk():
-                    self._cipher = self._key if isinstance(self._key, Cipher) else \
-                        Cipher.from_key_file(Path(self._key), locked_items=self.count_encrypted_items())
-                    self._receipt_key = self._load_receipt_key(create=True)
+                    self._load_keys(create=True)
                     opened = True
             finally:
                 if not opened:  # still too full, or it raised: closed again, nothing kept
@@ -199,6 +197,14 @@ class ConnectionMixin:
             if recover:
                 self.recover(verify=verify)
             return True
+
+    def _load_keys(self, *, create: bool) -> None:
+        """The personal-data cipher and the receipt-secret key, once the database is open
+        (each key file is created only while nothing stored depends on it, and only with
+        *create*: kiosk/core/keyfile.py)."""
+        self._cipher = self._key if isinstance(self._key, Cipher) else \
+            Cipher.from_key_file(Path(self._key), locked_items=self.count_encrypted_items(), create=create)
+        self._receipt_key = self._load_receipt_key(create=create)
 
     def _unopenable(self) -> OutOfServiceError:
         reading = self.guard.read()

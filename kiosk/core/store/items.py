@@ -119,13 +119,11 @@ class ItemsMixin:
             seq, head = (got[0], got[1]) if got else (1, None)
             code = trackcode.make(self.station, seq)
             row["seq"], row["code"] = seq, code.compact
+            att_rows = [{"idx": i, "name": name, "kind": att.kind, "media_type": att.media_type, "size": size,
+                         "sha256": digest} for i, (att, name, digest, size) in enumerate(placed)]
             # The chain's next link, in this same transaction (a hash of ~1 KB: microseconds).
-            link = chain.next_link(self.station, seq, head, chain.digest_of(
-                id=item_id, station=self.station, seq=seq, code=code.compact, created_at=row["created_at"],
-                clock_trusted=bool(row["clock_trusted"]), text=new.text, category=new.category,
-                anonymous=new.anonymous, source=new.source, lang=new.lang, attachments=[
-                    {"idx": i, "name": name, "kind": att.kind, "media_type": att.media_type, "size": size,
-                     "sha256": digest} for i, (att, name, digest, size) in enumerate(placed)]))
+            # The row has the digest's fields under the wire's names (kiosk/core/chain.py).
+            link = chain.next_link(self.station, seq, head, chain.meta_digest({**row, "attachments": att_rows}))
             row["chain_prev"], row["chain_hash"] = link.prev, link.hash
             # UPDATE, not INSERT OR REPLACE: a replace deletes and re-inserts the row, which
             # writes the counters' key index too (one WAL page more in every commit).
@@ -137,13 +135,12 @@ class ItemsMixin:
                            [self.station, seq + 1, link.hash])
             db.execute(_INSERT_ITEM, [row[c] for c in _ITEM_COLUMNS])
             atts = []
-            for i, (att, name, digest, size) in enumerate(placed):
+            for a in att_rows:
                 cur = db.execute("INSERT INTO attachments (item_id, idx, kind, name, media_type, size, sha256) "
                                  "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                 [item_id, i, att.kind, name, att.media_type, size, digest])
-                atts.append(Attachment(id=cur.lastrowid, item_id=item_id, idx=i, kind=att.kind, name=name,
-                                       media_type=att.media_type, size=size, sha256=digest, integrity="ok",
-                                       purged=False, path=self.media_dir / item_id / name))
+                                 [item_id, a["idx"], a["kind"], a["name"], a["media_type"], a["size"], a["sha256"]])
+                atts.append(Attachment(id=cur.lastrowid, item_id=item_id, integrity="ok", purged=False,
+                                       path=self.media_dir / item_id / a["name"], **a))
         return dataclasses.replace(self._to_item(row, False, False), attachments=tuple(atts))
 
     def _item_rows(self, where: str, params, *, order: str = "", limit: int | None = None) -> list[dict]:
@@ -292,8 +289,7 @@ class ItemsMixin:
     def station_items(self, station: str, *, after_seq: int = 0, limit: int = 500) -> list[Item]:
         """*station*'s items with ``seq > after_seq``, by seq, with their attachments."""
         with self._lock:
-            rows = list(self.db["items"].rows_where("station = ? AND seq > ?", [station, int(after_seq)],
-                                                    order_by="seq", limit=limit))
+            rows = self._item_rows("station = ? AND seq > ?", [station, int(after_seq)], order="seq", limit=limit)
             return [self._to_item(r, False) for r in rows]
 
     def undelivered_seqs(self, limit: int) -> list[int]:
