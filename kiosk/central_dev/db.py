@@ -27,6 +27,7 @@ from kiosk.central_dev.continuity import chain_fields
 from kiosk.central_dev.tables import configs, files, heartbeats, items, ratings, receipts, updates
 from kiosk.core import trackcode
 from kiosk.core.clock import now_iso
+from kiosk.core.fsutil import fsync_dir
 
 STATUSES = ("accepted", "assigned", "in_progress", "replied", "closed")
 
@@ -186,7 +187,12 @@ class CentralDB:
                 # attempt moved before its commit failed, never a committed item's.
                 if final.exists():
                     shutil.rmtree(final, ignore_errors=True)
+                # The files are fsynced (api.py); their names in the dir, and the dir's new
+                # name in media/, are durable only once both dirs are: before the commit
+                # that makes the centre answer 201.
+                fsync_dir(tmp_dir)
                 os.rename(tmp_dir, final)
+                fsync_dir(self.media)
             conn.execute(put_receipt, {"item_id": meta["id"], "result": result, "at": now})
         if result == "duplicate":
             shutil.rmtree(tmp_dir, ignore_errors=True)

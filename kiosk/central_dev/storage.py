@@ -86,8 +86,11 @@ def sqlite_engine(path: Path, pool_size: int) -> Engine:
         # (SQLAlchemy docs, "Serializable isolation / Savepoints / Transactional DDL").
         dbapi_conn.isolation_level = None
         dbapi_conn.execute("PRAGMA journal_mode = WAL")
-        # NORMAL, not FULL: files are fsynced before their row is written (api.py).
-        dbapi_conn.execute("PRAGMA synchronous = NORMAL")
+        # FULL: the centre's answer is the kiosk's only proof of delivery (docs/protocol.md),
+        # and "a transaction committed in WAL mode with synchronous=NORMAL might roll back
+        # following a power loss" (sqlite.org/pragma.html#pragma_synchronous): an item
+        # answered 201 would then be gone from here and marked delivered there.
+        dbapi_conn.execute("PRAGMA synchronous = FULL")
         dbapi_conn.execute("PRAGMA busy_timeout = 15000")
 
     @event.listens_for(engine, "begin")

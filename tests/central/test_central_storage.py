@@ -247,3 +247,34 @@ def test_staff_pages_and_api_answer_on_both_engines(centre, staff_browser):
                      headers={"Authorization": "Bearer minyi-dev-token"}, timeout=10)
     assert r.json() == {"updates": [], "more": False}
     assert json.loads(centre.db.item(meta["id"])["meta"])["text"] == "路灯坏了"
+
+
+def test_sqlite_commits_are_durable_at_the_answer(tmp_path):
+    """The embedded engine commits with synchronous=FULL: with NORMAL a committed WAL
+    transaction can roll back at a power cut, after the kiosk was told 201."""
+    db = CentralDB(tmp_path / "c")
+    try:
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2   # FULL
+    finally:
+        db.close()
+
+
+def test_an_items_directory_is_durable_before_its_row_commits(tmp_path, monkeypatch, centre_db):
+    """store_item fsyncs the item's dir (its files' names) and media/ (the dir's new
+    name) before the commit that lets the centre answer 201: at the second fsync the row
+    is not yet visible to another connection."""
+    import kiosk.central_dev.db as dbmod
+    seen = []
+    real = dbmod.fsync_dir
+
+    def recording(path):
+        real(path)
+        seen.append((path, centre_db.has_item(meta["id"])))
+    monkeypatch.setattr(dbmod, "fsync_dir", recording)
+    meta = item_meta(1)
+    tmp = centre_db.new_tmp_dir()
+    (tmp / "0").write_bytes(b"photo")
+    assert centre_db.store_item(meta, [], tmp) == "created"
+    assert seen == [(tmp, False), (centre_db.media, False)]
+    assert centre_db.has_item(meta["id"]) and (centre_db.media / meta["id"] / "0").read_bytes() == b"photo"
