@@ -24,7 +24,7 @@ from werkzeug.wsgi import wrap_file
 from kiosk.central_dev.api import PHOTO_NAME
 from kiosk.central_dev.defaults import default_config
 from kiosk.central_dev.db import STATUSES, CentralDB
-from kiosk.central_dev import loop_pages
+from kiosk.central_dev import loop_pages, pool_pages
 from kiosk.central_dev.health_view import device_table
 from kiosk.central_dev.loop import Loop
 
@@ -37,6 +37,10 @@ PAGE_URLS = Map([
     Rule("/files/<item_id>/<int:idx>", endpoint="file", methods=["GET"]),
     Rule("/config", endpoint="config", methods=["GET", "POST"]),
     Rule("/config/photo", endpoint="photo", methods=["POST"]),
+    Rule("/pool", endpoint="pool", methods=["GET"]),
+    Rule("/pool/<name>.csv", endpoint="pool_csv", methods=["GET"]),
+    Rule("/static/<name>", endpoint="static", methods=["GET"]),
+    Rule("/favicon.ico", endpoint="favicon", methods=["GET"]),
 ], merge_slashes=False)  # "//" is a 404, never a redirect
 
 STATUS_ZH = {"received": "已接收", "accepted": "已受理", "assigned": "已交办", "in_progress": "办理中",
@@ -74,7 +78,7 @@ def page(req: Request, title: str, body: str, status: int = 200) -> Response:
               "<button>退出 Log out</button></form>") if session else ""
     return Response(f"<!doctype html><html lang=zh-CN><meta charset=utf-8><title>{escape(title)}</title>"
                     f"<style>{STYLE}</style><body><p><a href='/'>收件箱 Inbox</a> · <a href='/config'>"
-                    f"站点配置 Station config</a> · <a href='/supervision'>督办 Supervision</a>{logout}</p><h1>{escape(title)}</h1>{body}</body></html>",
+                    f"站点配置 Station config</a> · <a href='/supervision'>督办 Supervision</a> · <a href='/pool'>数据池 Data pool</a>{logout}</p><h1>{escape(title)}</h1>{body}</body></html>",
                     status=status, mimetype="text/html")
 
 
@@ -177,6 +181,19 @@ class StaffPages:
 
     def supervision(self, req: Request) -> Response:
         return loop_pages.supervision(req, self.loop, page)
+
+    def pool(self, req: Request) -> Response:
+        return pool_pages.pool_page(req, self.db, page, STYLE_CSP)
+
+    def pool_csv(self, req: Request, name: str) -> Response:
+        return pool_pages.pool_csv(req, self.db, name, page)
+
+    def static(self, req: Request, name: str) -> Response:
+        return pool_pages.static_file(name)
+
+    def favicon(self, req: Request) -> Response:
+        # Browsers ask for it on every page; a 404 would be an error in their console.
+        return Response(status=204)
 
     def file(self, req: Request, item_id: str, idx: int) -> Response:
         f = next((f for f in self.db.files(item_id) if f["idx"] == idx), None)

@@ -245,6 +245,16 @@ def _answer(args, ctx) -> int:
     return _step(args, ctx, lambda loop: loop.answer(args.code, args.text, actor=_actor(args)))
 
 
+def _pool(args, ctx) -> int:
+    from kiosk.cli import _central_pool
+    return _central_pool.run_pool(args, ctx)
+
+
+def _register_pool(p) -> None:
+    from kiosk.cli import _central_pool
+    _central_pool.register_pool(p)
+
+
 #: name -> (help, register(parser), run(args, ctx)); more actions plug in here.
 ACTIONS = {
     "set-password": ("set a staff login for the pages (password read from stdin)",
@@ -255,4 +265,6 @@ ACTIONS = {
     "advance": ("take one step of the staff loop on a matter (受理 分流 处置 督办 反馈 办结, reopen)",
                 _register_advance, _advance),
     "answer": ("reply to a matter (反馈): the text goes back to the kiosk", _register_answer, _answer),
+    "pool": ("the data pool (民意数据池): items per category/station and week, keywords, answer times, "
+             "satisfaction, overdue (--json)", _register_pool, _pool),
 }
