@@ -24,7 +24,8 @@ from werkzeug.wsgi import wrap_file
 from kiosk.central_dev.api import PHOTO_NAME
 from kiosk.central_dev.defaults import default_config
 from kiosk.central_dev.db import STATUSES, CentralDB
-from kiosk.central_dev import loop_pages, pool_pages
+from kiosk.central_dev import fleet_pages, loop_pages, pool_pages
+from kiosk.central_dev.fleet import DEFAULT_QUIET_AFTER_MIN
 from kiosk.central_dev.health_view import device_table
 from kiosk.central_dev.loop import Loop
 
@@ -41,6 +42,8 @@ PAGE_URLS = Map([
     Rule("/pool/<name>.csv", endpoint="pool_csv", methods=["GET"]),
     Rule("/static/<name>", endpoint="static", methods=["GET"]),
     Rule("/favicon.ico", endpoint="favicon", methods=["GET"]),
+    Rule("/fleet", endpoint="fleet", methods=["GET"]),
+    Rule("/fleet.csv", endpoint="fleet_csv", methods=["GET"]),
 ], merge_slashes=False)  # "//" is a 404, never a redirect
 
 STATUS_ZH = {"received": "已接收", "accepted": "已受理", "assigned": "已交办", "in_progress": "办理中",
@@ -78,7 +81,7 @@ def page(req: Request, title: str, body: str, status: int = 200) -> Response:
               "<button>退出 Log out</button></form>") if session else ""
     return Response(f"<!doctype html><html lang=zh-CN><meta charset=utf-8><title>{escape(title)}</title>"
                     f"<style>{STYLE}</style><body><p><a href='/'>收件箱 Inbox</a> · <a href='/config'>"
-                    f"站点配置 Station config</a> · <a href='/supervision'>督办 Supervision</a> · <a href='/pool'>数据池 Data pool</a>{logout}</p><h1>{escape(title)}</h1>{body}</body></html>",
+                    f"站点配置 Station config</a> · <a href='/supervision'>督办 Supervision</a> · <a href='/pool'>数据池 Data pool</a> · <a href='/fleet'>站点 Fleet</a>{logout}</p><h1>{escape(title)}</h1>{body}</body></html>",
                     status=status, mimetype="text/html")
 
 
@@ -102,9 +105,10 @@ def _meta_of(row) -> dict:
 class StaffPages:
     """The browser pages; :meth:`dispatch` answers one request the gate let through."""
 
-    def __init__(self, db: CentralDB):
+    def __init__(self, db: CentralDB, *, quiet_after_min: int = DEFAULT_QUIET_AFTER_MIN):
         self.db = db
         self.loop = Loop(db)
+        self.quiet_after_min = quiet_after_min
 
     def dispatch(self, req: Request) -> Response:
         """Route *req* (raises werkzeug HTTPExceptions for unknown routes and methods)."""
@@ -190,6 +194,12 @@ class StaffPages:
 
     def static(self, req: Request, name: str) -> Response:
         return pool_pages.static_file(name)
+
+    def fleet(self, req: Request) -> Response:
+        return fleet_pages.fleet_page(req, self.db, page, self.quiet_after_min)
+
+    def fleet_csv(self, req: Request) -> Response:
+        return fleet_pages.fleet_csv(req, self.db, page, self.quiet_after_min)
 
     def favicon(self, req: Request) -> Response:
         # Browsers ask for it on every page; a 404 would be an error in their console.

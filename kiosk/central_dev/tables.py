@@ -32,6 +32,9 @@ items = sa.Table(
     sa.Column("department", sa.Text),
     sa.Column("escalated_at", sa.Text),
     sa.Column("escalated_by", sa.Text),
+    # Migration 0004: the fleet's stations and the data pool's window of weeks.
+    sa.Index("items_station", "station"),
+    sa.Index("items_received", "received_at"),
 )
 
 files = sa.Table(
@@ -84,6 +87,7 @@ heartbeats = sa.Table(
     sa.Column("station", sa.Text, nullable=False),
     sa.Column("received_at", sa.Text, nullable=False),
     sa.Column("body", sa.Text, nullable=False),
+    sa.Index("heartbeats_station", "station", "id"),  # migration 0004: a station's last beat
 )
 
 configs = sa.Table(

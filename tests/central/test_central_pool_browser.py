@@ -36,6 +36,9 @@ DRAWN = """() => Array.from(document.querySelectorAll('.chart')).map(el => {
 
 
 def _seed(centre) -> None:
+    centre.db.add_heartbeat("0371", {"station": "0371", "app_version": "0.1.0", "queue": {"pending": 0},
+                                     "disk": {"state": "ok", "free_mb": 900, "total_mb": 29000},
+                                     "devices": {"printer": {"state": "ok"}}})
     loop = Loop(centre.db)
     for seq, (station, text) in enumerate(TEXTS, 1):
         meta = item_meta(seq, station=station, text=text, category="urban" if seq < 3 else "environment")
@@ -75,6 +78,9 @@ def test_pool_page_draws_its_plots_in_chromium_without_console_errors(centre, tm
             assert "路灯" in page.inner_text("#table-keywords")
             drawn = page.evaluate(DRAWN)
             page.screenshot(path=str(tmp_path / "pool.png"), full_page=True)
+            page.goto(f"{centre.url}/fleet")  # the fleet page too: no console error there either
+            assert "chain: not reported" in page.inner_text("table")
+            page.screenshot(path=str(tmp_path / "fleet.png"), full_page=True)
             ctx.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
