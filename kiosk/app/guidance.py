@@ -40,7 +40,9 @@ class Guidance:
     def __init__(self, app):
         self.app = app
         self.sound = None
-        self.playing_screen: str | None = None
+        self.playing_screen: str | None = None   # the first prompt of what is playing
+        self.playing: str | None = None          # the prompt (or clip) playing now
+        self._queue: list = []                   # the prompts still to play after it
         self._then: Callable[[], None] | None = None
         self._deadline = None
         self._warned = False
@@ -79,13 +81,19 @@ class Guidance:
 
     def _auto_play(self, name: str) -> None:
         if self.app.root is not None and self.app.root.current == name:
-            self.play(name)
+            self.play_all(self._screen_prompts(name))
+
+    def _screen_prompts(self, name: str) -> list[str]:
+        """What screen *name* says now: its ``spoken_prompts()`` (kiosk/app/screens/base.py:
+        its own prompt; the done screen after a printer fault reads the code)."""
+        root = self.app.root
+        return list(root.get_screen(name).spoken_prompts()) if root.has_screen(name) else [name]
 
     # -- playing ----------------------------------------------------------------------
 
     def replay(self) -> bool:
-        """The speaker button: this screen's prompt again, from the start."""
-        return self.play(self.app.root.current)
+        """The speaker button: what this screen says, again from the start."""
+        return self.play_all(self._screen_prompts(self.app.root.current))
 
     def play(self, screen: str, then: Callable[[], None] | None = None) -> bool:
         """Start *screen*'s prompt in the current language; True when it is on its way.
@@ -94,27 +102,41 @@ class Guidance:
         Pi: too long for the UI thread) and played on the UI thread when ready. *then*
         runs exactly once when the prompt is over — at once when there is none to play
         (no file, guidance off for an automatic start), or when loading fails."""
+        return self.play_all([screen], then)
+
+    def play_all(self, names: list[str], then: Callable[[], None] | None = None) -> bool:
+        """Play the prompts *names* one after the other (:meth:`play` for each); a touch
+        stops them all. When any of them is missing only the first plays: a code read
+        with a digit left out would be a wrong code."""
         self.stop_prompt()
         if then is not None and not self.app.cfg.ui.voice_guidance:
             then()
             return False
-        if self._recording():
+        if self._recording() or not names:
             return False
-        prompt = prompts.find_prompt(self.app.cfg, screen, self.app.lang)
-        if prompt.missing:
-            if prompt.problem:
-                log.warning("prompt %s/%s unusable: %s", prompt.lang, screen, prompt.problem)
+        found = [prompts.find_prompt(self.app.cfg, n, self.app.lang) for n in names]
+        for p in found:
+            if p.problem:
+                log.warning("prompt %s/%s unusable: %s", p.lang, p.screen, p.problem)
+        if found[0].missing:
             if then is not None:
                 then()
             return False
+        if any(p.missing for p in found):
+            found = found[:1]
+        self.playing_screen, self._then, self._queue = names[0], then, found
+        self._load_next()
+        return True
+
+    def _load_next(self) -> None:
+        prompt = self._queue.pop(0)
+        self.playing = prompt.screen
         # Stale once the prompt is stopped (a touch, a screen change) or the session
         # wiped: a sound decoded after that is unloaded, never played.
         self._work = self.app.session.token()
-        self.playing_screen, self._then = screen, then
         run_in_worker(_load_sound, prompt.file, name="prompt-load", token=self._work,
                       on_done=self._loaded, on_error=lambda _e: self._loaded(None),
                       on_stale=lambda sound: sound.unload())
-        return True
 
     def _loaded(self, sound) -> None:
         if sound is None or self._recording():
@@ -128,7 +150,7 @@ class Guidance:
         self.sound = sound
         sound.bind(on_stop=self._ended)
         sound.play()
-        self._deadline = Clock.schedule_once(lambda _dt: self.stop_prompt(),
+        self._deadline = Clock.schedule_once(lambda _dt: self._ended(sound),
                                              (sound.length or 0) + END_MARGIN_S)
 
     def _recording(self) -> bool:
@@ -136,13 +158,24 @@ class Guidance:
         return root is not None and root.has_screen("voice") and root.get_screen("voice").recording
 
     def _ended(self, sound) -> None:
-        if sound is self.sound:
+        """*sound* played to its end: the next prompt of the sequence, or the end."""
+        if sound is not self.sound:
+            return
+        if not self._queue:
             self.stop_prompt()
+            return
+        self.sound = None
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+        sound.unbind(on_stop=self._ended)
+        sound.unload()
+        self._load_next()
 
     def stop_prompt(self) -> None:
         """Stop the prompt now (a touch, a screen change, the app stopping); run its *then*."""
         sound, then = self.sound, self._then
-        self.sound, self.playing_screen, self._then = None, None, None
+        self.sound, self.playing_screen, self.playing, self._then, self._queue = None, None, None, None, []
         if self._work is not None:
             self._work.cancel()       # a load still running is dropped when it finishes
             self._work = None

@@ -6,7 +6,7 @@ benchmark. It decides, once per process:
 * ``KIVY_NO_ARGS`` (Kivy must not eat our argv) and a private ``KIVY_HOME`` (no user
   config.ini can change input providers or exit behaviour behind our back);
 * Escape never exits (``exit_on_escape = 0``; the window's close request is refused
-  separately in app.py — only the service menu, or SIGTERM/SIGINT, stops the app);
+  separately in kioskapp.py — only the service menu, or SIGTERM/SIGINT, stops the app);
 * SDL installs no signal handlers (SIGTERM must stop the app, not ask to close its window);
 * exactly ONE touch input provider. On Linux, Kivy's default config enables both the
   SDL window's ``mouse`` provider — SDL synthesises mouse events from the touchscreen —

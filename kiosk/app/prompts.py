@@ -1,4 +1,5 @@
-"""Spoken prompts: one short WAV per resident screen and language (no Kivy here).
+"""Spoken prompts: one short WAV per resident screen and language, plus the clips the done
+screen reads a code with (:data:`CLIPS`; no Kivy here).
 
 The words are in the string catalogs (``prompt.<screen>``, assets/i18n/*.json). ``kiosk
 prompts build`` turns them into WAV files offline with espeak-ng under
@@ -27,6 +28,11 @@ ESPEAK_TIMEOUT_S = 60
 # Screens that never speak by themselves (docs/ui.md "Spoken guidance"): the attract
 # screen is shown to nobody in particular, and repeating itself all night helps no one.
 SILENT_SCREENS = ("attract",)
+DIGITS = tuple(f"digit_{d}" for d in range(10))
+# Prompts that are no screen's own: what the done screen says when the receipt did not
+# (or may not) print, and the words it reads the code and the secret with, digit by digit.
+CLIPS = ("done_printer_problem", "done_unconfirmed", "code_is", "secret_is", *DIGITS)
+PROMPT_NAMES = SCREENS + CLIPS
 
 
 class PromptError(Exception):
@@ -51,7 +57,14 @@ class Prompt:
 
 
 def prompt_key(screen: str) -> str:
+    """The catalog key of the prompt *screen* (a screen's name or one of :data:`CLIPS`)."""
     return f"prompt.{screen}"
+
+
+def digit_clips(text: str) -> list[str]:
+    """The clips that read the digits of *text* one by one (a tracking code, a secret);
+    what is not a digit (a dash, a space) is not read."""
+    return [f"digit_{c}" for c in text if c.isascii() and c.isdigit()]
 
 
 def prompt_text(screen: str, lang: str) -> str:
@@ -92,8 +105,8 @@ def find_prompt(cfg, screen: str, lang: str) -> Prompt:
 
 
 def list_prompts(cfg, langs=i18n.LANGUAGES) -> list[Prompt]:
-    """Every resident screen's prompt in every language."""
-    return [find_prompt(cfg, s, lang) for lang in langs for s in SCREENS]
+    """Every resident screen's prompt and every clip (:data:`CLIPS`) in every language."""
+    return [find_prompt(cfg, s, lang) for lang in langs for s in PROMPT_NAMES]
 
 
 def espeak_binary() -> str:
@@ -125,13 +138,13 @@ def build_one(text: str, lang: str, out: Path, binary: str) -> float:
 
 
 def build_prompts(cfg, langs=i18n.LANGUAGES, out_dir: Path | None = None) -> list[Prompt]:
-    """Generate every screen's prompt for *langs* into *out_dir* (default: the generated
-    prompts directory). Recorded prompts are never touched. Raises PromptError."""
+    """Generate every screen's prompt and every clip for *langs* into *out_dir* (default:
+    the generated prompts directory). Recorded prompts are never touched. Raises PromptError."""
     binary = espeak_binary()
     root = Path(out_dir) if out_dir else generated_dir(cfg)
     built = []
     for lang in langs:
-        for screen in SCREENS:
+        for screen in PROMPT_NAMES:
             path = root / lang / f"{screen}.wav"
             text = prompt_text(screen, lang)
             built.append(Prompt(screen, lang, text, str(path), "generated",

@@ -18,6 +18,10 @@ DARK_RED = (0.545, 0.0, 0.0, 1)        # #8B0000 text of "delete" buttons
 DISABLED_BG = (0.165, 0.231, 0.333, 1)  # #2A3B55
 DISABLED_FG = (0.816, 0.847, 0.894, 1)  # #D0D8E4
 GREEN = (0.2, 0.8, 0.35, 1)            # level meter bar (not text)
+# A chosen option (a category, anonymous or named, a language): sky blue with a navy
+# border and check mark, never the yellow of the main action (docs/ui.md "Selection").
+SKY = (0.749, 0.890, 1, 1)             # #BFE3FF
+SKY_DOWN = (0.600, 0.800, 0.949, 1)    # #99CCF2 pressed
 
 BG = NAVY
 FG = WHITE
@@ -28,6 +32,11 @@ BUTTON = 44
 KEY = 40
 CHOICE = 104     # the big 说/写/拍/信 characters (a longer Latin word shrinks to fit its tile)
 CODE = 140       # the tracking code on the done screen
+# After a printer fault the resident copies the code and the secret from the screen: the
+# secret and the notice grow, the code gives them room (docs/ui.md "The printer-fault notice").
+CODE_NOTE = 120
+SECRET_NOTE = 88
+NOTE = 48
 TARGET = 112     # touch targets (≥ 96 px both sides, ≈ 15 mm on a 10" 1280×800 panel)
 PAD = 24
 

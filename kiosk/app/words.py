@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 _MARKUP_TAG = re.compile(r"\[/?[a-z_]+(?:=[^\[\]]*)?\]")
 _MARKUP_ESCAPES = (("&bl;", "["), ("&br;", "]"), ("&amp;", "&"))
@@ -26,7 +27,8 @@ def is_word_char(c: str) -> bool:
     return c.isalpha() and unicodedata.name(c, "").startswith("LATIN")
 
 
-def _is_wide(c: str) -> bool:
+def is_wide(c: str) -> bool:
+    """An East Asian wide or fullwidth character (Chinese, fullwidth punctuation)."""
     return unicodedata.east_asian_width(c) in ("W", "F")
 
 
@@ -35,7 +37,7 @@ def latin_words(text: str) -> list[str]:
     hold a Latin letter or digit (punctuation inside a run stays with it, as Kivy keeps it)."""
     words, run = [], []
     for c in text + " ":
-        if c.isspace() or _is_wide(c):
+        if c.isspace() or is_wide(c):
             if any(is_word_char(x) for x in run):
                 words.append("".join(run))
             run = []
@@ -83,29 +85,93 @@ def _unescape(text: str) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class DrawnBreak:
+    """A break between two drawn lines, located in the plain text they were laid out from."""
+
+    index: int      # the line below, in the list of drawn lines
+    above: str      # the line above
+    below: str      # the line below
+    start: int      # where the line below starts in the text
+    touching: bool  # nothing was dropped between them (no space, no newline)
+
+
+def drawn_breaks(line_texts: list[str], source: str) -> list[DrawnBreak]:
+    """The breaks between the drawn *line_texts* (in order, empty ones skipped) of the
+    plain *source*. Kivy drops the space it wraps at, so each line is found in *source*
+    after the one above; a line not found there (shortened) is placed where the one above
+    ended, to be judged by its glyphs alone."""
+    breaks: list[DrawnBreak] = []
+    pos, prev = 0, ""
+    for i, text in enumerate(line_texts):
+        if not text:
+            continue
+        start = source.find(text, pos)
+        if start < 0:
+            start = pos
+        if prev:
+            breaks.append(DrawnBreak(i, prev, text, start, start == pos))
+        pos = start + len(text)
+        prev = text
+    return breaks
+
+
 def split_words(line_texts: list[tuple[str, bool]], source: str) -> list[str]:
     """The words cut across lines in a wrapped layout.
 
     *line_texts* are the drawn lines in order, each with Kivy's ``line_wrap`` flag (the line
     continues the one above because that one was full); *source* is the plain text laid
-    out. Kivy drops the space it wraps at, so each line is located in *source*: a wrap that
-    dropped nothing and has a word character on both sides cut a word in two. Returns
-    each cut as ``"left / right"``.
+    out. A wrap that dropped nothing (:func:`drawn_breaks`) and has a word character on
+    both sides cut a word in two. Returns each cut as ``"left / right"``.
     """
     cuts: list[str] = []
-    pos = 0
-    prev = ""
-    for text, wrapped in line_texts:
-        if not text:
-            continue
-        start = source.find(text, pos)
-        if start < 0:  # not laid out from this source (shortened): judge by the glyphs alone
-            start = pos
-        if (wrapped and prev and start == pos and start > 0
-                and is_word_char(prev[-1]) and is_word_char(text[0])):
-            left, right = prev.split()[-1], text.split()[0]
+    for b in drawn_breaks([text for text, _ in line_texts], source):
+        if (line_texts[b.index][1] and b.touching and b.start > 0
+                and is_word_char(b.above[-1]) and is_word_char(b.below[0])):
+            left, right = b.above.split()[-1], b.below.split()[0]
             if not _is_path(left + right):
                 cuts.append(f"{left} / {right}")
-        pos = start + len(text)
-        prev = text
     return cuts
+
+
+def markup_with_breaks(text: str, breaks) -> str:
+    """Kivy markup *text* with line breaks at offsets of its plain text (*breaks*: objects
+    with ``end`` and ``start``, kiosk/app/linebreak.py ``Break``): a newline where a line
+    ends, the plain characters up to where the next starts dropped; tags stay as they are."""
+    cuts = {b.end: b.start for b in breaks}
+    out: list[str] = []
+    plain = 0          # offset in the plain text of the next character
+    skip_to = 0        # plain offsets below this are dropped spaces
+    pos = 0
+    tokens = []
+    for m in _MARKUP_TAG.finditer(text):
+        tokens += _plain_chars(text[pos:m.start()])
+        tokens.append((m.group(), False))
+        pos = m.end()
+    tokens += _plain_chars(text[pos:])
+    for raw, is_char in tokens:
+        if not is_char:
+            out.append(raw)
+            continue
+        if plain in cuts:
+            out.append("\n")
+            skip_to = cuts[plain]
+        if plain >= skip_to:
+            out.append(raw)
+        plain += 1
+    return "".join(out)
+
+
+def _plain_chars(segment: str) -> list[tuple[str, bool]]:
+    """Each drawn character of a tag-free markup *segment*, as written (an escape whole)."""
+    chars, i = [], 0
+    while i < len(segment):
+        for escaped, _ in _MARKUP_ESCAPES:
+            if segment.startswith(escaped, i):
+                chars.append((escaped, True))
+                i += len(escaped)
+                break
+        else:
+            chars.append((segment[i], True))
+            i += 1
+    return chars

@@ -21,13 +21,17 @@ from werkzeug.formparser import parse_form_data
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from kiosk.central_dev.db import CentralDB, etag_of
+from kiosk.central_dev.continuity import check_link_meta
+from kiosk.central_dev.db import CentralDB, ItemConflict, etag_of
 from kiosk.central_dev.defaults import default_config
+from kiosk.central_dev.keys import StationKeys, with_station_keys
+from kiosk.runtime.httpserve import kept_headers
+from kiosk.core import trackcode
+from kiosk.runtime.webguard import parse_count
 
 log = logging.getLogger("kiosk.central_dev.api")
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-STATION = re.compile(r"[0-9]{4}")
 RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
 CHUNK = 64 * 1024
 #: Parts of one item upload: metadata + at most 127 attachments (the kiosk allows 100,
@@ -43,6 +47,9 @@ API_URLS = Map([
     Rule("/api/v1/stations/<station>/config", endpoint="config", methods=["GET"]),
     Rule("/api/v1/photos/<name>", endpoint="photo", methods=["GET"]),
 ], merge_slashes=False)  # "//" is a 404, never a redirect
+#: Most updates one page may ask for (docs/openapi.yaml, statusUpdates' limit).
+MAX_UPDATES = 500
+MALFORMED_STATION = "station must be 4 digits"
 PHOTO_NAME = re.compile(r"[a-z0-9_-]{1,64}\.(jpg|png)")
 PHOTO_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
 
@@ -63,6 +70,7 @@ class CentralAPI:
         self.db = db
         self._token = token.encode("utf-8")
         self.max_item_bytes = max_item_bytes
+        self.keys = StationKeys(db)
 
     def authorised(self, req: Request) -> bool:
         scheme, _, given = req.headers.get("Authorization", "").partition(" ")
@@ -77,7 +85,7 @@ class CentralAPI:
             else:
                 resp = getattr(self, endpoint)(req, **args)
         except HTTPException as e:
-            resp = err(e.code or 500, e.description or e.name)
+            resp = err(e.code or 500, e.description or e.name, **kept_headers(e))
         except sa.exc.DBAPIError as e:
             # The database went away mid-request: the transaction rolled back (or its
             # commit is in doubt), so nothing is acknowledged; the kiosk retries a 503
@@ -91,6 +99,8 @@ class CentralAPI:
     def put_item(self, req: Request, item_id: str) -> Response:
         if not UUID.fullmatch(item_id):
             return err(400, "item id must be a lower-case UUID")
+        if req.headers.get("Idempotency-Key", item_id) != item_id:
+            return err(400, "Idempotency-Key must equal the item id in the URL")
         if req.content_length is not None and req.content_length > self.max_item_bytes:
             self.db.add_receipt(item_id, "rejected-413")
             return err(413, f"item larger than {self.max_item_bytes} bytes")
@@ -153,7 +163,11 @@ class CentralAPI:
             out.append(a)
         for p in tmp.glob("part*"):
             p.unlink()
-        result = self.db.store_item(meta, out, tmp)
+        try:
+            result = self.db.store_item(meta, out, tmp)
+        except ItemConflict as e:
+            self.db.add_receipt(item_id, "rejected-422")
+            return err(422, str(e))
         return jresp({"id": item_id, "result": result}, 201 if result == "created" else 200)
 
     # -- ratings, back-channel --------------------------------------------------------
@@ -164,19 +178,20 @@ class CentralAPI:
             return err(400, "rating must be JSON whose id matches the URL")
         if body.get("rating") not in RATINGS:
             return err(422, f"rating must be one of {', '.join(RATINGS)}")
+        problem = _check_rating(body)
+        if problem:
+            return err(400, problem)
         if not isinstance(body.get("item_id"), str) or not self.db.has_item(body["item_id"]):
             return err(422, "rating refers to an item the centre does not have")
         result = self.db.add_rating(body)
         return jresp({"id": rating_id, "result": result}, 201 if result == "created" else 200)
 
     def updates(self, req: Request, station: str) -> Response:
-        if not STATION.fullmatch(station):
-            raise NotFound("unknown station")
-        try:
-            after = int(req.args.get("after", "0"))
-            limit = max(1, min(int(req.args.get("limit", "100")), 500))
-        except ValueError:
-            return err(400, "after and limit must be integers")
+        if not trackcode.is_station(station):
+            return err(400, MALFORMED_STATION)
+        after, limit = _int_arg(req, "after", 0, 0, 2**63 - 1), _int_arg(req, "limit", 100, 1, MAX_UPDATES)
+        if after is None or limit is None:
+            return err(400, f"after must be an integer from 0, limit from 1 to {MAX_UPDATES} (docs/openapi.yaml)")
         rows = self.db.updates(station, after, limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
@@ -189,16 +204,24 @@ class CentralAPI:
 
     def heartbeat(self, req: Request, station: str) -> Response:
         body = req.get_json(silent=True)
-        if not STATION.fullmatch(station) or not isinstance(body, dict):
+        if not trackcode.is_station(station):
+            return err(400, MALFORMED_STATION)
+        if not isinstance(body, dict):
             return err(400, "heartbeat must be a JSON object")
         self.db.add_heartbeat(station, body)
+        # A changed key is refused and recorded (pages, `central-dev stations`), but the
+        # heartbeat itself is kept: the station's health must stay visible.
+        self.keys.take_heartbeat(station, body)
         return Response(status=204)
 
     def config(self, req: Request, station: str) -> Response:
-        if not STATION.fullmatch(station):
-            raise NotFound("unknown station")
+        if not trackcode.is_station(station):
+            return err(400, MALFORMED_STATION)
         found = self.db.config_for(station)
         body, etag = found if found else (default_config(), None)
+        keys = self.keys.published()
+        if keys:  # the district's pinned keys go with every station's config
+            body, etag = with_station_keys(body, keys), None
         etag = etag or etag_of(body)
         if etag in [e.strip() for e in req.headers.get("If-None-Match", "").split(",")]:
             return Response(status=304, headers={"ETag": etag})
@@ -210,18 +233,27 @@ class CentralAPI:
         return Response(self.db.photo_path(name).read_bytes(), mimetype=PHOTO_TYPES[name.rsplit(".", 1)[1]])
 
 
+#: Item protocol versions this centre accepts (docs/protocol.md, "Versioning").
+PROTOCOLS = (1, 2)
 #: Optional string fields of an item's metadata (None or a string; docs/protocol.md).
 META_STRINGS = ("code", "created_at", "text", "category", "source", "lang")
 MAX_TEXT = 100_000
+#: The fields the centre keeps in text columns (the rest is kept as escaped JSON).
+STORED_META = ("code", "text", "category", "station", "identity", "attachments")
+STORED_RATING = ("id", "item_id", "station", "rating", "created_at")
 
 
 def _check_meta(meta, item_id: str) -> str | None:
-    """The first reason *meta* is not an item this centre can store and show, else None."""
+    """The first reason *meta* is not an item this centre can store and show, else None.
+    One check for both doors, the push (``put_item``) and the USB bundle
+    (kiosk/central_dev/bundles.py): a NUL in a stored field is refused at either."""
     if not isinstance(meta, dict):
         return "metadata must be a JSON object"
     if meta.get("id") != item_id:
         return "metadata id does not match the URL"
-    if not isinstance(meta.get("station"), str) or not STATION.fullmatch(meta["station"]):
+    if meta.get("protocol", 1) not in PROTOCOLS:
+        return f"metadata protocol {meta.get('protocol')!r:.20} is not one this centre speaks (1, 2)"
+    if not trackcode.is_station(meta.get("station")):
         return "metadata station must be 4 digits"
     for key in META_STRINGS:
         if meta.get(key) is not None and not isinstance(meta[key], str):
@@ -249,12 +281,52 @@ def _check_meta(meta, item_id: str) -> str | None:
         if a["idx"] in seen:
             return "duplicate attachment idx"
         seen.add(a["idx"])
+    problem = check_link_meta(meta)
+    if problem:
+        return problem
     if not meta.get("anonymous"):
         ident = meta.get("identity")
         if not (isinstance(ident, dict) and isinstance(ident.get("name"), str) and ident["name"]
                 and isinstance(ident.get("phone"), str) and ident["phone"]):
             return "a real-name item needs identity.name and identity.phone (strings)"
-    return None
+    return _nul_in({k: meta.get(k) for k in STORED_META}, "metadata")
+
+
+def _check_rating(body: dict) -> str | None:
+    """The first field of a rating whose type is not docs/openapi.yaml's Rating, or that
+    the centre cannot store (a NUL), else None."""
+    if not isinstance(body.get("created_at"), str):
+        return "rating created_at must be a date-time string"
+    if not isinstance(body.get("clock_trusted"), bool):
+        return "rating clock_trusted must be true or false"
+    if not isinstance(body.get("station", ""), str):
+        return "rating station must be a string"
+    return _nul_in({k: body.get(k) for k in STORED_RATING}, "rating")
+
+
+def _nul_in(value, where: str = "body") -> str | None:
+    """Where *value* (decoded JSON) holds a NUL character, else None. PostgreSQL's text
+    cannot store one (the insert fails: a 503 the kiosk would retry forever), so it is
+    refused on both engines alike."""
+    if isinstance(value, str):
+        return f"{where} contains a NUL character" if "\x00" in value else None
+    if isinstance(value, dict):
+        items = [(f"{where}.{k}", v) for k, v in value.items()]  # keys are kept only as escaped JSON
+    elif isinstance(value, list):
+        items = [(f"{where}[{i}]", v) for i, v in enumerate(value)]
+    else:
+        return None
+    return next((p for w, v in items if (p := _nul_in(v, w))), None)
+
+
+def _int_arg(req: Request, name: str, default: int, low: int, high: int) -> int | None:
+    """Query argument *name* as an int in [low, high] (ASCII digits only), *default* when
+    absent, None when given more than once or out of range or not a number."""
+    given = req.args.getlist(name)
+    if not given:
+        return default
+    value = parse_count(given[0]) if len(given) == 1 else None
+    return value if value is not None and low <= value <= high else None
 
 
 def _is_int(v) -> bool:

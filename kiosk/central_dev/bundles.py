@@ -2,8 +2,12 @@
 
 Nothing is imported until the whole bundle has been decrypted and authenticated
 (kiosk/sync/bundle.py), the manifest's HMAC matches this centre's token for kiosks,
-every item's metadata passes the same checks as a push (kiosk/central_dev/api.py) and
-every file matches its size and SHA-256. Then each item goes through the same
+the header, the manifest and every item name the same station, the manifest is signed
+by that station's pinned key (kiosk/central_dev/keys.py; an unknown station's key is
+pinned now, first seen), no item takes a (station, seq) or tracking code another item
+holds under another UUID, every item's metadata passes the same checks as a push
+(kiosk/central_dev/api.py) and every file matches its size and SHA-256. Each refusal is
+its own :class:`ImportRefused` subclass, naming what failed. Then each item goes through the same
 ``CentralDB.store_item`` as a push: an item the centre has already (by UUID) counts as a
 duplicate, and an item imported here is later answered ``duplicate`` when the kiosk
 pushes it over the network.
@@ -11,6 +15,7 @@ pushes it over the network.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -22,9 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.central_dev.api import UUID, _check_meta
-from kiosk.central_dev.db import CentralDB
+from kiosk.central_dev.db import CentralDB, ItemConflict, place_of
+from kiosk.central_dev.keys import KeyChanged, KeyRefused, StationKeys
+from kiosk.core import stationkey
+from kiosk.core.stationkey import fingerprint
 from kiosk.sync import bundle
-from kiosk.sync.export import MANIFEST, MANIFEST_MAC, manifest_mac
+from kiosk.sync.export import MANIFEST, MANIFEST_MAC, MANIFEST_SIG, manifest_mac, manifest_message
 
 _MEMBER = re.compile(r"items/([0-9a-f-]{36})/([0-9]+)")
 CHUNK = 1024 * 1024
@@ -32,6 +40,27 @@ CHUNK = 1024 * 1024
 
 class ImportRefused(bundle.BundleError):
     """The bundle was refused whole; ``str()`` names what failed. Nothing was imported."""
+
+
+class StationMismatch(ImportRefused):
+    """The header, the manifest and the items do not all name one station (or one signer)."""
+
+
+class UnsignedBundle(ImportRefused):
+    """The bundle carries no station signature (made before bundles were signed?)."""
+
+
+class BadSignature(ImportRefused):
+    """The manifest's signature does not verify under the key the bundle names: it was
+    changed after the station signed it."""
+
+
+class SignerNotPinned(ImportRefused):
+    """The bundle is signed by a key that is not the one pinned for its station."""
+
+
+class PlaceTaken(ImportRefused):
+    """An item reuses a (station, seq) or a tracking code of another item (new UUID)."""
 
 
 @dataclass(frozen=True)
@@ -43,10 +72,13 @@ class ImportResult:
     imported: int
     duplicates: int
     left_out_at_kiosk: list
+    signer: str = ""      # the signing key's fingerprint
+    key: str = ""         # "pinned" (first seen now) or "same" (the pinned key)
 
     def as_dict(self) -> dict:
         return {"bundle": self.bundle, "station": self.station, "imported": self.imported,
-                "duplicates": self.duplicates, "left_out_at_kiosk": self.left_out_at_kiosk}
+                "duplicates": self.duplicates, "left_out_at_kiosk": self.left_out_at_kiosk,
+                "signer": self.signer, "key": self.key}
 
 
 def import_bundle(db: CentralDB, path: Path, private_key, token: str) -> ImportResult:
@@ -57,26 +89,87 @@ def import_bundle(db: CentralDB, path: Path, private_key, token: str) -> ImportR
         with open(plain, "wb") as out:
             header = bundle.open_bundle(Path(path), private_key, out)
         with tarfile.open(plain, mode="r:") as tar:
-            manifest = _verified_manifest(tar, token)
+            raw, manifest = _verified_manifest(tar, token)
+            key = _check_signed(db, header, raw, manifest, tar)
+            _check_places(db, manifest)
             files = _extract_files(tar, manifest, work)
-        imported = duplicates = 0
-        for meta in manifest["items"]:
-            if db.has_item(meta["id"]):
-                db.add_receipt(meta["id"], "duplicate")
-                duplicates += 1
-                continue
-            result = db.store_item(meta, meta["attachments"], files[meta["id"]])
-            imported += result == "created"
-            duplicates += result == "duplicate"
+        imported, duplicates = _store_all(db, manifest, files)
         return ImportResult(str(path), str(header.get("station")), imported, duplicates,
-                            manifest.get("left_out") or [])
+                            manifest.get("left_out") or [], fingerprint(manifest["signer"]), key)
     except tarfile.TarError as e:
         raise ImportRefused(f"bundle refused: its payload is not a readable archive ({e})") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _verified_manifest(tar: tarfile.TarFile, token: str) -> dict:
+def _store_all(db: CentralDB, manifest: dict, files: dict) -> tuple[int, int]:
+    imported = duplicates = 0
+    for meta in manifest["items"]:
+        if db.has_item(meta["id"]):
+            db.add_receipt(meta["id"], "duplicate")
+            duplicates += 1
+            continue
+        try:
+            result = db.store_item(meta, meta["attachments"], files[meta["id"]])
+        except ItemConflict as e:  # another import or push took the place meanwhile
+            raise PlaceTaken(f"bundle refused after {imported} items: {e}") from None
+        imported += result == "created"
+        duplicates += result == "duplicate"
+    return imported, duplicates
+
+
+def _check_signed(db: CentralDB, header: dict, raw: bytes, manifest: dict, tar: tarfile.TarFile) -> str:
+    """One station named everywhere, its signature over the manifest, its pinned key;
+    returns :meth:`StationKeys.pin`'s ``"pinned"`` / ``"same"``."""
+    station = manifest.get("station")
+    if header.get("station") != station:
+        raise StationMismatch(f"bundle refused: its header names station {header.get('station')!r:.10}, "
+                              f"its manifest station {station!r:.10}")
+    for meta in manifest["items"]:
+        if meta["station"] != station:
+            raise StationMismatch(f"bundle refused: item {meta.get('code') or meta['id']} is station "
+                                  f"{meta['station']}'s, but the bundle is station {station}'s")
+    signer = manifest.get("signer")
+    if not signer:
+        raise UnsignedBundle("bundle refused: it is not signed by its station (made before bundles were signed?)")
+    if header.get("signer") != signer:
+        raise StationMismatch("bundle refused: its header and its manifest name different signing keys")
+    try:
+        sig = base64.b64decode(tar.extractfile(MANIFEST_SIG).read(), validate=True)
+    except (KeyError, AttributeError, ValueError):
+        raise UnsignedBundle(f"bundle refused: it is not signed by its station ({MANIFEST_SIG} is missing "
+                             "or not base64)") from None
+    if not stationkey.verify(signer, manifest_message(raw), sig):
+        raise BadSignature(f"bundle refused: the manifest's signature does not verify under key "
+                           f"{fingerprint(signer)}: it was changed after station {station} signed it")
+    try:
+        return StationKeys(db).pin(station, signer, "bundle")
+    except KeyChanged as e:
+        raise SignerNotPinned(f"bundle refused: {e}") from None
+    except KeyRefused as e:
+        raise UnsignedBundle(f"bundle refused: its signer is {e}") from None
+
+
+def _check_places(db: CentralDB, manifest: dict) -> None:
+    """No two items of the bundle, and no item and one the centre has, share a seq or code
+    (one read transaction for all; ``store_item`` checks each again under its lock)."""
+    seen: dict = {}
+    with db.read() as conn:
+        for meta in manifest["items"]:
+            for place in zip(("seq", "code"), place_of(meta)):
+                if place[1] in (None, ""):
+                    continue
+                if place in seen:
+                    raise PlaceTaken(f"bundle refused: items {seen[place]} and {meta['id']} share "
+                                     f"{place[0]} {place[1]}")
+                seen[place] = meta["id"]
+            try:
+                db.check_place_free(conn, meta)
+            except ItemConflict as e:
+                raise PlaceTaken(f"bundle refused: {e}") from None
+
+
+def _verified_manifest(tar: tarfile.TarFile, token: str) -> tuple[bytes, dict]:
     try:
         raw = tar.extractfile(MANIFEST).read()
         mac = tar.extractfile(MANIFEST_MAC).read().decode("ascii").strip()
@@ -103,7 +196,7 @@ def _verified_manifest(tar: tarfile.TarFile, token: str) -> dict:
         if item_id in seen:
             raise ImportRefused(f"bundle refused: item {item_id} appears twice")
         seen.add(item_id)
-    return manifest
+    return raw, manifest
 
 
 def _extract_files(tar: tarfile.TarFile, manifest: dict, work: Path) -> dict[str, Path]:
@@ -117,7 +210,7 @@ def _extract_files(tar: tarfile.TarFile, manifest: dict, work: Path) -> dict[str
         dirs[m["id"]].mkdir()
     found = set()
     for member in tar:
-        if member.name in (MANIFEST, MANIFEST_MAC):
+        if member.name in (MANIFEST, MANIFEST_MAC, MANIFEST_SIG):
             continue
         match = _MEMBER.fullmatch(member.name)
         if not match or not member.isfile():

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kiosk.central_dev import storage
+from kiosk.central_dev.continuity import chain_fields
 from kiosk.central_dev.tables import configs, files, heartbeats, items, ratings, receipts, updates
 from kiosk.core.clock import now_iso
 
@@ -32,6 +33,18 @@ STATUSES = ("accepted", "assigned", "in_progress", "replied", "closed")
 def etag_of(body: str) -> str:
     """A strong ETag for a config body."""
     return '"' + hashlib.sha256(body.encode("utf-8")).hexdigest()[:32] + '"'
+
+
+class ItemConflict(Exception):
+    """An item with a new UUID claims a (station, seq) or tracking code another item of
+    the centre already has: refused (two items with one code would split a resident's
+    matter). ``str()`` names both."""
+
+
+def place_of(meta: dict) -> tuple[int | None, str]:
+    """An item's place in its station: its seq and its tracking code's digits ("" for
+    none), so that one code printed with or without its dashes is one place."""
+    return meta.get("seq"), re.sub(r"\D", "", str(meta.get("code") or ""))
 
 
 class Record(dict):
@@ -92,17 +105,21 @@ class CentralDB:
         with self.read() as conn:
             return _records(conn.execute(stmt))
 
+    def insert(self, table: sa.Table):
+        """This engine's dialect INSERT on *table* (the one with ``on_conflict_do_…``)."""
+        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+
     def insert_ignoring_duplicate(self, table: sa.Table):
         """INSERT … ON CONFLICT DO NOTHING on *table* (its primary key decides)."""
-        return (postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)) \
-            .on_conflict_do_nothing()
+        return self.insert(table).on_conflict_do_nothing()
 
-    def lock_station(self, conn, station: str) -> None:
-        """Serialise writers of *station*'s back-channel until commit, so its cursors
-        commit in the order they were numbered (a kiosk never skips a late one). SQLite
-        serialises every write already (BEGIN IMMEDIATE)."""
+    def lock_station(self, conn, station: str, what: str = "updates:") -> None:
+        """Serialise writers of *station*'s back-channel (or, with *what* ``"items:"``,
+        its items) until commit, so its cursors commit in the order they were numbered
+        (a kiosk never skips a late one). SQLite serialises every write already (BEGIN
+        IMMEDIATE)."""
         if self.dialect == "postgresql":
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": "updates:" + station})
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": what + station})
 
     def new_tmp_dir(self) -> Path:
         d = self.tmp / uuid.uuid4().hex
@@ -124,9 +141,11 @@ class CentralDB:
         The unique key decides, never a look first: of two processes inserting one UUID
         at once, the second waits for the first's commit and inserts nothing."""
         with self.begin() as conn:
+            self.check_unique_place(conn, meta)
             res = conn.execute(self.insert_ignoring_duplicate(items).values(
                 id=meta["id"], station=meta["station"], seq=meta.get("seq"), code=meta.get("code"),
-                received_at=now_iso(), meta=json.dumps(meta, ensure_ascii=False)).returning(items.c.id))
+                received_at=now_iso(), meta=json.dumps(meta, ensure_ascii=False),
+                **chain_fields(meta)).returning(items.c.id))
             # A row back: ours. None: the key existed (rowcount is not reliable here).
             result = "created" if res.first() is not None else "duplicate"
             if result == "created":
@@ -143,6 +162,31 @@ class CentralDB:
         if result == "duplicate":
             shutil.rmtree(tmp_dir, ignore_errors=True)
         return result
+
+    def check_unique_place(self, conn, meta: dict) -> None:
+        """Raise :class:`ItemConflict` when another UUID holds *meta*'s place (see
+        :meth:`check_place_free`). Under a per-station lock on PostgreSQL (SQLite
+        serialises writers), so two such items arriving at once are checked in turn."""
+        self.lock_station(conn, meta["station"], "items:")
+        self.check_place_free(conn, meta)
+
+    def check_place_free(self, conn, meta: dict) -> None:
+        """Raise :class:`ItemConflict` when another UUID holds *meta*'s (station, seq) or
+        its tracking code (compared by digits, :func:`place_of`), as *conn*'s transaction
+        sees it. Takes no lock: alone it is a look before the fact (a bundle's, before
+        anything is imported); :meth:`store_item` checks again under the lock."""
+        station, (seq, code) = meta["station"], place_of(meta)
+        same = [items.c.seq == seq] if seq is not None else []
+        if code:
+            same.append(sa.func.replace(items.c.code, "-", "") == code)
+        if not same:
+            return
+        row = conn.execute(sa.select(items.c.id, items.c.seq, items.c.code).where(
+            items.c.station == station, items.c.id != meta["id"], sa.or_(*same)).limit(1)).first()
+        if row is not None:
+            what = f"seq {seq}" if row.seq == seq else f"tracking code {meta.get('code')}"
+            raise ItemConflict(f"station {station}'s {what} is item {row.id} ({row.code}) already; item "
+                               f"{meta['id']} reuses it with a new id: refused")
 
     def file_path(self, item_id: str, idx: int) -> Path:
         # Files are stored by index only: no name from a kiosk ever becomes a path here.
@@ -221,12 +265,8 @@ class CentralDB:
         """Serve *body* (not validated: the kiosk must validate) to *station* ("*" = all)."""
         etag = etag_of(body)
         with self.begin() as conn:
-            if self.dialect == "postgresql":
-                stmt = postgresql.insert(configs).values(station=station, body=body, etag=etag)
-            else:
-                stmt = sqlite.insert(configs).values(station=station, body=body, etag=etag)
-            conn.execute(stmt.on_conflict_do_update(index_elements=[configs.c.station],
-                                                    set_={"body": body, "etag": etag}))
+            conn.execute(self.insert(configs).values(station=station, body=body, etag=etag).on_conflict_do_update(
+                index_elements=[configs.c.station], set_={"body": body, "etag": etag}))
         return etag
 
     def config_for(self, station: str) -> tuple[str, str] | None:

@@ -3,6 +3,7 @@ categories, each with the centre's default deadline (docs/centre.md)."""
 
 from __future__ import annotations
 
+import functools
 import json
 
 from kiosk.core.categories import DEFAULT_CATEGORIES
@@ -12,8 +13,10 @@ from kiosk.core.categories import DEFAULT_CATEGORIES
 DEFAULT_DEADLINE_DAYS = 15
 
 
+@functools.cache
 def default_config() -> str:
-    """The document served before staff set one: the kiosk's built-in categories."""
+    """The document served before staff set one: the kiosk's built-in categories (made
+    once: it is read on every config GET and every deadline look-up, and never changes)."""
     return json.dumps({
         "version": "central-dev-1",
         # deadline_days: the centre's own (kiosk/central_dev/loop.py); kiosks ignore it.

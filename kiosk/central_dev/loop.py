@@ -115,30 +115,36 @@ class Loop:
             raise UnknownMatter(f"no matter with code {code_or_id!r}")
         return rows[0]
 
-    def deadline_days(self, station: str, category: str | None) -> int | None:
-        """The category's ``deadline_days`` in the config served to *station*."""
+    def deadlines(self, station: str) -> dict[str, int]:
+        """category id -> ``deadline_days`` in the config served to *station*."""
         from kiosk.central_dev.defaults import default_config
         found = self.db.config_for(station)
-        return deadlines_of(found[0] if found else default_config()).get(category) if category else None
+        return deadlines_of(found[0] if found else default_config())
 
-    def due_at(self, row) -> datetime | None:
-        """When the matter's deadline runs out (None: its category has no deadline)."""
-        days = self.deadline_days(row["station"], category_of(row))
+    def due_at(self, row, deadlines: dict[str, int] | None = None) -> datetime | None:
+        """When the matter's deadline runs out (None: its category has no deadline);
+        *deadlines* are its station's (:meth:`deadlines`), read here when not given."""
+        category = category_of(row)
+        if not category:
+            return None
+        days = (self.deadlines(row["station"]) if deadlines is None else deadlines).get(category)
         return None if days is None else datetime.fromisoformat(row["received_at"]) + timedelta(days=days)
 
-    def is_overdue(self, row, now: datetime | None = None) -> bool:
-        """An open matter (not replied or closed) past its deadline."""
-        due = self.due_at(row)
-        return row["status"] in OPEN and due is not None and (now or now_utc()) > due
-
-    def describe(self, row, now: datetime | None = None) -> dict:
-        """One matter as ``kiosk central-dev items --json`` prints it."""
-        due = self.due_at(row)
+    def describe(self, row, now: datetime | None = None, deadlines: dict[str, int] | None = None) -> dict:
+        """One matter as ``kiosk central-dev items --json`` prints it (*deadlines*: as
+        :meth:`due_at` takes them). ``overdue``: open (not replied or closed) and past its deadline."""
+        due = self.due_at(row, deadlines)
+        overdue = row["status"] in OPEN and due is not None and (now or now_utc()) > due
         return {"id": row["id"], "code": row["code"], "station": row["station"], "seq": row["seq"],
                 "category": category_of(row), "stage": row["status"], "department": row["department"],
                 "received_at": row["received_at"], "due_at": due.isoformat(timespec="seconds") if due else None,
-                "overdue": self.is_overdue(row, now), "escalated": bool(row["escalated_at"]),
+                "overdue": overdue, "escalated": bool(row["escalated_at"]),
                 "reply": row["reply"]}
+
+    def describe_all(self, rows, now: datetime | None = None) -> list[dict]:
+        """:meth:`describe` of each row, each station's deadlines read once."""
+        deadlines = {station: self.deadlines(station) for station in {r["station"] for r in rows}}
+        return [self.describe(r, now, deadlines[r["station"]]) for r in rows]
 
     def history(self, item_id: str) -> list:
         """The matter's audit log, oldest first."""
@@ -147,8 +153,7 @@ class Loop:
     def supervision(self, now: datetime | None = None) -> list[dict]:
         """Open matters that are overdue or escalated (督办), oldest first."""
         rows = self.db.select(sa.select(items).where(items.c.status.in_(OPEN)).order_by(items.c.received_at))
-        out = [self.describe(r, now) for r in rows]
-        return [d for d in out if d["overdue"] or d["escalated"]]
+        return [d for d in self.describe_all(rows, now) if d["overdue"] or d["escalated"]]
 
     # -- steps ------------------------------------------------------------------------
 

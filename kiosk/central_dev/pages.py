@@ -25,8 +25,12 @@ from kiosk.central_dev.api import PHOTO_NAME
 from kiosk.central_dev.defaults import default_config
 from kiosk.central_dev.db import STATUSES, CentralDB
 from kiosk.central_dev import fleet_pages, loop_pages, pool_pages
+from kiosk.central_dev.continuity import station_reports
 from kiosk.central_dev.fleet import DEFAULT_QUIET_AFTER_MIN
 from kiosk.central_dev.health_view import device_table
+from kiosk.central_dev.keys import verify_receipt
+from kiosk.central_dev.trust_view import stations_table, verify_form
+from kiosk.core.trackcode import CodeError
 from kiosk.central_dev.loop import Loop
 
 PAGE_URLS = Map([
@@ -38,6 +42,7 @@ PAGE_URLS = Map([
     Rule("/files/<item_id>/<int:idx>", endpoint="file", methods=["GET"]),
     Rule("/config", endpoint="config", methods=["GET", "POST"]),
     Rule("/config/photo", endpoint="photo", methods=["POST"]),
+    Rule("/verify", endpoint="verify", methods=["GET", "POST"]),
     Rule("/pool", endpoint="pool", methods=["GET"]),
     Rule("/pool/<name>.csv", endpoint="pool_csv", methods=["GET"]),
     Rule("/static/<name>", endpoint="static", methods=["GET"]),
@@ -81,7 +86,8 @@ def page(req: Request, title: str, body: str, status: int = 200) -> Response:
               "<button>退出 Log out</button></form>") if session else ""
     return Response(f"<!doctype html><html lang=zh-CN><meta charset=utf-8><title>{escape(title)}</title>"
                     f"<style>{STYLE}</style><body><p><a href='/'>收件箱 Inbox</a> · <a href='/config'>"
-                    f"站点配置 Station config</a> · <a href='/supervision'>督办 Supervision</a> · <a href='/pool'>数据池 Data pool</a> · <a href='/fleet'>站点 Fleet</a>{logout}</p><h1>{escape(title)}</h1>{body}</body></html>",
+                    f"站点配置 Station config</a> · <a href='/supervision'>督办 Supervision</a> · <a href='/pool'>数据池 Data pool</a> · "
+                    f"<a href='/fleet'>站点 Fleet</a> · <a href='/verify'>回执核验 Receipt check</a>{logout}</p><h1>{escape(title)}</h1>{body}</body></html>",
                     status=status, mimetype="text/html")
 
 
@@ -126,13 +132,15 @@ class StaffPages:
                         f"<td>{escape(text_of(meta, 'text')[:40])}</td>"
                         f"<td>{len(atts) if isinstance(atts, list) else 0}</td>"
                         f"<td>{escape(STATUS_ZH.get(r['status'], r['status']))}</td></tr>")
+        last_beats = self.db.last_heartbeats()
         beats = "".join(
             f"<tr><td>{escape(h['station'])}</td><td>{escape(h['received_at'])}</td>"
-            f"<td><code>{escape(_beat_summary(h['body']))}</code></td></tr>" for h in self.db.last_heartbeats())
+            f"<td><code>{escape(_beat_summary(h['body']))}</code></td></tr>" for h in last_beats)
         body = ("<table><tr><th>编号 Code</th><th>站点</th><th>时间</th><th>类别</th><th>内容</th><th>附件</th>"
                 f"<th>状态</th></tr>{''.join(rows) or '<tr><td colspan=7>暂无 none yet</td></tr>'}</table>"
                 f"<h2>心跳 Heartbeats</h2><table>{beats or '<tr><td>none yet</td></tr>'}</table>"
-                f"<h2>设备 Devices</h2>{device_table(self.db.last_heartbeats())}")
+                f"<h2>站点 Stations: keys and chain</h2>{stations_table(station_reports(self.db))}"
+                f"<h2>设备 Devices</h2>{device_table(last_beats)}")
         return page(req, "收件箱 Received items", body)
 
     def item(self, req: Request, item_id: str) -> Response:
@@ -249,6 +257,16 @@ class StaffPages:
                 "<input type=file name=photo accept='image/jpeg,image/png'> <button>上传 Upload</button></form>")
         return page(req, "站点配置 Station config", body)
 
+    def verify(self, req: Request) -> Response:
+        """Check a receipt's seal with the pinned keys (kiosk/central_dev/keys.py)."""
+        payload, result, error = req.form.get("payload", "") if req.method == "POST" else "", None, None
+        if payload:
+            try:
+                result = verify_receipt(self.db, payload)
+            except CodeError as e:
+                error = str(e)
+        return page(req, "回执核验 Receipt check", verify_form(csrf_field(req), payload, result, error))
+
     def photo(self, req: Request) -> Response:
         name = req.form.get("name", "").strip()
         f = req.files.get("photo")
@@ -270,4 +288,5 @@ def _beat_summary(body: str) -> str:
     sub = lambda key, inner: b[key].get(inner) if isinstance(b.get(key), dict) else None  # noqa: E731
     unopenable = f"STORE UNOPENABLE ({sub('store', 'detail')}) " if sub("store", "state") == "unopenable" else ""
     return (f"v{b.get('app_version')} {unopenable}queue={sub('queue', 'pending')} "
-            f"disk={sub('disk', 'state')} {sub('disk', 'free_mb')}MB devices={b.get('devices')}")
+            f"disk={sub('disk', 'state')} {sub('disk', 'free_mb')}MB chain_head={sub('chain', 'seq')} "
+            f"devices={b.get('devices')}")

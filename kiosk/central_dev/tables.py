@@ -32,8 +32,14 @@ items = sa.Table(
     sa.Column("department", sa.Text),
     sa.Column("escalated_at", sa.Text),
     sa.Column("escalated_by", sa.Text),
-    # Migration 0004: the fleet's stations and the data pool's window of weeks.
-    sa.Index("items_station", "station"),
+    # The item's link in its station's hash chain (migration 0003; kiosk/core/chain.py),
+    # and "ok" / "mismatch" whether its content gives that link (None: sent unchained).
+    sa.Column("chain_prev", sa.Text),
+    sa.Column("chain_hash", sa.Text),
+    sa.Column("chain_check", sa.Text),
+    sa.Index("items_station_seq", "station", "seq"),
+    sa.Index("items_code", "code"),
+    # Migration 0004: the data pool's window of weeks (a station's items use items_station_seq).
     sa.Index("items_received", "received_at"),
 )
 
@@ -128,4 +134,18 @@ audit = sa.Table(
     sa.Column("note", sa.Text),
     sa.Index("audit_item", "item_id", "id"),
     sqlite_autoincrement=True,
+)
+
+#: Each station's pinned signing key (migration 0003; docs/centre.md): the first one seen
+#: (heartbeat or bundle) or enrolled, and the last different key that was refused.
+station_keys = sa.Table(
+    "station_keys", metadata,
+    sa.Column("station", sa.Text, primary_key=True),
+    sa.Column("public_key", sa.Text, nullable=False),
+    sa.Column("via", sa.Text, nullable=False),
+    sa.Column("pinned_at", sa.Text, nullable=False),
+    sa.Column("refused_key", sa.Text),
+    sa.Column("refused_via", sa.Text),
+    sa.Column("refused_at", sa.Text),
+    sa.Column("refusals", BIG, nullable=False, server_default="0"),
 )

@@ -32,8 +32,7 @@ def _import(args, ctx) -> int:
 
     from kiosk.cli import main as cli
     from kiosk.central_dev.bundles import import_bundle
-    from kiosk.central_dev.storage import CentreDatabaseError
-    from kiosk.cli._central_db import db_failure, open_db
+    from kiosk.cli._central_db import with_db
     from kiosk.sync import bundle
 
     cfg = ctx.config
@@ -48,21 +47,22 @@ def _import(args, ctx) -> int:
         return ctx.fail(cli.EXIT_CONFIG, f"configuration error: central_dev.{e}")
     except bundle.KeyFileError as e:
         return ctx.fail(cli.EXIT_CONFIG, f"configuration error: {e}")
-    try:
-        db = open_db(args, ctx)
-    except (OSError, CentreDatabaseError) as e:
-        return db_failure(ctx, e)
-    try:
-        result = import_bundle(db, Path(args.path), key, token)
-    except bundle.BundleError as e:
-        return ctx.fail(cli.EXIT_INVALID, str(e), bundle=args.path)
-    finally:
-        db.close()
-    data = {"ok": True, **result.as_dict()}
-    human = (f"{args.path}: station {result.station}: {result.imported} imported, "
+
+    def work(db) -> int:
+        try:
+            result = import_bundle(db, Path(args.path), key, token)
+        except bundle.BundleError as e:
+            return ctx.fail(cli.EXIT_INVALID, str(e), bundle=args.path)
+        ctx.emit({"ok": True, **result.as_dict()}, _summary(args.path, result))
+        return cli.EXIT_OK
+    return with_db(args, ctx, work)
+
+
+def _summary(path: str, result) -> str:
+    human = (f"{path}: station {result.station} (signed by key {result.signer}"
+             f"{', pinned now: first seen' if result.key == 'pinned' else ''}): {result.imported} imported, "
              f"{result.duplicates} already here")
     if result.left_out_at_kiosk:
         human += f"; {len(result.left_out_at_kiosk)} left out by the kiosk (damaged files): " + ", ".join(
             x.get("code", "?") for x in result.left_out_at_kiosk)
-    ctx.emit(data, human)
-    return cli.EXIT_OK
+    return human

@@ -1,5 +1,6 @@
 """Opening the centre's database for a `kiosk central-dev` action, and saying why it failed;
-shared by the actions in kiosk/cli/central_dev.py and kiosk/cli/_central_bundles.py."""
+shared by the actions in kiosk/cli/central_dev.py, kiosk/cli/_central_bundles.py,
+kiosk/cli/_central_trust.py and kiosk/cli/_central_pool.py."""
 
 from __future__ import annotations
 
@@ -23,3 +24,17 @@ def db_failure(ctx, e) -> int:
     if isinstance(e, OSError):
         return ctx.fail(cli.EXIT_FAIL, f"cannot open central-dev data: {e.strerror or e}")
     return ctx.fail(cli.EXIT_FAIL, str(e))
+
+
+def with_db(args, ctx, work) -> int:
+    """Open the database, run ``work(db)`` -> exit code, close it; a database that cannot
+    be opened is reported by :func:`db_failure`."""
+    from kiosk.central_dev.storage import CentreDatabaseError
+    try:
+        db = open_db(args, ctx)
+    except (OSError, CentreDatabaseError) as e:
+        return db_failure(ctx, e)
+    try:
+        return work(db)
+    finally:
+        db.close()

@@ -22,19 +22,6 @@ def register_fleet(p) -> None:
     p.description = "Every station's last heartbeat: queue, disk, version, devices; quiet stations first."
 
 
-def _with_db(args, ctx, work) -> int:
-    from kiosk.central_dev.storage import CentreDatabaseError
-    from kiosk.cli._central_db import db_failure, open_db
-    try:
-        db = open_db(args, ctx)
-    except (OSError, CentreDatabaseError) as e:
-        return db_failure(ctx, e)
-    try:
-        return work(db)
-    finally:
-        db.close()
-
-
 def _pool_human(report) -> str:
     t = report.tables
     lines = [f"data pool since {report.weeks[0]} ({len(report.weeks)} weeks)"]
@@ -57,6 +44,7 @@ def _pool_human(report) -> str:
 def run_pool(args, ctx) -> int:
     """Print the pool's tables (``--json``: ``{"ok", "weeks", <table>: [rows]}``)."""
     from kiosk.cli import main as cli
+    from kiosk.cli._central_db import with_db
     from kiosk.central_dev.pool import Pool, PoolError
 
     def work(db) -> int:
@@ -66,12 +54,13 @@ def run_pool(args, ctx) -> int:
             return ctx.fail(cli.EXIT_USAGE, str(e))
         ctx.emit(report.as_json(), _pool_human(report))
         return cli.EXIT_OK
-    return _with_db(args, ctx, work)
+    return with_db(args, ctx, work)
 
 
 def run_fleet(args, ctx) -> int:
     """Print every station's last heartbeat (``--json``: ``{"ok", "stations": [...]}``)."""
     from kiosk.cli import main as cli
+    from kiosk.cli._central_db import with_db
     from kiosk.central_dev.fleet import read_fleet
 
     quiet = args.quiet_after if args.quiet_after is not None else ctx.config.central_dev.quiet_after_min
@@ -86,4 +75,4 @@ def run_fleet(args, ctx) -> int:
             for s in fleet.stations) or "no stations yet"
         ctx.emit(fleet.as_json(), human)
         return cli.EXIT_OK
-    return _with_db(args, ctx, work)
+    return with_db(args, ctx, work)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from kiosk.cli._central_db import chosen_data_dir, db_failure, open_db
+from kiosk.cli._central_db import chosen_data_dir, with_db
 
 NAME = "central-dev"
 HELP = "run the reference central receiver (API + staff pages) for the demo and tests"
@@ -69,7 +69,6 @@ def _read_password() -> str:
 def _set_password(args, ctx) -> int:
     from kiosk.cli import main as cli
     from kiosk.central_dev.staff import DEFAULT_USER, PasswordError, StaffAccounts
-    from kiosk.central_dev.storage import CentreDatabaseError
 
     d = chosen_data_dir(args, ctx.config)
     user = args.user or DEFAULT_USER
@@ -77,19 +76,16 @@ def _set_password(args, ctx) -> int:
         password = _read_password()
     except (ValueError, EOFError, KeyboardInterrupt) as e:
         return ctx.fail(cli.EXIT_INVALID, f"no password set: {e or 'input ended'}")
-    try:
-        db = open_db(args, ctx)
-    except (OSError, CentreDatabaseError) as e:
-        return db_failure(ctx, e)
-    try:
-        StaffAccounts(db).set_password(user, password)
-    except PasswordError as e:
-        return ctx.fail(cli.EXIT_INVALID, f"no password set: {e}")
-    finally:
-        db.close()
-    ctx.emit({"ok": True, "user": user, "data_dir": str(d)},
-             f"staff password set for {user!r} (central-dev data {d}); log in at /login")
-    return cli.EXIT_OK
+
+    def work(db) -> int:
+        try:
+            StaffAccounts(db).set_password(user, password)
+        except PasswordError as e:
+            return ctx.fail(cli.EXIT_INVALID, f"no password set: {e}")
+        ctx.emit({"ok": True, "user": user, "data_dir": str(d)},
+                 f"staff password set for {user!r} (central-dev data {d}); log in at /login")
+        return cli.EXIT_OK
+    return with_db(args, ctx, work)
 
 
 def _serve(args, ctx) -> int:
@@ -193,22 +189,14 @@ def _actor(args) -> str:
 def _with_loop(args, ctx, work) -> int:
     """Open the database, run ``work(loop)`` -> exit code, close it."""
     from kiosk.central_dev.loop import Loop
-    from kiosk.central_dev.storage import CentreDatabaseError
-    try:
-        db = open_db(args, ctx)
-    except (OSError, CentreDatabaseError) as e:
-        return db_failure(ctx, e)
-    try:
-        return work(Loop(db))
-    finally:
-        db.close()
+    return with_db(args, ctx, lambda db: work(Loop(db)))
 
 
 def _items(args, ctx) -> int:
     from kiosk.cli import main as cli
 
     def work(loop) -> int:
-        rows = loop.supervision() if args.overdue else [loop.describe(r) for r in loop.db.items(args.limit)]
+        rows = loop.supervision() if args.overdue else loop.describe_all(loop.db.items(args.limit))
         human = "\n".join(f"{d['code'] or d['id']}  {d['station']}  seq {d['seq']}  {d['stage']}"
                           f"{'  ' + d['department'] if d['department'] else ''}"
                           f"{'  OVERDUE' if d['overdue'] else ''}{'  ESCALATED' if d['escalated'] else ''}"
@@ -246,6 +234,26 @@ def _answer(args, ctx) -> int:
     return _step(args, ctx, lambda loop: loop.answer(args.code, args.text, actor=_actor(args)))
 
 
+def _enrol(args, ctx) -> int:
+    from kiosk.cli import _central_trust
+    return _central_trust.enrol(args, ctx)
+
+
+def _stations(args, ctx) -> int:
+    from kiosk.cli import _central_trust
+    return _central_trust.stations(args, ctx)
+
+
+def _register_enrol(p) -> None:
+    from kiosk.cli import _central_trust
+    _central_trust.register_enrol(p)
+
+
+def _register_stations(p) -> None:
+    from kiosk.cli import _central_trust
+    _central_trust.register_stations(p)
+
+
 def _pool(args, ctx) -> int:
     from kiosk.cli import _central_pool
     return _central_pool.run_pool(args, ctx)
@@ -276,6 +284,8 @@ ACTIONS = {
     "advance": ("take one step of the staff loop on a matter (受理 分流 处置 督办 反馈 办结, reopen)",
                 _register_advance, _advance),
     "answer": ("reply to a matter (反馈): the text goes back to the kiosk", _register_answer, _answer),
+    "enrol": ("pin a station's signing key (--replace: replace a different one)", _register_enrol, _enrol),
+    "stations": ("each station's pinned key and chain: gaps, rewrites (--json)", _register_stations, _stations),
     "pool": ("the data pool (民意数据池): items per category/station and week, keywords, answer times, "
              "satisfaction, overdue (--json)", _register_pool, _pool),
     # `fleet`, not `stations`: `stations` is the hash-chain state per station (issue 22).

@@ -40,6 +40,9 @@ def run(args, ctx) -> int:
     except (StoreError, DiskSpaceError) as e:
         return ctx.fail(cli.EXIT_STORAGE, f"cannot open the store: {e}")
     # (store.is_open False: the app's first disk look logs why and shows the hotline.)
+    if store.is_open:
+        from kiosk.core import stationkey
+        stationkey.ensure(store)  # first start: the station's signing key is created
 
     from kiosk.app import kivyenv
     kivyenv.prepare(cfg.ui)

@@ -58,6 +58,11 @@ def _kind_for(path: Path) -> str:
     return "file"
 
 
+def _text_source(spec: str) -> str:
+    """How messages name --text-file *spec*."""
+    return "standard input" if spec == STDIN else spec
+
+
 def read_text_file(spec: str, limit_chars: int, stdin=None) -> str:
     """The text of --text-file *spec* (a path, or ``-`` for *stdin*'s bytes), decoded as
     strict UTF-8. Raises :class:`InputRefused` naming the file: missing (exit 5), a
@@ -66,7 +71,7 @@ def read_text_file(spec: str, limit_chars: int, stdin=None) -> str:
     from kiosk.cli import main as cli
     from kiosk.core.submission import clean_text
 
-    where = "standard input" if spec == STDIN else spec
+    where = _text_source(spec)
     cap = 4 * limit_chars + SLACK_BYTES
     try:
         if spec == STDIN:
@@ -157,7 +162,7 @@ def run(args, ctx) -> int:
                            anonymous=anonymous, name=args.name, phone=args.phone,
                            attachments=atts, source="cli", lang=args.lang)
     except SubmissionError as e:
-        source = f"--text-file {'standard input' if args.text_file == STDIN else args.text_file}: " \
+        source = f"--text-file {_text_source(args.text_file)}: " \
             if e.field == "text" and args.text_file is not None else ""
         return ctx.fail(cli.EXIT_INVALID, source + str(e), field=e.field)
     except MediaRefusedError as e:
@@ -171,5 +176,9 @@ def run(args, ctx) -> int:
     # The receipt secret exists in plaintext only now (kiosk/core/itemsecret.py): whoever
     # submitted needs it to read the reply at the kiosk.
     item, secret = submitted.item, submitted.secret
-    ctx.emit({"ok": True, **item_summary(item), "secret": secret}, f"{item.code}\nreceipt secret: {secret}")
+    # What the receipt's QR code carries (the secret and the station's seal: `kiosk verify` checks it).
+    qr = ctx.config.receipt.qr_payload(item.code.compact, secret, submitted.seal)
+    ctx.emit({"ok": True, **item_summary(item), "secret": secret, "qr_payload": qr,
+              "signed": submitted.seal is not None},
+             f"{item.code}\nreceipt secret: {secret}\nreceipt QR: {qr}")
     return cli.EXIT_OK

@@ -52,6 +52,7 @@ def run(args, ctx) -> int:
     import threading
 
     from kiosk.cli import main as cli
+    from kiosk.core import stationkey
     from kiosk.sync.daemon import SyncDaemon, wait_for_store
 
     if args.requeue:
@@ -82,6 +83,9 @@ def run(args, ctx) -> int:
     # Start-up recovery, with the re-hash of every queued file: this is the process
     # that sends them, and a changed file must be flagged before it goes out.
     ctx.store.recover()
+    # First start: the station's signing key is created here (kiosk/core/stationkey.py),
+    # so the first heartbeat gives the centre its public key to pin before any receipt.
+    stationkey.ensure(ctx.store)
     try:
         daemon = SyncDaemon(cfg, ctx.store, notifier=notifier)
     except ValueError as e:  # token file unreadable and the like: the message names the key

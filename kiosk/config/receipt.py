@@ -189,9 +189,11 @@ class ReceiptSettings:
             p = base / p
         return dataclasses.replace(self, font_path=str(p))
 
-    def qr_payload(self, compact_code: str, secret: str | None = None) -> str:
+    def qr_payload(self, compact_code: str, secret: str | None = None, seal: str | None = None) -> str:
         """What the QR code carries: the lookup URL for the code, else the code's digits;
-        then the receipt secret as a ``#k=`` fragment (docs/receipts.md)."""
+        then the receipt secret as a ``#k=`` fragment and the station's seal as ``&r=``
+        (docs/receipts.md, kiosk/core/receiptsig.py)."""
         from kiosk.core.itemsecret import with_qr_secret
+        from kiosk.core.receiptsig import with_seal
         base = self.lookup_url.replace("{code}", compact_code) if self.lookup_url else compact_code
-        return with_qr_secret(base, secret)
+        return with_seal(with_qr_secret(base, secret), seal)

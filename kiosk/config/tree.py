@@ -25,6 +25,7 @@ import platformdirs
 # checks this), so the sync daemon loading the config pulls in none of them.
 from kiosk.config.codereader import CodeReaderSettings
 from kiosk.config.idcard import IdCardReaderSettings
+from kiosk.core import trackcode
 from kiosk.core.categories import DEFAULT_CATEGORIES, Category
 from kiosk.config.media import CameraSettings, ScannerSettings
 from kiosk.config.receipt import PrinterSettings, ReceiptSettings
@@ -42,7 +43,7 @@ class StationSettings:
     name: str = "24小时民意工作站"
 
     def validate(self) -> None:
-        if not re.fullmatch(r"[0-9]{4}", self.number):
+        if not trackcode.is_station(self.number):
             raise ValueError(f"number: expected exactly 4 digits as a string, e.g. \"0371\", got {self.number!r}")
         if not self.name.strip():
             raise ValueError("name: expected a non-empty station name")
@@ -89,6 +90,9 @@ class StorageSettings:
 
     data_dir: str = ""
     key_file: str = ""
+    # The station's Ed25519 signing key (receipts, USB bundles: kiosk/core/stationkey.py);
+    # "" = station-signing.key beside key_file, outside the data dir like it.
+    signing_key_file: str = ""
     min_free_mb: int = 200
     hard_floor_mb: int = 50
 
@@ -109,7 +113,11 @@ class StorageSettings:
         key = Path(self.key_file).expanduser() if self.key_file else data.parent / (data.name + "-keys") / "pii.key"
         if not key.is_absolute():
             key = base / key
-        return dataclasses.replace(self, data_dir=str(data), key_file=str(key))
+        signing = Path(self.signing_key_file).expanduser() if self.signing_key_file else \
+            key.parent / "station-signing.key"
+        if not signing.is_absolute():
+            signing = base / signing
+        return dataclasses.replace(self, data_dir=str(data), key_file=str(key), signing_key_file=str(signing))
 
     @property
     def data_path(self) -> Path:

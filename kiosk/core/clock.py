@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import time
 from datetime import datetime, timezone
@@ -21,10 +22,17 @@ TIMESYNC_FLAG = "/run/systemd/timesync/synchronized"
 TIME_ERROR = 5  # adjtimex(2): "the system clock is not synchronized to a reliable server"
 
 
+@functools.lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL:
+    # Once per process: ctypes.util.find_library runs ldconfig (a fork and exec) on every
+    # call, which cost ~1 ms inside every commit (docs/store.md, "Performance").
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+
 def _kernel_says_synced() -> bool | None:
     """adjtimex(2) with modes=0 only reads; TIME_ERROR means not NTP-synchronised."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc = _libc()
         buf = ctypes.create_string_buffer(512)  # struct timex is ~208 bytes; modes=0 first
         state = libc.adjtimex(buf)
     except (OSError, AttributeError):
@@ -51,14 +59,19 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
+def parse_utc(iso: str) -> datetime:
+    """An ISO 8601 time as an aware datetime, UTC when it has no offset (the store's
+    times all carry one); ValueError when it is not such a time."""
+    t = datetime.fromisoformat(str(iso))
+    return t.replace(tzinfo=timezone.utc) if t.tzinfo is None else t
+
+
 def age_s(iso: str | None, now: datetime | None = None) -> float | None:
     """Seconds since an ISO 8601 time (None when absent or unreadable; never negative)."""
     if not iso:
         return None
     try:
-        t = datetime.fromisoformat(iso)
+        t = parse_utc(iso)
     except ValueError:
         return None
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
     return max(0.0, ((now or datetime.now(timezone.utc)) - t).total_seconds())

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 
 from kiosk.core import clock
 
@@ -31,18 +32,78 @@ class UnknownDevice(ValueError):
     """A self-test name that is not one of :data:`DEVICES`."""
 
 
+class SelfTestReason(StrEnum):
+    """What a self-test found, as a code the app turns into a sentence in the staff's
+    language (``selftest.<code>`` in assets/i18n; kiosk/app/wording.py). The English
+    ``detail`` beside it stays for the command line, the event log and the heartbeat."""
+
+    PRINTER_LAYOUT = "printer_layout"
+    PRINTER_CONFIG = "printer_config"
+    PRINTER_NONE = "printer_none"
+    PRINTER_PRINTED = "printer_printed"
+    PRINTER_PRINTED_LOW = "printer_printed_low"
+    PRINTER_NOT_PRINTED = "printer_not_printed"
+    MIC_UNAVAILABLE = "mic_unavailable"
+    MIC_SHORT = "mic_short"
+    MIC_SILENT = "mic_silent"
+    MIC_OK = "mic_ok"
+    CAMERA_UNAVAILABLE = "camera_unavailable"
+    CAMERA_FLAT = "camera_flat"
+    CAMERA_OK = "camera_ok"
+    SCANNER_UNAVAILABLE = "scanner_unavailable"
+    SCANNER_NO_PAGE = "scanner_no_page"
+    SCANNER_OK = "scanner_ok"
+    READER_UNAVAILABLE = "reader_unavailable"
+    READER_NOTHING = "reader_nothing"
+    READER_NO_CODE = "reader_no_code"
+    READER_OK = "reader_ok"
+    NOT_CONFIGURED = "not_configured"
+    UNAVAILABLE = "unavailable"
+    UNREADABLE = "unreadable"
+
+
+REASON_PARAMS: dict[SelfTestReason, frozenset[str]] = {
+    SelfTestReason.MIC_SHORT: frozenset({"got", "want"}),
+    SelfTestReason.MIC_OK: frozenset({"got", "level"}),
+    SelfTestReason.CAMERA_FLAT: frozenset({"size"}),
+    SelfTestReason.CAMERA_OK: frozenset({"size"}),
+    SelfTestReason.SCANNER_OK: frozenset({"size"}),
+    SelfTestReason.READER_NOTHING: frozenset({"seconds"}),
+    SelfTestReason.READER_OK: frozenset({"code"}),
+}
+"""The values each reason's sentence names (every other reason names none)."""
+
+
+def reason_params(reason: SelfTestReason) -> frozenset[str]:
+    """The parameter names the sentence of *reason* needs."""
+    return REASON_PARAMS.get(reason, frozenset())
+
+
 @dataclass(frozen=True)
 class SelfTestResult:
-    """The outcome of one self-test. ``detail`` is one plain sentence for staff."""
+    """The outcome of one self-test. ``detail`` is one plain English sentence for staff (the
+    command line, the event log, the heartbeat); ``reason`` says the same as a code with
+    its ``params`` (the values its sentence names, as text), which the service menu says
+    in the staff's language. A reason given the wrong parameters is a ValueError."""
 
     device: str
     passed: bool
     detail: str
     at: str = field(default_factory=clock.now_iso)
     data: dict = field(default_factory=dict)
+    reason: SelfTestReason = field(kw_only=True)
+    params: dict[str, str] = field(default_factory=dict, kw_only=True)
+
+    def __post_init__(self):
+        reason = SelfTestReason(self.reason)          # ValueError for an unknown code
+        object.__setattr__(self, "reason", reason)
+        if set(self.params) != reason_params(reason):
+            raise ValueError(f"self-test reason {reason.value!r} names {sorted(reason_params(reason))}, "
+                             f"given {sorted(self.params)}")
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The result as JSON-ready values (the reason as its code)."""
+        return {**asdict(self), "reason": self.reason.value}
 
 
 def record(store, result: SelfTestResult) -> SelfTestResult:
@@ -63,7 +124,8 @@ def last_result(store, device: str) -> dict | None:
         v = json.loads(raw)
         return v if isinstance(v, dict) else None
     except ValueError:
-        return {"device": device, "passed": False, "detail": "unreadable self-test record"}
+        return {"device": device, "passed": False, "detail": "unreadable self-test record",
+                "reason": SelfTestReason.UNREADABLE.value}
 
 
 def _app_state(store, name: str) -> dict | None:
@@ -79,6 +141,14 @@ def _app_state(store, name: str) -> dict | None:
         return {"state": "unknown", "detail": "unreadable state record"}
 
 
+_REPORTED = ("device", "passed", "detail", "at", "data")  # docs/protocol.md, the heartbeat
+
+
+def _reported(result: dict | None) -> dict | None:
+    """A self-test record as the heartbeat reports it (the reason code is the app's own)."""
+    return None if result is None else {k: result[k] for k in _REPORTED if k in result}
+
+
 def device_report(kinds: dict[str, str], store) -> dict:
     """``{name: {"kind", "state", "detail", "last_selftest"}}`` for every configured device
     (*kinds*: name to driver kind, from ``Config.device_kinds``) and any device the app
@@ -90,7 +160,7 @@ def device_report(kinds: dict[str, str], store) -> dict:
             continue
         entry = {"kind": kinds.get(name, "not configured"),
                  **(seen or {"state": "unknown", "detail": "the app has not reported this device yet"}),
-                 "last_selftest": last_result(store, name)}
+                 "last_selftest": _reported(last_result(store, name))}
         out[name] = entry
     if "printer" in out and out["printer"]["last_selftest"]:
         # Paper and cover as the last test page found them (docs/service.md).

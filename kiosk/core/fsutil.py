@@ -126,23 +126,54 @@ def ensure_private_file(path) -> bool:
     return True
 
 
+def _write_fresh_private(tmp: Path, data: bytes) -> None:
+    """Write *data* to temp file *tmp*, mode 0600 whatever the umask, and fsync it; a
+    stale *tmp* from a crash is removed first, whatever its mode."""
+    _unlink_quietly(tmp)
+    with create_private_file(tmp) as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
 def write_private_file(path, data: bytes) -> None:
     """Replace *path* with *data* atomically and durably, mode 0600 whatever the umask:
     a temp file beside it (a stale one from a crash is removed first, whatever its
     mode), fsynced, renamed over *path*, the directory fsynced."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    _unlink_quietly(tmp)
     try:
-        with create_private_file(tmp) as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        _write_fresh_private(tmp, data)
         os.replace(tmp, path)
     except BaseException:
         _unlink_quietly(tmp)
         raise
     fsync_dir(path.parent)
+
+
+def create_file_once(path, data: bytes) -> bool:
+    """Create *path* holding *data*, mode 0600 whatever the umask, durably, unless it
+    exists: True when this call created it. For a key made once and never replaced.
+
+    The data goes to a per-process temp name first (a stale one from a crash is removed,
+    so the new file gets mode 0600 whatever it had), is fsynced, and is linked to *path*:
+    ``link(2)`` fails when another process created *path* meanwhile, and theirs is kept.
+    The directory is fsynced before returning, so the key is on disk before anything
+    that depends on it is written."""
+    path = Path(path)
+    make_private_dir(path.parent)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        _write_fresh_private(tmp, data)
+        try:
+            os.link(tmp, path)
+            created = True
+        except FileExistsError:
+            created = False
+    finally:
+        _unlink_quietly(tmp)
+    fsync_dir(path.parent)
+    return created
 
 
 def fsync_dir(path: Path) -> None:

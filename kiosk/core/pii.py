@@ -4,7 +4,7 @@ Fernet (AES-128-CBC with HMAC-SHA256, from the ``cryptography`` package) with a 
 a separate file, mode 0600, kept outside the database so that a copied database alone
 does not reveal who complained. Plaintext never goes to logs or events.
 
-Key rules (docs/store.md, "The personal-data key"): the key file is created only while
+Key rules (kiosk/core/keyfile.py; docs/store.md, "The personal-data key"): the key file is created only while
 no encrypted data exists. Once names or phones are stored, a missing, empty, unreadable
 or corrupt key file is never replaced — a new key could not open them and would
 silently split the data in two. Such a key is a :class:`Cipher` whose :attr:`problem`
@@ -14,24 +14,26 @@ raises that :class:`PIIKeyError`, which names the file and the items it locks.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from kiosk.core import fsutil
-from kiosk.core.fsutil import fsync_dir
+from kiosk.core import keyfile
+from kiosk.core.keyfile import Fault
 
 
 class PIIKeyError(Exception):
     """Personal data cannot be encrypted or decrypted: the key file is missing, empty,
     unreadable, not a key, or not the key the data was encrypted with. ``str()`` names
-    the file, how many items it locks and what to do."""
+    the file, how many items it locks and what to do. ``fault`` says what is wrong with
+    the file (kiosk/core/keyfile.py); None for a key that opens but is not the data's."""
 
-    def __init__(self, message: str, *, path: Path | None = None, locked_items: int = 0):
+    def __init__(self, message: str, *, path: Path | None = None, locked_items: int = 0,
+                 fault: Fault | None = None):
         self.path = path
         self.locked_items = locked_items
+        self.fault = fault
         super().__init__(message)
 
 
@@ -53,7 +55,7 @@ class Cipher:
 
     @classmethod
     def from_key_file(cls, path: Path, *, locked_items: int, create: bool = True) -> "Cipher":
-        """The cipher of the key at *path*.
+        """The cipher of the key at *path* (the rules: kiosk/core/keyfile.py).
 
         *locked_items* is how many stored items carry encrypted personal data. Only when
         it is 0 is a missing key file created (0600, durably); otherwise, and for a key
@@ -62,47 +64,18 @@ class Cipher:
         created: the Cipher carries a problem saying it is not created yet.
         """
         path = Path(path)
-        if not path.exists() and locked_items == 0 and not create:
-            return cls._broken(path, 0, f"personal-data key {path} not created yet; the kiosk creates it "
-                                        "when it opens the store (real-name items need it)")
-        if not path.exists() and locked_items == 0:
-            try:
-                _create_key_file(path)
-            except OSError as e:  # a full disk, a read-only or foreign-owned key dir
-                return cls._broken(path, 0, f"personal-data key {path} cannot be created "
-                                            f"({e.strerror or e}); real-name items cannot be stored until it can")
-        locks = f"it locks the names and phone numbers of {locked_items} stored items" if locked_items else \
-            "no personal data is stored yet"
         try:
-            key = fsutil.read_regular_file(path).strip()
-        except FileNotFoundError:
-            return cls._broken(path, locked_items, f"personal-data key {path} is missing; {locks}. Restore the "
-                                                   "key file from its backup: a new key cannot open them, so none "
-                                                   "is created")
-        except fsutil.NotRegularFileError as e:
-            return cls._broken(path, locked_items, f"personal-data key {path} is {e.strerror}; {locks}. "
-                                                   "Restore the key file (a plain file, mode 0600) from its backup")
-        except OSError as e:
-            return cls._broken(path, locked_items, f"personal-data key {path} cannot be read "
-                                                   f"({e.strerror or e}); {locks}. Fix its owner or mode (0600)")
-        if not key:
-            return cls._broken(path, locked_items, f"personal-data key {path} is empty; {locks}. Restore the "
-                                                   "key file from its backup")
-        try:
-            return cls(key, path=path, locked_items=locked_items)
-        except ValueError:
-            return cls._broken(path, locked_items, f"personal-data key {path} is not a Fernet key (corrupt?); "
-                                                   f"{locks}. Restore the key file from its backup")
-
-    @classmethod
-    def _broken(cls, path: Path, locked_items: int, message: str) -> "Cipher":
-        return cls(None, path=path, locked_items=locked_items,
-                   problem=PIIKeyError(message, path=path, locked_items=locked_items))
+            key = keyfile.load(path, _fernet_key, in_use=lambda: locked_items > 0,
+                               new_key=Fernet.generate_key, create=create)
+        except keyfile.KeyFileFault as e:
+            return cls(None, path=path, locked_items=locked_items, problem=PIIKeyError(
+                _explain(e, locked_items), path=path, locked_items=locked_items, fault=e.fault))
+        return cls(key, path=path, locked_items=locked_items)
 
     def _usable(self) -> Fernet:
         if self._fernet is None:
             p = self.problem
-            raise PIIKeyError(str(p), path=p.path, locked_items=p.locked_items)
+            raise PIIKeyError(str(p), path=p.path, locked_items=p.locked_items, fault=p.fault)
         return self._fernet
 
     def encrypt(self, text: str | None) -> str | None:
@@ -126,27 +99,31 @@ class Cipher:
                               path=self.path, locked_items=self.locked_items) from None
 
 
-def _create_key_file(path: Path) -> None:
-    fsutil.make_private_dir(path.parent)
-    key = Fernet.generate_key()
-    # A per-process temp name: two processes may create the key at the same moment. A
-    # stale one (a crash here) is removed, so the new file gets mode 0600 whatever it had.
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        os.unlink(tmp)
-    except FileNotFoundError:
-        pass
-    with fsutil.create_private_file(tmp) as f:
-        f.write(key)
-        f.flush()
-        os.fsync(f.fileno())
-    try:
-        # link() fails if another process created the key meanwhile: use theirs.
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    os.unlink(tmp)
-    fsync_dir(path.parent)
+def _fernet_key(raw: bytes) -> bytes:
+    """The key in a key file's bytes; ValueError when it is not a Fernet key."""
+    key = raw.strip()
+    Fernet(key)
+    return key
+
+
+def _explain(e: keyfile.KeyFileFault, locked_items: int) -> str:
+    """What is wrong with the key file, how many items it locks, and what to do."""
+    what = f"personal-data key {e.path}"
+    if e.fault is Fault.NOT_CREATED:
+        return f"{what} not created yet; the kiosk creates it when it opens the store (real-name items need it)"
+    if e.fault is Fault.CANNOT_CREATE:
+        return f"{what} cannot be created ({e.detail}); real-name items cannot be stored until it can"
+    locks = f"it locks the names and phone numbers of {locked_items} stored items" if locked_items else \
+        "no personal data is stored yet"
+    return {
+        Fault.MISSING: f"{what} is missing; {locks}. Restore the key file from its backup: a new key cannot "
+                       "open them, so none is created",
+        Fault.NOT_REGULAR: f"{what} is {e.detail}; {locks}. Restore the key file (a plain file, mode 0600) "
+                           "from its backup",
+        Fault.UNREADABLE: f"{what} cannot be read ({e.detail}); {locks}. Fix its owner or mode (0600)",
+        Fault.EMPTY: f"{what} is empty; {locks}. Restore the key file from its backup",
+        Fault.CORRUPT: f"{what} is not a Fernet key (corrupt?); {locks}. Restore the key file from its backup",
+    }[e.fault]
 
 
 def mask_phone(phone: str | None) -> str:

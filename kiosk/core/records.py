@@ -88,6 +88,10 @@ class Item:
     # A receipt secret was issued. Only its hash is stored; the plaintext lives only on the
     # Submitted / Reissued record that prints it (below).
     has_secret: bool = False
+    # The item's link in its station's hash chain (kiosk/core/chain.py); None only for a
+    # row that lost it (``kiosk doctor`` names it).
+    chain_prev: str | None = None
+    chain_hash: str | None = None
     # Kept out of repr() so that an item printed into a log never carries them.
     name: str | None = field(default=None, repr=False)
     phone: str | None = field(default=None, repr=False)
@@ -149,6 +153,9 @@ class ReceiptContent:
     category_name: str | None                       # in the item's language; None: not sure
     name: str | None = field(repr=False)            # real name; None when anonymous
     masked_phone: str | None = field(repr=False)    # kiosk.core.pii.mask_phone
+    # The station's signature for the QR code (kiosk/core/receiptsig.py); None when the
+    # station could not sign (its key is missing or broken: the receipt prints unsigned).
+    seal: str | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from kiosk.core import chain, trackcode
+
 migrations = Migrations("minyi-kiosk")
 
 
@@ -121,6 +123,37 @@ def m002_receipt_secret(db: Database) -> None:
     # The scrypt hash of the item's receipt secret (kiosk/core/itemsecret.py). NULL for items
     # committed before receipts carried a secret: those show their state only.
     db["items"].add_column("secret_hash", str)
+
+
+@migrations()
+def m003_item_chain(db: Database) -> None:
+    # Each item's link in its station's hash chain (kiosk/core/chain.py), and the chain's
+    # head per station next to its sequence counter, written in the commit transaction.
+    # Items stored before are chained here, in seq order, so every station's chain starts
+    # at its first item.
+    db["items"].add_column("chain_prev", str)
+    db["items"].add_column("chain_hash", str)
+    db["counters"].add_column("chain_hash", str)
+    for (station,) in db.execute("SELECT DISTINCT station FROM items").fetchall():
+        prev = None
+        for r in list(db["items"].rows_where("station = ?", [station], order_by="seq")):
+            link = chain.next_link(station, r["seq"], prev, _row_digest(db, r))
+            db.execute("UPDATE items SET chain_prev = ?, chain_hash = ? WHERE id = ?", [link.prev, link.hash, r["id"]])
+            prev = link.hash
+        db.execute("UPDATE counters SET chain_hash = ? WHERE station = ?", [prev, station])
+
+
+def _row_digest(db: Database, r: dict) -> str:
+    """m003: the digest of an items row (with its attachments rows)."""
+    atts = [dict(zip(("idx", "name", "kind", "media_type", "size", "sha256"), a)) for a in db.execute(
+        "SELECT idx, name, kind, media_type, size, sha256 FROM attachments WHERE item_id = ? ORDER BY idx",
+        [r["id"]]).fetchall()]
+    # The code as the store reads it back (kiosk/core/store/items.py), as chain.item_digest takes it.
+    code = trackcode.make(r["station"], r["seq"]).compact
+    return chain.digest_of(id=r["id"], station=r["station"], seq=r["seq"], code=code,
+                           created_at=r["created_at"], clock_trusted=bool(r["clock_trusted"]), text=r["text"],
+                           category=r["category"], anonymous=bool(r["anonymous"]), source=r["source"],
+                           lang=r["lang"], attachments=atts)
 
 
 def schema_version() -> str:

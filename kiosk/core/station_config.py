@@ -15,10 +15,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from kiosk.core import clock
+from kiosk.core import clock, trackcode
 from kiosk.core.categories import STATION_CONFIG_KEY as META_KEY
 from kiosk.core.categories import CategoryListError, encode_applied, parse_categories, read_applied
 from kiosk.core.categories import Category
+from kiosk.core.stationkey import ALGORITHM, decode_public
 
 REJECTED_KEY = "station_config.rejected"
 MAX_BYTES = 1024 * 1024
@@ -97,6 +98,9 @@ class StationConfig:
     statistics: dict = field(default_factory=dict)
     months: tuple[MonthFigures, ...] = ()
     published_matters: tuple[PublishedMatter, ...] = ()
+    # The district's station signing keys the centre pinned: station -> base64 Ed25519
+    # public key (kiosk/core/stationkey.py), for checking receipts offline.
+    station_keys: dict = field(default_factory=dict)
     etag: str | None = None
     applied_at: str | None = None
 
@@ -136,7 +140,8 @@ def parse(raw: bytes | str, etag: str | None = None) -> StationConfig:
     stats, months = _parse_statistics(doc.get("statistics") or {})
     return StationConfig(version=str(version), categories=tuple(cats), representatives=tuple(reps),
                          announcements=tuple(anns), statistics=stats, months=months,
-                         published_matters=_published_matters(doc.get("published_matters")), etag=etag)
+                         published_matters=_published_matters(doc.get("published_matters")),
+                         station_keys=_station_keys(doc.get("station_keys")), etag=etag)
 
 
 def _decode_document(raw: bytes | str) -> dict:
@@ -314,6 +319,29 @@ def _published_matters(raw) -> tuple[PublishedMatter, ...]:
             raise StationConfigError(f"{where}handled_on: expected YYYY-MM-DD, got {handled!r}")
         out.append(PublishedMatter(id=_req(m, "id", str, where), handled_on=handled, **fields))
     return tuple(out)
+
+
+MAX_STATION_KEYS = 10_000
+
+
+def _station_keys(raw) -> dict[str, str]:
+    """``station_keys``: each station's pinned public key, no station twice."""
+    out: dict[str, str] = {}
+    for where, k in _objects(raw, "station_keys", MAX_STATION_KEYS):
+        station = _req(k, "station", str, where)
+        if not trackcode.is_station(station):
+            raise StationConfigError(f"{where}station: expected 4 digits, got {station!r:.20}")
+        if k.get("algorithm", ALGORITHM) != ALGORITHM:
+            raise StationConfigError(f"{where}algorithm: expected {ALGORITHM!r}")
+        public = _req(k, "public_key", str, where)
+        try:
+            decode_public(public)
+        except ValueError as e:
+            raise StationConfigError(f"{where}public_key: {e}") from None
+        if station in out:
+            raise StationConfigError(f"{where}station: {station} listed twice")
+        out[station] = public
+    return out
 
 
 def apply(store, raw: bytes, etag: str | None) -> StationConfig:

@@ -4,7 +4,7 @@ The CLI (`kiosk submit`) and the touchscreen app both go through :func:`submit`,
 rules below hold for every path into the store. The trip (docs/architecture.md): the
 categories valid now are read once; :func:`build_draft` validates (plaintext);
 :func:`seal` encrypts the name and phone with the store's cipher and draws the receipt
-secret and its hash (kiosk/core/itemsecret.py), giving the complete :class:`NewItem`;
+secret and its keyed check (kiosk/core/itemsecret.py), giving the complete :class:`NewItem`;
 ``Store.commit_item`` only writes it. The :class:`Submitted` result carries what the
 receipt prints (the secret, the category's name, the name and the masked phone), so
 the print step reads neither the store nor the categories. Plaintext personal data goes
@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Sequence
 
-from kiosk.core import itemsecret
+from kiosk.core import itemsecret, receiptsig
 from kiosk.core.categories import Categories, current_categories, local_categories
 from kiosk.core.pii import Cipher, PIIKeyError, mask_phone
+from kiosk.core.receiptkey import ReceiptKey
 from kiosk.core.records import Draft, NewAttachment, NewItem, Submitted
 from kiosk.core.store import Store, StoreError
 
@@ -213,13 +214,14 @@ def build_draft(cfg: HasSubmissionRules, *, text: str = "", category: str | None
                  max_attachment_bytes=cfg.submission.max_attachment_bytes)
 
 
-def seal(draft: Draft, cipher: Cipher) -> tuple[NewItem, str]:
+def seal(draft: Draft, cipher: Cipher, receipt_key: ReceiptKey) -> tuple[NewItem, str]:
     """The complete row to commit for *draft* and the plaintext receipt secret.
 
     The name and phone are encrypted with *cipher* (the store's, kiosk/core/pii.py) and
-    a new secret is drawn and hashed (kiosk/core/itemsecret.py) here, before the store's
-    write lock is taken. Raises :class:`~kiosk.core.store.StoreError` when the key is
-    unusable: with it nothing of a real-name item is stored.
+    a new secret is drawn and checked with *receipt_key* (the store's,
+    kiosk/core/itemsecret.py: microseconds; scrypt while that key is unusable) here,
+    before the store's write lock is taken. Raises :class:`~kiosk.core.store.StoreError`
+    when the personal-data key is unusable: with it nothing of a real-name item is stored.
     """
     try:
         name_enc, phone_enc = cipher.encrypt(draft.name), cipher.encrypt(draft.phone)
@@ -228,7 +230,7 @@ def seal(draft: Draft, cipher: Cipher) -> tuple[NewItem, str]:
     secret = itemsecret.issue()
     new = NewItem(text=draft.text, category=draft.category, anonymous=draft.anonymous,
                   name_enc=name_enc, phone_enc=phone_enc, source=draft.source, lang=draft.lang,
-                  secret_hash=itemsecret.hash_secret(secret), attachments=draft.attachments,
+                  secret_hash=itemsecret.hash_secret(secret, receipt_key), attachments=draft.attachments,
                   max_attachment_bytes=draft.max_attachment_bytes)
     return new, secret
 
@@ -244,8 +246,9 @@ def submit(store: Store, cfg: HasSubmissionRules, **fields) -> Submitted:
     """
     categories = current_categories(store, cfg)
     draft = build_draft(cfg, categories=categories, **fields)
-    new, secret = seal(draft, store.cipher)
+    new, secret = seal(draft, store.cipher, store.receipt_key)
     item = store.commit_item(new)
     return Submitted(item=item, secret=secret,
                      category_name=categories.name(item.category, item.lang) if item.category else None,
-                     name=draft.name, masked_phone=mask_phone(draft.phone) if draft.phone else None)
+                     name=draft.name, masked_phone=mask_phone(draft.phone) if draft.phone else None,
+                     seal=receiptsig.try_seal(store, item))  # after the commit: ~50 µs, no write

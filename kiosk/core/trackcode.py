@@ -71,9 +71,17 @@ class TrackingCode:
         return f"{self.station}-{self.seq:0{SEQ_DIGITS}d}-{self.check}"
 
 
+_STATION = re.compile(r"[0-9]{%d}" % STATION_DIGITS)
+
+
+def is_station(text: object) -> bool:
+    """Whether *text* is a station number: exactly :data:`STATION_DIGITS` ASCII digits."""
+    return isinstance(text, str) and _STATION.fullmatch(text) is not None
+
+
 def make(station: str, seq: int) -> TrackingCode:
     """The code for item number *seq* (1-based) of *station*."""
-    if not re.fullmatch(r"[0-9]{%d}" % STATION_DIGITS, station):
+    if not is_station(station):
         raise CodeError(f"station number must be {STATION_DIGITS} digits, got {station!r}")
     if seq < 1:
         raise CodeError(f"sequence must be 1 or more, got {seq}")

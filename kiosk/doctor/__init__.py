@@ -26,6 +26,32 @@ class Check:
         return asdict(self)
 
 
+class Unavailable(Exception):
+    """What a check needs (the config, the database) cannot be had; :attr:`check` is the
+    SKIP line the check reports instead (the core checks say why)."""
+
+    def __init__(self, check: Check):
+        self.check = check
+        super().__init__(check.detail)
+
+
+def config_and_store(ctx, name: str):
+    """``(config, store)`` for the check *name*; the store is None before the kiosk's
+    first start (no database yet: :class:`~kiosk.core.store.StoreNotCreated`). Raises
+    :class:`Unavailable` with a SKIP line when the config or the database cannot be had."""
+    from kiosk.core.store import StoreNotCreated
+    try:
+        cfg = ctx.config
+    except Exception as e:  # the core checks report a bad config themselves
+        raise Unavailable(Check(name, SKIP, f"config unavailable: {e}")) from None
+    try:
+        return cfg, ctx.store
+    except StoreNotCreated:
+        return cfg, None
+    except Exception as e:  # the core checks report a bad database themselves
+        raise Unavailable(Check(name, SKIP, f"database unavailable: {e}")) from None
+
+
 def check_modules() -> list:
     """Every check module, core first, then by name."""
     names = sorted(i.name for i in pkgutil.iter_modules(__path__) if not i.name.startswith("_"))

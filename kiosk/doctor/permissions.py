@@ -43,8 +43,10 @@ class Exposure:
 def secret_files(cfg) -> list[tuple[str, Path]]:
     """(what, path) of every secret file this config names."""
     from kiosk.config.service import pin_path
+    from kiosk.core.receiptkey import path_for
 
     named = [("the personal-data key", cfg.storage.key_file), ("the service PIN hash", str(pin_path(cfg))),
+             ("the receipt-secret key", str(path_for(cfg.storage.key_file))),
              ("the sync token file", cfg.sync.token_file),
              ("the pull-API token file", cfg.sync.pull_api_token_file),
              ("the centre's token file", cfg.central_dev.token_file),

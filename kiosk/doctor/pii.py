@@ -12,29 +12,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kiosk.core.keyfile import Fault
 from kiosk.core.pii import Cipher, PIIKeyError
-from kiosk.core.store import StoreNotCreated
-from kiosk.doctor import FAIL, OK, SKIP, WARN, Check
+from kiosk.doctor import FAIL, OK, WARN, Check, Unavailable, config_and_store
 
 
 def checks(ctx) -> list[Check]:
     """The ``pii_key`` line of `kiosk doctor`."""
     try:
-        cfg = ctx.config
-    except Exception as e:  # the core check reports a bad config itself
-        return [Check("pii_key", SKIP, f"config unavailable: {e}")]
+        cfg, store = config_and_store(ctx, "pii_key")
+    except Unavailable as e:
+        return [e.check]
     key = Path(cfg.storage.key_file)
-    try:
-        store = ctx.store
-    except StoreNotCreated:
+    if store is None:
         return [_check_key_alone(key)]
-    except Exception as e:  # the core check reports the database itself
-        return [Check("pii_key", SKIP, f"database unavailable: {e}")]
     cipher = store.cipher
     locked = store.count_encrypted_items()
     if cipher.problem is not None:
-        fresh = locked == 0 and not key.exists()
-        return [Check("pii_key", WARN if fresh else FAIL, str(cipher.problem))]
+        return [_problem(cipher.problem)]
     sample = store.sample_encrypted_value()
     if sample is not None:
         try:
@@ -55,4 +50,9 @@ def _check_key_alone(key: Path) -> Check:
     cipher = Cipher.from_key_file(key, locked_items=0, create=False)
     if cipher.problem is None:
         return Check("pii_key", OK, f"{key} present; no database yet, so no personal data stored")
-    return Check("pii_key", WARN if not key.exists() else FAIL, str(cipher.problem))
+    return _problem(cipher.problem)
+
+
+def _problem(problem: PIIKeyError) -> Check:
+    """WARN for a key not created yet (a fresh install: nothing stored needs it), else FAIL."""
+    return Check("pii_key", WARN if problem.fault is Fault.NOT_CREATED else FAIL, str(problem))

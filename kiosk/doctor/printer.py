@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 from kiosk.config import ConfigError
@@ -18,7 +17,7 @@ def printer_check(cfg, printer=None) -> Check:
     if printer is None:
         if ps.kind == "none":
             return Check("printer", SKIP, "no printer configured (printer.kind = \"none\"): receipts are not printed")
-        if ps.kind == "file" and not _is_device(ps.path):
+        if ps.kind == "file" and not Path(ps.path).is_char_device():
             return file_check(ps)
         try:
             printer = ps.build()
@@ -51,13 +50,6 @@ def printer_check(cfg, printer=None) -> Check:
     if st.paper == "near_end":
         return Check("printer", WARN, f"{where}: ready, paper running low")
     return Check("printer", OK, f"{where}: ready ({st.detail})")
-
-
-def _is_device(path: str) -> bool:
-    try:
-        return stat.S_ISCHR(os.stat(path).st_mode)
-    except OSError:
-        return False
 
 
 def file_check(ps) -> Check:

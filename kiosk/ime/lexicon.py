@@ -32,6 +32,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kiosk.core import cachedir
 from kiosk.ime.sources import fingerprint
 
 log = logging.getLogger(__name__)
@@ -207,13 +208,9 @@ def read(path: Path, source: str) -> Lexicon | None:
 
 
 def cache_dir() -> Path:
-    """Where the built lexicon is kept: ``$MINYI_IME_CACHE`` or the user's cache dir
-    (platformdirs, e.g. ``~/.cache/minyi-kiosk/ime``)."""
-    env = os.environ.get("MINYI_IME_CACHE")
-    if env:
-        return Path(env)
-    import platformdirs
-    return Path(platformdirs.user_cache_dir("minyi-kiosk", appauthor=False)) / "ime"
+    """Where the built lexicon is kept: kiosk.core.cachedir's ``ime`` dir
+    (``$CACHE_DIRECTORY/ime`` under the unit, else e.g. ``~/.cache/minyi-kiosk/ime``)."""
+    return cachedir.cache_dir("ime")
 
 
 def load(directory: Path | None = None) -> Lexicon:

@@ -29,7 +29,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable
 
-from kiosk.core import itemsecret, trackcode
+from kiosk.core import itemsecret, receiptsig, trackcode
 from kiosk.core.records import ItemState, Rating
 from kiosk.core.store import AlreadyRated
 from kiosk.core.trackcode import CodeError, TrackingCode
@@ -150,10 +150,12 @@ class FailureLimiter:
 
 @dataclass(frozen=True)
 class Scan:
-    """What a code reader sent: the tracking code and, on current receipts, the secret."""
+    """What a code reader sent: the tracking code and, on current receipts, the secret and
+    the station's seal (checked by kiosk.lookup.verify, never needed for the answer)."""
 
     code: TrackingCode
     secret: str | None = field(default=None, repr=False)
+    seal: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -193,21 +195,23 @@ def scan_from_payload(payload: str, lookup_url: str = "") -> Scan:
     docs/receipts.md) or a typed code. Raises :class:`CodeError` (also for an unreadable
     secret part: either way the scan is not a usable receipt).
 
-    The secret is the ``#k=`` fragment at the end; a payload without one (a receipt
-    printed before secrets) gives ``secret=None``. A URL made from ``lookup_url`` gives up
+    The secret is the fragment's ``k=`` field and the seal its ``r=`` field
+    (kiosk/core/receiptsig.py); a payload without them (a receipt printed before
+    secrets or seals) gives None for each. A URL made from ``lookup_url`` gives up
     the ``{code}`` part; a URL from an older ``lookup_url`` still works when it carries
     the code as the last run of digits.
     """
-    text = str(payload or "").strip()
+    try:
+        text, fields = receiptsig.split_fragment(str(payload or "").strip())
+    except receiptsig.ReceiptPayloadError as e:
+        raise CodeError(str(e)) from None
     secret = None
-    head, mark, tail = text.rpartition(itemsecret.QR_MARK)
-    if mark:
+    if "k" in fields:
         try:
-            secret = itemsecret.normalise(tail)
+            secret = itemsecret.normalise(fields["k"])
         except itemsecret.SecretFormatError as e:
             raise CodeError(f"the scanned code's receipt secret is unreadable: {e}") from None
-        text = head
-    return Scan(_code_in(text, lookup_url), secret)
+    return Scan(_code_in(text, lookup_url), secret, fields.get("r"))
 
 
 def _code_in(text: str, lookup_url: str) -> TrackingCode:

@@ -107,10 +107,17 @@ class PinCheck:
         return FAILURES_PER_LOCK - self.failures % FAILURES_PER_LOCK
 
 
+def wait_parts(seconds: float) -> tuple[int, int]:
+    """How long a lock still lasts as ``(minutes, seconds)``, rounded up to a whole second
+    and at least one: the figures :func:`format_wait` and the service menu's PIN pad
+    (kiosk/app/wording.py ``wait_text``) say."""
+    return divmod(max(1, int(float(seconds) + 0.999)), 60)
+
+
 def format_wait(seconds: float) -> str:
     """"3 min 5 s" / "40 s": how long a lock still lasts, for staff."""
-    s = max(1, int(seconds + 0.999))
-    return f"{s // 60} min {s % 60} s" if s >= 60 else f"{s} s"
+    m, s = wait_parts(seconds)
+    return f"{m} min {s} s" if m else f"{s} s"
 
 
 def validate_pin(pin: str) -> str:

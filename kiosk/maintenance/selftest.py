@@ -18,6 +18,7 @@ from drivers.codereader import CodeReaderError
 from drivers.microphone import MicrophoneUnavailable, rms_level
 from drivers.printer import PrinterError
 from kiosk.core.devicehealth import DEVICES, SelfTestResult, UnknownDevice, last_result, record
+from kiosk.core.devicehealth import SelfTestReason as Reason
 from kiosk.core.trackcode import CodeError
 from kiosk.lookup.answers import code_from_scan
 
@@ -31,22 +32,26 @@ def test_printer(cfg, printer=None) -> SelfTestResult:
     try:
         data = printing.encode_layout(printing.selftest_layout(cfg), cfg)
     except ValueError as e:
-        return SelfTestResult("printer", False, f"cannot lay out the test page: {e}")
+        return SelfTestResult("printer", False, f"cannot lay out the test page: {e}", reason=Reason.PRINTER_LAYOUT)
     if printer is None:
         try:
             printer = cfg.printer.build()
         except ValueError as e:
-            return SelfTestResult("printer", False, f"printer configuration is wrong: {e}")
+            return SelfTestResult("printer", False, f"printer configuration is wrong: {e}",
+                                  reason=Reason.PRINTER_CONFIG)
         if printer is None:
-            return SelfTestResult("printer", False, "no printer is configured (printer.kind = \"none\")")
+            return SelfTestResult("printer", False, "no printer is configured (printer.kind = \"none\")",
+                                  reason=Reason.PRINTER_NONE)
     out = printing.send(data, cfg, printer)
     st = _printer_status(printer)
     info = {"status": out.status, "bytes": out.bytes_sent, "paper": st.get("paper"),
             "cover_open": st.get("cover_open"), "online": st.get("online")}
     if out.printed:
         return SelfTestResult("printer", True, "test page printed" + (
-            "; paper is running low" if out.paper_low else ""), data=info)
-    return SelfTestResult("printer", False, f"test page not printed: {out.reason}", data=info)
+            "; paper is running low" if out.paper_low else ""), data=info,
+            reason=Reason.PRINTER_PRINTED_LOW if out.paper_low else Reason.PRINTER_PRINTED)
+    return SelfTestResult("printer", False, f"test page not printed: {out.reason}", data=info,
+                          reason=Reason.PRINTER_NOT_PRINTED)
 
 
 def _printer_status(printer) -> dict:
@@ -97,17 +102,21 @@ def test_microphone(mic, seconds: float = 3.0, on_level=None, live_s: float = 0.
             capture_audio(mic, live_s, on_level)
         pcm, rate = capture_audio(mic, seconds, on_level)
     except MicrophoneUnavailable as e:
-        return SelfTestResult("microphone", False, f"microphone unavailable: {e}"), b"", 0
+        return SelfTestResult("microphone", False, f"microphone unavailable: {e}",
+                              reason=Reason.MIC_UNAVAILABLE), b"", 0
     level = rms_level(pcm)
     got_s = len(pcm) / 2 / rate if rate else 0.0
     info = {"seconds": round(got_s, 2), "rms": round(level, 5), "rate": rate}
     if got_s < seconds * 0.9:
         return SelfTestResult("microphone", False, f"only {got_s:.1f} s of {seconds:g} s of sound arrived",
-                              data=info), pcm, rate
+                              data=info, reason=Reason.MIC_SHORT,
+                              params={"got": f"{got_s:.1f}", "want": f"{seconds:g}"}), pcm, rate
     if not any(pcm):
         return SelfTestResult("microphone", False, "the microphone delivered only digital silence "
-                              "(muted, unplugged or the wrong input)", data=info), pcm, rate
-    return SelfTestResult("microphone", True, f"recorded {got_s:.1f} s, level {level:.3f}", data=info), pcm, rate
+                              "(muted, unplugged or the wrong input)", data=info,
+                              reason=Reason.MIC_SILENT), pcm, rate
+    return SelfTestResult("microphone", True, f"recorded {got_s:.1f} s, level {level:.3f}", data=info,
+                          reason=Reason.MIC_OK, params={"got": f"{got_s:.1f}", "level": f"{level:.3f}"}), pcm, rate
 
 
 def _grab(camera, warmup: int = 3):
@@ -129,14 +138,16 @@ def test_camera(camera) -> tuple[SelfTestResult, object]:
     try:
         frame = _grab(camera)
     except CameraError as e:
-        return SelfTestResult("camera", False, f"camera unavailable: {e}"), None
+        return SelfTestResult("camera", False, f"camera unavailable: {e}", reason=Reason.CAMERA_UNAVAILABLE), None
     h, w = frame.shape[:2]
     spread = float(frame.std())
     info = {"width": int(w), "height": int(h), "std": round(spread, 1)}
     if spread < 2.0:
         return SelfTestResult("camera", False, f"the picture is one flat colour ({w}×{h}): lens covered "
-                              "or sensor dead", data=info), frame
-    return SelfTestResult("camera", True, f"captured {w}×{h}", data=info), frame
+                              "or sensor dead", data=info, reason=Reason.CAMERA_FLAT,
+                              params={"size": f"{w}×{h}"}), frame
+    return SelfTestResult("camera", True, f"captured {w}×{h}", data=info, reason=Reason.CAMERA_OK,
+                          params={"size": f"{w}×{h}"}), frame
 
 
 def test_scanner(camera, settings) -> tuple[SelfTestResult, object]:
@@ -146,14 +157,17 @@ def test_scanner(camera, settings) -> tuple[SelfTestResult, object]:
     try:
         frame = _grab(camera)
     except CameraError as e:
-        return SelfTestResult("scanner", False, f"document camera unavailable: {e}"), None
+        return SelfTestResult("scanner", False, f"document camera unavailable: {e}",
+                              reason=Reason.SCANNER_UNAVAILABLE), None
     page = process_page(frame, **settings.page_options())
     info = {"found_page": page.found_page, "size": list(page.size)}
     if not page.found_page:
         return SelfTestResult("scanner", False, "captured, but no page outline found: lay a sheet "
-                              "of paper under the document camera and test again", data=info), page
+                              "of paper under the document camera and test again", data=info,
+                              reason=Reason.SCANNER_NO_PAGE), page
     return SelfTestResult("scanner", True, f"page outline found ({page.size[0]}×{page.size[1]})",
-                          data=info), page
+                          data=info, reason=Reason.SCANNER_OK,
+                          params={"size": f"{page.size[0]}×{page.size[1]}"}), page
 
 
 def test_code_reader(reader, lookup_url: str, timeout_s: float = 20.0) -> SelfTestResult:
@@ -166,14 +180,18 @@ def test_code_reader(reader, lookup_url: str, timeout_s: float = 20.0) -> SelfTe
         finally:
             reader.close()
     except CodeReaderError as e:
-        return SelfTestResult("code_reader", False, f"code reader unavailable: {e}")
+        return SelfTestResult("code_reader", False, f"code reader unavailable: {e}",
+                              reason=Reason.READER_UNAVAILABLE)
     if payload is None:
-        return SelfTestResult("code_reader", False, f"nothing scanned within {timeout_s:g} s")
+        return SelfTestResult("code_reader", False, f"nothing scanned within {timeout_s:g} s",
+                              reason=Reason.READER_NOTHING, params={"seconds": f"{timeout_s:g}"})
     try:
         code = code_from_scan(payload, lookup_url)
     except CodeError as e:
-        return SelfTestResult("code_reader", False, f"scanned, but no tracking code in it: {e}")
-    return SelfTestResult("code_reader", True, f"read tracking code {code}", data={"code": str(code)})
+        return SelfTestResult("code_reader", False, f"scanned, but no tracking code in it: {e}",
+                              reason=Reason.READER_NO_CODE)
+    return SelfTestResult("code_reader", True, f"read tracking code {code}", data={"code": str(code)},
+                          reason=Reason.READER_OK, params={"code": str(code)})
 
 
 # -- configured devices ---------------------------------------------------------------
@@ -185,7 +203,8 @@ def run_configured(cfg, device: str, *, code_timeout_s: float = 20.0, seconds: f
         raise UnknownDevice(f"unknown self-test {device!r} (expected one of {', '.join(DEVICES)})")
     kind = cfg.device_kinds().get(device)
     if kind is None:
-        return SelfTestResult(device, False, f"the {device} is not configured (disabled or kind \"none\")")
+        return SelfTestResult(device, False, f"the {device} is not configured (disabled or kind \"none\")",
+                              reason=Reason.NOT_CONFIGURED)
     if device == "printer":
         return test_printer(cfg)
     if device == "microphone":

@@ -64,7 +64,8 @@ def status_snapshot(cfg, store, *, app_started_mono: float | None = None, now_mo
                    "outage_last_error": outage.get("last_error"),
                    "auth_alert": auth.get("reason")},
         "station_config_etag": current_etag(store),
-        "speech_model": {"path": str(model_dir), "problem": model_problem},
+        "speech_model": {"path": str(model_dir), "problem": model_problem,
+                         "state": voice_models.model_state(model_dir)},
     }
 
 

@@ -9,8 +9,8 @@ times its size is at most ``columns`` (see ``kiosk.receipt.wrap`` for the width 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
+from kiosk.core import clock
 from kiosk.core.pii import mask_phone  # re-exported: the receipt's masking is the core's
 from kiosk.receipt.wrap import display_width, truncate, wrap
 
@@ -105,11 +105,9 @@ def local_time(created_at: str, tz: str) -> str:
     """UTC ISO time → ``YYYY-MM-DD HH:MM`` in the station's time zone."""
     from zoneinfo import ZoneInfo
     try:
-        t = datetime.fromisoformat(created_at)
-    except (TypeError, ValueError):
+        t = clock.parse_utc(created_at)
+    except ValueError:
         return str(created_at or "")
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
     return t.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 

@@ -68,7 +68,7 @@ def item_layout(receipt: ReceiptContent, cfg, *, reprint: bool = False) -> Layou
         clock_trusted=item.clock_trusted, category_name=receipt.category_name,
         anonymous=item.anonymous, text=item.text or "", lang=item.lang,
         station_name=cfg.station.name, columns=ps.columns, dots=ps.dots,
-        qr_data=rs.qr_payload(item.code.compact, receipt.secret), secret=receipt.secret,
+        qr_data=rs.qr_payload(item.code.compact, receipt.secret, receipt.seal), secret=receipt.secret,
         name=None if item.anonymous else receipt.name,
         phone=None if item.anonymous else receipt.masked_phone,
         text_lines=rs.text_lines, timezone_name=rs.timezone, footer=tuple(rs.footer),

@@ -53,3 +53,9 @@ class BackgroundServer:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+
+def kept_headers(e) -> dict[str, str]:
+    """The headers of werkzeug HTTPException *e* a JSON error answer must keep: a 405's
+    ``Allow`` (RFC 9110 section 15.5.6: the methods the route does have)."""
+    return {k: v for k, v in e.get_headers() if k.lower() == "allow"}

@@ -90,3 +90,12 @@ class HostGuard:
                                                    ("Content-Length", str(len(body))),
                                                    ("X-Content-Type-Options", "nosniff")])
         return [body]
+
+
+_COUNT = re.compile(r"[0-9]{1,19}")
+
+
+def parse_count(text: str) -> int | None:
+    """A query argument such as ``after`` or ``limit`` as a non-negative int when it is 1
+    to 19 ASCII digits (no sign, no space, no other script's digits), else None."""
+    return int(text) if _COUNT.fullmatch(text) else None

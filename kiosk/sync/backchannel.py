@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from kiosk.core import clock
 from kiosk.core.records import CENTRE_STATES, Delivery
 from kiosk.core import station_config
+from kiosk.core.stationkey import ALGORITHM, PUBLIC_META
 from kiosk.sync.client import TRANSIENT, CentreClient, CentreError
 from kiosk.sync.wire import app_version
 
@@ -144,12 +145,35 @@ def heartbeat_body(store, started_mono: float, now_mono: float, config=None) -> 
         "devices": device_states(store),
         "config_etag": station_config.current_etag(store),
         "store": {"state": "open"},
+        "station_key": station_key_report(store),
+        "chain": chain_report(store),
     }
     if config is not None:
         from kiosk.core import devicehealth as health
         body["devices"].update(health.device_report(config.device_kinds(), store))
         body["service_events"] = health.events_to_send(store)
     return body
+
+
+def station_key_report(store) -> dict | None:
+    """The station's public signing key for the centre to pin (docs/protocol.md,
+    "Station keys"); None until the station made one."""
+    public = store.get_meta(PUBLIC_META)
+    return {"algorithm": ALGORITHM, "public_key": public} if public else None
+
+
+#: At most this many undelivered seq numbers go in a heartbeat (``undelivered_more`` says
+#: there are more): a long outage's backlog must not make every heartbeat huge.
+MAX_UNDELIVERED = 500
+
+
+def chain_report(store) -> dict:
+    """The station's chain head and which seq numbers it still holds undelivered, so the
+    centre can tell an item on its way from one lost (docs/protocol.md, "The item chain")."""
+    seq, head = store.chain_head()
+    waiting = store.undelivered_seqs(MAX_UNDELIVERED + 1)
+    return {"seq": seq, "hash": head, "undelivered": waiting[:MAX_UNDELIVERED],
+            "undelivered_more": len(waiting) > MAX_UNDELIVERED}
 
 
 def unopenable_heartbeat_body(store, started_mono: float, now_mono: float, reason: str) -> dict:

@@ -15,8 +15,9 @@ payload (a tar stream) encrypted in chunks:
   bundle cut short at a chunk boundary all fail authentication.
 
 The payload itself (kiosk/sync/export.py) hashes every file and carries an HMAC of
-its manifest keyed with the kiosk's sync token, so the centre also knows which kiosk made
-it. :func:`open_bundle` decrypts to a file and only returns once every chunk verified:
+its manifest keyed with the kiosk's sync token and the station's Ed25519 signature of it,
+so the centre also knows which station made it (the header names the station and its
+signing key; the centre checks both against the manifest and its pinned key). :func:`open_bundle` decrypts to a file and only returns once every chunk verified:
 a bundle is accepted whole or refused whole.
 """
 

@@ -8,14 +8,18 @@ marks an item delivered when the centre answers for it (a later sync then gets
 
 Payload (a tar stream inside :mod:`kiosk.sync.bundle`): ``items/<uuid>/<idx>`` for
 every attachment, then ``manifest.json`` (each item as the push protocol describes it,
-kiosk/sync/wire.py, with every file's size and SHA-256) and ``manifest.hmac``
-(HMAC-SHA256 of the manifest keyed with the kiosk's sync token, which the centre knows).
+kiosk/sync/wire.py, with every file's size and SHA-256, and the station and its public
+key as ``signer``), ``manifest.hmac`` (HMAC-SHA256 of the manifest keyed with the kiosk's
+sync token, which the centre knows) and ``manifest.sig`` (base64 of the station's
+Ed25519 signature of :func:`manifest_message`, kiosk/core/stationkey.py): the centre takes
+a bundle only from the station whose key it pinned (kiosk/central_dev/bundles.py).
 An attachment whose bytes no longer match their stored hash is not exported: its item is
 listed under ``left_out`` with the reason, and the export reports it.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import io
@@ -30,7 +34,8 @@ from pathlib import Path
 from kiosk.core import clock, fsutil
 from kiosk.sync import bundle
 
-MANIFEST, MANIFEST_MAC = "manifest.json", "manifest.hmac"
+MANIFEST, MANIFEST_MAC, MANIFEST_SIG = "manifest.json", "manifest.hmac", "manifest.sig"
+_SIGNED_TAG = b"minyi-bundle-manifest/1\n"
 
 
 class ExportError(Exception):
@@ -53,6 +58,12 @@ class ExportResult:
 def manifest_mac(token: str, manifest: bytes) -> str:
     """The sender's HMAC over the manifest (hex)."""
     return hmac.new(token.encode("utf-8"), manifest, hashlib.sha256).hexdigest()
+
+
+def manifest_message(manifest: bytes) -> bytes:
+    """What the station's signature of a bundle covers: a tag and the manifest, which
+    names the station and the signer and lists every item and file with its SHA-256."""
+    return _SIGNED_TAG + manifest
 
 
 def find_targets(cfg, *, proc_root: Path = Path("/proc"), sys_root: Path = Path("/sys")) -> list[Path]:
@@ -135,6 +146,9 @@ def export_bundle(cfg, store, dest_dir: Path, *, include_delivered: bool = False
     from kiosk.sync.wire import app_version
 
     recipient, token = _load_keys(cfg)
+    signer = store.station_key
+    if signer.problem is not None:
+        raise ExportError(f"USB export needs the station's signing key: {signer.problem}")
     dest_dir = Path(dest_dir)
     if not dest_dir.is_dir():
         raise ExportError(f"{dest_dir} is not a directory (is the drive mounted?)")
@@ -145,16 +159,18 @@ def export_bundle(cfg, store, dest_dir: Path, *, include_delivered: bool = False
     try:
         part.unlink(missing_ok=True)  # a stale part of a crashed export: created afresh, 0600
         with fsutil.create_private_file(part) as out:
-            writer = bundle.BundleWriter(out, recipient, {"station": cfg.station.number,
+            writer = bundle.BundleWriter(out, recipient, {"station": cfg.station.number, "signer": signer.public,
                                                           "created_at": clock.now_iso()})
             with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
                 metas, left_out = _add_items(tar, store, ids, progress)
-                manifest = json.dumps({"format": 1, "station": cfg.station.number, "app_version": app_version(),
+                manifest = json.dumps({"format": 1, "station": cfg.station.number, "signer": signer.public,
+                                       "app_version": app_version(),
                                        "created_at": clock.now_iso(), "include_delivered": include_delivered,
                                        "items": metas, "left_out": left_out},
                                       ensure_ascii=False).encode("utf-8")
                 _add_bytes(tar, MANIFEST, manifest)
                 _add_bytes(tar, MANIFEST_MAC, manifest_mac(token, manifest).encode("ascii"))
+                _add_bytes(tar, MANIFEST_SIG, base64.b64encode(signer.sign(manifest_message(manifest))))
             writer.finish()
             out.flush()
             os.fsync(out.fileno())

@@ -31,7 +31,8 @@ from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import wrap_file
 
 from kiosk.core.pii import PIIKeyError
-from kiosk.runtime.webguard import SERVING_LIMITS, HostGuard
+from kiosk.runtime.httpserve import kept_headers
+from kiosk.runtime.webguard import SERVING_LIMITS, HostGuard, parse_count
 from kiosk.sync.wire import attachment_meta, item_meta
 
 log = logging.getLogger("kiosk.sync.pullapi")
@@ -39,7 +40,6 @@ log = logging.getLogger("kiosk.sync.pullapi")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # A cursor or page size: plain ASCII digits that fit SQLite's signed 64-bit INTEGER
 # (int() alone would also take "١٢", "1_0" and " 7 ", and a 20-digit number overflows).
-_COUNT = re.compile(r"[0-9]{1,19}")
 SQLITE_INT_MAX = 2**63 - 1
 DEFAULT_PAGE = 50
 #: Largest request body read: no pull API request needs one (docs/sync.md).
@@ -77,7 +77,7 @@ class PullAPI:
         try:
             resp = self.dispatch(req)
         except HTTPException as e:
-            resp = _error(e.code or 500, e.description or e.name)
+            resp = _error(e.code or 500, e.description or e.name, **kept_headers(e))
         return resp(environ, start_response)
 
     def _authorised(self, req: Request) -> bool:
@@ -104,9 +104,9 @@ class PullAPI:
 
     def list_items(self, req: Request) -> Response:
         after_s, limit_s = req.args.get("after", "0"), req.args.get("limit", str(DEFAULT_PAGE))
-        if not (_COUNT.fullmatch(after_s) and _COUNT.fullmatch(limit_s)):
+        after, limit = parse_count(after_s), parse_count(limit_s)
+        if after is None or limit is None:
             return _error(400, "after and limit must be integers written in digits 0-9")
-        after, limit = int(after_s), int(limit_s)
         if after > SQLITE_INT_MAX or not 1 <= limit <= SQLITE_INT_MAX:
             return _error(400, f"after must be 0 to {SQLITE_INT_MAX} and limit 1 to {SQLITE_INT_MAX}")
         limit = min(limit, self.page_max)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from importlib import metadata
 
+from kiosk.core import chain
 from kiosk.core.records import Attachment, Item
 
-PROTOCOL_VERSION = 1
+#: 2: items carry their chain link, heartbeats the chain head and the station key
+#: (docs/protocol.md, "Versioning"); the centre accepts 1 and 2.
+PROTOCOL_VERSION = 2
 
 
 def app_version() -> str:
@@ -48,4 +51,7 @@ def item_meta(item: Item, *, with_pii: bool) -> dict:
         "source": item.source,
         "lang": item.lang,
         "attachments": [attachment_meta(a) for a in item.attachments],
+        # The item's link in its station's chain (kiosk/core/chain.py): the centre checks
+        # that no seq goes missing and that the content still gives the link.
+        "chain": chain.Link(item.seq, item.chain_prev, item.chain_hash).as_wire() if item.chain_hash else None,
     }

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from enum import StrEnum
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,16 +56,35 @@ def missing_files(directory: Path) -> list[str]:
     return missing
 
 
+class ModelFault(StrEnum):
+    """What is wrong with a model directory, as a code the service menu says in the
+    staff's language (``service.model_<code>`` in assets/i18n; kiosk/app/wording.py)."""
+
+    MISSING = "missing"
+    NOT_DIR = "not_dir"
+    INCOMPLETE = "incomplete"
+
+
+def model_state(directory: Path) -> ModelFault | None:
+    """None when *directory* holds a complete model, else what is wrong with it."""
+    directory = Path(directory)
+    if not directory.exists():
+        return ModelFault.MISSING
+    if not directory.is_dir():
+        return ModelFault.NOT_DIR
+    return ModelFault.INCOMPLETE if missing_files(directory) else None
+
+
 def model_problem(directory: Path) -> str | None:
     """None when *directory* holds a complete model, else a sentence saying what is wrong."""
     directory = Path(directory)
-    if not directory.exists():
+    state = model_state(directory)
+    if state is ModelFault.MISSING:
         return f"no speech model installed at {directory}"
-    if not directory.is_dir():
+    if state is ModelFault.NOT_DIR:
         return f"{directory} is not a directory"
-    missing = missing_files(directory)
-    if missing:
-        return f"the model at {directory} is incomplete: missing " + ", ".join(missing)
+    if state is ModelFault.INCOMPLETE:
+        return f"the model at {directory} is incomplete: missing " + ", ".join(missing_files(directory))
     return None
 
 

@@ -54,6 +54,15 @@ class EventKind(str, Enum):
     ERROR = "error"
 
 
+class VoiceFault(str, Enum):
+    """What an ``error`` event is about, for the screen to say in its own words (the
+    ``error`` text is for the log): the microphone failed (the recording stops), or speech
+    recognition did (the recording goes on; staff will listen to it)."""
+
+    MICROPHONE = "microphone"
+    RECOGNITION = "recognition"
+
+
 class EndReason(str, Enum):
     SILENCE = "silence"
     MAX_LENGTH = "max_length"
@@ -115,7 +124,8 @@ class VoiceEvent:
     - ``partial``: ``text`` = everything recognised so far (segments + partial), growing;
     - ``segment``: ``text`` = the newly finalised segment, ``transcript`` = all so far;
     - ``level``: ``level`` = RMS of the last chunk, 0..1;
-    - ``error``: ``error`` = what went wrong (the session goes on or ends with "error");
+    - ``error``: ``fault`` = what failed (:class:`VoiceFault`), ``error`` = how, for the
+      log (the session goes on or ends with "error");
     - ``ended``: ``result`` = the :class:`VoiceResult` (always the last event).
 
     ``seconds`` is the audio position (recorded seconds) when the event was made.
@@ -128,6 +138,7 @@ class VoiceEvent:
     seconds: float = 0.0
     error: str = ""
     result: VoiceResult | None = None
+    fault: VoiceFault | None = None
 
 
 class VoiceSession:
@@ -239,7 +250,8 @@ class VoiceSession:
                 try:
                     data = mic.read(min(chunk_frames, ep.remaining_frames))
                 except MicrophoneUnavailable as e:
-                    self._emit(VoiceEvent(EventKind.ERROR, error=str(e), seconds=self._seconds(len(recording))))
+                    self._emit(VoiceEvent(EventKind.ERROR, error=str(e), fault=VoiceFault.MICROPHONE,
+                                          seconds=self._seconds(len(recording))))
                     return EndReason.ERROR, str(e)
                 if not data:  # a finite source (the WAV fake) ran out
                     return EndReason.STOPPED, ""
@@ -253,7 +265,8 @@ class VoiceSession:
         except Exception as e:  # a driver bug mid-recording: keep what we have
             log.exception("capture failed")
             error = f"capture failed: {e!r}"
-            self._emit(VoiceEvent(EventKind.ERROR, error=error, seconds=self._seconds(len(recording))))
+            self._emit(VoiceEvent(EventKind.ERROR, error=error, fault=VoiceFault.MICROPHONE,
+                                  seconds=self._seconds(len(recording))))
             return EndReason.ERROR, error
         finally:
             try:
@@ -263,7 +276,7 @@ class VoiceSession:
 
     def _finish_without_audio(self, problem: str) -> None:
         log.warning("voice session: microphone unavailable: %s", problem)
-        self._emit(VoiceEvent(EventKind.ERROR, error=problem))
+        self._emit(VoiceEvent(EventKind.ERROR, error=problem, fault=VoiceFault.MICROPHONE))
         self._end(VoiceResult(text="", wav=encode_wav(b"", self._rate), seconds=0.0, asr_available=False,
                               ended_by=EndReason.ERROR, sample_rate=self._rate,
                               asr_reason="no audio was recorded", error=problem))
@@ -397,4 +410,4 @@ class _Recognition:
         log.warning("voice session: %s", reason)
         self.available, self.reason, self._failed = False, reason, True
         self._pending.clear()
-        self.session._emit(VoiceEvent(EventKind.ERROR, error=reason))
+        self.session._emit(VoiceEvent(EventKind.ERROR, error=reason, fault=VoiceFault.RECOGNITION))

@@ -3,8 +3,11 @@ stall while recording with live partial text (and during a camera preview).
 
     .venv/bin/python tests/bench/bench_ui.py [--runs 3] [--seconds 6]
 
-Targets (docs/design.md): cold start <= 3 s; no UI-thread stall > 50 ms. Prints figures; asserts
-nothing (machines are noisy). Runs offscreen (SDL_VIDEODRIVER=offscreen) when unset.
+Targets (issue 24): cold start <= 1 s; worst frame <= 33 ms (the frame budget at 30 fps) on
+an otherwise idle machine (docs/design.md: cold start <= 3 s, no stall > 50 ms). The machine's
+load is printed before and after each phase: a figure taken under load says so. Prints
+figures; asserts nothing (machines are noisy). Runs offscreen (SDL_VIDEODRIVER=offscreen)
+when unset.
 
 On this build machine the window is drawn by Mesa llvmpipe (software GL): the UI thread
 waits for llvmpipe's rasteriser threads, so CPU load from other processes shows up as
@@ -35,6 +38,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests" / "bench"))
 sys.path.insert(0, str(REPO / "tests" / "ui"))
 os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
 os.environ["KIVY_NO_ARGS"] = "1"
@@ -68,9 +72,10 @@ print(f"READY {time.time() - t0:.3f}", flush=True)
 """
 
 
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+from floors import load_line, pct  # noqa: E402
+
+#: The frame budget: 30 frames a second.
+BUDGET_MS = 33.0
 
 
 def write_cfg(d: Path) -> Path:
@@ -113,13 +118,15 @@ CPU: list[float] = []   # UI-thread CPU ms of each frame (wall minus this = wait
 
 
 def report(name: str, stalls: list[float], extra: str = "") -> None:
-    over = sum(1 for s in stalls if s > 50)
+    over = sum(1 for s in stalls if s > BUDGET_MS)
     worst = sorted(range(len(stalls)), key=lambda i: -stalls[i])[:3]
     cpu = CPU[-len(stalls):]
     print("  worst frames (index, wall ms, UI-thread CPU ms):",
           [(i, round(stalls[i], 1), round(cpu[i], 1)) for i in worst])
     print(f"{name}: {len(stalls)} frames, longest stall {max(stalls):.1f} ms, p99 {pct(stalls, 99):.1f} ms, "
-          f"median {statistics.median(stalls):.1f} ms, frames > 50 ms: {over}  (target: none > 50 ms){extra}")
+          f"median {statistics.median(stalls):.1f} ms, frames > {BUDGET_MS:.0f} ms: {over}  "
+          f"(budget {BUDGET_MS:.0f} ms: worst <= budget){extra}")
+    print("  " + load_line())
 
 
 def main() -> None:
@@ -128,12 +135,11 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=6.0)
     args = ap.parse_args()
 
-    load = os.getloadavg()
-    print(f"machine: {os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
-          "(offscreen = Mesa llvmpipe: drawing is CPU work, so other load shows up as stalls)")
+    print(load_line() + " (offscreen = Mesa llvmpipe: drawing is CPU work, so other load shows up as stalls)")
     starts = cold_start(args.runs)
     print(f"cold start to home screen: median {statistics.median(starts):.2f} s, "
-          f"max {max(starts):.2f} s over {len(starts)} runs  (target <= 3 s)")
+          f"max {max(starts):.2f} s over {len(starts)} runs  (target <= 1 s)")
+    print("  " + load_line())
 
     from kiosk.app import kivyenv
     kivyenv.prepare(None, offscreen=True, size=(1280, 800))

@@ -1,11 +1,10 @@
 """Fixtures for the centre's own tests: its database on both engines, a running server,
-and items stored through the centre's real storage path."""
+and a kiosk.toml naming them. The helpers the tests import (an item's metadata, storing
+and pushing it) are in tests/central/central_items.py."""
 
 from __future__ import annotations
 
-import json
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -15,20 +14,6 @@ from central_pg import centre_backend, cluster  # noqa: E402,F401  (fixtures / h
 
 from kiosk.central_dev.db import CentralDB  # noqa: E402
 from kiosk.config.sync import DEV_TOKEN  # noqa: E402
-
-
-def item_meta(seq: int, *, station: str = "0371", category: str | None = "infrastructure",
-              text: str = "路灯坏了") -> dict:
-    """An anonymous item's metadata as a kiosk sends it (docs/protocol.md)."""
-    from kiosk.core.trackcode import make
-    return {"id": str(uuid.uuid4()), "station": station, "seq": seq, "code": str(make(station, seq)),
-            "created_at": "2026-11-23T09:00:00+08:00", "text": text, "category": category,
-            "source": "touch", "lang": "zh-CN", "anonymous": True, "attachments": []}
-
-
-def store(db: CentralDB, meta: dict) -> str:
-    """Store *meta* (no attachments) through ``CentralDB.store_item``."""
-    return db.store_item(meta, [], db.new_tmp_dir())
 
 
 @pytest.fixture
@@ -59,11 +44,3 @@ def centre_config(write_config, tmp_path):
         url = f'database_url = "{db.database_url}"\n' if getattr(db_or_server, "database_url", None) else ""
         return write_config(f'[central_dev]\ndata_dir = "{db.data_dir}"\n{url}')
     return make
-
-
-def put_json(url: str, meta: dict):
-    """PUT one item over HTTP as the kiosk does (multipart, metadata part only)."""
-    import requests
-    return requests.put(f"{url}/api/v1/items/{meta['id']}", timeout=30,
-                        headers={"Authorization": f"Bearer {DEV_TOKEN}"},
-                        files={"metadata": (None, json.dumps(meta, ensure_ascii=False), "application/json")})

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 import requests
 import sqlalchemy as sa
 
-from conftest import item_meta, store as store_item
+from central_items import item_meta, store as store_item
 from kiosk.central_dev.fleet import CHAIN_NOT_REPORTED, read_fleet
 from kiosk.config.sync import DEV_TOKEN
 
@@ -68,7 +68,7 @@ def test_the_heartbeat_index_of_migration_0004_is_there(centre_db):
     with centre_db.engine.connect() as conn:
         names = {i["name"] for i in sa.inspect(conn).get_indexes("heartbeats")}
         items_ix = {i["name"] for i in sa.inspect(conn).get_indexes("items")}
-    assert "heartbeats_station" in names and {"items_station", "items_received"} <= items_ix
+    assert "heartbeats_station" in names and {"items_station_seq", "items_received"} <= items_ix
 
 
 def test_a_real_kiosk_heartbeat_on_the_fleet_page_and_csv(centre, staff_browser, store):

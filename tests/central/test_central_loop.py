@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from conftest import item_meta, put_json, store
+from central_items import item_meta, put_json, store
 from kiosk.central_dev.loop import Loop, LoopError, StageRefused, UnknownMatter
 from kiosk.config.sync import DEV_TOKEN
 

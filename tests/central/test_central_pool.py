@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 import requests
 
-from conftest import item_meta, put_json, store
+from central_items import item_meta, put_json, store
 from kiosk.central_dev.loop import Loop
 from kiosk.central_dev.pool import Pool, PoolTable, percentile
 from kiosk.central_dev.pool_pages import csv_text

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import item_meta, put_json
+from central_items import item_meta, put_json
 from kiosk.central_dev.loop import Loop
 
 CHROMIUM = "/usr/bin/chromium"

@@ -15,7 +15,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from conftest import item_meta, put_json, store
+from central_items import item_meta, put_json, store
 from kiosk.central_dev import storage
 from kiosk.central_dev.db import CentralDB
 

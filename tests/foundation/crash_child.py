@@ -1,7 +1,8 @@
 """Child process for the crash test: submit items with attachments forever.
 
-After each commit it prints ``CODE N SHA256,SHA256,…`` so the parent knows which codes a
-resident would have seen. The parent SIGKILLs it at random moments.
+After each commit it prints ``CODE N SHA256,SHA256,… SECRET`` so the parent knows which
+codes (and receipt secrets) a resident would have seen. The parent SIGKILLs it at random
+moments, the first ones while the store and its receipt-secret key are being created.
 """
 
 import hashlib
@@ -24,7 +25,7 @@ while True:
         data = b"RIFF" + os.urandom(rng.randrange(500, 30_000))
         digests.append(hashlib.sha256(data).hexdigest())
         atts.append(AttachmentInput(f"rec{i}.wav", data, kind="audio"))
-    item = submit(store, cfg, text=f"n={n}" if n == 0 or rng.random() < 0.5 else "", attachments=atts).item
+    sub = submit(store, cfg, text=f"n={n}" if n == 0 or rng.random() < 0.5 else "", attachments=atts)
     # One write per line, so a kill cannot tear it between fields.
-    sys.stdout.write(f"{item.code.compact} {n} {','.join(digests)}\n")
+    sys.stdout.write(f"{sub.item.code.compact} {n} {','.join(digests) or '-'} {sub.secret}\n")
     sys.stdout.flush()

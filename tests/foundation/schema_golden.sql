@@ -44,7 +44,7 @@ CREATE TABLE "attachments" (
 CREATE TABLE "counters" (
    "station" TEXT PRIMARY KEY,
    "next_seq" INTEGER
-);
+, "chain_hash" TEXT);
 -- table events ON events
 CREATE TABLE "events" (
    "id" INTEGER PRIMARY KEY,
@@ -82,7 +82,7 @@ CREATE TABLE "items" (
    "centre_reply" TEXT,
    "centre_updated_at" TEXT,
    "purged_at" TEXT
-, "secret_hash" TEXT);
+, "secret_hash" TEXT, "chain_prev" TEXT, "chain_hash" TEXT);
 -- table meta ON meta
 CREATE TABLE "meta" (
    "key" TEXT PRIMARY KEY,

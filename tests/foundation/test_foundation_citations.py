@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import io
 import re
+import subprocess
 import tokenize
 from functools import cache
 from pathlib import Path
@@ -27,8 +28,17 @@ FILE_SUFFIXES = {"toml", "db", "py", "md", "log", "json", "service", "txt", "key
 
 
 def _repo_files() -> set[str]:
-    return {p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*")
-            if ".git" not in p.parts and ".venv" not in p.parts[:1] and "__pycache__" not in p.parts}
+    # What git tracks, and new files it does not ignore: never a venv, cache or build dir,
+    # so a citation cannot pass by naming a file some installed package happens to have.
+    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+                         cwd=ROOT, capture_output=True, check=True).stdout.decode()
+    tracked = {f for f in out.split("\0") if f and (ROOT / f).exists()}
+    return tracked | {d for f in tracked for d in _parents(f)}
+
+
+def _parents(path: str) -> list[str]:
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
 @cache

@@ -46,8 +46,9 @@ def test_submit_status_doctor_round_trip(write_config, tmp_path):
 
 def test_exit_codes(write_config):
     cfg = str(write_config())
-    code, secret_line = run("submit", "--config", cfg, "--text", "x")[1].strip().splitlines()
+    code, secret_line, qr_line = run("submit", "--config", cfg, "--text", "x")[1].strip().splitlines()
     assert re.fullmatch(r"receipt secret: \d{6}", secret_line)
+    assert qr_line.startswith(f"receipt QR: {code.replace('-', '')}#k={secret_line[-6:]}&r=1.")
     rc, out, err = run("status", "--config", cfg, code[:-1] + str((int(code[-1]) + 1) % 10))
     assert rc == cli.EXIT_INVALID and "check digit wrong" in err
     from kiosk.core.trackcode import make

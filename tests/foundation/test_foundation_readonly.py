@@ -3,7 +3,8 @@
 The test builds, in a private mount namespace (``unshare -m``, as root), what the units'
 ``ProtectSystem=strict`` + ``ReadWritePaths=`` + ``PrivateTmp=yes`` give the services on a
 kiosk and what Raspberry Pi OS's overlay root amounts to for them: every file system
-read-only except the data dir, the key dir, KIVY_HOME and a private temp dir. Inside it
+read-only except the data dir, the key dir, KIVY_HOME, a private temp dir and the cache
+dir that ``CacheDirectory=`` gives the UI unit (``$CACHE_DIRECTORY``). Inside it
 run the touchscreen app (the real KioskApp in the offscreen window: a photo item from
 the finish screen through to the done screen), `kiosk doctor` and `kiosk sync --once`
 against a real central-dev outside the namespace. A probe write to the repository must
@@ -101,8 +102,8 @@ def test_app_and_daemon_write_only_their_data_dirs(tmp_path, central):
     probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, text=True)
     if probe.returncode != 0:
         pytest.skip(f"mount namespaces not permitted here: {probe.stderr.strip()}")
-    data, keys, kivy_home, private_tmp = (tmp_path / n for n in ("data", "keys", "kivy", "private-tmp"))
-    for d in (data, keys, kivy_home, private_tmp):
+    data, keys, kivy_home, private_tmp, cache = (tmp_path / n for n in ("data", "keys", "kivy", "private-tmp", "cache"))
+    for d in (data, keys, kivy_home, private_tmp, cache):
         d.mkdir()
     cfg = tmp_path / "kiosk.toml"
     cfg.write_text(textwrap.dedent(f'''
@@ -119,9 +120,10 @@ def test_app_and_daemon_write_only_their_data_dirs(tmp_path, central):
         connect_timeout_s = 2.0
     '''), encoding="utf-8")
     os.chmod(cfg, 0o644)
-    script = SANDBOX.format(writable=" ".join(f'"{d}"' for d in (data, keys, kivy_home, private_tmp)),
+    script = SANDBOX.format(writable=" ".join(f'"{d}"' for d in (data, keys, kivy_home, private_tmp, cache)),
                             probe=REPO / ".readonly-probe", python=sys.executable)
     env = {**os.environ, "KIOSK_CONFIG": str(cfg), "KIVY_HOME": str(kivy_home), "TMPDIR": str(private_tmp),
+           "CACHE_DIRECTORY": str(cache),                # the UI unit's CacheDirectory=
            "SDL_VIDEODRIVER": "offscreen", "KIVY_NO_ARGS": "1", "SDL_AUDIODRIVER": "dummy",
            "APP_SESSION": APP_SESSION, "PYTHONDONTWRITEBYTECODE": "1"}
     res = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script],
@@ -144,3 +146,8 @@ def test_app_and_daemon_write_only_their_data_dirs(tmp_path, central):
         assert [a.kind for a in app_item.attachments] == ["photo"]
     assert central.db.has_item(app_item.id) and central.db.has_item(cli_item.id)
     assert (private_tmp / "done.png").exists()
+    # The line breaker's dictionary went where the unit lets it go, not to a temporary
+    # copy, and the unit does give the app that dir.
+    assert (cache / "linebreak" / "jieba.bin").is_file()
+    ui_unit = (REPO / "systemd" / "minyi-kiosk-ui.service").read_text(encoding="utf-8")
+    assert "\nCacheDirectory=minyi-kiosk\n" in ui_unit

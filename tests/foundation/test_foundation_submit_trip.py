@@ -61,7 +61,7 @@ def test_commit_item_writes_a_new_item_as_given(store, cfg):
     secret = itemsecret.issue()
     new = NewItem(text="路灯坏了", category="traffic", anonymous=False,
                   name_enc=store.cipher.encrypt("张三"), phone_enc=store.cipher.encrypt("13812345678"),
-                  source="cli", lang="zh-CN", secret_hash=itemsecret.hash_secret(secret),
+                  source="cli", lang="zh-CN", secret_hash=itemsecret.hash_secret(secret, store.receipt_key),
                   attachments=(), max_attachment_bytes=1000)
     item = store.commit_item(new)
     back = store.get_item(item.id, with_pii=True)
@@ -81,10 +81,10 @@ def test_commit_item_refuses_a_plaintext_draft(store, cfg):
 
 def test_seal_encrypts_and_hashes_before_the_store_sees_anything(store, cfg):
     draft = build_draft(cfg, text="x", anonymous=False, name="张三", phone="13812345678")
-    new, secret = seal(draft, store.cipher)
+    new, secret = seal(draft, store.cipher, store.receipt_key)
     assert new.name_enc and "张三" not in new.name_enc and store.cipher.decrypt(new.name_enc) == "张三"
     assert store.cipher.decrypt(new.phone_enc) == "13812345678"
-    assert itemsecret.matches(secret, new.secret_hash) and secret not in new.secret_hash
+    assert itemsecret.matches(secret, new.secret_hash, store.receipt_key) and secret not in new.secret_hash
     for hidden in ("张三", "13812345678", secret, new.secret_hash):
         assert hidden not in repr(new)
 

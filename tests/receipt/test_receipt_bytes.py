@@ -41,7 +41,7 @@ def test_gb18030_native_receipt_reads_back(cfg, make_item, reader):
     assert "请妥善保管此回执" in doc.joined()
     assert "（时间未校准）" in texts  # the test clock is untrusted (tests/conftest.py)
     (qr,) = doc.qrcodes
-    assert qr.data == f"{rec.item.code.compact}#k={rec.secret}".encode()
+    assert qr.data == f"{rec.item.code.compact}#k={rec.secret}&r={rec.seal}".encode()
     assert qr.ec == "M" and qr.align == "center" and qr.module_size >= 3
     assert doc.pictures == []
     assert doc.cuts == 1
@@ -62,7 +62,7 @@ def test_image_qr_decodes_with_zxing(write_config, store, make_item, reader):
     doc = reader.read(item_receipt_bytes(rec, cfg))
     assert doc.qrcodes == []
     decoded = [t for p in doc.pictures for t in reader.decode_qr_picture(p)]
-    assert decoded == [f"https://minyi.example.gov.cn/q?c={rec.item.code.compact}#k={rec.secret}"]
+    assert decoded == [f"https://minyi.example.gov.cn/q?c={rec.item.code.compact}#k={rec.secret}&r={rec.seal}"]
     assert str(rec.item.code) in doc.texts
 
 
@@ -70,7 +70,7 @@ def test_native_qr_carries_lookup_url(write_config, store, make_item, reader):
     cfg = configmod.load(write_config('[receipt]\nlookup_url = "https://minyi.example.gov.cn/q?c={code}"\n'))
     rec = make_item(TEXT)
     (qr,) = reader.read(item_receipt_bytes(rec, cfg)).qrcodes
-    assert qr.data.decode() == f"https://minyi.example.gov.cn/q?c={rec.item.code.compact}#k={rec.secret}"
+    assert qr.data.decode() == f"https://minyi.example.gov.cn/q?c={rec.item.code.compact}#k={rec.secret}&r={rec.seal}"
 
 
 @pytest.mark.skipif(not Path(DEFAULT_FONT).is_file(), reason=f"{DEFAULT_FONT} missing (apt fonts-wqy-microhei)")
@@ -82,7 +82,7 @@ def test_raster_mode_draws_chinese_and_keeps_ascii_text(write_config, store, mak
     assert not any(line.chinese_mode for line in doc.lines)
     assert str(rec.item.code) in doc.texts
     (qr,) = doc.qrcodes
-    assert qr.data == f"{rec.item.code.compact}#k={rec.secret}".encode()
+    assert qr.data == f"{rec.item.code.compact}#k={rec.secret}&r={rec.seal}".encode()
     pics = doc.pictures
     assert pics and all(p.width <= 384 for p in pics)
     # The first picture is the station name at double size; the second the title.

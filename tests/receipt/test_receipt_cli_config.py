@@ -28,7 +28,8 @@ def test_receipt_out_writes_the_reprint_bytes(write_config, capsys, tmp_path, re
     path = write_config()
     code, res = _run(capsys, "--config", str(path), "--json", "submit", "--text", "垃圾桶满了没人清理。",
                      "--category", "environment", "--name", "韩梅梅", "--phone", "13600001234")
-    assert code == 0
+    assert code == 0 and res["signed"]
+    first_qr = res["qr_payload"]
     out = tmp_path / "r.bin"
     code, res = _run(capsys, "--config", str(path), "--json", "receipt", res["code_compact"], "--out", str(out))
     assert code == 0 and res["ok"] and res["bytes"] == out.stat().st_size
@@ -39,7 +40,11 @@ def test_receipt_out_writes_the_reprint_bytes(write_config, capsys, tmp_path, re
     # A reprint cannot know the old secret (only its hash is stored): it carries a new one.
     new = res["secret"]
     assert res["secret_reissued"] and re.fullmatch(r"\d{6}", new)
-    assert doc.qrcodes[0].data.decode() == res["what"].split()[-1].replace("-", "") + "#k=" + new
+    compact = res["what"].split()[-1].replace("-", "")
+    # … and the same seal: Ed25519 signs the same item the same way (kiosk/core/receiptsig.py).
+    seal = first_qr.partition("&r=")[2]
+    assert first_qr.startswith(compact + "#k=") and len(seal) == 143
+    assert doc.qrcodes[0].data.decode() == compact + "#k=" + new + "&r=" + seal
     assert f"{new[:3]} {new[3:]}" in doc.texts and "查询密码：" in doc.texts
 
 

@@ -29,7 +29,7 @@ def test_printed_receipt_decodes_to_the_secret_that_opens_the_reply(write_config
         payloads = [q.data.decode() for q in doc.qrcodes]
     else:  # the picture itself, decoded by zxing-cpp
         payloads = [t for p in doc.pictures for t in reader.decode_qr_picture(p)]
-    assert payloads == [f"https://minyi.example.gov.cn/q?c={item.code.compact}#k={secret}"]
+    assert payloads == [f"https://minyi.example.gov.cn/q?c={item.code.compact}#k={secret}&r={sub.seal}"]
     scan = lookup.scan_from_payload(payloads[0], cfg.receipt.lookup_url)
     answer = lookup.look_up(store, scan.code, scan.secret)
     assert answer.authorised and answer.reply == REPLY

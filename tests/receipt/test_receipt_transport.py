@@ -27,7 +27,7 @@ def test_serial_printer_through_socat_receives_exactly_the_layout_bytes(cfg, mak
     assert got == QUERIES + expected + QUERIES
     doc = reader.read(got[len(QUERIES):-len(QUERIES)])
     assert "姓名：李雷" in doc.texts and str(rec.item.code) in doc.texts
-    assert doc.qrcodes[0].data == f"{rec.item.code.compact}#k={rec.secret}".encode()
+    assert doc.qrcodes[0].data == f"{rec.item.code.compact}#k={rec.secret}&r={rec.seal}".encode()
     assert store.events(kind="print_failed") == []
 
 

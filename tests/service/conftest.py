@@ -60,3 +60,33 @@ def add_items(store, cfg, n: int, *, size: int = 2000, real_name: bool = False) 
 def items():
     """:func:`add_items`, for test modules."""
     return add_items
+
+
+@pytest.fixture
+def setup(tmp_path, write_config, kiosk):
+    """Keys from `kiosk central-dev keygen`, a USB dir, and a config naming both (the USB
+    export tests: test_service_export.py, test_service_bundle_trust.py)."""
+    def make(central_url: str, extra: str = ""):
+        keys = tmp_path / "centre-keys"
+        usb = tmp_path / "usb"
+        usb.mkdir(exist_ok=True)
+        if not keys.exists():
+            code, out = kiosk("central-dev", "keygen", str(keys), "--json")
+            assert code == 0 and Path(out["private_key"]).stat().st_mode & 0o077 == 0
+        conf = write_config(f"""
+[sync]
+central_url = "{central_url}"
+connect_timeout_s = 0.3
+backoff_base_s = 0.01
+backoff_cap_s = 0.02
+[service]
+bundle_public_key_file = "{keys}/bundle.pub"
+export_dir = "{usb}"
+[central_dev]
+allow_development_token = true
+data_dir = "{tmp_path}/central"
+bundle_private_key_file = "{keys}/bundle.key"
+{extra}
+""")
+        return conf, usb
+    return make

@@ -19,35 +19,6 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def setup(tmp_path, write_config, kiosk):
-    """Keys from `kiosk central-dev keygen`, a USB dir, and a config naming both."""
-    def make(central_url: str, extra: str = ""):
-        keys = tmp_path / "centre-keys"
-        usb = tmp_path / "usb"
-        usb.mkdir(exist_ok=True)
-        if not keys.exists():
-            code, out = kiosk("central-dev", "keygen", str(keys), "--json")
-            assert code == 0 and Path(out["private_key"]).stat().st_mode & 0o077 == 0
-        conf = write_config(f"""
-[sync]
-central_url = "{central_url}"
-connect_timeout_s = 0.3
-backoff_base_s = 0.01
-backoff_cap_s = 0.02
-[service]
-bundle_public_key_file = "{keys}/bundle.pub"
-export_dir = "{usb}"
-[central_dev]
-allow_development_token = true
-data_dir = "{tmp_path}/central"
-bundle_private_key_file = "{keys}/bundle.key"
-{extra}
-""")
-        return conf, usb
-    return make
-
-
 def stored_and_exported(setup, kiosk, items, n: int, size: int = 2000):
     """A kiosk whose centre is unreachable stores *n* items and exports them."""
     conf, _ = setup("http://127.0.0.1:9")

@@ -40,3 +40,16 @@ def harness(cfg, store, services):
     h.start()
     yield h
     h.stop()
+
+
+@pytest.fixture
+def sample_harness(cfg, store):
+    """The running app with the sample services of `kiosk screens` (a station config with
+    representatives, one without a photo, announcements and statistics): the screens as
+    the audit and the word checks judge them."""
+    from kiosk.app.offscreen.harness import Harness
+    from kiosk.app.offscreen.render import SampleServices
+    h = Harness(cfg, store, SampleServices(cfg, store))
+    h.start()
+    yield h
+    h.stop()

@@ -7,18 +7,16 @@ import pytest
 from kivy.core.window import Window
 
 from kiosk.app.offscreen import a11y
-from kiosk.app.offscreen.render import SAMPLES, sample_root, show_sample
+from kiosk.app.offscreen.render import each_sample
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "zh-TW", "en"])
-def test_ui_every_screen_meets_the_rules(harness, lang):
+def test_ui_every_screen_meets_the_rules(sample_harness, lang):
+    harness = sample_harness
     assert tuple(Window.size) == (1280, 800)
-    harness.app.set_language(lang)
     problems = []
-    for sample in SAMPLES:
-        show_sample(harness, sample, lang)
-        problems += [f"[{sample}] {p}" for p in a11y.audit(sample_root(harness, sample))]
-    harness.app.idle.dismiss()
+    for sample, root in each_sample(harness, lang):
+        problems += [f"[{sample}] {p}" for p in a11y.audit(root)]
     assert not problems, "accessibility rules broken:\n" + "\n".join(problems)
 
 

@@ -41,6 +41,32 @@ def test_ui_done_screen_tells_printed_unconfirmed_and_problem_apart(cfg, store, 
         h.stop()
 
 
+@pytest.mark.parametrize("printer", [{"printer_silent": True}, {"printer_ok": False}])
+def test_ui_without_a_printed_receipt_code_and_secret_are_large_and_the_notice_names_both(cfg, store, printer):
+    """docs/ui.md "The printer-fault notice": it once asked for "this number" only, in the
+    smallest type on the screen, though the answer also needs the 6-digit secret."""
+    from kiosk.app import theme
+    from kiosk.app.offscreen.widgettree import visible_widgets
+    from kivy.uix.label import Label
+    h = Harness(cfg, store, TestServices(cfg, store, **printer))
+    h.start()
+    try:
+        write_and_finish(h)
+        code = submit_and_wait(h)
+        done = h.screen("done")
+        secret = done.ids.secret.text.split()[-2:]
+        assert done.note_down and len("".join(secret)) == 6 and "".join(secret).isdigit()
+        notice = done.ids.printed
+        assert "查询号" in notice.text and "查询密码" in notice.text, notice.text
+        assert done.ids.code.text == code and done.ids.code.font_size >= 112
+        assert done.ids.secret.font_size >= 80 and notice.font_size >= theme.NOTE and notice.bold
+        others = [w.font_size for w in visible_widgets(done) if isinstance(w, Label) and w.text.strip()
+                  and w not in (done.ids.code, done.ids.secret, notice)]
+        assert notice.font_size > min(others) and notice.font_size > theme.BODY, "no longer the smallest type"
+    finally:
+        h.stop()
+
+
 def test_ui_finish_offers_the_centres_categories_and_the_receipt_names_the_choice(cfg, store, escpos_reader):
     doc = {"version": "3", "categories": [{"id": "roads", "names": {"zh-CN": "道路桥梁", "en": "Roads"}},
                                           {"id": "other", "names": {"zh-CN": "其他"}}]}

@@ -24,9 +24,10 @@ MIC_WAV = Path(__file__).resolve().parents[2] / "assets" / "sounds" / "sample-zh
 
 
 def test_ui_every_resident_screen_has_a_short_prompt_in_every_catalog():
+    assert set(SCREENS) < set(prompts.PROMPT_NAMES)
     for lang in i18n.LANGUAGES:
         cat = i18n.catalog(lang)
-        for screen in SCREENS:
+        for screen in prompts.PROMPT_NAMES:
             text = cat.get(prompts.prompt_key(screen), "").strip()
             assert text, f"{lang}: no prompt text for screen {screen!r}"
             # Short sentences, one action each (docs/ui.md "Spoken guidance").
@@ -65,6 +66,8 @@ def test_prompts_build_makes_a_playable_wav_per_screen(built_zh):
             assert w.getnchannels() == 1 and w.getframerate() == 22050  # espeak-ng's output
             seconds = w.getnframes() / w.getframerate()
         assert 1.0 < seconds < 30, f"{screen}: {seconds:.1f} s"
+    for clip in prompts.CLIPS:          # the done screen's words for reading a code aloud
+        assert prompts.wav_duration(built_zh / "zh-CN" / f"{clip}.wav") > 0.2, clip
     assert not list(built_zh.glob("zh-CN/.*")), "no temp files left"
 
 
@@ -79,12 +82,12 @@ def test_prompts_list_marks_missing_and_recorded_ones_win(built_zh, write_config
     out = json.loads(capsys.readouterr().out)
     assert rc == 1 and not out["ok"]
     rows = {(p["lang"], p["screen"]): p for p in out["prompts"]}
-    assert len(rows) == 3 * len(SCREENS)
+    assert len(rows) == 3 * len(prompts.PROMPT_NAMES)
     assert rows[("zh-CN", "home")]["source"] == "recorded" and rows[("zh-CN", "home")]["duration_s"] == 1.5
     assert rows[("zh-CN", "voice")]["source"] == "generated" and not rows[("zh-CN", "voice")]["missing"]
     assert rows[("zh-CN", "done")]["missing"] and "not a playable PCM WAV" in rows[("zh-CN", "done")]["problem"]
     assert rows[("en", "home")]["missing"] and rows[("en", "home")]["file"] is None
-    assert out["missing"] == 1 + 2 * len(SCREENS)
+    assert out["missing"] == 1 + 2 * len(prompts.PROMPT_NAMES)
     assert rows[("en", "home")]["text"] == i18n.tr("prompt.home", "en")
 
 
@@ -92,7 +95,8 @@ def test_doctor_warns_about_missing_prompts_and_passes_when_all_are_there(write_
     from kiosk.app.checks import prompts_check
     cfg = configmod.load(write_config())
     check = prompts_check(cfg)
-    assert check.status == "warn" and f"{3 * len(SCREENS)} of {3 * len(SCREENS)} missing" in check.detail
+    n = 3 * len(prompts.PROMPT_NAMES)
+    assert check.status == "warn" and f"{n} of {n} missing" in check.detail
     prompts.build_prompts(cfg)
     check = prompts_check(cfg)
     assert check.status == "ok", check.detail
@@ -221,3 +225,53 @@ def test_ui_a_language_button_plays_the_prompt_in_that_language(guided, built_zh
     h.tap(h.screen("home").ids.lang_en)
     h.wait(lambda: g.sound is not None, what="home's English prompt")
     assert g.playing_screen == "home" and g.sound.length == pytest.approx(2.0, abs=0.05)
+
+
+def _spy(g) -> list[str]:
+    """The name of every prompt the guidance starts, in order (repeated digits too)."""
+    started, load_next = [], g._load_next
+
+    def spy():
+        load_next()
+        started.append(g.playing)
+    g._load_next = spy
+    return started
+
+
+def test_ui_a_printer_fault_is_spoken_with_the_code_and_the_secret_digit_by_digit(guided, tmp_path):
+    """docs/ui.md "The printer-fault notice": what happened, then 查询号是 0 3 7 1 … and
+    查询密码是 4 8 2 9 1 3, each clip after the other; a touch stops them all."""
+    from kiosk.app.services import PrintOutcome
+    from kiosk.app.services.printing import PAPER_OUT
+    h, _ = guided()
+    for name in prompts.CLIPS:                    # short recorded clips: the test runs fast
+        write_wav(tmp_path / "recorded" / "zh-CN" / f"{name}.wav", 0.12)
+    g, done = h.app.guidance, h.screen("done")
+    h.app.go("done")
+    h.pump(3)                                     # the screen's own prompt has started
+    heard = _spy(g)
+    done.show_result("0371-000045-4", PrintOutcome(False, "the printer is out of paper", PAPER_OUT), "482913")
+    expected = ["done_printer_problem", "code_is", *[f"digit_{d}" for d in "03710000454"],
+                "secret_is", *[f"digit_{d}" for d in "482913"]]
+    assert done.spoken_prompts() == expected
+    h.wait(lambda: g.playing is None, timeout=30, what="the whole notice to be spoken")
+    assert heard == expected, heard
+    h.tap(speaker(h, "done"))                     # again from the speaker button
+    h.wait(lambda: g.sound is not None, what="the notice again")
+    assert g.playing_screen == "done_printer_problem" and heard[len(expected)] == "done_printer_problem"
+    h.tap(done.ids.title)
+    assert g.sound is None and g.playing is None, "a touch stops the whole sequence"
+
+
+def test_ui_a_missing_digit_clip_reads_no_code_at_all(guided, tmp_path):
+    """A code read with a digit left out would be a wrong code: only the sentence plays."""
+    h, _ = guided()
+    write_wav(tmp_path / "recorded" / "zh-CN" / "done_printer_problem.wav", 0.3)
+    g = h.app.guidance
+    h.app.go("done")
+    h.pump(3)
+    (tmp_path / "data" / "prompts" / "zh-CN" / "digit_7.wav").unlink()
+    heard = _spy(g)
+    assert g.play_all(["done_printer_problem", "code_is", "digit_0", "digit_7"])
+    h.wait(lambda: g.playing is None, timeout=10, what="the sentence alone")
+    assert heard == ["done_printer_problem"]

@@ -9,7 +9,7 @@ import re
 from kiosk.core import trackcode
 from kiosk.core.submission import submit
 from kiosk.app.services import PrintOutcome
-from kiosk.app.services.printing import PAPER_OUT
+from kiosk.app.services.printing import PAPER_OUT, PRINTED
 
 REPLY = "路灯已于11月20日修复，感谢您的反映。"
 
@@ -192,7 +192,10 @@ def test_ui_done_screen_shows_the_secret_with_the_code(harness):
     h = harness
     h.app.go("done")
     done = h.screen("done")
-    done.show_result("0371-000045-4", PrintOutcome(False, "the printer is out of paper", PAPER_OUT), "482913")
+    done.show_result("0371-000045-4", PrintOutcome(True, None, PRINTED, 430), "482913")
     assert done.ids.secret.text == h.app.t("done.secret", secret="482 913")
+    # no receipt in hand: the secret alone, large (the notice below says what it is for)
+    done.show_result("0371-000045-4", PrintOutcome(False, "the printer is out of paper", PAPER_OUT), "482913")
+    assert done.ids.secret.text == h.app.t("done.secret_big", secret="482 913")
     done.reset()
     assert done.ids.secret.text == ""

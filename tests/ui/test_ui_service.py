@@ -154,7 +154,9 @@ def test_each_self_test_on_the_fake_devices_records_its_result(app):
         h.wait(lambda: not page.busy, timeout=30, what=f"the {device} self-test")
         rec = selftest.last_result(store, device)
         assert rec is not None and rec["passed"], (device, rec)
-        assert page.ids[f"row_{device}"].result.endswith(rec["detail"])
+        # the staff's language: the catalog's sentence for the result's reason code
+        assert page.ids[f"row_{device}"].result.endswith(
+            h.app.t(f"selftest.{rec['reason']}", **rec["params"])), (device, rec)
         if device in ("camera", "scanner"):
             assert page.ids.picture.texture is not None  # the picture (the found page) is shown
     assert selftest.last_result(store, "code_reader")["data"]["code"] == str(trackcode.make("0371", 1))
@@ -177,7 +179,8 @@ def test_retry_of_a_quarantined_item_from_the_queue_page(app, service_cfg):
     page = h.screen("service-queue")
     h.wait(lambda: not page.busy and page.ids.rows.children, what="the queue rows")
     row = page.ids.rows.children[-1]
-    assert row.code == str(item.code) and "HTTP 422" in row.text and "路灯" not in row.text
+    assert row.code == str(item.code) and "路灯" not in row.text
+    assert "HTTP 422" in row.reason and row.ids.reason.verbatim, "the centre's reason, as it came"
     h.tap(row.ids.retry)
     h.wait(lambda: not page.busy, what="the refreshed queue")
     assert store.get_item(item.id).delivery == "pending"
@@ -222,10 +225,11 @@ def test_config_page_masks_secrets_and_a_bad_file_is_refused_keeping_the_running
     h.app.service_actions.config_path = bad
     running = h.app.cfg
     h.tap(page.ids.reload)
-    assert "service.idle_timeout_s" in page.message and h.app.cfg is running
+    assert page.message == h.app.t("service.reload_refused") and h.app.cfg is running
+    assert "service.idle_timeout_s" in page.detail, "the loader's own words, under the message"
     bad.write_text("[service]\nidle_timeout_s = 60\n")
     h.tap(page.ids.reload)
-    assert str(bad) in page.message and h.app.cfg is running
+    assert page.message == h.app.t("service.reload_ok") and page.detail == str(bad) and h.app.cfg is running
 
 
 def test_reprint_by_code_prints_with_a_new_secret_and_retires_the_old_one(app, service_cfg):

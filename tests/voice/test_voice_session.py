@@ -11,7 +11,7 @@ import pytest
 from drivers.microphone import (MicrophoneUnavailable, SoundDeviceMicrophone, WavMicrophone, encode_wav,
                                 rms_level)
 from kiosk.voice.model import ModelHolder, ModelState
-from kiosk.voice.session import EndReason, EventKind, VoiceSession
+from kiosk.voice.session import EndReason, EventKind, VoiceFault, VoiceSession
 from kiosk.config.voice import ASRSettings
 
 from .conftest import GRAMMAR, RATE, silence, tone
@@ -116,6 +116,7 @@ def test_device_absent_gives_a_clear_error_not_a_crash(tmp_path, collect):
     _, r = run(Unplugged(None), absent_holder(tmp_path), collect)
     assert r.ended_by is EndReason.ERROR and "no capture device" in r.error
     assert collect.kinds() == ["error", "ended"]
+    assert collect.of("error")[0].fault is VoiceFault.MICROPHONE, "the screen says it without the text"
     assert r.seconds == 0 and not r.has_audio and r.asr_available is False
     assert pcm_of(r)[0] == b""
 
@@ -141,7 +142,7 @@ def test_device_failing_mid_recording_keeps_what_was_recorded(tmp_path, collect)
     _, r = run(Unplugging(wav_file(tmp_path, pcm)), absent_holder(tmp_path), collect, chunk_seconds=0.1)
     assert r.ended_by is EndReason.ERROR and "unplugged" in r.error
     assert pcm_of(r)[0] == pcm[:5 * 1600 * 2]
-    assert "error" in collect.kinds()
+    assert [e.fault for e in collect.of("error")] == [VoiceFault.MICROPHONE]
 
 
 def test_a_crashing_event_handler_does_not_lose_the_recording(tmp_path):

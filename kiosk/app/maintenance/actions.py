@@ -18,6 +18,7 @@ from kiosk.sync import export
 
 from kiosk.maintenance import pin, selftest, status
 from kiosk.maintenance.status import RequeueRefused
+from kiosk.core.devicehealth import SelfTestReason
 
 __all__ = ["ServiceActions", "PinOutcome", "SelfTestOutcome", "RequeueRefused"]
 
@@ -28,7 +29,7 @@ class PinOutcome:
 
     state: str
     tries_left: int = 0
-    wait: str = ""
+    wait_s: float = 0.0     # how long a lock still lasts (the page says it in words)
     detail: str = ""
 
 
@@ -59,7 +60,7 @@ class ServiceActions:
         try:
             r = guard.check(entered, via="pad")
         except pin.PinLocked as e:
-            return PinOutcome("locked", wait=pin.format_wait(e.remaining_s))
+            return PinOutcome("locked", wait_s=e.remaining_s)
         except pin.PinNotSet:
             return PinOutcome("not_set")
         except pin.PinFileError as e:
@@ -67,7 +68,7 @@ class ServiceActions:
         if r.correct:
             return PinOutcome("ok")
         if r.locked_for_s:
-            return PinOutcome("locked", wait=pin.format_wait(r.locked_for_s))
+            return PinOutcome("locked", wait_s=r.locked_for_s)
         return PinOutcome("wrong", tries_left=r.tries_left)
 
     # -- pages --------------------------------------------------------------------------
@@ -135,7 +136,8 @@ class ServiceActions:
                 return SelfTestOutcome(selftest.test_code_reader(devices.code_reader(),
                                                                  self.cfg.receipt.lookup_url, 20.0))
         except FeatureUnavailable as e:
-            return SelfTestOutcome(selftest.SelfTestResult(device, False, f"unavailable: {e.detail}"))
+            return SelfTestOutcome(selftest.SelfTestResult(device, False, f"unavailable: {e.detail}",
+                                                           reason=SelfTestReason.UNAVAILABLE))
         raise selftest.UnknownDevice(device)
 
     def last_selftests(self) -> dict[str, dict | None]:

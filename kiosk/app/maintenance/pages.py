@@ -14,6 +14,7 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Stri
 
 from kiosk.app.feeds.mainthread import call_in_ui, run_in_worker
 from kiosk.app.screens.base import KioskScreen
+from kiosk.app.wording import datetime_text, duration_text, model_text, selftest_text, wait_text
 
 log = logging.getLogger(__name__)
 PIN_MAX = 32
@@ -28,6 +29,10 @@ class ServicePage(KioskScreen):
 
     busy = BooleanProperty(False)   # a worker runs: the menu does not time out
     message = StringProperty("")
+    """What happened, in the staff's language (the catalogs)."""
+    detail = StringProperty("")
+    """What a lower layer said about it in its own words (an error's text, a file name):
+    shown under the message as it came (a verbatim label, docs/ui.md)."""
 
     @property
     def actions(self):
@@ -38,15 +43,26 @@ class ServicePage(KioskScreen):
         return self.app.service_menu
 
     def on_pre_enter(self, *_):
-        self.message = ""
+        self.say("")
         self.refresh()
+
+    def say(self, message: str, detail: str = "") -> None:
+        """Show *message* (the app's words) and *detail* (a lower layer's, as it came)."""
+        self.message, self.detail = message, detail
+
+    def _time(self, iso) -> str:
+        """A stored time in the station's time zone and the staff's language."""
+        return datetime_text(iso, self.app.cfg.receipt.timezone, self.app.lang) if iso else "-"
+
+    def _duration(self, seconds) -> str:
+        return duration_text(seconds, self.app.lang)
 
     def refresh(self) -> None:
         """Fill the page (called each time it is shown)."""
 
     def forget(self) -> None:
         """Drop what the page shows (the menu closed)."""
-        self.message = ""
+        self.say("")
 
     def work(self, fn, *args, on_done, name: str) -> None:
         """Run *fn* on a worker; *on_done(result)* on the UI thread; errors become the message."""
@@ -58,7 +74,7 @@ class ServicePage(KioskScreen):
 
         def failed(e):
             self.busy = False
-            self.message = str(e)
+            self.say(self.app.t("service.failed"), str(e))
         run_in_worker(fn, *args, on_done=done, on_error=failed, name=name)
 
 
@@ -69,7 +85,7 @@ class PinPage(ServicePage):
 
     def clear(self) -> None:
         self.entered = ""
-        self.message = ""
+        self.say("")
 
     def forget(self) -> None:
         self.clear()
@@ -85,28 +101,31 @@ class PinPage(ServicePage):
         if self.busy or not self.entered:
             return
         entered, self.entered = self.entered, ""
-        self.message = self.app.t("service.pin_checking")
+        self.say(self.app.t("service.pin_checking"))
         self.work(self.actions.check_pin, entered, on_done=self._checked, name="service-pin")
 
     def _checked(self, out) -> None:
         t = self.app.t
         if out.state == "ok":
-            self.message = ""
+            self.say("")
             self.menu.unlocked()
         elif out.state == "wrong":
-            self.message = t("service.pin_wrong", tries=out.tries_left)
+            self.say(t("service.pin_wrong", tries=out.tries_left))
         elif out.state == "locked":
-            self.message = t("service.pin_locked", wait=out.wait)
+            self.say(t("service.pin_locked", wait=wait_text(out.wait_s, self.app.lang)))
         elif out.state == "not_set":
-            self.message = t("service.pin_not_set")
+            self.say(t("service.pin_not_set"))
         else:
-            self.message = t("service.pin_broken") + " " + out.detail
+            self.say(t("service.pin_broken"), out.detail)
 
 
 class StatusPage(ServicePage):
     """Station, version, clock, disk, database, queue, centre, config, model."""
 
     lines = StringProperty("")
+    reasons = StringProperty("")
+    """Why the centre link is down or refused, in the sync layer's words (shown as they
+    came, under the app's own lines)."""
 
     def refresh(self) -> None:
         self.work(self.actions.status, on_done=self._show, name="service-status")
@@ -116,31 +135,28 @@ class StatusPage(ServicePage):
         age = q["oldest_undelivered_age_s"]
         rows = [
             f"{t('service.st_station')}: {s['station']} {s['station_name']} · {t('service.st_version')} {s['version']}",
-            f"{t('service.st_uptime')}: {_duration(s['app_uptime_s'])} · {t('service.st_clock')}: "
-            + (t("service.yes") if s["clock_trusted"] else t("service.st_clock_untrusted")),
+            f"{t('service.st_uptime')}: {self._duration(s['app_uptime_s'])} · {t('service.st_clock')}: "
+            + t("service.st_clock_trusted" if s["clock_trusted"] else "service.st_clock_untrusted"),
             f"{t('service.st_disk')}: {s['disk']['free_mb']} MB / {s['disk']['total_mb']} MB · "
             f"{t('service.st_db')}: {s['db_size_mb']} MB",
             f"{t('service.st_queue')}: {q['pending']} {t('service.q_pending')}, {q['held']} {t('service.q_held')}, "
             f"{q['quarantined']} {t('service.q_quarantined')}"
-            + (f" · {t('service.st_oldest')} {_duration(age)}" if age is not None else ""),
-            f"{t('service.st_contact')}: {c['last_contact'] or t('service.never')}"
-            + (f" · {t('service.st_outage')}: {c['outage_last_error']}" if c["outage_since"] else "")
-            + (f" · {c['auth_alert']}" if c["auth_alert"] else ""),
+            + (f" · {t('service.st_oldest')} {self._duration(age)}" if age is not None else ""),
+            f"{t('service.st_contact')}: "
+            + (self._time(c["last_contact"]) if c["last_contact"] else t("service.never"))
+            + (f" · {t('service.st_outage_since')} {self._time(c['outage_since'])}" if c["outage_since"] else "")
+            + (f" · {t('service.st_auth_refused')}" if c["auth_alert"] else ""),
             f"{t('service.st_etag')}: {s['station_config_etag'] or '-'}",
-            f"{t('service.st_model')}: {s['speech_model']['problem'] or t('service.ok')}",
+            f"{t('service.st_model')}: {model_text(s['speech_model'], self.app.lang)}",
         ]
         self.lines = "\n".join(rows)
+        why = [f"{t('service.st_outage')}: {c['outage_last_error']}" if c["outage_since"] else "",
+               f"{t('service.st_auth_reason')}: {c['auth_alert']}" if c["auth_alert"] else ""]
+        self.reasons = "\n".join(x for x in why if x)
 
     def forget(self) -> None:
         super().forget()
-        self.lines = ""
-
-
-def _duration(seconds) -> str:
-    if seconds is None:
-        return "-"
-    s = int(seconds)
-    return f"{s // 86400} d {s % 86400 // 3600} h" if s >= 86400 else f"{s // 3600} h {s % 3600 // 60} min"
+        self.lines = self.reasons = ""
 
 
 class SelfTestRow(Factory.BoxLayout):
@@ -170,7 +186,7 @@ class SelfTestsPage(ServicePage):
         else:
             row.passed = bool(rec.get("passed"))
             row.result = (self.app.t("service.pass") if row.passed else self.app.t("service.fail")) + \
-                f" · {str(rec.get('at', ''))[:19]} · {rec.get('detail', '')}"
+                f" · {self._time(rec.get('at'))} · {selftest_text(rec, self.app.lang)}"
 
     def start(self, device: str) -> None:
         if self.busy:
@@ -178,7 +194,7 @@ class SelfTestsPage(ServicePage):
         self.running = device
         self.level = 0.0
         self.ids.picture.texture = None
-        self.message = self.app.t(HINT_KEYS[device])
+        self.say(self.app.t(HINT_KEYS[device]))
         self.work(self.actions.run_selftest, device, self._level, on_done=self._done, name=f"selftest-{device}")
 
     def _level(self, value: float) -> None:
@@ -189,7 +205,7 @@ class SelfTestsPage(ServicePage):
         r = outcome.result
         self.running = ""
         self._show_row(r.device, r.as_dict())
-        self.message = ""
+        self.say("")
         if outcome.frame is not None:
             self.ids.picture.texture = frame_to_texture(outcome.frame)
         if outcome.audio_wav:
@@ -208,7 +224,7 @@ class SelfTestsPage(ServicePage):
             sound.play()
         except Exception as e:
             log.warning("microphone test playback unavailable: %s", e)
-            self.message = self.app.t("service.playback_unavailable")
+            self.say(self.app.t("service.playback_unavailable"))
 
     def forget(self) -> None:
         super().forget()
@@ -232,9 +248,10 @@ class QueuePage(ServicePage):
         for state in ("quarantined", "held", "pending"):
             for e in getattr(listing, state):
                 row = Factory.QueueRow(code=e.code, state=state, retryable=state == "quarantined",
-                                       text=f"{e.code} · {e.created_at[:16].replace('T', ' ')} · "
-                                            f"{e.category or '-'} · {e.size_bytes // 1024} KB · "
-                                            f"{t(STATE_KEYS[state])}" + (f" · {e.reason}" if e.reason else ""))
+                                       text=f"{e.code} · {self._time(e.created_at)} · "
+                                            f"{self.category_text(e.category)} · {e.size_bytes // 1024} KB · "
+                                            f"{t(STATE_KEYS[state])}",
+                                       reason=t("service.reason", reason=e.reason) if e.reason else "")
                 box.add_widget(row)
 
     def retry(self, code: str) -> None:
@@ -242,9 +259,11 @@ class QueuePage(ServicePage):
         try:
             self.actions.retry(code)
         except RequeueRefused as e:  # someone retried it meanwhile (kiosk service requeue)
-            self.message = str(e)
+            self.refresh()
+            self.say(self.app.t("service.retry_refused", code=code), str(e))
+            return
         self.refresh()
-        self.message = self.message or self.app.t("service.retried", code=code)
+        self.say(self.app.t("service.retried", code=code))
 
     def forget(self) -> None:
         super().forget()
@@ -266,8 +285,9 @@ class LogsPage(ServicePage):
         for tail in tails:
             out.append(f"== {tail.source}" + (f" ({tail.problem})" if tail.problem else ""))
             out.extend(tail.lines[-40:])
-        out.append("== events")
-        out.extend(f"{e['at'][:19]} {e['level']} {e['kind']}: {e['message']}" for e in events)
+        out.append(f"== {self.app.t('service.log_events')}")
+        # the event's time as the other pages show times; its words are the event log's own
+        out.extend(f"{self._time(e['at'])} {e['level']} {e['kind']}: {e['message']}" for e in events)
         self.text = "\n".join(out)
 
     def forget(self) -> None:
@@ -286,14 +306,14 @@ class ExportPage(ServicePage):
         self.targets = [str(p) for p in self.actions.export_targets()]
         self.progress = 0.0
         if not self.targets:
-            self.message = self.app.t("service.no_drive")
+            self.say(self.app.t("service.no_drive"))
 
     def start(self) -> None:
         if self.busy or not self.targets:
             return
         from pathlib import Path
         self.progress = 0.0
-        self.message = self.app.t("common.working")
+        self.say(self.app.t("common.working"))
         self.work(self.actions.export, Path(self.targets[0]), self.include_delivered, self._progress,
                   on_done=self._done, name="service-export")
 
@@ -302,10 +322,10 @@ class ExportPage(ServicePage):
 
     def _done(self, result) -> None:
         self.progress = 1.0
-        msg = self.app.t("service.exported", items=result.items, bundle=result.bundle.name)
+        msg = self.app.t("service.exported", items=result.items)
         if result.left_out:
             msg += " " + self.app.t("service.left_out", codes=", ".join(x["code"] for x in result.left_out))
-        self.message = msg
+        self.say(msg, result.bundle.name)
 
 
 class ConfigPage(ServicePage):
@@ -321,9 +341,9 @@ class ConfigPage(ServicePage):
         try:
             path = self.actions.reload_config()
         except ConfigError as e:
-            self.message = self.app.t("service.reload_refused") + " " + str(e)
+            self.say(self.app.t("service.reload_refused"), str(e))
             return
-        self.message = self.app.t("service.reload_ok", path=path)
+        self.say(self.app.t("service.reload_ok"), str(path))
 
     def forget(self) -> None:
         super().forget()
@@ -353,13 +373,13 @@ class SystemPage(ServicePage):
 
     def _printed(self, code: str) -> None:
         self.code_text = ""
-        self.message = self.app.t("service.reprinted", code=code)
+        self.say(self.app.t("service.reprinted", code=code))
 
     def power(self, action: str) -> None:
         try:
             self.actions.power(action)
         except RuntimeError as e:
-            self.message = str(e)
+            self.say(self.app.t("service.power_failed"), str(e))
 
     def forget(self) -> None:
         super().forget()
@@ -372,6 +392,9 @@ class QueueRow(Factory.BoxLayout):
     code = StringProperty("")
     state = StringProperty("")
     text = StringProperty("")
+    reason = StringProperty("")
+    """Why the centre refused or held it, in the centre's or the sync layer's words (shown
+    as they came: a verbatim label)."""
     retryable = BooleanProperty(False)
 
 

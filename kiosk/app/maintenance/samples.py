@@ -35,9 +35,11 @@ def show_service_sample(h, sample: str) -> None:
         page.entered = "1234"
         page.message = app.t("service.pin_wrong", tries=3)
     elif sample == "service-selftests":
-        page._show_row("printer", {"passed": True, "at": "2026-12-01T09:30:00", "detail": "test page printed"})
-        page._show_row("microphone", {"passed": False, "at": "2026-12-01T09:31:00",
-                                      "detail": "the microphone delivered only digital silence"})
+        page._show_row("printer", {"passed": True, "at": "2026-12-01T01:30:00+00:00", "detail": "test page printed",
+                                   "reason": "printer_printed"})
+        page._show_row("microphone", {"passed": False, "at": "2026-12-01T01:31:00+00:00",
+                                      "detail": "the microphone delivered only digital silence",
+                                      "reason": "mic_silent"})
     elif sample == "service-queue":
         page._show(SAMPLE_QUEUE)
     elif sample == "service-logs":

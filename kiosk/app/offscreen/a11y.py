@@ -3,7 +3,11 @@
 Rules (docs/design.md "Resident experience rules", at the 1280×800 reference size):
 body text ≥ 32 px, titles ≥ 48 px, touch targets ≥ 96 px on both sides, and a text /
 background contrast ratio ≥ 7:1 (WCAG 2 relative luminance), and no Latin word split
-across two lines (kiosk/app/words.py; docs/ui.md "Words fit their button"). Invisible widgets
+across two lines (kiosk/app/words.py; docs/ui.md "Words fit their button"), and no Chinese
+line broken inside a word or next to punctuation that may not start or end a line
+(kiosk/app/linebreak.py; docs/ui.md "Chinese line breaks"), and the layout rules of
+a11y_layout.py (list rows aligned, selection shown by more than colour, meters labelled).
+The words rules (no foreign word, no look-alike buttons) are in a11y_words.py. Invisible widgets
 (opacity 0 anywhere above them) are skipped. Each problem names the widget: its kv id
 when it has one, else its class and text.
 """
@@ -11,27 +15,17 @@ when it has one, else its class and text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 
 from kiosk.app.theme import MIN_BODY, MIN_CONTRAST, MIN_SERVICE_TARGET, MIN_TARGET, MIN_TITLE
+from kiosk.app.linebreak import bad_breaks
 from kiosk.app.words import plain_text, split_words
+from kiosk.app.offscreen.a11y_layout import layout_problems
+from kiosk.app.offscreen.widgettree import Problem, visible_widgets, widget_name, widget_names
 
 _MARKUP_SIZE = re.compile(r"\[size=(\d+(?:\.\d+)?)\]")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One broken rule."""
-
-    widget: str
-    rule: str
-    detail: str
-
-    def __str__(self) -> str:
-        return f"{self.widget}: {self.rule}: {self.detail}"
 
 
 def _channel(c: float) -> float:
@@ -48,25 +42,6 @@ def contrast(fg, bg) -> float:
     """WCAG contrast ratio between two colours (1..21)."""
     a, b = sorted((luminance(fg), luminance(bg)), reverse=True)
     return (a + 0.05) / (b + 0.05)
-
-
-def widget_names(root) -> dict[int, str]:
-    """kv ids of every widget under *root* (``id(widget) -> "owner.id"``)."""
-    names: dict[int, str] = {}
-    for w in root.walk(restrict=True):
-        ids = getattr(w, "ids", None) or {}
-        owner = getattr(w, "name", "") or type(w).__name__
-        for key, ref in ids.items():
-            target = getattr(ref, "__self__", ref)
-            names.setdefault(id(target), f"{owner}.{key}")
-    return names
-
-
-def _name(w, names) -> str:
-    if id(w) in names:
-        return names[id(w)]
-    text = getattr(w, "text", "")
-    return f"{type(w).__name__}({text[:24]!r})" if text else type(w).__name__
 
 
 def _background(w):
@@ -87,24 +62,15 @@ def min_target_for(root) -> int:
 def audit(root, names: dict[int, str] | None = None) -> list[Problem]:
     """Every rule broken by a visible widget under *root* (root included)."""
     names = {**widget_names(root), **(names or {})}
-    problems: list[Problem] = []
     target = min_target_for(root)
-
-    def visit(w):
-        if getattr(w, "opacity", 1) <= 0:
-            return
-        problems.extend(check(w, names, target))
-        for child in w.children:
-            visit(child)
-
-    visit(root)
-    return problems
+    problems = [p for w in visible_widgets(root) for p in check(w, names, target)]
+    return problems + layout_problems(root, names)
 
 
 def check(w, names, min_target: int = MIN_TARGET) -> list[Problem]:
     """The rules for one widget."""
     out = []
-    name = _name(w, names)
+    name = widget_name(w, names)
     if isinstance(w, Label) and w.text.strip():
         from kiosk.app.widgets.base import KButton, Title
         minimum = MIN_TITLE if isinstance(w, Title) else MIN_BODY
@@ -125,6 +91,8 @@ def check(w, names, min_target: int = MIN_TARGET) -> list[Problem]:
                 out.append(Problem(name, "contrast", f"{ratio:.1f}:1 < {MIN_CONTRAST:.0f}:1"))
         for cut in drawn_split_words(w):
             out.append(Problem(name, "split word", f"{cut!r}: a Latin word is split across lines"))
+        for bad in drawn_bad_breaks(w):
+            out.append(Problem(name, f"chinese line break: {bad.kind}", f"{bad.where!r}"))
     if isinstance(w, ButtonBehavior):
         if w.width < min_target - 0.01 or w.height < min_target - 0.01:
             out.append(Problem(name, "touch target", f"{w.width:.0f}×{w.height:.0f} px < "
@@ -138,7 +106,21 @@ def drawn_split_words(label) -> list[str]:
     Reads the lines of the label's last render (the core label's ``_cached_lines``, Kivy's
     own layout with its ``line_wrap`` flags), so it judges what is on screen.
     """
-    core = label._label
-    lines = [("".join(word.text for word in line.words), bool(line.line_wrap))
-             for line in core._cached_lines]
-    return split_words(lines, plain_text(core.text, label.markup))
+    # every line break counts, Kivy's wraps and the app's own (kiosk/app/linebreak.py): a
+    # break at a newline or space of the text is no cut (split_words locates each line)
+    lines = [(text, True) for text, _ in drawn_lines(label)]
+    return split_words(lines, plain_text(label.text, label.markup))
+
+
+def drawn_lines(label) -> list[tuple[str, bool]]:
+    """The lines of *label*'s last render, each with Kivy's ``line_wrap`` flag (the core
+    label's ``_cached_lines``: Kivy's own layout, after the app's line breaks)."""
+    return [("".join(word.text for word in line.words), bool(line.line_wrap))
+            for line in label._label._cached_lines]
+
+
+def drawn_bad_breaks(label):
+    """The Chinese line breaks *label* drew that split a word or put punctuation at a
+    forbidden end of a line (kiosk/app/linebreak.py ``bad_breaks``), judged against the
+    label's own ``text``: a newline there is the author's."""
+    return bad_breaks([t for t, _ in drawn_lines(label)], plain_text(label.text, label.markup))

@@ -306,6 +306,17 @@ def sample_root(h, sample: str):
     return h.app.idle.view if sample == "idle" else h.app.root.current_screen
 
 
+def each_sample(h, lang: str):
+    """Show every sample of :data:`SAMPLES` in *lang* in turn, yielding ``(sample, root)``
+    while it is on screen (*root*: :func:`sample_root`); the idle warning is dismissed
+    after the last."""
+    h.app.set_language(lang)
+    for sample in SAMPLES:
+        show_sample(h, sample, lang)
+        yield sample, sample_root(h, sample)
+    h.app.idle.dismiss()
+
+
 def render_all(cfg, out_dir: Path, langs=("zh-CN", "zh-TW", "en")) -> Rendered:
     """Render every screen (plus the idle warning) per language to PNG files and audit each
     one as rendered."""
@@ -327,12 +338,9 @@ def render_all(cfg, out_dir: Path, langs=("zh-CN", "zh-TW", "en")) -> Rendered:
             try:
                 for lang in langs:
                     app.reset_session()
-                    app.set_language(lang)
-                    for sample in SAMPLES:
-                        show_sample(h, sample, lang)
+                    for sample, root in each_sample(h, lang):
                         written.append(h.screenshot(out_dir / f"{lang}-{sample}.png"))
-                        problems += [f"[{lang}-{sample}] {p}" for p in a11y.audit(sample_root(h, sample))]
-                    app.idle.dismiss()
+                        problems += [f"[{lang}-{sample}] {p}" for p in a11y.audit(root)]
             finally:
                 h.stop()
         finally:

@@ -16,6 +16,7 @@ from kivy.properties import BooleanProperty, ObjectProperty
 from kiosk.app.feeds.mainthread import run_in_worker
 from kiosk.app.screens.base import KioskScreen
 from kiosk.app.services import RATING_OUTCOMES, RatingRefused, TooManyFailures
+from kiosk.app.wording import datetime_text
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,11 @@ class AnswerScreen(KioskScreen):
             for key in ("code", "when", "state", "reply", "rating_state"):
                 self.ids[key].text = ""
             return
-        local_time = self.app.services.lookup.local_time
+        tz, lang = self.app.cfg.receipt.timezone, self.app.lang
+
+        def local_time(iso):
+            # with the year: an answer can be looked up long after it was given
+            return datetime_text(iso, tz, lang, year=True)
         self.ids.code.text = str(a.code)
         self.ids.state.text = t(f"state.{a.state}")
         if not a.authorised:
@@ -53,7 +58,7 @@ class AnswerScreen(KioskScreen):
             self.ids.rating_state.text = ""
             return
         when = local_time(a.created_at)
-        self.ids.when.text = t("answer.submitted", when=when, category=self._category(a.category))
+        self.ids.when.text = t("answer.submitted", when=when, category=self.category_text(a.category))
         if a.reply:
             replied = local_time(a.replied_at) if a.replied_at else ""
             self.ids.reply.text = t("answer.reply", when=replied) + "\n" + a.reply
@@ -65,12 +70,6 @@ class AnswerScreen(KioskScreen):
             self.ids.rating_state.text = t("answer.rate_question")
         else:
             self.ids.rating_state.text = t("answer.rate_later")
-
-    def _category(self, category_id: str | None) -> str:
-        if not category_id:
-            return self.app.t("answer.no_category")
-        # A category the centre no longer offers is still shown, by its id.
-        return self.app.services.submission.category_name(category_id, self.app.lang) or category_id
 
     def rate(self, rating: str) -> None:
         """A rating button was tapped: save it (once) on a worker."""

@@ -15,6 +15,7 @@ from kivy.properties import ObjectProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.app.screens.base import KioskScreen
+from kiosk.app.wording import date_text
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def reception_text(app, x) -> str:
     weekday = app.t(WEEKDAYS[x.weekday])
     if x.date is None:
         return app.t("reps.weekly", weekday=weekday, start=x.start, end=x.end, name=x.name)
-    return app.t("reps.reception", date=x.date[5:].replace("-", "/"), weekday=weekday,
+    return app.t("reps.reception", date=date_text(x.date, app.lang), weekday=weekday,
                  start=x.start, end=x.end, name=x.name)
 
 

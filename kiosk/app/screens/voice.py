@@ -134,8 +134,10 @@ class VoiceScreen(KioskScreen):
             self._segments.append(ev.text)
             self._show_text(ev.transcript or "".join(self._segments))
         elif ev.kind == "error":
-            # The session goes on or ends with "ended"; say what happened meanwhile.
-            self.ids.status.text = self.app.t("voice.error", detail=ev.detail)
+            # The session goes on or ends with "ended"; say what happened meanwhile, in
+            # the resident's words (the technical detail is in the log, kiosk.voice).
+            key = "voice.error_recognition" if ev.fault == "recognition" else "voice.error_microphone"
+            self.ids.status.text = self.app.t(key)
         elif ev.kind == "ended":
             self._ended(ev.result)
 

@@ -6,7 +6,6 @@ import threading
 from typing import Callable
 
 from kiosk.lookup import answers as lookup
-from kiosk.receipt.layout import local_time
 
 
 class LookupService:
@@ -34,6 +33,14 @@ class LookupService:
         """The code and receipt secret in a scanned payload (raises CodeError)."""
         return lookup.scan_from_payload(payload, self.cfg.receipt.lookup_url)
 
+    def verify_receipt(self, payload: str):
+        """Whether a scanned receipt is genuine, offline: a
+        :class:`kiosk.core.receiptsig.ReceiptCheck` (verdict authentic / forged /
+        unknown_station / unsigned, and for this station's items whether the item still
+        matches). Raises CodeError for a payload that is not a receipt. Blocking."""
+        from kiosk.lookup.verify import verify_payload
+        return verify_payload(self.store, payload, self.cfg.receipt.lookup_url)
+
     def limiter(self) -> lookup.FailureLimiter:
         """This kiosk's wrong-secret limiter (kept in the store)."""
         with self._lock:
@@ -50,7 +57,3 @@ class LookupService:
     def rate(self, answer: lookup.Answer, rating: str) -> lookup.Answer:
         """Save the resident's rating (once); raises RatingRefused. Blocking."""
         return lookup.rate(self.store, answer, rating, limiter=self.limiter())
-
-    def local_time(self, iso: str) -> str:
-        """A stored UTC time as the receipt prints it (the configured time zone)."""
-        return local_time(iso, self.cfg.receipt.timezone)

@@ -30,7 +30,8 @@ class VoiceEvent:
     text: str = ""             # partial: all recognised so far; segment: the new segment
     transcript: str = ""       # segment: all recognised so far
     level: float = 0.0
-    detail: str = ""           # error: what went wrong
+    detail: str = ""           # error: what went wrong, for the log
+    fault: str = ""            # error: "microphone" or "recognition" (kiosk.voice.session.VoiceFault)
     result: VoiceResult | None = None   # on "ended"
 
 
@@ -45,7 +46,7 @@ def result_from_session(r) -> VoiceResult:
 def event_from_session(ev) -> VoiceEvent:
     """The UI's :class:`VoiceEvent` from a kiosk.voice.session.VoiceEvent."""
     return VoiceEvent(kind=ev.kind.value, text=ev.text, transcript=ev.transcript, level=float(ev.level),
-                      detail=ev.error,
+                      detail=ev.error, fault=ev.fault.value if ev.fault else "",
                       result=result_from_session(ev.result) if ev.result is not None else None)
 
 

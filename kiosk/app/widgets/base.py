@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kivy.core.text import Label as CoreLabel
+from kivy.core.text.markup import MarkupLabel as CoreMarkupLabel
+from kivy.utils import get_hex_from_color
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, OptionProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
@@ -16,7 +18,8 @@ from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
 from kiosk.app import theme
-from kiosk.app.words import latin_words, markup_runs
+from kiosk.app import linebreak
+from kiosk.app.words import is_wide, markup_runs, markup_with_breaks, plain_text
 
 # The font options that change a word's width (kivy.core.text.LabelBase options).
 _SHAPING = ("font_name", "bold", "italic", "font_family", "font_context", "font_features",
@@ -43,18 +46,110 @@ class FreshTextLabel(Label):
     pixel size changes.
     """
 
+    verbatim = BooleanProperty(False)
+    """The label shows data as it came (log lines, the config file, a server's reason), not
+    the app's words: the test that every word on a screen comes from the catalogs skips it."""
+
     _spare_texture = None
+    _layout_key = None
+    _layout = ""
 
     def texture_update(self, *largs):
         shown = self._label.texture
         # The spare was drawn two changes ago, not by the last frame: refilling it does not
         # wait for the rasteriser. None (first change, or a size change) makes a new one.
         self._label.texture = self._spare_texture
-        super().texture_update(*largs)
+        text = self.laid_out_text()
+        if self.markup:
+            self._texture_update_markup(text)
+        else:
+            self._label.text = text
+            super().texture_update(*largs)
         now = self._label.texture
         if now is not shown:
             # Kivy's shared 1-pixel texture (empty text) is never ours to refill.
             self._spare_texture = None if shown is self._label.texture_1px else shown
+
+    def _texture_update_markup(self, text: str) -> None:
+        """Kivy's ``Label.texture_update`` for markup (kivy/uix/label.py, Kivy 2.3.1), drawing
+        *text* (the laid-out text) instead of ``self.text``: that method reads ``self.text``."""
+        if self._label.__class__ is not CoreMarkupLabel:
+            self._create_label()
+        self.texture = None
+        if not text or (self.halign == "justify" or self.strip) and not text.strip():
+            self.texture_size = (0, 0)
+            self.is_shortened = False
+            self.refs, self._label._refs = {}, {}
+            self.anchors, self._label._anchors = {}, {}
+            return
+        if self.halign == "justify" or self.strip:
+            text = text.strip()
+        color = get_hex_from_color(self.disabled_color if self.disabled else self.color)
+        self._label.text = f"[color={color}]{text}[/color]"
+        self._label.refresh()
+        if self._label.texture:
+            self._label.texture.bind()   # render now: the references need it (as Kivy does)
+        self.refs, self.anchors = self._label.refs, self._label.anchors
+        if self._label.texture is not None:
+            self.texture = self._label.texture
+            self.texture_size = list(self.texture.size)
+        self.is_shortened = self._label.is_shortened
+
+    def text_width(self, text_size=None) -> float | None:
+        """The width lines wrap at (Kivy: ``text_size`` minus the horizontal padding),
+        None when the label does not wrap."""
+        tw = (self.text_size if text_size is None else text_size)[0]
+        return None if tw is None else tw - self.padding[0] - self.padding[2]
+
+    def laid_out_text(self) -> str:
+        """``text`` with the line breaks a Chinese reader expects (kiosk/app/linebreak.py):
+        between words, never before closing or after opening punctuation, at the font size
+        drawn. Text without a CJK character, a label that does not wrap and a shortened one
+        are left to Kivy, which wraps at spaces. Computed once per change of text, width
+        or font."""
+        width = self.text_width()
+        if width is None or self.shorten or not any(is_wide(c) for c in self.text):
+            return self.text
+        key = (self.text, self.markup, width, self.bold,
+               tuple(self._label.options.get(k) for k in ("font_size",) + _SHAPING))
+        if key != self._layout_key:
+            self._layout_key, self._layout = key, self._break_lines(width)
+        return self._layout
+
+    def _break_lines(self, width: float) -> str:
+        size = self._label.options.get("font_size", self.font_size)
+        if not self.markup:
+            measure_run = self._measurer()
+            text = self.text
+            breaks = linebreak.break_text(text, width, lambda i, j: measure_run(text[i:j], size, self.bold))
+            return linebreak.apply_breaks(text, breaks)
+        runs, pos = [], 0          # (start, end, size, bold) of each markup run, plain offsets
+        for run_text, run_size, bold in markup_runs(self.text):
+            runs.append((pos, pos + len(run_text), run_size or size, self.bold or bold))
+            pos += len(run_text)
+        plain = plain_text(self.text, True)
+        measure_run = self._measurer()
+
+        def measure(i: int, j: int) -> float:
+            return sum(measure_run(plain[max(i, a):min(j, b)], sz, bd)
+                       for a, b, sz, bd in runs if a < j and b > i)
+        return markup_with_breaks(self.text, linebreak.break_text(plain, width, measure))
+
+    def _measurer(self):
+        """``measure(text, size, bold)``: the width in px of *text* in this label's font
+        (get_extents sizes the text with the font, SDL2_ttf TTF_SizeUTF8: no texture; one
+        core label per size and weight)."""
+        shaping = {k: self._label.options[k] for k in _SHAPING if k in self._label.options}
+        labels: dict = {}
+
+        def measure(text: str, size: float, bold: bool) -> float:
+            if not text:
+                return 0.0
+            core = labels.get((size, bold))
+            if core is None:
+                core = labels[(size, bold)] = CoreLabel(**{**shaping, "bold": bold}, font_size=size)
+            return core.get_extents(text)[0]
+        return measure
 
 
 class KLabel(FreshTextLabel):
@@ -102,8 +197,10 @@ def fitting_font_size(wanted: float, floor: float, width: float, widest) -> tupl
 class KButton(ButtonBehavior, FreshTextLabel):
     """A big flat button with a solid background of guaranteed contrast.
 
-    ``role`` picks the colours: primary (yellow), secondary (pale), danger (pale with red
-    text). ``selected`` shows a choice as chosen (yellow).
+    ``role`` picks the colours: primary (yellow, the screen's main action), secondary
+    (pale), danger (pale with red text). ``selected`` shows a choice as chosen: sky blue
+    with a navy border and, with ``check_mark``, a check in the corner (kiosk/app/kv/widgets.kv)
+    — more than a colour, and never the main action's yellow.
 
     Words are never split across lines (docs/ui.md "Words fit their button"): ``font_size``
     is the size asked for, and the label is drawn at ``font_fit().size``, the largest size
@@ -116,6 +213,10 @@ class KButton(ButtonBehavior, FreshTextLabel):
 
     role = OptionProperty("secondary", options=["primary", "secondary", "danger"])
     selected = BooleanProperty(False)
+    check_mark = BooleanProperty(True)
+    """Draw the check when selected (off where "selected" means "here": a tab, a field)."""
+    border_width = NumericProperty(3)
+    """The selection border's line width in px (thinner on the service tabs' two lines)."""
     bg_color = ColorProperty(theme.PALE)
     min_font_size = NumericProperty(theme.MIN_BODY)
     """The smallest size :meth:`font_fit` may shrink to (the audit's body-text minimum)."""
@@ -133,17 +234,20 @@ class KButton(ButtonBehavior, FreshTextLabel):
         self._label.options["font_size"] = self.font_fit().size
         super().texture_update(*largs)
 
-    def text_width(self, text_size=None) -> float | None:
-        """The width lines wrap at (Kivy: ``text_size`` minus the horizontal padding),
-        None when the label does not wrap."""
-        tw = (self.text_size if text_size is None else text_size)[0]
-        return None if tw is None else tw - self.padding[0] - self.padding[2]
-
-    def fitted_size(self, text: str, wanted: float, text_size, bold: bool = False) -> float:
+    def fitted_size(self, text: str, wanted: float, text_size, bold: bool = False,
+                    one_line: bool = False) -> float:
         """The size to draw *text* (plain) at inside this button so no word of it is split:
-        for a markup ``[size=…]`` span. Pass ``self.text_size`` so a kv rule re-runs on resize."""
-        return self._fit_words([(w, bold) for w in latin_words(text)], wanted,
-                               self.text_width(text_size)).size
+        for a markup ``[size=…]`` span. Pass ``self.text_size`` so a kv rule re-runs on resize.
+
+        *one_line*: the size at which all of *text* fits on one line, when one from
+        ``min_font_size`` up exists (a tile's short hint: one line in every tile keeps
+        the tiles' big words level); else as without it (the words fit, the lines wrap)."""
+        width = self.text_width(text_size)
+        if one_line:
+            whole = self._fit_words([(text, bold)], wanted, width)
+            if whole.fits:
+                return whole.size
+        return self._fit_words([(w, bold) for w in _units(text)], wanted, width).size
 
     def font_fit(self) -> FontFit:
         """The size the text is (or will be) drawn at: ``font_size``, shrunk until the widest
@@ -164,33 +268,35 @@ class KButton(ButtonBehavior, FreshTextLabel):
 
     def _words_at_own_size(self) -> list[tuple[str, bool]]:
         if not self.markup:
-            return [(w, self.bold) for w in latin_words(self.text)]
+            return [(w, self.bold) for w in _units(self.text)]
         return [(w, self.bold or bold) for text, size, bold in markup_runs(self.text)
-                if size is None for w in latin_words(text)]
+                if size is None for w in _units(text)]
 
     def _widest(self, words: list[tuple[str, bool]]):
         """``widest(size)``: the width in px of the widest of *words* (``(word, bold)``)."""
-        shaping = {k: self._label.options[k] for k in _SHAPING if k in self._label.options}
-
-        def widest(size: float) -> float:
-            # get_extents sizes the text with the font (SDL2_ttf TTF_SizeUTF8): no texture.
-            measure = {b: CoreLabel(**{**shaping, "bold": b}, font_size=size)
-                       for b in {b for _, b in words}}
-            return max(measure[b].get_extents(w)[0] for w, b in words)
-        return widest
+        measure = self._measurer()
+        return lambda size: max(measure(w, size, b) for w, b in words)
 
     def _restyle(self, *_):
         if self.disabled:
             self.bg_color, self.color = theme.DISABLED_BG, theme.DISABLED_FG
             return
-        primary = self.role == "primary" or self.selected
         down = self.state == "down"
-        if primary:
+        if self.selected:
+            self.bg_color = theme.SKY_DOWN if down else theme.SKY
+            self.color = theme.NAVY
+        elif self.role == "primary":
             self.bg_color = theme.YELLOW_DOWN if down else theme.YELLOW
             self.color = theme.BLACK
         else:
             self.bg_color = theme.PALE_DOWN if down else theme.PALE
             self.color = theme.DARK_RED if self.role == "danger" else theme.NAVY
+
+
+def _units(text: str) -> list[str]:
+    """The pieces of *text* no line may split: Latin words, and Chinese words with their
+    punctuation (kiosk/app/linebreak.py ``units``)."""
+    return [u for line in text.split("\n") for u in linebreak.units(line) if not u.isspace()]
 
 
 class Panel(BoxLayout):

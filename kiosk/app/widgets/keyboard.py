@@ -27,6 +27,11 @@ class Key(KButton):
 
     value = StringProperty("")
 
+    def __init__(self, **kwargs):
+        # a letter key shows the pinyin letter it types: input, not a word of the catalog
+        kwargs.setdefault("verbatim", True)
+        super().__init__(**kwargs)
+
 
 class CandidateButton(KButton):
     """One candidate phrase in the bar."""

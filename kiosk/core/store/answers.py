@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid as uuidlib
+from pathlib import Path
 
-from kiosk.core import clock, itemsecret
+from kiosk.core import clock, itemsecret, receiptkey
+from kiosk.core.pii import Cipher
 from kiosk.core.records import ItemState, Rating
 from kiosk.core.store.errors import AlreadyRated, StoreError
 
@@ -29,6 +31,26 @@ class AnswersMixin:
             row = self.db.execute("SELECT rating FROM ratings WHERE item_id = ? ORDER BY created_at, id LIMIT 1",
                                   [item_id]).fetchone()
         return row[0] if row else None
+
+    @property
+    def receipt_key(self) -> receiptkey.ReceiptKey:
+        """The receipt-secret key (kiosk/core/receiptkey.py), loaded when the database opened."""
+        if self._receipt_key is None:
+            raise self._unopenable()
+        return self._receipt_key
+
+    def _load_receipt_key(self, *, create: bool) -> receiptkey.ReceiptKey:
+        # Beside the personal-data key file (outside the data dir): receiptkey.path_for.
+        pii = self._key.path if isinstance(self._key, Cipher) else Path(self._key)
+        path = receiptkey.path_for(pii) if pii else self.data_dir.parent / receiptkey.FILE_NAME
+        return receiptkey.ReceiptKey.from_key_file(path, locked_items=self.count_keyed_secrets, create=create)
+
+    def count_keyed_secrets(self) -> int:
+        """How many items' receipt secrets are checked with the receipt-secret key."""
+        n = len(itemsecret.KEYED_PREFIX)
+        with self._lock:
+            return self.db.execute("SELECT count(*) FROM items WHERE substr(secret_hash, 1, ?) = ?",
+                                   [n, itemsecret.KEYED_PREFIX]).fetchone()[0]
 
     def get_secret_hash(self, item_id: str) -> str | None:
         """The stored hash of the item's receipt secret; None for an unknown item or one

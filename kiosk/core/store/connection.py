@@ -11,11 +11,11 @@ from typing import Iterator
 
 from sqlite_utils import Database
 
-from kiosk.core import fsutil
-from kiosk.core.diskguard import DiskGuard, OutOfServiceError
+from kiosk.core import fsutil, stationkey
+from kiosk.core.diskguard import DiskGuard, DiskSpaceError, OutOfServiceError
 from kiosk.core.pii import Cipher
 from kiosk.core.schema import migrations
-from kiosk.core.store.errors import DiskFullError, StoreNotCreated
+from kiosk.core.store.errors import DiskFullError, StoreError, StoreNotCreated
 
 BUSY_TIMEOUT_MS = 15_000
 
@@ -24,21 +24,24 @@ class ConnectionMixin:
     """Open/close, ``write()`` transactions, the cipher and the files lock. Part of :class:`kiosk.core.store.Store`."""
 
     def __init__(self, data_dir: Path, station: str, cipher: Cipher | Path, *, recover: bool = True,
-                 verify: bool = True, guard: DiskGuard | None = None, wait_for_disk: bool = False):
+                 verify: bool = True, guard: DiskGuard | None = None, wait_for_disk: bool = False,
+                 signing_key: Path | None = None):
         """Open (creating) the store in *data_dir*. *cipher* is the personal-data cipher,
         or the key file to load once the database is open: the key is created only while
         no item carries encrypted personal data (kiosk/core/pii.py). *recover* runs
         :meth:`recover` (with *verify*) once it is open. A disk too full to open the
         database on raises :class:`~kiosk.core.diskguard.OutOfServiceError`; with
         *wait_for_disk* the store stays closed instead (every use raises that refusal)
-        until :meth:`try_open` succeeds (docs/store.md, "Disk full at start")."""
-        self._set_up(data_dir, station, cipher, guard, (recover, verify))
+        until :meth:`try_open` succeeds (docs/store.md, "Disk full at start"). *signing_key*
+        is the station's signing key file (kiosk/core/stationkey.py; default
+        ``station-signing.key`` beside a key-file *cipher*), read when first needed."""
+        self._set_up(data_dir, station, cipher, guard, (recover, verify), signing_key)
         fsutil.make_private_dir(self.data_dir)  # names and phones inside: 0700 whatever the umask
         if not self.try_open() and not wait_for_disk:
             raise self._unopenable()
 
     def _set_up(self, data_dir: Path, station: str, cipher: Cipher | Path, guard: DiskGuard | None,
-                recover: tuple[bool, bool]) -> None:
+                recover: tuple[bool, bool], signing_key: Path | None = None) -> None:
         """The paths and state of a store not yet opened (nothing touched on disk)."""
         self.data_dir = Path(data_dir)
         # Checked before every write (kiosk/core/diskguard.py); with no guard given only a
@@ -52,14 +55,24 @@ class ConnectionMixin:
         self._key = cipher
         self._db: Database | None = None
         self._cipher: Cipher | None = None
+        self._receipt_key = None  # loaded with the cipher (kiosk/core/store/answers.py)
         self._recover = recover
+        if signing_key is None and not isinstance(cipher, Cipher):
+            signing_key = Path(cipher).parent / "station-signing.key"
+        self.signing_key_path = Path(signing_key) if signing_key is not None else None
+        self._station_key: stationkey.StationKey | None = None
+
+    @staticmethod
+    def _configured(config) -> dict:
+        """What a :class:`kiosk.config.tree.Config` says about the store: :meth:`_set_up`'s arguments."""
+        s = config.storage
+        return dict(data_dir=s.data_path, station=config.station.number, cipher=Path(s.key_file),
+                    guard=DiskGuard.from_settings(s), signing_key=Path(s.signing_key_file))
 
     @classmethod
     def open(cls, config, *, recover: bool = True, verify: bool = True, wait_for_disk: bool = False) -> "Store":
         """Open the store described by a :class:`kiosk.config.tree.Config` (options as :class:`Store`)."""
-        return cls(config.storage.data_path, config.station.number,
-                   Path(config.storage.key_file), recover=recover, verify=verify,
-                   guard=DiskGuard.from_settings(config.storage), wait_for_disk=wait_for_disk)
+        return cls(**cls._configured(config), recover=recover, verify=verify, wait_for_disk=wait_for_disk)
 
     @classmethod
     def open_read_only(cls, config) -> "Store":
@@ -75,8 +88,7 @@ class ConnectionMixin:
         (https://sqlite.org/uri.html#uriimmutable).
         """
         self = cls.__new__(cls)
-        self._set_up(config.storage.data_path, config.station.number, Path(config.storage.key_file),
-                     DiskGuard.from_settings(config.storage), (False, False))
+        self._set_up(**cls._configured(config), recover=(False, False))
         if not self.db_path.is_file():
             raise StoreNotCreated(f"{self.db_path} not created yet; the kiosk creates it at first start")
         live = self.db_path.with_name(self.db_path.name + "-wal").exists()
@@ -88,8 +100,7 @@ class ConnectionMixin:
             if "m001_initial" in self.pending_migrations():
                 raise StoreNotCreated(f"{self.db_path} has no tables yet; the kiosk creates them "
                                       "at first start")
-            self._cipher = self._key if isinstance(self._key, Cipher) else \
-                Cipher.from_key_file(Path(self._key), locked_items=self.count_encrypted_items(), create=False)
+            self._load_keys(create=False)
         except BaseException:
             self._db = None
             conn.close()
@@ -121,6 +132,30 @@ class ConnectionMixin:
             raise self._unopenable()
         return self._cipher
 
+    @property
+    def station_key(self) -> stationkey.StationKey:
+        """The station's signing key, created (and its public key recorded in meta
+        ``station_key.public``) the first time the station needs one; afterwards a
+        missing or different key file is a key whose ``problem`` says so, never a new
+        key (kiosk/core/stationkey.py). A usable key is kept; a broken one is looked at
+        again on the next use, so a restored file is taken without a restart."""
+        with self._lock:
+            if self._station_key is not None:
+                return self._station_key
+            recorded = self.get_meta(stationkey.PUBLIC_META)
+            key = stationkey.load(self.signing_key_path, recorded, may_create=True)
+            if key.problem is None and recorded is None:
+                try:
+                    kept = self.record_meta_once(stationkey.PUBLIC_META, key.public)
+                except (DiskSpaceError, StoreError, sqlite3.Error) as e:
+                    return stationkey.StationKey.broken(self.signing_key_path, f"station signing key "
+                                                        f"{self.signing_key_path} cannot be recorded ({e})")
+                if kept != key.public:  # another process recorded another key first
+                    key = stationkey.load(self.signing_key_path, kept, may_create=False)
+            if key.problem is None:
+                self._station_key = key
+            return key
+
     def try_open(self) -> bool:
         """Open the database now if it is not open (then recover as asked); True when open.
 
@@ -148,8 +183,7 @@ class ConnectionMixin:
             opened = False
             try:
                 if self._open_on_any_disk():
-                    self._cipher = self._key if isinstance(self._key, Cipher) else \
-                        Cipher.from_key_file(Path(self._key), locked_items=self.count_encrypted_items())
+                    self._load_keys(create=True)
                     opened = True
             finally:
                 if not opened:  # still too full, or it raised: closed again, nothing kept
@@ -163,6 +197,14 @@ class ConnectionMixin:
             if recover:
                 self.recover(verify=verify)
             return True
+
+    def _load_keys(self, *, create: bool) -> None:
+        """The personal-data cipher and the receipt-secret key, once the database is open
+        (each key file is created only while nothing stored depends on it, and only with
+        *create*: kiosk/core/keyfile.py)."""
+        self._cipher = self._key if isinstance(self._key, Cipher) else \
+            Cipher.from_key_file(Path(self._key), locked_items=self.count_encrypted_items(), create=create)
+        self._receipt_key = self._load_receipt_key(create=create)
 
     def _unopenable(self) -> OutOfServiceError:
         reading = self.guard.read()

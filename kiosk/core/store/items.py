@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import os
 import sqlite3
 import uuid as uuidlib
 from pathlib import Path
 
-from kiosk.core import clock, fsutil, trackcode
+from kiosk.core import chain, clock, fsutil, trackcode
 from kiosk.core.records import Attachment, Delivery, Item, ItemState, NewAttachment, NewItem
 from kiosk.core.store.errors import DiskFullError, StoreError
+
+
+# The columns a new item is inserted with, and the values of those the commit does not
+# choose (the schema's defaults, kiosk/core/schema.py): the committed Item is built from them.
+_NEW_ROW = {"state": ItemState.STORED.value, "delivery": Delivery.PENDING.value, "delivered_at": None,
+            "delivered_via": None, "attempts": 0, "last_error": None, "quarantine_reason": None,
+            "integrity": "ok", "centre_status": None, "centre_reply": None, "centre_updated_at": None,
+            "purged_at": None}
+_ITEM_COLUMNS = ("id", "seq", "station", "code", "created_at", "clock_trusted", "text", "category", "anonymous",
+                 "name_enc", "phone_enc", "source", "lang", "state", "delivery", "secret_hash",
+                 "chain_prev", "chain_hash")
+_INSERT_ITEM = (f"INSERT INTO items ({', '.join(_ITEM_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(_ITEM_COLUMNS))})")
+
+
+def _dicts(cur) -> list[dict]:
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
 class ItemsMixin:
@@ -51,13 +70,17 @@ class ItemsMixin:
                 staged.append((att, tmp, digest, size))
             if staged:
                 item_dir.mkdir(mode=fsutil.PRIVATE_DIR_MODE)
-                fsutil.fsync_dir(self.media_dir)
             for i, (att, tmp, digest, size) in enumerate(staged):
                 stored_name = f"{i:02d}-{att.name}"
                 os.rename(tmp, item_dir / stored_name)
                 placed.append((att, stored_name, digest, size))
             if staged:
+                # Both directories before the row: the renames, then the new directory's
+                # entry. In this order ext4 commits both in the first fsync's journal
+                # transaction and the second finds nothing left to write (one journal
+                # commit per item instead of two: docs/store.md, "Performance").
                 fsutil.fsync_dir(item_dir)
+                fsutil.fsync_dir(self.media_dir)
             return self._insert_item(item_id, new, placed)
         except fsutil.DiskFullError:
             fsutil.discard(temps, item_dir)
@@ -83,36 +106,49 @@ class ItemsMixin:
             raise
 
     def _insert_item(self, item_id: str, new: NewItem, placed) -> Item:
-        created = clock.now_iso()
-        trusted = clock.clock_trusted()
+        # Plain statements (sqlite3 caches them prepared), and no read-back: the item
+        # returned is built from what was inserted (docs/store.md, "Performance").
+        row = {"id": item_id, "station": self.station, "created_at": clock.now_iso(),
+               "clock_trusted": int(clock.clock_trusted()), "text": new.text, "category": new.category,
+               "anonymous": int(new.anonymous), "name_enc": new.name_enc, "phone_enc": new.phone_enc,
+               "source": new.source, "lang": new.lang, "secret_hash": new.secret_hash, **_NEW_ROW}
         with self.write() as db:
-            row = db.execute("SELECT next_seq FROM counters WHERE station = ?", [self.station]).fetchone()
-            seq = row[0] if row else 1
-            db.execute("INSERT OR REPLACE INTO counters (station, next_seq) VALUES (?, ?)",
-                       [self.station, seq + 1])
+            got = db.execute("SELECT next_seq, chain_hash FROM counters WHERE station = ?", [self.station]).fetchone()
+            seq, head = (got[0], got[1]) if got else (1, None)
             code = trackcode.make(self.station, seq)
-            db["items"].insert({
-                "id": item_id, "seq": seq, "station": self.station, "code": code.compact,
-                "created_at": created, "clock_trusted": int(trusted), "text": new.text,
-                "category": new.category, "anonymous": int(new.anonymous),
-                "name_enc": new.name_enc, "phone_enc": new.phone_enc,
-                "source": new.source, "lang": new.lang,
-                "state": ItemState.STORED.value, "delivery": Delivery.PENDING.value,
-                "secret_hash": new.secret_hash,
-            })
-            db["attachments"].insert_all([
-                {"item_id": item_id, "idx": i, "kind": att.kind, "name": name,
-                 "media_type": att.media_type, "size": size, "sha256": digest}
-                for i, (att, name, digest, size) in enumerate(placed)
-            ])
+            row["seq"], row["code"] = seq, code.compact
+            att_rows = [{"idx": i, "name": name, "kind": att.kind, "media_type": att.media_type, "size": size,
+                         "sha256": digest} for i, (att, name, digest, size) in enumerate(placed)]
+            # The chain's next link, in this same transaction (a hash of ~1 KB: microseconds).
+            # The row has the digest's fields under the wire's names (kiosk/core/chain.py).
+            link = chain.next_link(self.station, seq, head, chain.meta_digest({**row, "attachments": att_rows}))
+            row["chain_prev"], row["chain_hash"] = link.prev, link.hash
+            db.execute("INSERT OR REPLACE INTO counters (station, next_seq, chain_hash) VALUES (?, ?, ?)",
+                       [self.station, seq + 1, link.hash])
+            db.execute(_INSERT_ITEM, [row[c] for c in _ITEM_COLUMNS])
+            atts = []
+            for a in att_rows:
+                cur = db.execute("INSERT INTO attachments (item_id, idx, kind, name, media_type, size, sha256) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                 [item_id, a["idx"], a["kind"], a["name"], a["media_type"], a["size"], a["sha256"]])
+                atts.append(Attachment(id=cur.lastrowid, item_id=item_id, integrity="ok", purged=False,
+                                       path=self.media_dir / item_id / a["name"], **a))
             self._log(db, "info", "item_stored", f"item {code} stored", item_id,
                       {"attachments": len(placed), "source": new.source})
-        return self.get_item(item_id)
+        return dataclasses.replace(self._to_item(row, False, False), attachments=tuple(atts))
+
+    def _item_rows(self, where: str, params, *, order: str = "", limit: int | None = None) -> list[dict]:
+        """``SELECT * FROM items`` rows as dicts (plain SQL: no schema look-ups per call)."""
+        sql = f"SELECT * FROM items WHERE {where}" + (f" ORDER BY {order}" if order else "")
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self._lock:
+            return _dicts(self.db.execute(sql, list(params)))
 
     def get_item(self, item_id: str, *, with_pii: bool = False) -> Item | None:
         """The item with this UUID, or None."""
         with self._lock:
-            rows = list(self.db["items"].rows_where("id = ?", [item_id]))
+            rows = self._item_rows("id = ?", [item_id])
             return self._to_item(rows[0], with_pii) if rows else None
 
     def find_by_code(self, code: str | trackcode.TrackingCode, *, with_pii: bool = False) -> Item | None:
@@ -120,7 +156,7 @@ class ItemsMixin:
         if not isinstance(code, trackcode.TrackingCode):
             code = trackcode.parse(code)
         with self._lock:
-            rows = list(self.db["items"].rows_where("code = ?", [code.compact]))
+            rows = self._item_rows("code = ?", [code.compact])
             return self._to_item(rows[0], with_pii) if rows else None
 
     def list_items(self, *, after_seq: int = 0, delivery: Delivery | str | None = None,
@@ -133,7 +169,7 @@ class ItemsMixin:
         """
         where, params = self._item_filter(after_seq, delivery, flagged)
         with self._lock:
-            rows = list(self.db["items"].rows_where(where, params, order_by="seq", limit=limit))
+            rows = self._item_rows(where, params, order="seq", limit=limit)
             return [self._to_item(r, False, with_attachments) for r in rows]
 
     @staticmethod
@@ -157,20 +193,19 @@ class ItemsMixin:
     def oldest_item(self, *deliveries: Delivery | str) -> Item | None:
         """The oldest item in any of the delivery states *deliveries* (all when none given)."""
         states = [Delivery(d).value for d in deliveries]
-        where = f"delivery IN ({', '.join('?' * len(states))})" if states else None
+        where = f"delivery IN ({', '.join('?' * len(states))})" if states else "1"
         with self._lock:
-            rows = list(self.db["items"].rows_where(where, states, order_by="seq", limit=1))
+            rows = self._item_rows(where, states, order="seq", limit=1)
             return self._to_item(rows[0], False, False) if rows else None
 
     def attachments(self, item_id: str) -> tuple[Attachment, ...]:
         """The attachments of one item, in order."""
         with self._lock:
-            return tuple(
-                Attachment(id=r["id"], item_id=r["item_id"], idx=r["idx"], kind=r["kind"],
-                           name=r["name"], media_type=r["media_type"], size=r["size"],
-                           sha256=r["sha256"], integrity=r["integrity"], purged=bool(r["purged"]),
-                           path=self.media_dir / item_id / r["name"])
-                for r in self.db["attachments"].rows_where("item_id = ?", [item_id], order_by="idx"))
+            rows = self.db.execute("SELECT id, item_id, idx, kind, name, media_type, size, sha256, integrity, "
+                                   "purged FROM attachments WHERE item_id = ? ORDER BY idx", [item_id]).fetchall()
+        return tuple(Attachment(id=r[0], item_id=r[1], idx=r[2], kind=r[3], name=r[4], media_type=r[5],
+                                size=r[6], sha256=r[7], integrity=r[8], purged=bool(r[9]),
+                                path=self.media_dir / item_id / r[4]) for r in rows)
 
     def _to_item(self, r: dict, with_pii: bool, with_attachments: bool = True) -> Item:
         return Item(
@@ -186,6 +221,7 @@ class ItemsMixin:
             centre_updated_at=r["centre_updated_at"], purged_at=r["purged_at"],
             attachments=self.attachments(r["id"]) if with_attachments else (),
             has_secret=r.get("secret_hash") is not None,
+            chain_prev=r.get("chain_prev"), chain_hash=r.get("chain_hash"),
             name=self.cipher.decrypt(r["name_enc"]) if with_pii else None,
             phone=self.cipher.decrypt(r["phone_enc"]) if with_pii else None,
         )
@@ -227,3 +263,33 @@ class ItemsMixin:
         where = "purged_at IS NULL" if include_delivered else "delivery != 'delivered'"
         with self._lock:
             return [r[0] for r in self.db.execute(f"SELECT id FROM items WHERE {where} ORDER BY seq")]
+
+    # -- the item chain (kiosk/core/chain.py) ------------------------------------------
+
+    def chain_stations(self) -> list[str]:
+        """Every station number this store has items or a sequence counter for."""
+        with self._lock:
+            return [r[0] for r in self.db.execute(
+                "SELECT station FROM counters UNION SELECT station FROM items ORDER BY 1")]
+
+    def chain_head(self, station: str | None = None) -> tuple[int, str | None]:
+        """``(last seq, its link's hash)`` of *station*'s chain (this store's station by
+        default), as the sequence counter records it; ``(0, None)`` before any item."""
+        with self._lock:
+            row = self.db.execute("SELECT next_seq, chain_hash FROM counters WHERE station = ?",
+                                  [station or self.station]).fetchone()
+        return (row[0] - 1, row[1]) if row else (0, None)
+
+    def station_items(self, station: str, *, after_seq: int = 0, limit: int = 500) -> list[Item]:
+        """*station*'s items with ``seq > after_seq``, by seq, with their attachments."""
+        with self._lock:
+            rows = self._item_rows("station = ? AND seq > ?", [station, int(after_seq)], order="seq", limit=limit)
+            return [self._to_item(r, False) for r in rows]
+
+    def undelivered_seqs(self, limit: int) -> list[int]:
+        """Sequence numbers of this station's items not delivered yet (pending or
+        quarantined), oldest first, at most *limit*."""
+        with self._lock:
+            return [r[0] for r in self.db.execute(
+                "SELECT seq FROM items WHERE station = ? AND delivery != ? ORDER BY seq LIMIT ?",
+                [self.station, Delivery.DELIVERED.value, int(limit)])]

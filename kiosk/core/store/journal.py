@@ -31,9 +31,10 @@ class JournalMixin:
     @staticmethod
     def _log(db: Database, level: str, kind: str, message: str, item_id: str | None = None,
              data: dict | None = None) -> None:
-        db["events"].insert({"at": clock.now_iso(), "level": level, "kind": kind, "item_id": item_id,
-                             "message": message,
-                             "data": json.dumps(data, ensure_ascii=False) if data else None})
+        # A plain statement: sqlite-utils' insert looks the schema up on every call.
+        db.execute("INSERT INTO events (at, level, kind, item_id, message, data) VALUES (?, ?, ?, ?, ?, ?)",
+                   [clock.now_iso(), level, kind, item_id, message,
+                    json.dumps(data, ensure_ascii=False) if data else None])
 
     def events(self, limit: int = 50, kind: str | None = None) -> list[dict]:
         """The newest events, newest first."""
@@ -51,6 +52,13 @@ class JournalMixin:
         """Set (or with None, delete) a persistent value."""
         with self.write() as db:
             self._put_meta(db, key, value)
+
+    def record_meta_once(self, key: str, value: str) -> str:
+        """Set *key* to *value* unless it is set already; returns what is stored now (the
+        first writer's value when two processes race)."""
+        with self.write() as db:
+            db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", [key, value])
+            return db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()[0]
 
     def update_meta(self, key: str, change: Callable[[str | None], str | None]) -> str | None:
         """Replace a persistent value by ``change(old value)`` (None: delete) and return the
