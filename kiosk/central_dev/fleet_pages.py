@@ -10,6 +10,7 @@ from werkzeug.wrappers import Request, Response
 
 from kiosk.central_dev.fleet import Fleet, StationState, read_fleet
 from kiosk.central_dev.pool_pages import csv_response
+from kiosk.runtime.webguard import parse_count
 
 HEAD = ("站点 Station", "最后心跳 Last heartbeat", "版本 Version", "队列 Queue", "磁盘 Disk", "设备 Devices",
         "注意 Attention", "链 Chain")
@@ -24,9 +25,10 @@ def quiet_after_of(req: Request, default: int) -> int:
     raw = req.args.get("quiet_after", "")
     if not raw:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 10_080:
+    minutes = parse_count(raw)
+    if minutes is None or not 1 <= minutes <= 10_080:
         raise FleetRequestError(f"quiet_after: expected 1 to 10080 minutes, got {raw!r}")
-    return int(raw)
+    return minutes
 
 
 def _v(value, unit: str = "") -> str:

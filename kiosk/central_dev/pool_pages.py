@@ -19,6 +19,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Request, Response
 
 from kiosk.central_dev.pool import DEFAULT_WEEKS, TABLES, Pool, PoolError, PoolReport, PoolTable
+from kiosk.runtime.webguard import parse_count
 
 STATIC = Path(__file__).with_name("static")
 #: What /static/ serves (nothing else in the folder, no path from the request).
@@ -43,9 +44,10 @@ def weeks_of(req: Request) -> int:
     raw = req.args.get("weeks", "")
     if not raw:
         return DEFAULT_WEEKS
-    if not raw.isdigit():
+    weeks = parse_count(raw)
+    if weeks is None:
         raise PoolError(f"weeks: expected a whole number, got {raw!r}")
-    return int(raw)
+    return weeks
 
 
 def _row_label(row: dict, names: dict[str, str]) -> str:

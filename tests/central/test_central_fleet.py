@@ -93,6 +93,7 @@ def test_a_real_kiosk_heartbeat_on_the_fleet_page_and_csv(centre, staff_browser,
     later = staff.get("/fleet.csv?quiet_after=120").content.decode("utf-8-sig")
     assert next(r for r in csv.DictReader(io.StringIO(later)) if r["station"] == "0999")["quiet"] == "False"
     assert staff.get("/fleet?quiet_after=soon").status_code == 400
+    assert staff.get("/fleet?quiet_after=²").status_code == 400 and staff.get("/fleet.csv?quiet_after=0").status_code == 400
     assert requests.get(f"{centre.url}/fleet", allow_redirects=False, timeout=10).status_code == 303
 
 

@@ -171,6 +171,8 @@ def test_pool_page_and_csv_exports_behind_the_login(centre, staff_browser):
     assert staff.get("/pool/groups.csv").content.decode("utf-8-sig").startswith("keyword,keywords,items,stations,codes")
     assert staff.get("/pool/nothing.csv").status_code == 404
     assert staff.get("/pool?weeks=many").status_code == 400 and staff.get("/pool?weeks=500").status_code == 400
+    # A digit of another kind (str.isdigit says yes, int() refuses) is a 400, not a 500.
+    assert staff.get("/pool?weeks=²").status_code == 400 and staff.get("/pool?weeks=+3").status_code == 400
     js = staff.get("/static/echarts.min.js")
     assert js.status_code == 200 and js.headers["Content-Type"].startswith("text/javascript") and len(js.content) > 500_000
     assert "Apache License" in staff.get("/static/echarts.LICENSE.txt").text
