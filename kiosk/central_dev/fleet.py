@@ -1,5 +1,6 @@
 """The fleet: every station as its last heartbeat reported it (docs/protocol.md,
-"Heartbeat") - when, queue, disk, version, devices - and the ones gone quiet.
+"Heartbeat") - when, queue, disk, version, devices - its chain's state
+(kiosk/central_dev/continuity.py) and the ones gone quiet.
 
 Read with SQLAlchemy Core on either engine; shown at ``/fleet`` and printed by
 ``kiosk central-dev fleet --json`` (docs/centre.md, "Fleet").
@@ -9,24 +10,22 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
+from kiosk.central_dev.continuity import chain_report, head_of
 from kiosk.central_dev.pool import PoolTable
 from kiosk.central_dev.tables import items
 
 #: Minutes without a heartbeat after which a station is flagged quiet (the kiosk sends
 #: one every sync.heartbeat_interval_s, 300 s by default: three missed beats).
 DEFAULT_QUIET_AFTER_MIN = 15
-#: The hash-chain column until stations report their chain state: the accountability
-#: work (issue 22, part 5) fills it; nothing here checks a chain yet.
-CHAIN_NOT_REPORTED = "not reported"
 
 COLUMNS = ("station", "last_heartbeat", "age_min", "quiet", "app_version", "uptime_h", "clock_trusted",
            "queue_pending", "quarantined", "oldest_undelivered_age_min", "ratings_pending", "disk_state",
-           "disk_free_mb", "disk_total_mb", "db_size_mb", "store_state", "devices", "attention", "chain")
+           "disk_free_mb", "disk_total_mb", "db_size_mb", "store_state", "devices", "attention", "chain", "chain_summary")
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,8 @@ class StationState:
     store_state: str | None = None
     devices: dict = field(default_factory=dict)  # device -> state
     attention: tuple[str, ...] = ()  # why staff should look (quiet, disk, store, devices, queue)
-    chain: str = CHAIN_NOT_REPORTED
+    chain: str | None = None  # continuity.chain_report's state: ok, awaiting, gap, rewrite
+    chain_summary: str | None = None  # and its one-line summary
 
 
 @dataclass(frozen=True)
@@ -144,12 +144,17 @@ def attention_of(s: StationState, body: dict) -> tuple[str, ...]:
 
 
 def read_fleet(db, *, quiet_after_min: int = DEFAULT_QUIET_AFTER_MIN, now: datetime | None = None) -> Fleet:
-    """Every station that sent a heartbeat or an item, quiet ones first, then by name."""
+    """Every station that sent a heartbeat or an item, quiet ones first, then by name,
+    each with its chain as ``kiosk central-dev stations`` reports it."""
     now = now or datetime.now(timezone.utc)
     beats = {h["station"]: h for h in db.last_heartbeats()}
     known = {r["station"] for r in db.select(sa.select(items.c.station).distinct())}
-    states = [state_of(st, beats[st]["received_at"] if st in beats else None,
-                       beats[st]["body"] if st in beats else None, now=now, quiet_after_min=quiet_after_min)
-              for st in sorted(known | set(beats))]
+    states = []
+    for st in sorted(known | set(beats)):
+        beat = beats.get(st)
+        s = state_of(st, beat["received_at"] if beat else None, beat["body"] if beat else None, now=now,
+                     quiet_after_min=quiet_after_min)
+        chain = chain_report(db, st, head_of(beat))
+        states.append(replace(s, chain=chain["state"], chain_summary=chain["summary"]))
     states.sort(key=lambda s: (not s.quiet, s.station))
     return Fleet(quiet_after_min, states)

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Request, Response
 
 from kiosk.central_dev.fleet import Fleet, StationState, read_fleet
 from kiosk.central_dev.pool_pages import csv_response
+from kiosk.central_dev.trust_view import STATE_ZH
 from kiosk.runtime.webguard import parse_count
 
 HEAD = ("站点 Station", "最后心跳 Last heartbeat", "版本 Version", "队列 Queue", "磁盘 Disk", "设备 Devices",
@@ -48,7 +49,13 @@ def _row(s: StationState) -> str:
     version = f"{_v(s.app_version)}<br><span class=muted>up {_v(s.uptime_h)} h</span>"
     attention = " ".join(escape(a) for a in s.attention) or "ok"
     return (f"<tr><td>{escape(s.station)}</td><td>{when}</td><td>{version}</td><td>{queue}</td><td>{disk}</td>"
-            f"<td>{devices}</td><td>{attention}</td><td>chain: {escape(s.chain)}</td></tr>")
+            f"<td>{devices}</td><td>{attention}</td><td>{_chain(s)}</td></tr>")
+
+
+def _chain(s: StationState) -> str:
+    if s.chain is None:
+        return "—"
+    return f"<b>{escape(STATE_ZH.get(s.chain, s.chain))}</b><br><span class=muted>{escape(s.chain_summary or '')}</span>"
 
 
 def fleet_body(fleet: Fleet) -> str:

@@ -19,7 +19,8 @@ def register_fleet(p) -> None:
     """``--quiet-after MIN``: the quiet threshold (default central_dev.quiet_after_min)."""
     p.add_argument("--quiet-after", type=int, metavar="MIN",
                    help="flag stations without a heartbeat for this many minutes (default central_dev.quiet_after_min)")
-    p.description = "Every station's last heartbeat: queue, disk, version, devices; quiet stations first."
+    p.description = ("Every station's last heartbeat: queue, disk, version, devices, and its chain's state; "
+                     "quiet stations first.")
 
 
 def _pool_human(report) -> str:

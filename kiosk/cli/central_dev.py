@@ -289,6 +289,7 @@ ACTIONS = {
     "pool": ("the data pool (民意数据池): items per category/station and week, keywords, answer times, "
              "satisfaction, overdue (--json)", _register_pool, _pool),
     # `fleet`, not `stations`: `stations` is the hash-chain state per station (issue 22).
-    "fleet": ("every station's last heartbeat: queue, disk, version, devices; quiet ones flagged (--json)",
+    "fleet": ("every station's last heartbeat: queue, disk, version, devices, chain state; quiet ones "
+              "flagged (--json)",
               _register_fleet, _fleet),
 }

@@ -15,8 +15,9 @@ import requests
 import sqlalchemy as sa
 
 from central_items import item_meta, store as store_item
-from kiosk.central_dev.fleet import CHAIN_NOT_REPORTED, read_fleet
+from kiosk.central_dev.fleet import read_fleet
 from kiosk.config.sync import DEV_TOKEN
+from kiosk.core.trackcode import make
 
 
 def _beat(station: str, *, version: str = "0.1.0", disk: str = "ok", store: str = "open", devices=None,
@@ -41,7 +42,8 @@ def _seed(db) -> None:
                                                     "camera": {"state": "absent"}}))
     db.add_heartbeat("0372", _beat("0372", disk="critical", store="unopenable", quarantined=2))
     db.q("UPDATE heartbeats SET received_at = ? WHERE station = ?", [_ago(40), "0372"])
-    store_item(db, item_meta(1, station="0373"))  # items, never a heartbeat
+    store_item(db, item_meta(1, station="0373"))  # items, never a heartbeat; seq 2 never came
+    store_item(db, item_meta(3, station="0373"))
 
 
 def test_each_station_from_its_last_heartbeat_quiet_ones_first(centre_db):
@@ -58,7 +60,11 @@ def test_each_station_from_its_last_heartbeat_quiet_ones_first(centre_db):
     assert by["0372"].attention == ("quiet", "store-unopenable", "disk-critical", "quarantined")
     assert 39 < by["0372"].age_min < 45
     assert by["0373"].last_heartbeat is None and by["0373"].attention == ("never-reported",)
-    assert all(s.chain == CHAIN_NOT_REPORTED for s in fleet.stations)
+    # The chain as continuity.chain_report has it: 0373 lacks seq 2 and has no heartbeat
+    # saying it still queues it, so it is a gap; the others hold no items.
+    assert (by["0373"].chain, by["0373"].chain_summary) == (
+        "gap", f"2 received, head ?; MISSING seq 2 ({make('0373', 2)})")
+    assert by["0371"].chain == by["0372"].chain == "ok"
     assert fleet.versions() == {"0.1.0": 2, "unknown": 1}
     # A threshold past the quiet station's silence: it is no longer flagged.
     assert {s.station for s in read_fleet(centre_db, quiet_after_min=60).stations if s.quiet} == {"0373"}
@@ -82,12 +88,12 @@ def test_a_real_kiosk_heartbeat_on_the_fleet_page_and_csv(centre, staff_browser,
     staff = staff_browser(centre)
     page = staff.get("/fleet")
     assert page.status_code == 200 and "站点 Fleet" in page.text
-    assert "静默 quiet" in page.text and f"chain: {CHAIN_NOT_REPORTED}" in page.text
+    assert "静默 quiet" in page.text and "缺失 GAP" not in page.text and "完整 ok" in page.text
     assert page.text.index("0999") < page.text.index(f"<td>{store.station}</td>")  # quiet first
     rows = list(csv.DictReader(io.StringIO(staff.get("/fleet.csv").content.decode("utf-8-sig"))))
     mine = next(r for r in rows if r["station"] == store.station)
     assert (mine["quiet"], mine["app_version"], mine["queue_pending"], mine["store_state"], mine["chain"]) == (
-        "False", body["app_version"], "0", "open", CHAIN_NOT_REPORTED)
+        "False", body["app_version"], "0", "open", "ok")
     assert mine["uptime_h"] == "1.5" and mine["disk_free_mb"] == str(body["disk"]["free_mb"])
     assert next(r for r in rows if r["station"] == "0999")["quiet"] == "True"
     later = staff.get("/fleet.csv?quiet_after=120").content.decode("utf-8-sig")
@@ -112,7 +118,7 @@ def test_command_line_fleet_json(centre_db, write_config):
     by = {s["station"]: s for s in out["stations"]}
     assert by["0372"]["quiet"] is False and by["0373"]["attention"] == ["never-reported"]
     assert by["0371"]["devices"] == {"printer": "error", "camera": "absent"}
-    assert by["0371"]["chain"] == CHAIN_NOT_REPORTED
+    assert by["0373"]["chain"] == "gap" and "MISSING seq 2" in by["0373"]["chain_summary"]
     rc, out = _cli(cfg, "--quiet-after", "15")
     assert rc == 0 and {s["station"] for s in out["stations"] if s["quiet"]} == {"0372", "0373"}
     rc, out = _cli(cfg, "--quiet-after", "0")
