@@ -5,9 +5,9 @@ centre's database with SQLAlchemy Core on SQLite and PostgreSQL alike (docs/cent
 Every table is a :class:`PoolTable` (name, columns, rows of plain values): the staff page
 draws and lists it, ``/pool/<name>.csv`` exports it and ``kiosk central-dev pool --json``
 prints it, from this one place. Counting is done by the database where it can be
-(``GROUP BY`` week); percentiles, deadlines and word segmentation are done here on the
-rows read, since SQLite has no percentile function and deadlines live in the station
-config's JSON.
+(``GROUP BY`` week); percentiles and word segmentation are done here on the rows read,
+since SQLite has no percentile function, and whether a matter is overdue is the staff
+loop's judgement (kiosk/central_dev/loop.py: deadlines live in the station config's JSON).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from kiosk.central_dev.defaults import default_config
-from kiosk.central_dev.loop import OPEN, deadlines_of
+from kiosk.central_dev.loop import OPEN, Loop
 from kiosk.central_dev.pool_text import TextItem, count_keywords, group_items
-from kiosk.central_dev.tables import audit, configs, items, ratings
+from kiosk.central_dev.tables import audit, items, ratings
 from kiosk.core.clock import now_iso
 
 DEFAULT_WEEKS = 12
@@ -238,28 +238,18 @@ class Pool:
                 sorted(counts.items(), key=lambda kv: (kv[0][0] or "\uffff", kv[0][1] or ""))]
 
     def overdue(self, now: datetime) -> list[dict]:
-        """Per department and category: open matters (any age), overdue and escalated."""
-        cat = meta_field(self.db.dialect, "category").label("category")
-        stmt = sa.select(items.c.station, items.c.received_at, items.c.department, items.c.escalated_at,
-                         cat).where(items.c.status.in_(OPEN))
-        deadlines = self.deadlines()
+        """Per department and category: open matters (any age), overdue and escalated, as
+        :meth:`Loop.describe_all` judges each (the rule of the supervision list and of
+        ``kiosk central-dev items``)."""
+        rows = self.db.select(sa.select(items).where(items.c.status.in_(OPEN)))
         counts: dict[tuple, dict] = defaultdict(lambda: {"open": 0, "overdue": 0, "escalated": 0})
-        for r in self.db.select(stmt):
-            c = counts[(r["department"], r["category"])]
+        for d in Loop(self.db).describe_all(rows, now):
+            c = counts[(d["department"], d["category"])]
             c["open"] += 1
-            c["escalated"] += bool(r["escalated_at"])
-            days = deadlines(r["station"]).get(r["category"])
-            if days is not None and now > datetime.fromisoformat(r["received_at"]) + timedelta(days=days):
-                c["overdue"] += 1
+            c["overdue"] += d["overdue"]
+            c["escalated"] += d["escalated"]
         return [{"department": d, "category": k, **c} for (d, k), c in
                 sorted(counts.items(), key=lambda kv: (kv[0][0] or "\uffff", kv[0][1] or ""))]
-
-    def deadlines(self):
-        """``deadlines(station) -> {category: deadline_days}`` from the configs served
-        (the station's own, else "*", else the built-in one), read once."""
-        served = {r["station"]: deadlines_of(r["body"]) for r in self.db.select(sa.select(configs))}
-        fallback = served.get("*", deadlines_of(default_config()))
-        return lambda station: served.get(station, fallback)
 
     def category_names(self) -> dict[str, str]:
         """category id -> its Chinese name in the config served to every station."""

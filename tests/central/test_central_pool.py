@@ -136,6 +136,8 @@ def test_overdue_counts_use_each_stations_deadline(centre_db):
     rows = Pool(centre_db).report(2).tables["overdue"].rows
     assert rows == [{"department": "水务局", "category": "urban", "open": 1, "overdue": 0, "escalated": 0},
                     {"department": None, "category": "urban", "open": 3, "overdue": 1, "escalated": 1}]
+    # One rule: the matters the supervision list calls overdue are the ones counted here.
+    assert [d["code"] for d in loop.supervision() if d["overdue"]] == [old["code"]]
 
 
 def test_csv_defuses_formulas_and_writes_nulls_empty():
