@@ -52,7 +52,7 @@ def check_link_meta(meta: dict) -> str | None:
     return None
 
 
-def _head_of(beat) -> dict | None:
+def head_of(beat) -> dict | None:
     """The ``chain`` report in a heartbeat row's body (or None: no heartbeat, or none in it)."""
     try:
         body = json.loads(beat["body"]) if beat is not None else None
@@ -92,7 +92,7 @@ def _missing(received: set[int], last: int) -> list[int]:
 
 def chain_report(db, station: str, head: dict | None) -> dict:
     """The continuity of *station*'s chain as the centre sees it (module docstring), with
-    the *head* its last heartbeat reported (:func:`_head_of`; None: none yet)."""
+    the *head* its last heartbeat reported (:func:`head_of`; None: none yet)."""
     rows = db.select(sa.select(items.c.seq, items.c.code, items.c.chain_prev, items.c.chain_hash,
                                items.c.chain_check).where(items.c.station == station, items.c.seq.is_not(None))
                      .order_by(items.c.seq, items.c.received_at))
@@ -146,6 +146,6 @@ def station_reports(db) -> list[dict]:
     beats = {b["station"]: b for b in db.last_heartbeats()}  # one read for all stations
     names = {r["station"] for r in db.select(sa.select(items.c.station).distinct())} | set(beats) | set(keys)
     return [{"station": station, "key": keys.get(station),
-             "chain": chain_report(db, station, _head_of(beats.get(station))),
+             "chain": chain_report(db, station, head_of(beats.get(station))),
              "last_heartbeat_at": beats[station]["received_at"] if station in beats else None}
             for station in sorted(names)]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import re
 import secrets
 from html import escape
 from urllib.parse import urlsplit
@@ -29,6 +30,8 @@ from kiosk.central_dev.staff import DEFAULT_USER, StaffAccounts
 from kiosk.central_dev.throttle import LoginLocked
 
 SESSION_COOKIE = "central_session"
+#: The login form's double-submit token as :func:`secrets.token_urlsafe` (32) makes it.
+LOGIN_NONCE = re.compile(r"[A-Za-z0-9_-]{43}")
 LOGIN_COOKIE = "central_login"
 #: Form limits of the pages (werkzeug): a handful of fields, one photo upload.
 MAX_FORM_PARTS = 16
@@ -70,7 +73,11 @@ class StaffGate:
         resp.headers.setdefault("Content-Security-Policy", PAGE_CSP)
         resp.headers["X-Content-Type-Options"] = "nosniff"
         resp.headers["X-Frame-Options"] = "DENY"
-        resp.headers["Referrer-Policy"] = "no-referrer"
+        # same-origin, not no-referrer: under no-referrer a browser sends "Origin: null"
+        # with every form POST (Fetch standard, "serializing a request origin"), which
+        # _cross_site rightly refuses - no login would work in a real browser
+        # (tests/central/test_central_pool_browser.py). Other sites still get no referrer.
+        resp.headers["Referrer-Policy"] = "same-origin"
         resp.headers["Cache-Control"] = "no-store"
         return resp(environ, start_response)
 
@@ -132,7 +139,10 @@ class StaffGate:
                 problem, status = "用户名或密码错误 Wrong user name or password.", 403
         elif req.method != "GET" and req.method != "HEAD":
             return Response("method not allowed", status=405, mimetype="text/plain")
-        nonce = secrets.token_urlsafe(32)
+        # Keep the form's token while its cookie lives: a browser fetches /favicon.ico (a
+        # redirect here) after the form, and a new token then would expire the form it shows.
+        held = req.cookies.get(LOGIN_COOKIE, "")
+        nonce = held if LOGIN_NONCE.fullmatch(held) else secrets.token_urlsafe(32)
         hint = ("" if self.staff.has_users() else
                 "<p class=err>尚未设置员工密码 No staff password is set yet: run "
                 "<code>kiosk central-dev set-password</code> (it reads the password from stdin).</p>")

@@ -24,8 +24,9 @@ from werkzeug.wsgi import wrap_file
 from kiosk.central_dev.api import PHOTO_NAME
 from kiosk.central_dev.defaults import default_config
 from kiosk.central_dev.db import STATUSES, CentralDB
-from kiosk.central_dev import loop_pages
+from kiosk.central_dev import fleet_pages, loop_pages, pool_pages
 from kiosk.central_dev.continuity import station_reports
+from kiosk.central_dev.fleet import DEFAULT_QUIET_AFTER_MIN
 from kiosk.central_dev.health_view import device_table
 from kiosk.central_dev.keys import verify_receipt
 from kiosk.central_dev.trust_view import stations_table, verify_form
@@ -42,6 +43,12 @@ PAGE_URLS = Map([
     Rule("/config", endpoint="config", methods=["GET", "POST"]),
     Rule("/config/photo", endpoint="photo", methods=["POST"]),
     Rule("/verify", endpoint="verify", methods=["GET", "POST"]),
+    Rule("/pool", endpoint="pool", methods=["GET"]),
+    Rule("/pool/<name>.csv", endpoint="pool_csv", methods=["GET"]),
+    Rule("/static/<name>", endpoint="static", methods=["GET"]),
+    Rule("/favicon.ico", endpoint="favicon", methods=["GET"]),
+    Rule("/fleet", endpoint="fleet", methods=["GET"]),
+    Rule("/fleet.csv", endpoint="fleet_csv", methods=["GET"]),
 ], merge_slashes=False)  # "//" is a 404, never a redirect
 
 STATUS_ZH = {"received": "已接收", "accepted": "已受理", "assigned": "已交办", "in_progress": "办理中",
@@ -79,7 +86,8 @@ def page(req: Request, title: str, body: str, status: int = 200) -> Response:
               "<button>退出 Log out</button></form>") if session else ""
     return Response(f"<!doctype html><html lang=zh-CN><meta charset=utf-8><title>{escape(title)}</title>"
                     f"<style>{STYLE}</style><body><p><a href='/'>收件箱 Inbox</a> · <a href='/config'>"
-                    f"站点配置 Station config</a> · <a href='/supervision'>督办 Supervision</a> · <a href='/verify'>回执核验 Receipt check</a>{logout}</p><h1>{escape(title)}</h1>{body}</body></html>",
+                    f"站点配置 Station config</a> · <a href='/supervision'>督办 Supervision</a> · <a href='/pool'>数据池 Data pool</a> · "
+                    f"<a href='/fleet'>站点 Fleet</a> · <a href='/verify'>回执核验 Receipt check</a>{logout}</p><h1>{escape(title)}</h1>{body}</body></html>",
                     status=status, mimetype="text/html")
 
 
@@ -103,9 +111,10 @@ def _meta_of(row) -> dict:
 class StaffPages:
     """The browser pages; :meth:`dispatch` answers one request the gate let through."""
 
-    def __init__(self, db: CentralDB):
+    def __init__(self, db: CentralDB, *, quiet_after_min: int = DEFAULT_QUIET_AFTER_MIN):
         self.db = db
         self.loop = Loop(db)
+        self.quiet_after_min = quiet_after_min
 
     def dispatch(self, req: Request) -> Response:
         """Route *req* (raises werkzeug HTTPExceptions for unknown routes and methods)."""
@@ -184,6 +193,25 @@ class StaffPages:
 
     def supervision(self, req: Request) -> Response:
         return loop_pages.supervision(req, self.loop, page)
+
+    def pool(self, req: Request) -> Response:
+        return pool_pages.pool_page(req, self.db, page, STYLE_CSP)
+
+    def pool_csv(self, req: Request, name: str) -> Response:
+        return pool_pages.pool_csv(req, self.db, name, page)
+
+    def static(self, req: Request, name: str) -> Response:
+        return pool_pages.static_file(name)
+
+    def fleet(self, req: Request) -> Response:
+        return fleet_pages.fleet_page(req, self.db, page, self.quiet_after_min)
+
+    def fleet_csv(self, req: Request) -> Response:
+        return fleet_pages.fleet_csv(req, self.db, page, self.quiet_after_min)
+
+    def favicon(self, req: Request) -> Response:
+        # Browsers ask for it on every page; a 404 would be an error in their console.
+        return Response(status=204)
 
     def file(self, req: Request, item_id: str, idx: int) -> Response:
         f = next((f for f in self.db.files(item_id) if f["idx"] == idx), None)

@@ -20,11 +20,11 @@ SWEEP_S = 60.0
 class CentralApp:
     """WSGI: /api/* to the API, everything else to the staff pages."""
 
-    def __init__(self, db: CentralDB, token: str, max_item_bytes: int):
+    def __init__(self, db: CentralDB, token: str, max_item_bytes: int, *, quiet_after_min: int = 15):
         self.db = db
         self.api = CentralAPI(db, token, max_item_bytes)
         self.staff = StaffAccounts(db)
-        self.pages = StaffGate(StaffPages(db), self.staff)
+        self.pages = StaffGate(StaffPages(db, quiet_after_min=quiet_after_min), self.staff)
 
     def __call__(self, environ, start_response):
         if environ.get("PATH_INFO", "").startswith("/api/"):
@@ -38,13 +38,13 @@ class CentralServer:
 
     def __init__(self, data_dir: Path, token: str, *, host: str = "127.0.0.1", port: int = 8765,
                  max_item_bytes: int = 200 * 2**20, threads: int = 4, allowed_hosts=(), wrap=None,
-                 database_url: str | None = None):
+                 database_url: str | None = None, quiet_after_min: int = 15):
         from kiosk.runtime.httpserve import BackgroundServer
         from kiosk.runtime.webguard import SERVING_LIMITS, HostGuard
         # Raises storage.CentreDatabaseError (unreachable, migration failed) before the
         # port is taken: nothing is served on half a schema.
         self.db = CentralDB(data_dir, database_url, pool_size=threads + 2)
-        self.app = CentralApp(self.db, token, max_item_bytes)
+        self.app = CentralApp(self.db, token, max_item_bytes, quiet_after_min=quiet_after_min)
         app = HostGuard(self.app, allowed_hosts, "central_dev.allowed_hosts")
         app = wrap(app) if wrap else app
         # A kiosk's upload may pause longer than a browser's request: 30 s idle, not 10.

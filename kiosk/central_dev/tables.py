@@ -39,6 +39,8 @@ items = sa.Table(
     sa.Column("chain_check", sa.Text),
     sa.Index("items_station_seq", "station", "seq"),
     sa.Index("items_code", "code"),
+    # Migration 0004: the data pool's window of weeks (a station's items use items_station_seq).
+    sa.Index("items_received", "received_at"),
 )
 
 files = sa.Table(
@@ -91,6 +93,7 @@ heartbeats = sa.Table(
     sa.Column("station", sa.Text, nullable=False),
     sa.Column("received_at", sa.Text, nullable=False),
     sa.Column("body", sa.Text, nullable=False),
+    sa.Index("heartbeats_station", "station", "id"),  # migration 0004: a station's last beat
 )
 
 configs = sa.Table(

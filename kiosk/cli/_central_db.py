@@ -1,6 +1,6 @@
 """Opening the centre's database for a `kiosk central-dev` action, and saying why it failed;
-shared by the actions in kiosk/cli/central_dev.py, kiosk/cli/_central_bundles.py and
-kiosk/cli/_central_trust.py."""
+shared by the actions in kiosk/cli/central_dev.py, kiosk/cli/_central_bundles.py,
+kiosk/cli/_central_trust.py and kiosk/cli/_central_pool.py."""
 
 from __future__ import annotations
 

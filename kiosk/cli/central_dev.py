@@ -119,7 +119,8 @@ def _serve(args, ctx) -> int:
         srv = CentralServer(chosen_data_dir(args, cfg), token,
                             host=args.host or c.host, port=c.port if args.port is None else args.port,
                             max_item_bytes=c.max_item_mb * 2**20, threads=c.threads,
-                            allowed_hosts=c.allowed_hosts, database_url=c.database_url or None)
+                            allowed_hosts=c.allowed_hosts, database_url=c.database_url or None,
+                            quiet_after_min=c.quiet_after_min)
     except CentreDatabaseError as e:
         return ctx.fail(cli.EXIT_FAIL, f"central-dev cannot start: {e}")
     except OSError as e:
@@ -253,6 +254,26 @@ def _register_stations(p) -> None:
     _central_trust.register_stations(p)
 
 
+def _pool(args, ctx) -> int:
+    from kiosk.cli import _central_pool
+    return _central_pool.run_pool(args, ctx)
+
+
+def _register_pool(p) -> None:
+    from kiosk.cli import _central_pool
+    _central_pool.register_pool(p)
+
+
+def _fleet(args, ctx) -> int:
+    from kiosk.cli import _central_pool
+    return _central_pool.run_fleet(args, ctx)
+
+
+def _register_fleet(p) -> None:
+    from kiosk.cli import _central_pool
+    _central_pool.register_fleet(p)
+
+
 #: name -> (help, register(parser), run(args, ctx)); more actions plug in here.
 ACTIONS = {
     "set-password": ("set a staff login for the pages (password read from stdin)",
@@ -265,4 +286,10 @@ ACTIONS = {
     "answer": ("reply to a matter (反馈): the text goes back to the kiosk", _register_answer, _answer),
     "enrol": ("pin a station's signing key (--replace: replace a different one)", _register_enrol, _enrol),
     "stations": ("each station's pinned key and chain: gaps, rewrites (--json)", _register_stations, _stations),
+    "pool": ("the data pool (民意数据池): items per category/station and week, keywords, answer times, "
+             "satisfaction, overdue (--json)", _register_pool, _pool),
+    # `fleet`, not `stations`: `stations` is the hash-chain state per station (issue 22).
+    "fleet": ("every station's last heartbeat: queue, disk, version, devices, chain state; quiet ones "
+              "flagged (--json)",
+              _register_fleet, _fleet),
 }

@@ -295,6 +295,9 @@ class CentralDevSettings:
     # Empty: the embedded SQLite file in data_dir. "postgresql://user:pass@host/db": that
     # database, shared by any number of centre processes (docs/centre.md).
     database_url: str = ""
+    # The fleet page flags a station quiet after this many minutes without a heartbeat
+    # (kiosk/central_dev/fleet.py; kiosks beat every sync.heartbeat_interval_s, 5 min).
+    quiet_after_min: int = 15
 
     def validate(self) -> None:
         if not self.host:
@@ -305,6 +308,8 @@ class CentralDevSettings:
             raise ValueError(f"max_item_mb: expected 1 to 10000, got {self.max_item_mb}")
         if not 1 <= self.threads <= 64:
             raise ValueError(f"threads: expected 1 to 64, got {self.threads}")
+        if not 1 <= self.quiet_after_min <= 10_080:
+            raise ValueError(f"quiet_after_min: expected 1 to 10080 (a week), got {self.quiet_after_min}")
         check_host_names(self.allowed_hosts)
         if not self.token and not self.token_file and not is_loopback_host(self.host):
             raise ValueError("token_file: required when central-dev listens beyond this machine")

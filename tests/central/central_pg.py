@@ -42,7 +42,7 @@ def _free_port() -> int:
 class PostgresCluster:
     """``initdb`` + ``pg_ctl start`` in a temp dir; :meth:`new_database` gives a URL."""
 
-    def __init__(self, bindir: Path):
+    def __init__(self, bindir: Path, *, durable: bool = False):
         self.bindir = bindir
         self.root = Path(tempfile.mkdtemp(prefix="minyi-pg-"))
         self.data = self.root / "data"
@@ -53,10 +53,12 @@ class PostgresCluster:
             os.chown(self.root, self.user.pw_uid, self.user.pw_gid)
         self._run("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")
-        # A test cluster: durability off for speed; enough connections for several
-        # centre processes with their pools at once.
-        opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
+        # A test cluster: durability off for speed (durable=True: the server's defaults, for
+        # tests/bench/bench_fleet.py's figures); enough connections for several centre
+        # processes with their pools at once.
+        speed = "" if durable else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+        opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 {speed}"
+                "-c max_connections=300")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-w", "-t", "60",
                   "-o", opts, "start")
 
