@@ -55,7 +55,7 @@ class Representative:
 
 
 class UnknownRepresentative(LookupError):
-    """No representative of the applied station config has this id or QR code.
+    """No representative of the applied station config has this id.
     ``str()`` names it; ``known`` lists the ids there are."""
 
     def __init__(self, message: str, known: tuple[str, ...]):
@@ -121,15 +121,6 @@ class StationConfig:
             if r.id == rep_id:
                 return r
         raise UnknownRepresentative(f"unknown representative {rep_id!r:.60}", self.representative_ids())
-
-    def representative_by_qr(self, scanned: str) -> Representative:
-        """The representative whose ``qr`` is exactly *scanned* (surrounding white space
-        ignored, as a reader may end a scan with CR/LF); raises :class:`UnknownRepresentative`."""
-        text = scanned.strip()
-        for r in self.representatives:
-            if r.qr is not None and r.qr == text:
-                return r
-        raise UnknownRepresentative("the scanned code is not a representative's code", self.representative_ids())
 
     def representative_ids(self) -> tuple[str, ...]:
         """Every representative's id, in the centre's order."""
