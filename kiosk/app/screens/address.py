@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 class AddressScreen(KioskScreen):
-    """The representatives as buttons, grouped; "nobody in particular"; the scan hint."""
+    """The representatives as buttons, grouped; "nobody in particular" in the top bar; the scan hint."""
 
     return_to = StringProperty("finish")   # "finish", or "home" from the public screens
     scanning = BooleanProperty(False)      # a code reader is listening
@@ -64,9 +64,7 @@ class AddressScreen(KioskScreen):
                                         on_release=lambda _b, c=card: self.choose(c.id, c.name)))
         if not groups:
             rows.add_widget(Factory.PublicNote(text=app.t("reps.none")))
-        rows.add_widget(KButton(text=app.t("address.nobody"), selected=chosen is None, check_mark=True,
-                                size_hint_y=None, height=theme.TARGET, font_size=40,
-                                on_release=lambda _b: self.choose(None, "")))
+        self.ids.nobody.selected = chosen is None
 
     def card_text(self, card) -> str:
         """A representative's button: the name, then title and constituency when given."""
