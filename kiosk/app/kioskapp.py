@@ -42,7 +42,7 @@ def load_kv() -> None:
         return
     import kiosk.app.widgets.base  # noqa: F401  (registers classes with the Factory)
     import kiosk.app.widgets.keyboard  # noqa: F401
-    from kiosk.app.screens import (answer, camera, done, finish, home, identity, letter, lookup,  # noqa: F401
+    from kiosk.app.screens import (address, answer, camera, done, finish, home, identity, letter, lookup,  # noqa: F401
                                   photo, review, unavailable, voice, write)
     from kiosk.app.screens import announcements, attract, board, public, representatives  # noqa: F401
     for name in ("widgets", "keyboard", "base", "idle", "public", *SCREENS):
@@ -201,7 +201,7 @@ class KioskApp(App):
     def start_path(self, feature: str, *, keep_session: bool = False) -> None:
         """Home tile tapped: voice starts recording at once; the others open their screen."""
         if not keep_session:
-            self.new_session()
+            self.new_session(keep_representative=True)
         self.screen("home").notice("")
         if feature == "voice":
             self.session.source = "voice"
@@ -236,7 +236,7 @@ class KioskApp(App):
         screens keep what they show.
         """
         feeds = []
-        for name in ("photo", "letter", "lookup"):
+        for name in ("photo", "letter", "lookup", "address"):
             screen = self.screen(name)
             if screen.feed is not None:
                 feeds.append(screen.feed)
@@ -252,10 +252,32 @@ class KioskApp(App):
 
     # -- session ----------------------------------------------------------------------
 
-    def new_session(self) -> None:
-        """Start a fresh session (the previous one is wiped)."""
+    def new_session(self, *, keep_representative: bool = False) -> None:
+        """Start a fresh session (the previous one is wiped); *keep_representative*: the
+        new one addresses whom the old one did (chosen on a public screen before the
+        resident picked a way to tell their matter)."""
+        chosen = (self.session.representative_id, self.session.representative_name)
         self.session.wipe()
         self.session = Session(self.tmp_root)
+        if keep_representative:
+            self.session.address(*chosen)
+
+    def open_address(self, return_to: str) -> None:
+        """The address screen (找代表); the choice goes back to *return_to*: "finish", or
+        "home" from the public screens (a new matter for that representative)."""
+        self.screen("address").return_to = return_to
+        self.go("address")
+
+    def address_representative(self, rep_id: str | None, name: str, return_to: str) -> None:
+        """Address the item to *rep_id* (None: nobody in particular) and go back."""
+        if return_to == "finish":
+            self.session.address(rep_id, name)
+            self.go("finish")
+            return
+        self.new_session()
+        self.session.address(rep_id, name)
+        self.go("home")
+        self.screen("home").notice(self.t("address.chosen_home", name=name) if rep_id else "")
 
     def reset_session(self) -> None:
         """Wipe everything of this resident and go home (idle, finish, cancel)."""

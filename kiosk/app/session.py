@@ -44,6 +44,8 @@ class Session:
     anonymous: bool = True
     name: str = ""
     phone: str = ""
+    representative_id: str | None = None     # the representative addressed (None: nobody in particular)
+    representative_name: str = ""            # as the board showed them, for the screens
     wiped: bool = False
 
     @property
@@ -56,7 +58,7 @@ class Session:
     def is_empty(self) -> bool:
         """True when the resident has not given anything yet."""
         return not (self.text or self.audio or self.photos or self.pages
-                    or self.name or self.phone or self.category)
+                    or self.name or self.phone or self.category or self.representative_id)
 
     def attachments(self):
         """The AttachmentInput list for kiosk.core.submission.submit."""
@@ -78,6 +80,10 @@ class Session:
         self.photos.clear()
         self.pages.clear()
 
+    def address(self, rep_id: str | None, name: str = "") -> None:
+        """Address the item to representative *rep_id* (None: nobody in particular)."""
+        self.representative_id, self.representative_name = rep_id, name if rep_id else ""
+
     def clear_audio(self) -> None:
         """Forget the recording (re-record)."""
         self.audio = None
@@ -94,6 +100,7 @@ class Session:
         self.category = None
         self.anonymous = True
         self.source = None
+        self.representative_id, self.representative_name = None, ""
         self.wiped = True
 
 

@@ -22,6 +22,7 @@ from werkzeug.formparser import parse_form_data
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from kiosk.central_dev import representatives
 from kiosk.central_dev.continuity import check_link_meta
 from kiosk.central_dev.db import CentralDB, ItemConflict, etag_of
 from kiosk.central_dev.defaults import default_config
@@ -147,6 +148,9 @@ class CentralAPI:
         problem = _check_meta(meta, item_id)
         if problem:
             return err(400, problem), None
+        refused = representatives.refusal(self.db, meta)
+        if refused:  # the item's own problem: the kiosk quarantines it (docs/protocol.md)
+            return err(422, refused), "rejected-422"
         manifest = {a["idx"]: a for a in meta["attachments"]}
         extra = [k for k in files if k != "metadata" and (not k.startswith("file") or
                                                            not k[4:].isdigit() or int(k[4:]) not in manifest)]
@@ -244,12 +248,12 @@ class CentralAPI:
 
 
 #: Item protocol versions this centre accepts (docs/protocol.md, "Versioning").
-PROTOCOLS = (1, 2)
+PROTOCOLS = (1, 2, 3)
 #: Optional string fields of an item's metadata (None or a string; docs/protocol.md).
 META_STRINGS = ("code", "created_at", "text", "category", "source", "lang")
 MAX_TEXT = 100_000
 #: The fields the centre keeps in text columns (the rest is kept as escaped JSON).
-STORED_META = ("code", "text", "category", "station", "identity", "attachments")
+STORED_META = ("code", "text", "category", "station", "identity", "attachments", "representative_id")
 STORED_RATING = ("id", "item_id", "station", "rating", "created_at")
 
 
@@ -262,7 +266,8 @@ def _check_meta(meta, item_id: str) -> str | None:
     if meta.get("id") != item_id:
         return "metadata id does not match the URL"
     if meta.get("protocol", 1) not in PROTOCOLS:
-        return f"metadata protocol {meta.get('protocol')!r:.20} is not one this centre speaks (1, 2)"
+        return (f"metadata protocol {meta.get('protocol')!r:.20} is not one this centre speaks "
+                f"({', '.join(map(str, PROTOCOLS))})")
     if not trackcode.is_station(meta.get("station")):
         return "metadata station must be 4 digits"
     for key in META_STRINGS:
@@ -275,6 +280,9 @@ def _check_meta(meta, item_id: str) -> str | None:
         return "metadata seq must be an integer from 0 to 2^63-1"
     if not isinstance(meta.get("anonymous", False), bool):
         return "metadata anonymous must be true or false"
+    problem = representatives.type_problem(meta)
+    if problem:
+        return problem
     atts = meta.get("attachments")
     if not isinstance(atts, list):
         return "metadata attachments must be a list"

@@ -26,6 +26,7 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.central_dev import representatives
 from kiosk.central_dev.api import UUID, _check_meta
 from kiosk.central_dev.db import CentralDB, ItemConflict, place_of
 from kiosk.central_dev.keys import KeyChanged, KeyRefused, StationKeys
@@ -92,6 +93,7 @@ def import_bundle(db: CentralDB, path: Path, private_key, token: str) -> ImportR
             raw, manifest = _verified_manifest(tar, token)
             key = _check_signed(db, header, raw, manifest, tar)
             _check_places(db, manifest)
+            _check_representatives(db, manifest)
             files = _extract_files(tar, manifest, work)
         imported, duplicates = _store_all(db, manifest, files)
         return ImportResult(str(path), str(header.get("station")), imported, duplicates,
@@ -167,6 +169,15 @@ def _check_places(db: CentralDB, manifest: dict) -> None:
                 db.check_place_free(conn, meta)
             except ItemConflict as e:
                 raise PlaceTaken(f"bundle refused: {e}") from None
+
+
+def _check_representatives(db: CentralDB, manifest: dict) -> None:
+    """Every item addresses nobody or a representative of its station's config, as a
+    push must (kiosk/central_dev/representatives.py)."""
+    for meta in manifest["items"]:
+        problem = representatives.refusal(db, meta)
+        if problem:
+            raise ImportRefused(f"bundle refused: item {meta.get('code') or meta['id']}: {problem}")
 
 
 def _verified_manifest(tar: tarfile.TarFile, token: str) -> tuple[bytes, dict]:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
+from kiosk.central_dev import representatives
 from kiosk.central_dev.tables import audit, items
 from kiosk.core.clock import now_iso
 
@@ -92,11 +93,17 @@ def deadlines_of(config_body: str | None) -> dict[str, int]:
     return out
 
 
-def category_of(row) -> str | None:
+def meta_of(row) -> dict:
+    """The item's metadata as the kiosk sent it ({} when the stored text is not an object)."""
     try:
-        cat = json.loads(row["meta"]).get("category")
-    except (ValueError, AttributeError):
-        return None
+        meta = json.loads(row["meta"])
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def category_of(row) -> str | None:
+    cat = meta_of(row).get("category")
     return cat if isinstance(cat, str) else None
 
 
@@ -130,21 +137,26 @@ class Loop:
         days = (self.deadlines(row["station"]) if deadlines is None else deadlines).get(category)
         return None if days is None else datetime.fromisoformat(row["received_at"]) + timedelta(days=days)
 
-    def describe(self, row, now: datetime | None = None, deadlines: dict[str, int] | None = None) -> dict:
+    def describe(self, row, now: datetime | None = None, deadlines: dict[str, int] | None = None,
+                 reps: dict | None = None) -> dict:
         """One matter as ``kiosk central-dev items --json`` prints it (*deadlines*: as
-        :meth:`due_at` takes them). ``overdue``: open (not replied or closed) and past its deadline."""
+        :meth:`due_at` takes them; *reps*: a cache of the stations' representatives).
+        ``overdue``: open (not replied or closed) and past its deadline; ``representative``:
+        ``{"id", "name"}`` of the one the resident addressed, or null."""
         due = self.due_at(row, deadlines)
         overdue = row["status"] in OPEN and due is not None and (now or now_utc()) > due
         return {"id": row["id"], "code": row["code"], "station": row["station"], "seq": row["seq"],
                 "category": category_of(row), "stage": row["status"], "department": row["department"],
                 "received_at": row["received_at"], "due_at": due.isoformat(timespec="seconds") if due else None,
                 "overdue": overdue, "escalated": bool(row["escalated_at"]),
-                "reply": row["reply"]}
+                "reply": row["reply"],
+                "representative": representatives.described(self.db, meta_of(row), reps)}
 
     def describe_all(self, rows, now: datetime | None = None) -> list[dict]:
-        """:meth:`describe` of each row, each station's deadlines read once."""
+        """:meth:`describe` of each row, each station's deadlines and representatives read once."""
         deadlines = {station: self.deadlines(station) for station in {r["station"] for r in rows}}
-        return [self.describe(r, now, deadlines[r["station"]]) for r in rows]
+        reps: dict = {}
+        return [self.describe(r, now, deadlines[r["station"]], reps) for r in rows]
 
     def history(self, item_id: str) -> list:
         """The matter's audit log, oldest first."""

@@ -24,7 +24,7 @@ from werkzeug.wsgi import wrap_file
 from kiosk.central_dev.api import PHOTO_NAME
 from kiosk.central_dev.defaults import default_config
 from kiosk.central_dev.db import STATUSES, CentralDB
-from kiosk.central_dev import fleet_pages, loop_pages, pool_pages
+from kiosk.central_dev import fleet_pages, loop_pages, pool_pages, representatives
 from kiosk.central_dev.continuity import station_reports
 from kiosk.central_dev.fleet import DEFAULT_QUIET_AFTER_MIN
 from kiosk.central_dev.health_view import device_table
@@ -100,6 +100,15 @@ def text_of(meta, key: str, default: str = "") -> str:
     return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
 
 
+def _representative_text(db, meta: dict, cache: dict | None = None, *, short: bool = False) -> str:
+    """The representative the item addresses as escaped HTML: name and id ("-" for none)."""
+    rep = representatives.described(db, meta, cache)
+    if rep is None:
+        return "-" if short else "代表: - · "
+    shown = f"{escape(rep['name'] or '(not in the station config now)')} ({escape(rep['id'])})"
+    return shown if short else f"代表 Representative: {shown} · "
+
+
 def _meta_of(row) -> dict:
     try:
         meta = json.loads(row["meta"])
@@ -122,13 +131,14 @@ class StaffPages:
         return getattr(self, endpoint)(req, **args)
 
     def index(self, req: Request) -> Response:
-        rows = []
+        rows, reps = [], {}
         for r in self.db.items():
             meta = _meta_of(r)
             atts = meta.get("attachments")
             rows.append(f"<tr><td><a href='/items/{escape(r['id'])}'>{escape(str(r['code'] or r['id']))}</a></td>"
                         f"<td>{escape(r['station'])}</td><td>{escape(text_of(meta, 'created_at'))}</td>"
                         f"<td>{escape(text_of(meta, 'category', '-'))}</td>"
+                        f"<td>{_representative_text(self.db, meta, reps, short=True)}</td>"
                         f"<td>{escape(text_of(meta, 'text')[:40])}</td>"
                         f"<td>{len(atts) if isinstance(atts, list) else 0}</td>"
                         f"<td>{escape(STATUS_ZH.get(r['status'], r['status']))}</td></tr>")
@@ -136,8 +146,8 @@ class StaffPages:
         beats = "".join(
             f"<tr><td>{escape(h['station'])}</td><td>{escape(h['received_at'])}</td>"
             f"<td><code>{escape(_beat_summary(h['body']))}</code></td></tr>" for h in last_beats)
-        body = ("<table><tr><th>编号 Code</th><th>站点</th><th>时间</th><th>类别</th><th>内容</th><th>附件</th>"
-                f"<th>状态</th></tr>{''.join(rows) or '<tr><td colspan=7>暂无 none yet</td></tr>'}</table>"
+        body = ("<table><tr><th>编号 Code</th><th>站点</th><th>时间</th><th>类别</th><th>代表</th><th>内容</th>"
+                f"<th>附件</th><th>状态</th></tr>{''.join(rows) or '<tr><td colspan=8>暂无 none yet</td></tr>'}</table>"
                 f"<h2>心跳 Heartbeats</h2><table>{beats or '<tr><td>none yet</td></tr>'}</table>"
                 f"<h2>站点 Stations: keys and chain</h2>{stations_table(station_reports(self.db))}"
                 f"<h2>设备 Devices</h2>{device_table(last_beats)}")
@@ -167,6 +177,7 @@ class StaffPages:
         body = (f"<p class=muted>{escape(item_id)} · 站点 {escape(r['station'])} · {escape(text_of(meta, 'created_at'))}"
                 f" · 来源 {escape(text_of(meta, 'source'))}</p>"
                 f"<p>类别: {escape(text_of(meta, 'category', '-'))} · "
+                f"{_representative_text(self.db, meta)}"
                 + ("匿名 anonymous" if meta.get("anonymous") is True else
                    f"实名: {escape(text_of(ident, 'name'))} {escape(text_of(ident, 'phone'))}")
                 + f"</p><blockquote>{escape(text_of(meta, 'text')).replace(chr(10), '<br>')}</blockquote>"

@@ -199,6 +199,7 @@ def _items(args, ctx) -> int:
         rows = loop.supervision() if args.overdue else loop.describe_all(loop.db.items(args.limit))
         human = "\n".join(f"{d['code'] or d['id']}  {d['station']}  seq {d['seq']}  {d['stage']}"
                           f"{'  ' + d['department'] if d['department'] else ''}"
+                          f"{'  to ' + (d['representative']['name'] or d['representative']['id']) if d['representative'] else ''}"
                           f"{'  OVERDUE' if d['overdue'] else ''}{'  ESCALATED' if d['escalated'] else ''}"
                           for d in rows) or "no matters"
         ctx.emit({"ok": True, "items": rows}, human)

@@ -47,6 +47,9 @@ def register(p) -> None:
     p.add_argument("--kind", choices=["audio", "photo", "scan", "file"],
                    help="kind for every --attach file (default: from the media type)")
     p.add_argument("--lang", default="zh-CN", choices=["zh-CN", "zh-TW", "en"])
+    p.add_argument("--representative", metavar="ID",
+                   help="address the item to this representative: an id of the centre's station config "
+                        "(`kiosk board` lists them); omit: nobody in particular")
 
 
 def _kind_for(path: Path) -> str:
@@ -148,7 +151,7 @@ def run(args, ctx) -> int:
     from kiosk.cli import main as cli
     from kiosk.core.diskguard import MediaRefusedError, OutOfServiceError
     from kiosk.core.store import DiskFullError, StoreError
-    from kiosk.core.submission import AttachmentInput, SubmissionError, submit
+    from kiosk.core.submission import AttachmentInput, RepresentativeRefused, SubmissionError, submit
 
     try:
         text, category = _inputs(args, ctx)
@@ -160,7 +163,11 @@ def run(args, ctx) -> int:
     try:
         submitted = submit(ctx.store, ctx.config, text=text, category=category,
                            anonymous=anonymous, name=args.name, phone=args.phone,
-                           attachments=atts, source="cli", lang=args.lang)
+                           attachments=atts, source="cli", lang=args.lang,
+                           representative_id=args.representative)
+    except RepresentativeRefused as e:
+        return ctx.fail(cli.EXIT_USAGE, f"--representative: {e}; `kiosk board` lists the representatives",
+                        field="representative", reason="unknown", choices=list(e.known))
     except SubmissionError as e:
         source = f"--text-file {_text_source(args.text_file)}: " \
             if e.field == "text" and args.text_file is not None else ""

@@ -9,6 +9,9 @@ centre (docs/protocol.md, "The item chain" and "Signed receipts"):
   ``anonymous``, ``source``, ``lang`` and ``attachments`` (each ``idx``, ``name``,
   ``kind``, ``media_type``, ``size``, ``sha256``, by ``idx``), keys sorted, no spaces,
   UTF-8 (``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)``).
+  An item that addresses a representative has one key more, ``representative_id``;
+  without one the key is absent, so every item stored before representatives existed
+  keeps the digest (and the link and receipt seal) it was given.
   The name and phone are left out on purpose: they are stored encrypted and purged
   after retention, and the digest must stay computable for as long as the item's row
   exists; the attachments are covered by their SHA-256 and size, which purging keeps.
@@ -42,7 +45,7 @@ def is_hash(value) -> bool:
 
 def digest_of(*, id: str, station: str, seq: int, code: str, created_at: str, clock_trusted: bool,
               text: str | None, category: str | None, anonymous: bool, source: str | None,
-              lang: str | None, attachments: Iterable[Mapping]) -> str:
+              lang: str | None, attachments: Iterable[Mapping], representative_id: str | None = None) -> str:
     """The item's digest (hex) from its fields; *code* in any printed form (its digits count)."""
     doc = {
         "v": DIGEST_VERSION, "id": id, "station": station, "seq": seq,
@@ -52,6 +55,8 @@ def digest_of(*, id: str, station: str, seq: int, code: str, created_at: str, cl
         "attachments": sorted(({k: a.get(k) for k in ATTACHMENT_KEYS} for a in attachments),
                               key=lambda a: (a["idx"] if isinstance(a["idx"], int) else -1)),
     }
+    if representative_id is not None:
+        doc["representative_id"] = representative_id
     raw = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(raw).hexdigest()
 
@@ -63,7 +68,8 @@ def item_digest(item) -> str:
                      category=item.category, anonymous=item.anonymous, source=item.source,
                      lang=item.lang, attachments=[
                          {"idx": a.idx, "name": a.name, "kind": a.kind, "media_type": a.media_type,
-                          "size": a.size, "sha256": a.sha256} for a in item.attachments])
+                          "size": a.size, "sha256": a.sha256} for a in item.attachments],
+                     representative_id=item.representative_id)
 
 
 def meta_digest(meta: Mapping) -> str:
@@ -76,7 +82,8 @@ def meta_digest(meta: Mapping) -> str:
                      clock_trusted=meta.get("clock_trusted"), text=meta.get("text"),
                      category=meta.get("category"), anonymous=meta.get("anonymous"),
                      source=meta.get("source"), lang=meta.get("lang"),
-                     attachments=[a for a in atts if isinstance(a, Mapping)])
+                     attachments=[a for a in atts if isinstance(a, Mapping)],
+                     representative_id=meta.get("representative_id"))
 
 
 def link_hash(station: str, seq: int, prev: str, digest: str) -> str:

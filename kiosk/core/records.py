@@ -92,6 +92,10 @@ class Item:
     # row that lost it (``kiosk doctor`` names it).
     chain_prev: str | None = None
     chain_hash: str | None = None
+    # The representative the item addresses (the centre's id) and their name as the station
+    # config gave it at submission (the receipt prints it); None: nobody in particular.
+    representative_id: str | None = None
+    representative_name: str | None = None
     # Kept out of repr() so that an item printed into a log never carries them.
     name: str | None = field(default=None, repr=False)
     phone: str | None = field(default=None, repr=False)
@@ -121,6 +125,8 @@ class Draft:
     lang: str
     attachments: tuple[NewAttachment, ...]
     max_attachment_bytes: int
+    representative_id: str | None = None     # checked against the applied station config
+    representative_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,8 @@ class NewItem:
     secret_hash: str = field(repr=False)       # kiosk.core.itemsecret.hash_secret
     attachments: tuple[NewAttachment, ...]
     max_attachment_bytes: int
+    representative_id: str | None = None
+    representative_name: str | None = None
 
 
 @dataclass(frozen=True)

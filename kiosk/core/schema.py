@@ -143,6 +143,17 @@ def m003_item_chain(db: Database) -> None:
         db.execute("UPDATE counters SET chain_hash = ? WHERE station = ?", [prev, station])
 
 
+@migrations()
+def m004_representative(db: Database) -> None:
+    # The representative an item addresses (issue 21, docs/protocol.md "representative_id"):
+    # the centre's id, and the name as the station config gave it when the item was
+    # stored, so a reprint names them even after the config changed. NULL: nobody in
+    # particular (every item stored before). The id is part of the item's digest only when
+    # set (kiosk/core/chain.py), so the links m003 computed stay true.
+    db["items"].add_column("representative_id", str)
+    db["items"].add_column("representative_name", str)
+
+
 def _row_digest(db: Database, r: dict) -> str:
     """m003: the digest of an items row (with its attachments rows)."""
     atts = [dict(zip(("idx", "name", "kind", "media_type", "size", "sha256"), a)) for a in db.execute(

@@ -50,6 +50,17 @@ class Representative:
     schedule: tuple[DutySlot, ...] = ()
     constituency: str = ""
     photo_url: str | None = None  # fetched and cached by the sync daemon (kiosk/sync/photos.py)
+    sector: str = ""              # 界别: the sector the representative stands for ("" = none given)
+    qr: str | None = None         # what the representative's own QR code reads as (扫码找代表)
+
+
+class UnknownRepresentative(LookupError):
+    """No representative of the applied station config has this id.
+    ``str()`` names it; ``known`` lists the ids there are."""
+
+    def __init__(self, message: str, known: tuple[str, ...]):
+        self.known = known
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,17 @@ class StationConfig:
     station_keys: dict = field(default_factory=dict)
     etag: str | None = None
     applied_at: str | None = None
+
+    def representative(self, rep_id: str) -> Representative:
+        """The representative with id *rep_id*; raises :class:`UnknownRepresentative`."""
+        for r in self.representatives:
+            if r.id == rep_id:
+                return r
+        raise UnknownRepresentative(f"unknown representative {rep_id!r:.60}", self.representative_ids())
+
+    def representative_ids(self) -> tuple[str, ...]:
+        """Every representative's id, in the centre's order."""
+        return tuple(r.id for r in self.representatives)
 
 
 def _req(d: dict, key: str, typ, where: str):
@@ -161,9 +183,16 @@ def _decode_document(raw: bytes | str) -> dict:
     return doc
 
 
+_REP_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
 def _parse_representatives(raw) -> list[Representative]:
-    """The ``representatives`` list: each one's name, duty flag, schedule and photo URL."""
+    """The ``representatives`` list: each one's id, name, duty flag, schedule, photo URL,
+    sector and QR code; no id or QR code twice (an item names its representative by id,
+    a scan finds them by code)."""
     reps = []
+    if not isinstance(raw, list):
+        raise StationConfigError("representatives: expected a list")
     for i, r in enumerate(raw):
         where = f"representatives[{i}]."
         if not isinstance(r, dict):
@@ -175,12 +204,31 @@ def _parse_representatives(raw) -> list[Representative]:
         on_duty = r.get("on_duty", False)
         if not isinstance(on_duty, bool):
             raise StationConfigError(f"{where}on_duty: expected true or false")
-        reps.append(Representative(id=_req(r, "id", str, where), name=name,
+        rep_id = _req(r, "id", str, where)
+        if not _REP_ID.fullmatch(rep_id):
+            raise StationConfigError(f"{where}id: expected 1-64 letters, digits or _.:-, got {rep_id!r:.70}")
+        qr = _opt_str(r, "qr", where, 500)
+        if qr is not None and (not qr.strip() or qr != qr.strip()):
+            raise StationConfigError(f"{where}qr: expected 1-500 characters without surrounding white space")
+        reps.append(Representative(id=rep_id, name=name,
                                    title=_opt_str(r, "title", where, 100) or "",
                                    on_duty=on_duty, schedule=tuple(slots),
                                    constituency=_opt_str(r, "constituency", where, 100) or "",
-                                   photo_url=_photo_url(r, where)))
+                                   photo_url=_photo_url(r, where),
+                                   sector=_opt_str(r, "sector", where, 50) or "", qr=qr))
+    _unique(reps, "id")
+    _unique([r for r in reps if r.qr is not None], "qr")
     return reps
+
+
+def _unique(reps: list[Representative], attr: str) -> None:
+    """Refuse two representatives with the same *attr*."""
+    seen: dict[str, int] = {}
+    for i, r in enumerate(reps):
+        value = getattr(r, attr)
+        if value in seen:
+            raise StationConfigError(f"representatives: {attr} {value!r:.70} given twice")
+        seen[value] = i
 
 
 def _parse_schedule(raw, where: str) -> list[DutySlot]:

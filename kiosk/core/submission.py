@@ -25,6 +25,7 @@ from kiosk.core.categories import Categories, current_categories, local_categori
 from kiosk.core.pii import Cipher, PIIKeyError, mask_phone
 from kiosk.core.receiptkey import ReceiptKey
 from kiosk.core.records import Draft, NewAttachment, NewItem, Submitted
+from kiosk.core.station_config import Representative, UnknownRepresentative, load_current
 from kiosk.core.store import Store, StoreError
 
 SOURCES = ("voice", "text", "photo", "letter", "cli")
@@ -75,6 +76,29 @@ class SubmissionError(ValueError):
     def __init__(self, field: str, message: str):
         self.field = field
         super().__init__(message)
+
+
+class RepresentativeRefused(SubmissionError):
+    """The item names a representative the applied station config does not have (or no
+    station config has arrived yet); ``known`` lists the ids there are."""
+
+    def __init__(self, message: str, known: tuple[str, ...]):
+        self.known = known
+        super().__init__("representative", message)
+
+
+def find_representative(store: Store, rep_id: str) -> Representative:
+    """The representative *rep_id* of the station config applied in *store*; raises
+    :class:`RepresentativeRefused` naming the id and the known ones."""
+    cfg = load_current(store)
+    if cfg is None:
+        raise RepresentativeRefused(f"unknown representative {rep_id!r:.60}: the centre has not sent a "
+                                    "station config yet, so no representative is known", ())
+    try:
+        return cfg.representative(rep_id)
+    except UnknownRepresentative as e:
+        known = ", ".join(e.known) if e.known else "none"
+        raise RepresentativeRefused(f"{e} (the station config's representatives: {known})", e.known) from None
 
 
 @dataclass(frozen=True)
@@ -184,11 +208,13 @@ def check_attachments(atts: list[AttachmentInput], cfg: HasSubmissionRules) -> t
 def build_draft(cfg: HasSubmissionRules, *, text: str = "", category: str | None = None, anonymous: bool = True,
                 name: str | None = None, phone: str | None = None,
                 attachments: list[AttachmentInput] | None = None, source: str = "cli",
-                lang: str = "zh-CN", categories: Categories | None = None) -> Draft:
+                lang: str = "zh-CN", categories: Categories | None = None,
+                representative: Representative | None = None) -> Draft:
     """Apply every submission rule; raise :class:`SubmissionError` naming the problem.
 
     *categories* are the ones valid now (:func:`kiosk.core.categories.current_categories`);
-    without them, the local config's.
+    without them, the local config's. *representative* is the one the item addresses,
+    already found in the station config (:func:`find_representative`).
     """
     text = clean_text(text)
     limit = cfg.submission.max_text_chars
@@ -211,7 +237,9 @@ def build_draft(cfg: HasSubmissionRules, *, text: str = "", category: str | None
         phone = normalise_phone(phone or "")
     return Draft(text=text, category=category or None, anonymous=anonymous, name=name, phone=phone,
                  source=source, lang=lang, attachments=atts,
-                 max_attachment_bytes=cfg.submission.max_attachment_bytes)
+                 max_attachment_bytes=cfg.submission.max_attachment_bytes,
+                 representative_id=representative.id if representative else None,
+                 representative_name=representative.name if representative else None)
 
 
 def seal(draft: Draft, cipher: Cipher, receipt_key: ReceiptKey) -> tuple[NewItem, str]:
@@ -231,21 +259,25 @@ def seal(draft: Draft, cipher: Cipher, receipt_key: ReceiptKey) -> tuple[NewItem
     new = NewItem(text=draft.text, category=draft.category, anonymous=draft.anonymous,
                   name_enc=name_enc, phone_enc=phone_enc, source=draft.source, lang=draft.lang,
                   secret_hash=itemsecret.hash_secret(secret, receipt_key), attachments=draft.attachments,
-                  max_attachment_bytes=draft.max_attachment_bytes)
+                  max_attachment_bytes=draft.max_attachment_bytes,
+                  representative_id=draft.representative_id, representative_name=draft.representative_name)
     return new, secret
 
 
-def submit(store: Store, cfg: HasSubmissionRules, **fields) -> Submitted:
+def submit(store: Store, cfg: HasSubmissionRules, *, representative_id: str | None = None,
+           **fields) -> Submitted:
     """Validate and durably commit one item; returns it with what its receipt prints.
 
     *fields* are :func:`build_draft`'s. The category must be one valid now: the centre's
     (applied station config), else the local config's
     (:func:`kiosk.core.categories.current_categories`, read once here: the receipt is
-    named from the same list). Raises :class:`SubmissionError`, or what
-    ``Store.commit_item`` raises.
+    named from the same list). *representative_id* must be a representative of the
+    applied station config. Raises :class:`SubmissionError` (:class:`RepresentativeRefused`
+    for the representative), or what ``Store.commit_item`` raises.
     """
     categories = current_categories(store, cfg)
-    draft = build_draft(cfg, categories=categories, **fields)
+    rep = find_representative(store, representative_id) if representative_id else None
+    draft = build_draft(cfg, categories=categories, representative=rep, **fields)
     new, secret = seal(draft, store.cipher, store.receipt_key)
     item = store.commit_item(new)
     return Submitted(item=item, secret=secret,

@@ -23,6 +23,8 @@ def item_summary(item: Item) -> dict:
         "integrity": item.integrity,
         "centre_status": item.centre_status,
         "centre_reply": item.centre_reply,
+        "representative": ({"id": item.representative_id, "name": item.representative_name}
+                           if item.representative_id else None),
         "attachments": [
             {"idx": a.idx, "name": a.name, "kind": a.kind, "media_type": a.media_type,
              "size": a.size, "sha256": a.sha256, "integrity": a.integrity, "purged": a.purged}

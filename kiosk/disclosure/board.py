@@ -55,6 +55,8 @@ class RepresentativeCard:
     on_duty_today: bool
     on_duty_this_week: bool
     schedule: tuple[Slot, ...]
+    sector: str = ""           # 界别 ("" = not given)
+    qr: str | None = None      # what the representative's own QR code reads as
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,7 @@ def _cards(cfg: StationConfig, now: datetime, trusted: bool, data_dir) -> tuple[
             id=r.id, name=r.name, title=r.title, constituency=r.constituency,
             photo=str(p) if (p := cached_photo(data_dir, r.photo_url)) else None,
             on_duty_now=r.on_duty or now_slot, on_duty_today=r.on_duty or today,
-            on_duty_this_week=r.on_duty or week, schedule=slots))
+            on_duty_this_week=r.on_duty or week, schedule=slots, sector=r.sector, qr=r.qr))
     # On duty now first, then today, then the rest, each in the centre's order.
     return tuple(sorted(out, key=lambda c: (not c.on_duty_now, not c.on_duty_today)))
 

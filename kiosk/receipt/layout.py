@@ -70,19 +70,19 @@ class Layout:
 
 LABELS = {
     "zh-CN": dict(title="意见建议受理回执", time="时间", untrusted="（时间未校准）", code="跟踪码", secret="查询密码",
-                  scan="扫码查询办理进度", category="类别", not_sure="未选择", identity="身份",
+                  scan="扫码查询办理进度", category="类别", representative="代表", not_sure="未选择", identity="身份",
                   anonymous="匿名", real_name="实名", name="姓名", phone="电话", content="内容",
                   no_text="（无文字内容，见录音或图片）",
                   keep="请妥善保管此回执，凭跟踪码查询办理进度，凭跟踪码和查询密码（或扫码）查看答复。", hotline="服务热线",
                   reprint="（补打）", test_title="打印机测试页"),
     "zh-TW": dict(title="意見建議受理回執", time="時間", untrusted="（時間未校準）", code="追蹤碼", secret="查詢密碼",
-                  scan="掃碼查詢辦理進度", category="類別", not_sure="未選擇", identity="身分",
+                  scan="掃碼查詢辦理進度", category="類別", representative="代表", not_sure="未選擇", identity="身分",
                   anonymous="匿名", real_name="實名", name="姓名", phone="電話", content="內容",
                   no_text="（無文字內容，見錄音或圖片）",
                   keep="請妥善保管此回執，憑追蹤碼查詢辦理進度，憑追蹤碼和查詢密碼（或掃碼）查看答覆。", hotline="服務熱線",
                   reprint="（補打）", test_title="打印機測試頁"),
     "en": dict(title="Receipt for your submission", time="Time", untrusted=" (clock not verified)",
-               code="Tracking code", secret="Reply PIN", scan="Scan to follow up", category="Category",
+               code="Tracking code", secret="Reply PIN", scan="Scan to follow up", category="Category", representative="Representative",
                not_sure="not chosen", identity="Identity", anonymous="anonymous",
                real_name="real name", name="Name", phone="Phone", content="Text",
                no_text="(no text: see the recording or photos)",
@@ -137,8 +137,12 @@ def item_receipt(*, code: str, code_compact: str, created_at: str, clock_trusted
                  station_name: str, columns: int, dots: int, qr_data: str,
                  name: str | None = None, phone: str | None = None, text_lines: int = 3,
                  timezone_name: str = "Asia/Shanghai", footer: tuple = (), hotline: str = "",
-                 cut: bool = True, reprint: bool = False, secret: str | None = None) -> Layout:
+                 cut: bool = True, reprint: bool = False, secret: str | None = None,
+                 representative: str | None = None) -> Layout:
     """The receipt for one stored item (see ``kiosk.receipt.printing`` for the Item glue).
+
+    *representative* is the name of the representative the item addresses (None: nobody
+    in particular, and no line is printed).
 
     *secret* is the item's receipt secret (kiosk/core/itemsecret.py), printed under the code;
     *qr_data* must already carry it (``ReceiptSettings.qr_payload``). None only for an
@@ -165,6 +169,8 @@ def item_receipt(*, code: str, code_compact: str, created_at: str, clock_trusted
     b.text(L["scan"], align="center")
     b.rule()
     b.text(f"{L['category']}{c}{category_name or L['not_sure']}")
+    if representative:
+        b.text(f"{L['representative']}{c}{representative}")
     _add_identity(b, L, c, anonymous=anonymous, name=name, phone=phone)
     if text_lines:
         _add_excerpt(b, L, c, text, text_lines)

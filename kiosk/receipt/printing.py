@@ -72,7 +72,7 @@ def item_layout(receipt: ReceiptContent, cfg, *, reprint: bool = False) -> Layou
         name=None if item.anonymous else receipt.name,
         phone=None if item.anonymous else receipt.masked_phone,
         text_lines=rs.text_lines, timezone_name=rs.timezone, footer=tuple(rs.footer),
-        hotline=rs.hotline, cut=rs.cut, reprint=reprint)
+        hotline=rs.hotline, cut=rs.cut, reprint=reprint, representative=item.representative_name)
 
 
 def selftest_layout(cfg, encoding: str | None = None) -> Layout:

@@ -12,9 +12,10 @@ from importlib import metadata
 from kiosk.core import chain
 from kiosk.core.records import Attachment, Item
 
-#: 2: items carry their chain link, heartbeats the chain head and the station key
-#: (docs/protocol.md, "Versioning"); the centre accepts 1 and 2.
-PROTOCOL_VERSION = 2
+#: 2: items carry their chain link, heartbeats the chain head and the station key;
+#: 3: items carry the representative they address (docs/protocol.md, "Versioning").
+#: The centre accepts 1, 2 and 3.
+PROTOCOL_VERSION = 3
 
 
 def app_version() -> str:
@@ -52,6 +53,9 @@ def item_meta(item: Item, *, with_pii: bool) -> dict:
         "source": item.source,
         "lang": item.lang,
         "attachments": [attachment_meta(a) for a in item.attachments],
+        # The representative the resident addressed (protocol 3); null: nobody in particular.
+        # Part of the item's digest when set (kiosk/core/chain.py).
+        "representative_id": item.representative_id,
         # The item's link in its station's chain (kiosk/core/chain.py): the centre checks
         # that no seq goes missing and that the content still gives the link.
         "chain": chain.Link(item.seq, item.chain_prev, item.chain_hash).as_wire() if item.chain_hash else None,

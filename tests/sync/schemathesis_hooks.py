@@ -8,6 +8,9 @@ cannot say them, so that a schema-valid request it draws is one a kiosk could se
   the URL;
 - every ``fileN`` part is listed in the metadata's ``attachments`` with its size and
   SHA-256 (a cross-part rule): drawn attachments are dropped, with their parts;
+- an item's ``representative_id``, when not null, is one the centre's station config
+  for that station lists (a cross-document rule; ``MINYI_ST_REPRESENTATIVES``, default
+  ``r1``: central-dev's built-in config, kiosk/central_dev/defaults.py);
 - a rating names an item the centre has, and the pull API's item routes name items the
   kiosk has (``MINYI_ST_ITEMS``: space-separated UUIDs the test stored first).
 
@@ -36,6 +39,9 @@ def map_case(ctx, case):
         body["metadata"]["id"] = params.get("item_id")
         if case.headers and "Idempotency-Key" in case.headers:
             case.headers["Idempotency-Key"] = params.get("item_id")
+        if body["metadata"].get("representative_id") is not None:
+            reps = os.environ.get("MINYI_ST_REPRESENTATIVES", "r1").split()
+            body["metadata"]["representative_id"] = random.choice(reps)
         body["metadata"]["attachments"] = []
         for part in [k for k in body if k.startswith("file")]:
             del body[part]

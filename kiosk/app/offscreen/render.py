@@ -49,9 +49,11 @@ SAMPLE_STATION_CONFIG = {
     "categories": [{"id": "urban", "names": {"zh-CN": "市政设施"}}],
     "representatives": [
         {"id": "r1", "name": "李明华", "title": "市人大代表", "constituency": "第三选区", "on_duty": True,
+         "sector": "工人", "qr": "https://centre.example/rep/r1",
          "photo_url": "https://centre.example/api/v1/photos/r1.jpg",
          "schedule": [{"weekday": 3, "start": "14:00", "end": "16:00"}]},
         {"id": "r2", "name": "王秀英", "title": "区人大代表", "constituency": "第五选区",
+         "sector": "教育", "qr": "https://centre.example/rep/r2",
          "schedule": [{"weekday": 5, "start": "09:00", "end": "11:30"}]}],
     "announcements": [
         {"id": "a1", "title": "本周五上午王秀英代表接待居民", "body": "地点：本工作站。欢迎大家来反映问题。"},
@@ -157,7 +159,7 @@ def _jpeg(frame) -> bytes:
     return cv2.imencode(".jpg", frame)[1].tobytes()
 
 
-SAMPLES = ("home", "voice", "review", "write", "photo", "letter", "finish", "identity", "done",
+SAMPLES = ("home", "voice", "review", "write", "photo", "letter", "finish", "identity", "address", "done",
            "done-unconfirmed", "done-printer-problem", "idle", "lookup", "lookup-secret", "answer",
            "answer-rated", "answer-state-only", "representatives", "board", "announcements", "attract",
            "unavailable", "finish-media-refused",
@@ -255,6 +257,9 @@ def show_finishing_sample(h, sample: str, lang: str, text: str) -> bool:
         app.go("finish")
         h.screen("finish").notice(app.t("finish.error_media_refused"))
         h.screen("finish").offer_text_only = True
+    elif sample == "address":
+        s.address("r2", "王秀英")
+        app.open_address("finish")
     elif sample == "identity":
         app.go("identity")
         idn = h.screen("identity")

@@ -44,11 +44,17 @@ class FinishScreen(KioskScreen):
     def choose_real_name(self) -> None:
         self.app.go("identity")
 
+    def choose_representative(self) -> None:
+        """找代表: pick (or scan) the representative the item addresses."""
+        self.app.open_address("finish")
+
     def refresh(self) -> None:
         """Redraw the identity choice and the review summary from the session."""
         app, s = self.app, self.session
         self.ids.anonymous.selected = s.anonymous
         self.ids.real_name.selected = not s.anonymous
+        self.ids.representative.text = (app.t("finish.representative_chosen", name=s.representative_name)
+                                        if s.representative_id else app.t("finish.representative_choose"))
         lines = []
         if s.text:
             short = s.text if len(s.text) <= SUMMARY_TEXT_CHARS else s.text[:SUMMARY_TEXT_CHARS] + "…"
@@ -65,6 +71,8 @@ class FinishScreen(KioskScreen):
             lines.append(app.t("finish.summary_identity_anon"))
         else:
             lines.append(app.t("finish.summary_identity_name", name=s.name, tail=phone_tail(s.phone)))
+        if s.representative_id:
+            lines.append(app.t("finish.summary_representative", name=s.representative_name))
         self.ids.summary.text = "\n".join(lines)
 
     def submit_text_only(self) -> None:

@@ -10,7 +10,7 @@ kiosk.media, kiosk.ime or drivers/ directly: they ask ``app.services.<capability
 ``lookup``             :class:`~kiosk.app.services.lookup.LookupService`: code reader, answers, ratings
 ``submission``         :class:`~kiosk.app.services.submission.SubmissionService`: categories, identity, commit
 ``input``              :class:`~kiosk.app.services.text_input.InputService`: the pinyin engine
-``disclosure``         :class:`~kiosk.app.services.disclosure.DisclosureService`: the public board
+``disclosure``         :class:`~kiosk.app.services.disclosure.DisclosureService`: the public board, whom to address
 ``states``             :class:`~kiosk.app.services.devices.DeviceStates`: device states for the heartbeat
 =====================  ===============================================================
 
@@ -31,7 +31,7 @@ from kiosk.app.services.devices import DeviceStates, Devices
 from kiosk.app.services.disclosure import DisclosureService
 from kiosk.app.services.errors import (LOOKUP_OUTCOMES, RATING_OUTCOMES, CodeError, DiskFullError,
                                       ExpectedFailure, FeatureUnavailable, ImageUnusable,
-                                      MediaRefusedError, NotFound, OutOfServiceError, RatingRefused,
+                                      MediaRefusedError, NotARepresentativeCode, NotFound, OutOfServiceError, RatingRefused,
                                       StoreError, SubmissionError, TooManyFailures, WrongSecret)
 from kiosk.app.services.lookup import LookupService
 from kiosk.app.services.printing import PrintingService, PrintOutcome
@@ -43,6 +43,7 @@ __all__ = ["Services", "Devices", "DeviceStates", "VoiceService", "CaptureServic
            "LookupService", "SubmissionService", "InputService", "DisclosureService", "VoiceEvent", "VoiceResult",
            "ScannedPage", "PrintOutcome", "FeatureUnavailable", "ImageUnusable", "SubmissionError",
            "StoreError", "DiskFullError", "MediaRefusedError", "OutOfServiceError", "CodeError", "NotFound",
+           "NotARepresentativeCode",
            "WrongSecret",
            "TooManyFailures", "RatingRefused", "ExpectedFailure", "LOOKUP_OUTCOMES", "RATING_OUTCOMES"]
 

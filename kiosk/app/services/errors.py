@@ -11,10 +11,11 @@ from kiosk.lookup.answers import NotFound, RatingRefused, TooManyFailures, Wrong
 from kiosk.core.store import DiskFullError, StoreError
 from kiosk.core.submission import SubmissionError
 from kiosk.core.trackcode import CodeError
+from kiosk.disclosure.address import NotARepresentativeCode
 
 __all__ = ["ExpectedFailure", "FeatureUnavailable", "ImageUnusable", "SubmissionError", "StoreError", "DiskFullError",
            "MediaRefusedError", "OutOfServiceError",
-           "CodeError", "NotFound", "WrongSecret", "TooManyFailures", "RatingRefused",
+           "CodeError", "NotFound", "NotARepresentativeCode", "WrongSecret", "TooManyFailures", "RatingRefused",
            "LOOKUP_OUTCOMES", "RATING_OUTCOMES"]
 
 

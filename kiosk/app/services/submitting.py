@@ -41,7 +41,8 @@ def snapshot(session, lang: str) -> Snapshot:
     return Snapshot(dict(text=session.text, category=session.category, anonymous=session.anonymous,
                          name=None if session.anonymous else session.name,
                          phone=None if session.anonymous else session.phone,
-                         attachments=session.attachments(), source=session.source or "text", lang=lang))
+                         attachments=session.attachments(), source=session.source or "text", lang=lang,
+                         representative_id=session.representative_id))
 
 
 def submit_and_print(services, snap: Snapshot) -> SubmitOutcome:

@@ -22,7 +22,7 @@ _NEW_ROW = {"state": ItemState.STORED.value, "delivery": Delivery.PENDING.value,
             "purged_at": None}
 _ITEM_COLUMNS = ("id", "seq", "station", "code", "created_at", "clock_trusted", "text", "category", "anonymous",
                  "name_enc", "phone_enc", "source", "lang", "state", "delivery", "secret_hash",
-                 "chain_prev", "chain_hash")
+                 "chain_prev", "chain_hash", "representative_id", "representative_name")
 _INSERT_ITEM = (f"INSERT INTO items ({', '.join(_ITEM_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * len(_ITEM_COLUMNS))})")
 
@@ -113,7 +113,9 @@ class ItemsMixin:
         row = {"id": item_id, "station": self.station, "created_at": clock.now_iso(),
                "clock_trusted": int(clock.clock_trusted()), "text": new.text, "category": new.category,
                "anonymous": int(new.anonymous), "name_enc": new.name_enc, "phone_enc": new.phone_enc,
-               "source": new.source, "lang": new.lang, "secret_hash": new.secret_hash, **_NEW_ROW}
+               "source": new.source, "lang": new.lang, "secret_hash": new.secret_hash,
+               "representative_id": new.representative_id, "representative_name": new.representative_name,
+               **_NEW_ROW}
         with self.write() as db:
             got = db.execute("SELECT next_seq, chain_hash FROM counters WHERE station = ?", [self.station]).fetchone()
             seq, head = (got[0], got[1]) if got else (1, None)
@@ -228,6 +230,7 @@ class ItemsMixin:
             attachments=self.attachments(r["id"]) if with_attachments else (),
             has_secret=r.get("secret_hash") is not None,
             chain_prev=r.get("chain_prev"), chain_hash=r.get("chain_hash"),
+            representative_id=r.get("representative_id"), representative_name=r.get("representative_name"),
             name=self.cipher.decrypt(r["name_enc"]) if with_pii else None,
             phone=self.cipher.decrypt(r["phone_enc"]) if with_pii else None,
         )

@@ -1,0 +1,128 @@
+"""找代表: address the item to a representative, picked from a list (on duty first, then
+by sector, 界别) or found by scanning the representative's QR code with the code reader.
+
+What is listed and which code names whom is decided by kiosk/disclosure/address.py
+through ``services.disclosure``; the submission checks the chosen id again. Opened from
+the finish screen (the choice goes back there) and from the public screens (a new
+matter starts with the representative chosen, and the home screen says so).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from kivy.properties import BooleanProperty, StringProperty
+
+from kiosk.app import theme
+from kiosk.app.screens.base import KioskScreen
+from kiosk.app.services import FeatureUnavailable, NotARepresentativeCode
+from kiosk.app.widgets.base import KButton
+
+log = logging.getLogger(__name__)
+
+
+class AddressScreen(KioskScreen):
+    """The representatives as buttons, grouped; "nobody in particular" in the top bar; the scan hint."""
+
+    return_to = StringProperty("finish")   # "finish", or "home" from the public screens
+    scanning = BooleanProperty(False)      # a code reader is listening
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.feed = None
+        self._feed_token = None
+
+    def on_pre_enter(self, *_):
+        self.notice("")
+        self.refresh()
+        self._open_reader()
+
+    def on_leave(self, *_):
+        self.stop_feed()
+
+    def on_language(self) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild the list from the board: a heading per group, a button per representative."""
+        from kivy.factory import Factory
+        app, rows = self.app, self.ids.rows
+        rows.clear_widgets()
+        try:
+            groups = app.services.disclosure.address_groups()
+        except Exception:  # an unreadable stored config must not take the kiosk down
+            log.exception("representatives unavailable")
+            groups = ()
+        chosen = self.session.representative_id
+        for g in groups:
+            heading = app.t("address.on_duty") if g.on_duty else (
+                app.t("address.sector", sector=g.sector) if g.sector else app.t("address.other"))
+            rows.add_widget(Factory.PublicHeading(text=heading))
+            for card in g.cards:
+                rows.add_widget(KButton(text=self.card_text(card), selected=card.id == chosen, check_mark=True,
+                                        size_hint_y=None, height=theme.TARGET, font_size=40,
+                                        on_release=lambda _b, c=card: self.choose(c.id, c.name)))
+        if not groups:
+            rows.add_widget(Factory.PublicNote(text=app.t("reps.none")))
+        self.ids.nobody.selected = chosen is None
+
+    def card_text(self, card) -> str:
+        """A representative's button: the name, then title and constituency when given."""
+        more = " ".join(x for x in (card.title, card.constituency) if x)
+        return f"{card.name}　{more}" if more else card.name
+
+    def choose(self, rep_id: str | None, name: str) -> None:
+        """The resident picked *rep_id* (None: nobody in particular)."""
+        self.stop_feed()
+        self.app.address_representative(rep_id, name, self.return_to)
+
+    def back(self) -> None:
+        self.stop_feed()
+        self.app.go("finish" if self.return_to == "finish" else "home")
+
+    # -- the code reader ---------------------------------------------------------------
+
+    def _open_reader(self) -> None:
+        if self.feed is not None:
+            return
+        self._feed_token = self.session.token()
+        try:
+            self.feed = self.app.services.lookup.open_code_reader(self._scanned, self._reader_failed,
+                                                                  token=self._feed_token)
+            self.scanning = True
+        except FeatureUnavailable as e:
+            log.warning("code reader unavailable: %s", e)
+            self.app.services.states.publish("code_reader", "absent", e.detail)
+            self.scanning = False
+
+    def stop_feed(self) -> None:
+        if self._feed_token is not None:
+            self._feed_token.cancel()  # a scan already on its way to the UI is dropped
+            self._feed_token = None
+        if self.feed is not None:
+            self.feed.stop()
+            self.feed = None
+        self.scanning = False
+
+    def _reader_failed(self, detail: str) -> None:
+        self.feed = None
+        self.scanning = False
+        self.app.services.states.publish("code_reader", "error", detail)
+
+    def _scanned(self, payload: str) -> None:
+        if self.app.root.current != self.name:
+            return  # scanned in the frame the resident left
+        self.app.services.states.publish("code_reader", "ok")
+        try:
+            card = self.app.services.disclosure.representative_by_code(payload)
+        except NotARepresentativeCode:
+            # A receipt or any other code: say so, and change nothing.
+            self.notice(self.app.t("address.not_a_representative"))
+            return
+        self.choose(card.id, card.name)
+
+    def reset(self) -> None:
+        self.stop_feed()
+        self.ids.rows.clear_widgets()
+        self.return_to = "finish"
+        self.notice("")
