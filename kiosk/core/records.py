@@ -95,6 +95,9 @@ class Item:
     # Kept out of repr() so that an item printed into a log never carries them.
     name: str | None = field(default=None, repr=False)
     phone: str | None = field(default=None, repr=False)
+    # From the resident's ID card (docs/idcard.md); None when typed. Show only
+    # kiosk.core.pii.mask_id_number of it.
+    id_number: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ class Draft:
     lang: str
     attachments: tuple[NewAttachment, ...]
     max_attachment_bytes: int
+    id_number: str | None = field(default=None, repr=False)   # from the ID card; None when typed
 
 
 @dataclass(frozen=True)
@@ -139,6 +143,7 @@ class NewItem:
     secret_hash: str = field(repr=False)       # kiosk.core.itemsecret.hash_secret
     attachments: tuple[NewAttachment, ...]
     max_attachment_bytes: int
+    id_number_enc: str | None = field(default=None, repr=False)   # Cipher.encrypt(ID number)
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,8 @@ class ReceiptContent:
     category_name: str | None                       # in the item's language; None: not sure
     name: str | None = field(repr=False)            # real name; None when anonymous
     masked_phone: str | None = field(repr=False)    # kiosk.core.pii.mask_phone
+    # kiosk.core.pii.mask_id_number: the last 4 characters only; None when not read from a card.
+    masked_id_number: str | None = field(default=None, repr=False, kw_only=True)
     # The station's signature for the QR code (kiosk/core/receiptsig.py); None when the
     # station could not sign (its key is missing or broken: the receipt prints unsigned).
     seal: str | None = field(default=None, kw_only=True)

@@ -143,6 +143,15 @@ def m003_item_chain(db: Database) -> None:
         db.execute("UPDATE counters SET chain_hash = ? WHERE station = ?", [prev, station])
 
 
+@migrations()
+def m004_id_number(db: Database) -> None:
+    # The resident's ID number (公民身份号码) read from their ID card (docs/idcard.md), a
+    # Fernet token like the name and phone (kiosk/core/pii.py); NULL when it was typed,
+    # anonymous, stored before, or purged. Outside the item's digest, as the name is
+    # (kiosk/core/chain.py): no chain link changes.
+    db["items"].add_column("id_number_enc", str)
+
+
 def _row_digest(db: Database, r: dict) -> str:
     """m003: the digest of an items row (with its attachments rows)."""
     atts = [dict(zip(("idx", "name", "kind", "media_type", "size", "sha256"), a)) for a in db.execute(
