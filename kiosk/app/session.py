@@ -17,6 +17,10 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.app.services.idcard import CardIdentity
 
 
 @dataclass
@@ -44,6 +48,9 @@ class Session:
     anonymous: bool = True
     name: str = ""
     phone: str = ""
+    # Read from the resident's ID card on the identity screen (name and number only);
+    # None when the name was typed. Stored encrypted with the item, shown only masked.
+    id_card: "CardIdentity | None" = field(default=None, repr=False)
     wiped: bool = False
 
     @property
@@ -88,6 +95,7 @@ class Session:
         """Drop everything: memory, the recording file, the temp dir. Never submitted after."""
         shutil.rmtree(self.tmp_root / self.id, ignore_errors=True)
         self.text = self.name = self.phone = ""
+        self.id_card = None
         self.audio = None
         self.photos.clear()
         self.pages.clear()

@@ -12,7 +12,7 @@ from kiosk.core.store import DiskFullError, StoreError
 from kiosk.core.submission import SubmissionError
 from kiosk.core.trackcode import CodeError
 
-__all__ = ["ExpectedFailure", "FeatureUnavailable", "ImageUnusable", "SubmissionError", "StoreError", "DiskFullError",
+__all__ = ["ExpectedFailure", "FeatureUnavailable", "FeatureNotConfigured", "ImageUnusable", "SubmissionError", "StoreError", "DiskFullError",
            "MediaRefusedError", "OutOfServiceError",
            "CodeError", "NotFound", "WrongSecret", "TooManyFailures", "RatingRefused",
            "LOOKUP_OUTCOMES", "RATING_OUTCOMES"]
@@ -30,6 +30,11 @@ class FeatureUnavailable(ExpectedFailure):
         self.feature = feature
         self.detail = detail
         super().__init__(f"{feature}: {detail}")
+
+
+class FeatureNotConfigured(FeatureUnavailable):
+    """This kiosk has no such device by configuration (kind ``none``): not a fault, the
+    screen leaves the feature out instead of disabling it."""
 
 
 class ImageUnusable(ExpectedFailure):
