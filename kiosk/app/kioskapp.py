@@ -228,7 +228,7 @@ class KioskApp(App):
         self.go("write")
 
     def stop_devices(self, timeout: float = 5.0) -> bool:
-        """Stop camera previews, the code reader and a recording, and wait for their
+        """Stop camera previews, the code and ID-card readers and a recording, and wait for their
         threads (before the app exits). True when every thread ended in time.
 
         A daemon thread still inside OpenCV or Vosk while the interpreter shuts down
@@ -241,6 +241,7 @@ class KioskApp(App):
             if screen.feed is not None:
                 feeds.append(screen.feed)
                 screen.stop_feed()
+        self.screen("identity").close_reader()  # ends a card read waiting in its worker
         voice = self.screen("voice")
         session = voice.session_in_progress()
         if session is not None:

@@ -17,6 +17,10 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.app.services.idcard import CardIdentity
 
 
 @dataclass
@@ -46,6 +50,9 @@ class Session:
     phone: str = ""
     representative_id: str | None = None     # the representative addressed (None: nobody in particular)
     representative_name: str = ""            # as the board showed them, for the screens
+    # Read from the resident's ID card on the identity screen (name and number only);
+    # None when the name was typed. Stored encrypted with the item, shown only masked.
+    id_card: "CardIdentity | None" = field(default=None, repr=False)
     wiped: bool = False
 
     @property
@@ -94,6 +101,7 @@ class Session:
         """Drop everything: memory, the recording file, the temp dir. Never submitted after."""
         shutil.rmtree(self.tmp_root / self.id, ignore_errors=True)
         self.text = self.name = self.phone = ""
+        self.id_card = None
         self.audio = None
         self.photos.clear()
         self.pages.clear()

@@ -253,6 +253,8 @@ PROTOCOLS = (1, 2, 3)
 META_STRINGS = ("code", "created_at", "text", "category", "source", "lang")
 MAX_TEXT = 100_000
 #: The fields the centre keeps in text columns (the rest is kept as escaped JSON).
+# The ID number's shape (GB 11643); the kiosk checked its check character (docs/protocol.md).
+ID_NUMBER = re.compile(r"\d{17}[\dX]")
 STORED_META = ("code", "text", "category", "station", "identity", "attachments", "representative_id")
 STORED_RATING = ("id", "item_id", "station", "rating", "created_at")
 
@@ -307,6 +309,9 @@ def _check_meta(meta, item_id: str) -> str | None:
         if not (isinstance(ident, dict) and isinstance(ident.get("name"), str) and ident["name"]
                 and isinstance(ident.get("phone"), str) and ident["phone"]):
             return "a real-name item needs identity.name and identity.phone (strings)"
+        number = ident.get("id_number")
+        if number is not None and not (isinstance(number, str) and ID_NUMBER.fullmatch(number)):
+            return "identity.id_number must be 17 digits and a check character (or absent)"
     return _nul_in({k: meta.get(k) for k in STORED_META}, "metadata")
 
 

@@ -29,6 +29,7 @@ from kiosk.central_dev.continuity import station_reports
 from kiosk.central_dev.fleet import DEFAULT_QUIET_AFTER_MIN
 from kiosk.central_dev.health_view import device_table
 from kiosk.central_dev.keys import verify_receipt
+from kiosk.core.pii import mask_id_number
 from kiosk.central_dev.trust_view import stations_table, verify_form
 from kiosk.core.trackcode import CodeError
 from kiosk.central_dev.loop import Loop
@@ -179,7 +180,8 @@ class StaffPages:
                 f"<p>类别: {escape(text_of(meta, 'category', '-'))} · "
                 f"{_representative_text(self.db, meta)}"
                 + ("匿名 anonymous" if meta.get("anonymous") is True else
-                   f"实名: {escape(text_of(ident, 'name'))} {escape(text_of(ident, 'phone'))}")
+                   f"实名: {escape(text_of(ident, 'name'))} {escape(text_of(ident, 'phone'))}"
+                   + _id_number_shown(ident))
                 + f"</p><blockquote>{escape(text_of(meta, 'text')).replace(chr(10), '<br>')}</blockquote>"
                 f"{''.join(media)}<h2>办理 Handle</h2><form method=post action='/items/{escape(item_id)}/status'>"
                 f"{csrf_field(req)}"
@@ -301,3 +303,10 @@ def _beat_summary(body: str) -> str:
     return (f"v{b.get('app_version')} {unopenable}queue={sub('queue', 'pending')} "
             f"disk={sub('disk', 'state')} {sub('disk', 'free_mb')}MB chain_head={sub('chain', 'seq')} "
             f"devices={b.get('devices')}")
+
+
+def _id_number_shown(ident: dict) -> str:
+    """The ID number's last 4 characters for the item page (docs/protocol.md: the centre
+    keeps the full number for real-name handling and shows no more than that)."""
+    number = ident.get("id_number")
+    return f" · 身份证 {escape(mask_id_number(number))}" if isinstance(number, str) and number else ""

@@ -16,12 +16,12 @@ EXIT_LOCKED = 7
 
 def register(p) -> None:
     p.add_argument("action", choices=ACTIONS, help="what to do (see docs/service.md)")
-    p.add_argument("target", nargs="?", help="selftest: printer, microphone, camera, scanner or code_reader; "
+    p.add_argument("target", nargs="?", help="selftest: printer, microphone, camera, scanner, code_reader or id_card_reader; "
                                              "requeue: a tracking code; export: the directory (default: "
                                              "service.export_dir or the mounted USB drive)")
     p.add_argument("--all", action="store_true", help="export: every item still kept, not only undelivered ones")
     p.add_argument("--timeout", type=float, default=20.0, metavar="S",
-                   help="selftest code_reader: seconds to wait for a scan (default 20)")
+                   help="selftest code_reader / id_card_reader: seconds to wait for a scan or a card (default 20)")
 
 
 def run(args, ctx) -> int:

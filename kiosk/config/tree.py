@@ -162,6 +162,8 @@ class Config:
             out["scanner"] = self.scanner.kind
         if self.code_reader.kind != "none":
             out["code_reader"] = self.code_reader.kind
+        if self.id_card_reader.kind != "none":
+            out["id_card_reader"] = self.id_card_reader.kind
         return out
 
     def central_data_dir(self) -> Path:

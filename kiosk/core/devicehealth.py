@@ -24,7 +24,7 @@ from kiosk.core import clock
 
 EVENTS_CURSOR_KEY = "service.events_sent"
 EVENTS_PER_BEAT = 100
-DEVICES = ("printer", "microphone", "camera", "scanner", "code_reader")
+DEVICES = ("printer", "microphone", "camera", "scanner", "code_reader", "id_card_reader")
 META_PREFIX = "selftest."
 
 
@@ -57,6 +57,12 @@ class SelfTestReason(StrEnum):
     READER_NOTHING = "reader_nothing"
     READER_NO_CODE = "reader_no_code"
     READER_OK = "reader_ok"
+    IDCARD_UNAVAILABLE = "idcard_unavailable"
+    IDCARD_FAULT = "idcard_fault"
+    IDCARD_NOTHING = "idcard_nothing"
+    IDCARD_REMOVED = "idcard_removed"
+    IDCARD_INVALID = "idcard_invalid"
+    IDCARD_OK = "idcard_ok"
     NOT_CONFIGURED = "not_configured"
     UNAVAILABLE = "unavailable"
     UNREADABLE = "unreadable"
@@ -70,6 +76,8 @@ REASON_PARAMS: dict[SelfTestReason, frozenset[str]] = {
     SelfTestReason.SCANNER_OK: frozenset({"size"}),
     SelfTestReason.READER_NOTHING: frozenset({"seconds"}),
     SelfTestReason.READER_OK: frozenset({"code"}),
+    SelfTestReason.IDCARD_NOTHING: frozenset({"seconds"}),
+    SelfTestReason.IDCARD_OK: frozenset({"id", "chars"}),
 }
 """The values each reason's sentence names (every other reason names none)."""
 

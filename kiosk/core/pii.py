@@ -1,4 +1,4 @@
-"""Encryption at rest for personal data (the resident's name and phone number).
+"""Encryption at rest for personal data (the resident's name, phone and ID number).
 
 Fernet (AES-128-CBC with HMAC-SHA256, from the ``cryptography`` package) with a key in
 a separate file, mode 0600, kept outside the database so that a copied database alone
@@ -19,6 +19,9 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
+# The ID number's rules live with the card's record (GB 11643, docs/idcard.md); re-exported
+# so that the core's masking of personal data is in this one module.
+from drivers.idcard_record import IdNumberInvalid, mask_id_number, validate_id_number  # noqa: F401
 from kiosk.core import keyfile
 from kiosk.core.keyfile import Fault
 

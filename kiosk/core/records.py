@@ -99,6 +99,9 @@ class Item:
     # Kept out of repr() so that an item printed into a log never carries them.
     name: str | None = field(default=None, repr=False)
     phone: str | None = field(default=None, repr=False)
+    # From the resident's ID card (docs/idcard.md); None when typed. Show only
+    # kiosk.core.pii.mask_id_number of it.
+    id_number: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,7 @@ class Draft:
     max_attachment_bytes: int
     representative_id: str | None = None     # checked against the applied station config
     representative_name: str | None = None
+    id_number: str | None = field(default=None, repr=False)   # from the ID card; None when typed
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,7 @@ class NewItem:
     max_attachment_bytes: int
     representative_id: str | None = None
     representative_name: str | None = None
+    id_number_enc: str | None = field(default=None, repr=False)   # Cipher.encrypt(ID number)
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,8 @@ class ReceiptContent:
     category_name: str | None                       # in the item's language; None: not sure
     name: str | None = field(repr=False)            # real name; None when anonymous
     masked_phone: str | None = field(repr=False)    # kiosk.core.pii.mask_phone
+    # kiosk.core.pii.mask_id_number: the last 4 characters only; None when not read from a card.
+    masked_id_number: str | None = field(default=None, repr=False, kw_only=True)
     # The station's signature for the QR code (kiosk/core/receiptsig.py); None when the
     # station could not sign (its key is missing or broken: the receipt prints unsigned).
     seal: str | None = field(default=None, kw_only=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from kiosk.core import itemsecret, receiptsig
 from kiosk.core.categories import current_categories
-from kiosk.core.pii import mask_phone
+from kiosk.core.pii import mask_id_number, mask_phone
 from kiosk.core.records import Item, Reissued
 
 
@@ -27,6 +27,8 @@ def reissue(store, cfg, item: Item) -> Reissued:
                     category_name=categories.name(item.category, item.lang) if item.category else None,
                     name=None if item.anonymous else item.name,
                     masked_phone=mask_phone(item.phone) if item.phone and not item.anonymous else None,
+                    masked_id_number=mask_id_number(item.id_number) if item.id_number and not item.anonymous
+                    else None,
                     secret_hash=itemsecret.hash_secret(secret, store.receipt_key),
                     # Ed25519 is deterministic: the reprint carries the original receipt's seal.
                     seal=receiptsig.try_seal(store, item))

@@ -154,6 +154,15 @@ def m004_representative(db: Database) -> None:
     db["items"].add_column("representative_name", str)
 
 
+@migrations()
+def m005_id_number(db: Database) -> None:
+    # The resident's ID number (公民身份号码) read from their ID card (docs/idcard.md), a
+    # Fernet token like the name and phone (kiosk/core/pii.py); NULL when it was typed,
+    # anonymous, stored before, or purged. Outside the item's digest, as the name is
+    # (kiosk/core/chain.py): no chain link changes.
+    db["items"].add_column("id_number_enc", str)
+
+
 def _row_digest(db: Database, r: dict) -> str:
     """m003: the digest of an items row (with its attachments rows)."""
     atts = [dict(zip(("idx", "name", "kind", "media_type", "size", "sha256"), a)) for a in db.execute(

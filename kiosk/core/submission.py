@@ -3,7 +3,7 @@
 The CLI (`kiosk submit`) and the touchscreen app both go through :func:`submit`, so the
 rules below hold for every path into the store. The trip (docs/architecture.md): the
 categories valid now are read once; :func:`build_draft` validates (plaintext);
-:func:`seal` encrypts the name and phone with the store's cipher and draws the receipt
+:func:`seal` encrypts the name, phone and ID number with the store's cipher and draws the receipt
 secret and its keyed check (kiosk/core/itemsecret.py), giving the complete :class:`NewItem`;
 ``Store.commit_item`` only writes it. The :class:`Submitted` result carries what the
 receipt prints (the secret, the category's name, the name and the masked phone), so
@@ -22,7 +22,7 @@ from typing import Protocol, Sequence
 
 from kiosk.core import itemsecret, receiptsig
 from kiosk.core.categories import Categories, current_categories, local_categories
-from kiosk.core.pii import Cipher, PIIKeyError, mask_phone
+from kiosk.core.pii import Cipher, IdNumberInvalid, PIIKeyError, mask_id_number, mask_phone, validate_id_number
 from kiosk.core.receiptkey import ReceiptKey
 from kiosk.core.records import Draft, NewAttachment, NewItem, Submitted
 from kiosk.core.station_config import Representative, UnknownRepresentative, load_current
@@ -144,6 +144,15 @@ def check_name(name: str) -> str:
     return name
 
 
+def check_id_number(number: str) -> str:
+    """An 18-character ID number (GB 11643 check character) in canonical form; raises
+    SubmissionError("id_number") whose message never holds the number."""
+    try:
+        return validate_id_number(number)
+    except IdNumberInvalid as e:
+        raise SubmissionError("id_number", str(e)) from None
+
+
 def check_attachment_name(name: str) -> str:
     """A plain file name: no directories, no '..', no control characters."""
     cleaned = unicodedata.normalize("NFC", name or "")
@@ -209,7 +218,7 @@ def build_draft(cfg: HasSubmissionRules, *, text: str = "", category: str | None
                 name: str | None = None, phone: str | None = None,
                 attachments: list[AttachmentInput] | None = None, source: str = "cli",
                 lang: str = "zh-CN", categories: Categories | None = None,
-                representative: Representative | None = None) -> Draft:
+                representative: Representative | None = None, id_number: str | None = None) -> Draft:
     """Apply every submission rule; raise :class:`SubmissionError` naming the problem.
 
     *categories* are the ones valid now (:func:`kiosk.core.categories.current_categories`);
@@ -229,23 +238,24 @@ def build_draft(cfg: HasSubmissionRules, *, text: str = "", category: str | None
     if source not in SOURCES:
         raise SubmissionError("source", f"source must be one of {', '.join(SOURCES)}")
     if anonymous:
-        if name or phone:
-            raise SubmissionError("identity", "an anonymous item cannot carry a name or phone number")
-        name = phone = None
+        if name or phone or id_number:
+            raise SubmissionError("identity", "an anonymous item cannot carry a name, phone or ID number")
+        name = phone = id_number = None
     else:
         name = check_name(name or "")
         phone = normalise_phone(phone or "")
+        id_number = check_id_number(id_number) if id_number else None
     return Draft(text=text, category=category or None, anonymous=anonymous, name=name, phone=phone,
                  source=source, lang=lang, attachments=atts,
                  max_attachment_bytes=cfg.submission.max_attachment_bytes,
                  representative_id=representative.id if representative else None,
-                 representative_name=representative.name if representative else None)
+                 representative_name=representative.name if representative else None, id_number=id_number)
 
 
 def seal(draft: Draft, cipher: Cipher, receipt_key: ReceiptKey) -> tuple[NewItem, str]:
     """The complete row to commit for *draft* and the plaintext receipt secret.
 
-    The name and phone are encrypted with *cipher* (the store's, kiosk/core/pii.py) and
+    The name, phone and ID number are encrypted with *cipher* (the store's, kiosk/core/pii.py) and
     a new secret is drawn and checked with *receipt_key* (the store's,
     kiosk/core/itemsecret.py: microseconds; scrypt while that key is unusable) here,
     before the store's write lock is taken. Raises :class:`~kiosk.core.store.StoreError`
@@ -253,6 +263,7 @@ def seal(draft: Draft, cipher: Cipher, receipt_key: ReceiptKey) -> tuple[NewItem
     """
     try:
         name_enc, phone_enc = cipher.encrypt(draft.name), cipher.encrypt(draft.phone)
+        id_number_enc = cipher.encrypt(draft.id_number)
     except PIIKeyError as e:
         raise StoreError(f"real-name item not stored: {e}") from None
     secret = itemsecret.issue()
@@ -260,7 +271,8 @@ def seal(draft: Draft, cipher: Cipher, receipt_key: ReceiptKey) -> tuple[NewItem
                   name_enc=name_enc, phone_enc=phone_enc, source=draft.source, lang=draft.lang,
                   secret_hash=itemsecret.hash_secret(secret, receipt_key), attachments=draft.attachments,
                   max_attachment_bytes=draft.max_attachment_bytes,
-                  representative_id=draft.representative_id, representative_name=draft.representative_name)
+                  representative_id=draft.representative_id, representative_name=draft.representative_name,
+                  id_number_enc=id_number_enc)
     return new, secret
 
 
@@ -283,4 +295,5 @@ def submit(store: Store, cfg: HasSubmissionRules, *, representative_id: str | No
     return Submitted(item=item, secret=secret,
                      category_name=categories.name(item.category, item.lang) if item.category else None,
                      name=draft.name, masked_phone=mask_phone(draft.phone) if draft.phone else None,
+                     masked_id_number=mask_id_number(draft.id_number) if draft.id_number else None,
                      seal=receiptsig.try_seal(store, item))  # after the commit: ~50 µs, no write

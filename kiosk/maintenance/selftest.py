@@ -8,13 +8,16 @@ next heartbeat reports (kiosk/core/devicehealth.py).
 
 A pass needs proof: the printer reported itself online with paper after the test page,
 the microphone delivered sound that is not digital silence, the camera a frame that is
-not uniform, the document camera a page outline, the code reader a tracking code.
+not uniform, the document camera a page outline, the code reader a tracking code, the
+ID-card reader a card that passed the number's check character (reported as its masked
+number and the name's length only: no name or full number is recorded or sent).
 """
 
 from __future__ import annotations
 
 from drivers.camera import CameraError, CameraUnavailable
 from drivers.codereader import CodeReaderError
+from drivers.idcard import IdCardError, IdCardInvalid, IdCardRemoved, IdCardUnavailable
 from drivers.microphone import MicrophoneUnavailable, rms_level
 from drivers.printer import PrinterError
 from kiosk.core.devicehealth import DEVICES, SelfTestResult, UnknownDevice, last_result, record
@@ -194,6 +197,35 @@ def test_code_reader(reader, lookup_url: str, timeout_s: float = 20.0) -> SelfTe
                           reason=Reason.READER_OK, params={"code": str(code)})
 
 
+def test_id_card_reader(reader, timeout_s: float = 20.0) -> SelfTestResult:
+    """Open, ask the reader's security module (``check()``), then wait for a card laid on
+    it (docs/idcard.md, "Service self-test"); pass when one was read and validated."""
+    name = "id_card_reader"
+    try:
+        reader.open()
+        try:
+            reader.check()
+            card = reader.read_card(timeout=timeout_s)
+        finally:
+            reader.close()
+    except IdCardUnavailable as e:
+        return SelfTestResult(name, False, f"ID-card reader unavailable: {e}", reason=Reason.IDCARD_UNAVAILABLE)
+    except IdCardRemoved as e:
+        return SelfTestResult(name, False, f"the card moved during the read: {e}", reason=Reason.IDCARD_REMOVED)
+    except IdCardInvalid as e:
+        return SelfTestResult(name, False, f"a card was read, but it is not valid: {e}",
+                              reason=Reason.IDCARD_INVALID)
+    except IdCardError as e:  # silence, line faults, a status the reader reported (SAM 60/66 …)
+        return SelfTestResult(name, False, f"the reader failed: {e}", reason=Reason.IDCARD_FAULT)
+    if card is None:
+        return SelfTestResult(name, False, f"no card within {timeout_s:g} s", reason=Reason.IDCARD_NOTHING,
+                              params={"seconds": f"{timeout_s:g}"})
+    masked = card.masked_id()
+    return SelfTestResult(name, True, f"read card {masked} (name of {len(card.name)} characters)",
+                          data={"id_number": masked, "name_chars": len(card.name)},
+                          reason=Reason.IDCARD_OK, params={"id": masked, "chars": str(len(card.name))})
+
+
 # -- configured devices ---------------------------------------------------------------
 
 
@@ -212,4 +244,6 @@ def run_configured(cfg, device: str, *, code_timeout_s: float = 20.0, seconds: f
     if device in ("camera", "scanner"):
         s = getattr(cfg, device)
         return test_camera(s.build())[0] if device == "camera" else test_scanner(s.build(), s)[0]
+    if device == "id_card_reader":
+        return test_id_card_reader(cfg.id_card_reader.build(), code_timeout_s)
     return test_code_reader(cfg.code_reader.build(), cfg.receipt.lookup_url, code_timeout_s)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kiosk.core import clock
-from kiosk.core.pii import mask_phone  # re-exported: the receipt's masking is the core's
+from kiosk.core.pii import mask_id_number, mask_phone  # re-exported: the receipt's masking is the core's
 from kiosk.receipt.wrap import display_width, truncate, wrap
 
 ALIGNS = ("left", "center", "right")
@@ -71,20 +71,20 @@ class Layout:
 LABELS = {
     "zh-CN": dict(title="意见建议受理回执", time="时间", untrusted="（时间未校准）", code="跟踪码", secret="查询密码",
                   scan="扫码查询办理进度", category="类别", representative="代表", not_sure="未选择", identity="身份",
-                  anonymous="匿名", real_name="实名", name="姓名", phone="电话", content="内容",
+                  anonymous="匿名", real_name="实名", name="姓名", phone="电话", id_number="身份证", content="内容",
                   no_text="（无文字内容，见录音或图片）",
                   keep="请妥善保管此回执，凭跟踪码查询办理进度，凭跟踪码和查询密码（或扫码）查看答复。", hotline="服务热线",
                   reprint="（补打）", test_title="打印机测试页"),
     "zh-TW": dict(title="意見建議受理回執", time="時間", untrusted="（時間未校準）", code="追蹤碼", secret="查詢密碼",
                   scan="掃碼查詢辦理進度", category="類別", representative="代表", not_sure="未選擇", identity="身分",
-                  anonymous="匿名", real_name="實名", name="姓名", phone="電話", content="內容",
+                  anonymous="匿名", real_name="實名", name="姓名", phone="電話", id_number="身分證", content="內容",
                   no_text="（無文字內容，見錄音或圖片）",
                   keep="請妥善保管此回執，憑追蹤碼查詢辦理進度，憑追蹤碼和查詢密碼（或掃碼）查看答覆。", hotline="服務熱線",
                   reprint="（補打）", test_title="打印機測試頁"),
     "en": dict(title="Receipt for your submission", time="Time", untrusted=" (clock not verified)",
                code="Tracking code", secret="Reply PIN", scan="Scan to follow up", category="Category", representative="Representative",
                not_sure="not chosen", identity="Identity", anonymous="anonymous",
-               real_name="real name", name="Name", phone="Phone", content="Text",
+               real_name="real name", name="Name", phone="Phone", id_number="ID card", content="Text",
                no_text="(no text: see the recording or photos)",
                keep="Keep this receipt. The tracking code shows the progress; the reply needs "
                     "the code and the reply PIN (or the QR code).", hotline="Hotline", reprint=" (reprint)",
@@ -135,7 +135,8 @@ class _Builder:
 def item_receipt(*, code: str, code_compact: str, created_at: str, clock_trusted: bool,
                  category_name: str | None, anonymous: bool, text: str, lang: str,
                  station_name: str, columns: int, dots: int, qr_data: str,
-                 name: str | None = None, phone: str | None = None, text_lines: int = 3,
+                 name: str | None = None, phone: str | None = None, id_number: str | None = None,
+                 text_lines: int = 3,
                  timezone_name: str = "Asia/Shanghai", footer: tuple = (), hotline: str = "",
                  cut: bool = True, reprint: bool = False, secret: str | None = None,
                  representative: str | None = None) -> Layout:
@@ -146,7 +147,8 @@ def item_receipt(*, code: str, code_compact: str, created_at: str, clock_trusted
 
     *secret* is the item's receipt secret (kiosk/core/itemsecret.py), printed under the code;
     *qr_data* must already carry it (``ReceiptSettings.qr_payload``). None only for an
-    item that never had one.
+    item that never had one. *id_number* is printed masked (its last 4 characters) whatever
+    is passed.
     """
     L, c = labels(lang), _colon(lang)
     b = _Builder(columns, dots)
@@ -171,7 +173,7 @@ def item_receipt(*, code: str, code_compact: str, created_at: str, clock_trusted
     b.text(f"{L['category']}{c}{category_name or L['not_sure']}")
     if representative:
         b.text(f"{L['representative']}{c}{representative}")
-    _add_identity(b, L, c, anonymous=anonymous, name=name, phone=phone)
+    _add_identity(b, L, c, anonymous=anonymous, name=name, phone=phone, id_number=id_number)
     if text_lines:
         _add_excerpt(b, L, c, text, text_lines)
     b.rule()
@@ -188,8 +190,9 @@ def item_receipt(*, code: str, code_compact: str, created_at: str, clock_trusted
 
 
 def _add_identity(b: _Builder, L: dict, c: str, *, anonymous: bool, name: str | None,
-                 phone: str | None) -> None:
-    """The identity lines: anonymous, or real name with the name and the masked phone."""
+                 phone: str | None, id_number: str | None = None) -> None:
+    """The identity lines: anonymous, or real name with the name, the masked phone and
+    (read from the ID card) the masked ID number."""
     if anonymous:
         b.text(f"{L['identity']}{c}{L['anonymous']}")
         return
@@ -198,6 +201,8 @@ def _add_identity(b: _Builder, L: dict, c: str, *, anonymous: bool, name: str | 
         b.text(f"{L['name']}{c}{name}")
     if phone:
         b.text(f"{L['phone']}{c}{mask_phone(phone)}")
+    if id_number:
+        b.text(f"{L['id_number']}{c}{mask_id_number(id_number)}")
 
 
 def _add_excerpt(b: _Builder, L: dict, c: str, text: str, text_lines: int) -> None:

@@ -71,6 +71,7 @@ def item_layout(receipt: ReceiptContent, cfg, *, reprint: bool = False) -> Layou
         qr_data=rs.qr_payload(item.code.compact, receipt.secret, receipt.seal), secret=receipt.secret,
         name=None if item.anonymous else receipt.name,
         phone=None if item.anonymous else receipt.masked_phone,
+        id_number=None if item.anonymous else receipt.masked_id_number,
         text_lines=rs.text_lines, timezone_name=rs.timezone, footer=tuple(rs.footer),
         hotline=rs.hotline, cut=rs.cut, reprint=reprint, representative=item.representative_name)
 

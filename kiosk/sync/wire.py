@@ -34,10 +34,14 @@ def attachment_meta(a: Attachment) -> dict:
 
 def item_meta(item: Item, *, with_pii: bool) -> dict:
     """The item as the centre sees it. ``identity`` carries name and phone of a real-name
-    item only when *with_pii* (the item must have been read with ``with_pii=True``)."""
+    item only when *with_pii* (the item must have been read with ``with_pii=True``), and
+    the full ID number when it was read from the resident's ID card (docs/protocol.md:
+    the centre's real-name handling needs it; it shows only the last 4 characters)."""
     identity = None
     if not item.anonymous and with_pii:
         identity = {"name": item.name, "phone": item.phone}
+        if item.id_number:
+            identity["id_number"] = item.id_number
     return {
         "protocol": PROTOCOL_VERSION,
         "id": item.id,

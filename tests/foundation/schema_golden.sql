@@ -82,7 +82,7 @@ CREATE TABLE "items" (
    "centre_reply" TEXT,
    "centre_updated_at" TEXT,
    "purged_at" TEXT
-, "secret_hash" TEXT, "chain_prev" TEXT, "chain_hash" TEXT, "representative_id" TEXT, "representative_name" TEXT);
+, "secret_hash" TEXT, "chain_prev" TEXT, "chain_hash" TEXT, "representative_id" TEXT, "representative_name" TEXT, "id_number_enc" TEXT);
 -- table meta ON meta
 CREATE TABLE "meta" (
    "key" TEXT PRIMARY KEY,

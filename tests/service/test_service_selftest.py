@@ -112,3 +112,27 @@ def test_heartbeat_reports_every_configured_device_and_forwards_service_events_o
     assert json.loads(central.db.last_heartbeats()[0]["body"])["service_events"] == []
     page = staff_browser(central).get("/").text
     assert "code_reader" in page and "near_end" in page and "absent" in page
+
+
+def test_id_card_reader_reads_the_card_and_keeps_only_its_masked_number(store):
+    from drivers.idcard import FakeIdCardReader, NoIdCardReader
+    from drivers.idcard_frames import READ_BASE, SAM_STATUS
+    reader = FakeIdCardReader()
+    r = selftest.record(store, selftest.test_id_card_reader(reader, timeout_s=5))
+    assert r.passed and r.reason == "idcard_ok" and r.params == {"id": "**************0012", "chars": "2"}
+    assert reader.emulator.commands[0] == SAM_STATUS  # check() before the card
+    kept = json.dumps(selftest.last_result(store, "id_card_reader"), ensure_ascii=False)
+    assert "999999199003070012" not in kept and "张三" not in kept
+    # No card within the time; a card taken away as it is read; a reader that does not answer.
+    reader = FakeIdCardReader()
+    reader.emulator.remove()
+    r = selftest.test_id_card_reader(reader, timeout_s=0.5)
+    assert not r.passed and r.reason == "idcard_nothing" and r.params == {"seconds": "0.5"}
+    reader = FakeIdCardReader()
+    reader.emulator.remove_on(READ_BASE)
+    assert selftest.test_id_card_reader(reader, timeout_s=2).reason == "idcard_removed"
+    reader = FakeIdCardReader()
+    reader.emulator.fault("silent", SAM_STATUS)
+    r = selftest.test_id_card_reader(reader, timeout_s=2)
+    assert not r.passed and r.reason == "idcard_fault" and "no answer" in r.detail
+    assert selftest.test_id_card_reader(NoIdCardReader(), timeout_s=1).reason == "idcard_unavailable"

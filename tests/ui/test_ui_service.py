@@ -150,7 +150,7 @@ def test_each_self_test_on_the_fake_devices_records_its_result(app):
                 services.code_readers[-1].scan(str(trackcode.make("0371", 1)))
             import threading
             threading.Thread(target=scan_soon, daemon=True).start()
-        h.tap(page.ids[f"row_{device}"].ids.run)
+        h.tap(page.ids[f"row_{device}"].ids.run)   # id_card_reader: the fake's sample card
         h.wait(lambda: not page.busy, timeout=30, what=f"the {device} self-test")
         rec = selftest.last_result(store, device)
         assert rec is not None and rec["passed"], (device, rec)
@@ -160,6 +160,11 @@ def test_each_self_test_on_the_fake_devices_records_its_result(app):
         if device in ("camera", "scanner"):
             assert page.ids.picture.texture is not None  # the picture (the found page) is shown
     assert selftest.last_result(store, "code_reader")["data"]["code"] == str(trackcode.make("0371", 1))
+    # The ID card: its masked number and the name's length, never the name or the number.
+    card = selftest.last_result(store, "id_card_reader")
+    assert card["data"] == {"id_number": "**************0012", "name_chars": 2}
+    assert "999999199003070012" not in json.dumps(card) and "张三" not in json.dumps(card)
+    assert page.ids.row_id_card_reader.result.endswith("**************0012（姓名 2 个字）")
     events = [json.loads(e["data"])["device"] for e in store.events(20) if e["kind"] == "service_selftest"]
     assert sorted(events) == sorted(selftest.DEVICES)
     # A printer out of paper fails, and the page says so.

@@ -6,7 +6,7 @@ reader's fake serial port), handed out by :class:`TestDevices`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kiosk.app.services import Devices, PrintingService, Services, VoiceService
@@ -25,8 +25,10 @@ class TestDevices(Devices):
     __test__ = False
 
     def __init__(self, cfg, *, wav: Path | None, mic: bool, camera: bool, scanner: bool, printer_ok: bool,
-                 printer_silent: bool):
+                 printer_silent: bool, id_card: str = "fake"):
         super().__init__(cfg, fake_hardware=True)
+        self.id_card = id_card
+        self.id_card_readers: list = []
         self.printer_silent = printer_silent
         self.wav = wav
         self.mic = mic
@@ -53,6 +55,21 @@ class TestDevices(Devices):
         kept so a test can ``scan()`` a receipt or ``unplug()`` the reader."""
         reader = super().code_reader()
         self.code_readers.append(reader)
+        return reader
+
+    def id_card_reader(self):
+        """*id_card* "fake": the driver's fake reader (the real protocol code over a fake
+        serial port, the sample card on it; kept so a test can ``emulator.remove()``);
+        "none": as a kiosk configured without one; "absent": a serial reader whose device
+        is not there. The last two go through the app's own :class:`Devices`."""
+        if self.id_card == "fake":
+            reader = super().id_card_reader()
+        else:
+            from kiosk.config.idcard import IdCardReaderSettings
+            settings = IdCardReaderSettings(kind="none") if self.id_card == "none" else \
+                IdCardReaderSettings(kind="serial", device="/dev/nonexistent-kiosk-idcard")
+            reader = Devices(replace(self.cfg, id_card_reader=settings)).id_card_reader()
+        self.id_card_readers.append(reader)
         return reader
 
     def camera(self, role):
@@ -85,9 +102,10 @@ class TestServices(Services):
     __test__ = False
 
     def __init__(self, cfg, store, *, wav: Path | None = None, mic: bool = True, camera: bool = True,
-                 scanner: bool = True, printer_ok: bool = True, printer_silent: bool = False, model=None):
+                 scanner: bool = True, printer_ok: bool = True, printer_silent: bool = False, model=None,
+                 id_card: str = "fake"):
         devices = TestDevices(cfg, wav=wav, mic=mic, camera=camera, scanner=scanner, printer_ok=printer_ok,
-                              printer_silent=printer_silent)
+                              printer_silent=printer_silent, id_card=id_card)
         super().__init__(cfg, store, devices=devices)
         self.printing = RecordingPrinting(cfg, store, devices)
         if model is not None:
@@ -100,6 +118,10 @@ class TestServices(Services):
     @property
     def cameras(self) -> list:
         return self.devices.cameras
+
+    @property
+    def id_card_readers(self) -> list:
+        return self.devices.id_card_readers
 
     @property
     def code_readers(self) -> list:

@@ -135,6 +135,8 @@ class ServiceActions:
             if device == "code_reader":
                 return SelfTestOutcome(selftest.test_code_reader(devices.code_reader(),
                                                                  self.cfg.receipt.lookup_url, 20.0))
+            if device == "id_card_reader":
+                return SelfTestOutcome(selftest.test_id_card_reader(devices.id_card_reader(), 20.0))
         except FeatureUnavailable as e:
             return SelfTestOutcome(selftest.SelfTestResult(device, False, f"unavailable: {e.detail}",
                                                            reason=SelfTestReason.UNAVAILABLE))

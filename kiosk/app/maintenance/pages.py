@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 PIN_MAX = 32
 HINT_KEYS = {"printer": "service.hint_printer", "microphone": "service.hint_microphone",
              "camera": "service.hint_camera", "scanner": "service.hint_scanner",
-             "code_reader": "service.hint_code_reader"}
+             "code_reader": "service.hint_code_reader", "id_card_reader": "service.hint_id_card_reader"}
 STATE_KEYS = {"pending": "service.q_pending", "held": "service.q_held", "quarantined": "service.q_quarantined"}
 
 

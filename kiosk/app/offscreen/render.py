@@ -36,6 +36,9 @@ class SampleDevices(Devices):
     def code_reader(self):
         return SampleCodeReader()
 
+    def id_card_reader(self):
+        return SampleIdCardReader()
+
 
 class SampleDisclosure(DisclosureService):
     """The board of :data:`SAMPLE_STATION_CONFIG`."""
@@ -121,6 +124,16 @@ class SampleCodeReader:
         pass
 
 
+class SampleIdCardReader(SampleCodeReader):
+    """An ID-card reader that opens (the screen offers 刷身份证) and reads no card."""
+
+    def read_card(self, timeout: float):
+        return self.read_code(min(timeout, 0.3))
+
+    def describe(self) -> str:
+        return "sample ID-card reader"
+
+
 class SampleCamera:
     """Shows the sample frame; nothing is opened."""
 
@@ -159,8 +172,8 @@ def _jpeg(frame) -> bytes:
     return cv2.imencode(".jpg", frame)[1].tobytes()
 
 
-SAMPLES = ("home", "voice", "review", "write", "photo", "letter", "finish", "identity", "address", "done",
-           "done-unconfirmed", "done-printer-problem", "idle", "lookup", "lookup-secret", "answer",
+SAMPLES = ("home", "voice", "review", "write", "photo", "letter", "finish", "identity", "identity-card",
+           "address", "done", "done-unconfirmed", "done-printer-problem", "idle", "lookup", "lookup-secret", "answer",
            "answer-rated", "answer-state-only", "representatives", "board", "announcements", "attract",
            "unavailable", "finish-media-refused",
            "service-pin", "service-status", "service-selftests", "service-queue", "service-logs",
@@ -260,12 +273,20 @@ def show_finishing_sample(h, sample: str, lang: str, text: str) -> bool:
     elif sample == "address":
         s.address("r2", "王秀英")
         app.open_address("finish")
-    elif sample == "identity":
+    elif sample in ("identity", "identity-card"):
         app.go("identity")
         idn = h.screen("identity")
-        idn.name_text = "张明" if lang != "en" else "Zhang Ming"
+        h.wait(lambda: idn.card_state != "hidden", timeout=5, what="the sample ID-card reader")
+        name = "张明" if lang != "en" else "Zhang Ming"
+        if sample == "identity-card":  # the sample card's number: only its last 4 are shown
+            from drivers.idcard_fake import SAMPLE_CARD
+            from kiosk.app.services import CardIdentity
+            idn.fill_from_card(CardIdentity(name=name, id_number=SAMPLE_CARD.id_number,
+                                            masked_id=SAMPLE_CARD.masked_id()))
+        else:
+            idn.name_text = name
+            idn.field = "phone"
         idn.phone_text = "1380013"
-        idn.field = "phone"
     elif sample in SAMPLE_PRINTS:
         app.go("done")
         h.screen("done").show_result("0371-000045-4", SAMPLE_PRINTS[sample], "482913")

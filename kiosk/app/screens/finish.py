@@ -38,7 +38,7 @@ class FinishScreen(KioskScreen):
 
     def choose_anonymous(self) -> None:
         s = self.session
-        s.anonymous, s.name, s.phone = True, "", ""
+        s.anonymous, s.name, s.phone, s.id_card = True, "", "", None
         self.refresh()
 
     def choose_real_name(self) -> None:
@@ -69,6 +69,9 @@ class FinishScreen(KioskScreen):
             lines.append(app.t("finish.summary_pages", count=len(s.pages)))
         if s.anonymous:
             lines.append(app.t("finish.summary_identity_anon"))
+        elif s.id_card is not None:  # only the card number's last 4 are ever shown
+            lines.append(app.t("finish.summary_identity_card", name=s.name, tail=phone_tail(s.phone),
+                               id_tail=s.id_card.masked_id[-4:]))
         else:
             lines.append(app.t("finish.summary_identity_name", name=s.name, tail=phone_tail(s.phone)))
         if s.representative_id:

@@ -11,10 +11,11 @@ kiosk.media, kiosk.ime or drivers/ directly: they ask ``app.services.<capability
 ``submission``         :class:`~kiosk.app.services.submission.SubmissionService`: categories, identity, commit
 ``input``              :class:`~kiosk.app.services.text_input.InputService`: the pinyin engine
 ``disclosure``         :class:`~kiosk.app.services.disclosure.DisclosureService`: the public board, whom to address
+``id_card``            :class:`~kiosk.app.services.idcard.IdCardService`: the ID-card reader (刷身份证)
 ``states``             :class:`~kiosk.app.services.devices.DeviceStates`: device states for the heartbeat
 =====================  ===============================================================
 
-Results are typed (dataclasses such as VoiceEvent, VoiceResult, ScannedPage and the
+Results are typed (dataclasses such as VoiceEvent, VoiceResult, ScannedPage, CardIdentity and the
 receipt layer's PrintOutcome); failures are exception subclasses (errors.py). Drivers
 come from one :class:`~kiosk.app.services.devices.Devices` object, the UI's hardware
 edge: tests hand :class:`Services` their own ``devices`` with fakes, everything above
@@ -30,9 +31,10 @@ from kiosk.app.services.capture import CaptureService, ScannedPage
 from kiosk.app.services.devices import DeviceStates, Devices
 from kiosk.app.services.disclosure import DisclosureService
 from kiosk.app.services.errors import (LOOKUP_OUTCOMES, RATING_OUTCOMES, CodeError, DiskFullError,
-                                      ExpectedFailure, FeatureUnavailable, ImageUnusable,
+                                      ExpectedFailure, FeatureNotConfigured, FeatureUnavailable, ImageUnusable,
                                       MediaRefusedError, NotARepresentativeCode, NotFound, OutOfServiceError, RatingRefused,
                                       StoreError, SubmissionError, TooManyFailures, WrongSecret)
+from kiosk.app.services.idcard import CardIdentity, CardNotRead, CardProblem, IdCardService
 from kiosk.app.services.lookup import LookupService
 from kiosk.app.services.printing import PrintingService, PrintOutcome
 from kiosk.app.services.submission import SubmissionService
@@ -41,7 +43,8 @@ from kiosk.app.services.voice import VoiceEvent, VoiceResult, VoiceService
 
 __all__ = ["Services", "Devices", "DeviceStates", "VoiceService", "CaptureService", "PrintingService",
            "LookupService", "SubmissionService", "InputService", "DisclosureService", "VoiceEvent", "VoiceResult",
-           "ScannedPage", "PrintOutcome", "FeatureUnavailable", "ImageUnusable", "SubmissionError",
+           "ScannedPage", "PrintOutcome", "FeatureUnavailable", "FeatureNotConfigured", "IdCardService",
+           "CardIdentity", "CardNotRead", "CardProblem", "ImageUnusable", "SubmissionError",
            "StoreError", "DiskFullError", "MediaRefusedError", "OutOfServiceError", "CodeError", "NotFound",
            "NotARepresentativeCode",
            "WrongSecret",
@@ -64,3 +67,4 @@ class Services:
         self.submission = SubmissionService(cfg, store)
         self.input = InputService(fuzzy=cfg.ui.pinyin_fuzzy)
         self.disclosure = DisclosureService(store)
+        self.id_card = IdCardService(self.devices)

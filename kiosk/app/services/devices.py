@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 
-from kiosk.app.services.errors import FeatureUnavailable
+from kiosk.app.services.errors import FeatureNotConfigured, FeatureUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -71,3 +71,16 @@ class Devices:
             return s.build(fake_hardware=self.fake_hardware)
         except Exception as e:  # driver missing or misconfigured: typing the code still works
             raise FeatureUnavailable("code_reader", str(e)) from None
+
+    def id_card_reader(self):
+        """The ID-card reader (unopened; the fake reader with its sample card with
+        ``fake_hardware``). FeatureNotConfigured when this kiosk has none; FeatureUnavailable
+        when its driver cannot be made (pyserial missing)."""
+        s = self.cfg.id_card_reader
+        if s.kind == "none" and not self.fake_hardware:  # not a fault: residents type their name
+            raise FeatureNotConfigured("id_card_reader", "no ID-card reader configured "
+                                       "(id_card_reader.kind = \"none\")")
+        try:
+            return s.build(fake_hardware=self.fake_hardware)
+        except Exception as e:  # driver missing or misconfigured: typing the name still works
+            raise FeatureUnavailable("id_card_reader", str(e)) from None

@@ -13,7 +13,7 @@ from kiosk.core.submission import SubmissionError
 from kiosk.core.trackcode import CodeError
 from kiosk.disclosure.address import NotARepresentativeCode
 
-__all__ = ["ExpectedFailure", "FeatureUnavailable", "ImageUnusable", "SubmissionError", "StoreError", "DiskFullError",
+__all__ = ["ExpectedFailure", "FeatureUnavailable", "FeatureNotConfigured", "ImageUnusable", "SubmissionError", "StoreError", "DiskFullError",
            "MediaRefusedError", "OutOfServiceError",
            "CodeError", "NotFound", "NotARepresentativeCode", "WrongSecret", "TooManyFailures", "RatingRefused",
            "LOOKUP_OUTCOMES", "RATING_OUTCOMES"]
@@ -31,6 +31,11 @@ class FeatureUnavailable(ExpectedFailure):
         self.feature = feature
         self.detail = detail
         super().__init__(f"{feature}: {detail}")
+
+
+class FeatureNotConfigured(FeatureUnavailable):
+    """This kiosk has no such device by configuration (kind ``none``): not a fault, the
+    screen leaves the feature out instead of disabling it."""
 
 
 class ImageUnusable(ExpectedFailure):

@@ -22,7 +22,7 @@ class Snapshot:
     """What is being submitted: the session's fields for kiosk.core.submission.submit,
     copied on the UI thread before the worker starts (one copy, no parallel fields)."""
 
-    fields: dict = field(repr=False)  # holds the resident's name and phone
+    fields: dict = field(repr=False)  # holds the resident's name, phone and ID number
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ def snapshot(session, lang: str) -> Snapshot:
     return Snapshot(dict(text=session.text, category=session.category, anonymous=session.anonymous,
                          name=None if session.anonymous else session.name,
                          phone=None if session.anonymous else session.phone,
+                         id_number=None if session.anonymous or session.id_card is None
+                         else session.id_card.id_number,
                          attachments=session.attachments(), source=session.source or "text", lang=lang,
                          representative_id=session.representative_id))
 

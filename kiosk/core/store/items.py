@@ -22,7 +22,7 @@ _NEW_ROW = {"state": ItemState.STORED.value, "delivery": Delivery.PENDING.value,
             "purged_at": None}
 _ITEM_COLUMNS = ("id", "seq", "station", "code", "created_at", "clock_trusted", "text", "category", "anonymous",
                  "name_enc", "phone_enc", "source", "lang", "state", "delivery", "secret_hash",
-                 "chain_prev", "chain_hash", "representative_id", "representative_name")
+                 "chain_prev", "chain_hash", "representative_id", "representative_name", "id_number_enc")
 _INSERT_ITEM = (f"INSERT INTO items ({', '.join(_ITEM_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * len(_ITEM_COLUMNS))})")
 
@@ -115,7 +115,7 @@ class ItemsMixin:
                "anonymous": int(new.anonymous), "name_enc": new.name_enc, "phone_enc": new.phone_enc,
                "source": new.source, "lang": new.lang, "secret_hash": new.secret_hash,
                "representative_id": new.representative_id, "representative_name": new.representative_name,
-               **_NEW_ROW}
+               "id_number_enc": new.id_number_enc, **_NEW_ROW}
         with self.write() as db:
             got = db.execute("SELECT next_seq, chain_hash FROM counters WHERE station = ?", [self.station]).fetchone()
             seq, head = (got[0], got[1]) if got else (1, None)
@@ -233,19 +233,21 @@ class ItemsMixin:
             representative_id=r.get("representative_id"), representative_name=r.get("representative_name"),
             name=self.cipher.decrypt(r["name_enc"]) if with_pii else None,
             phone=self.cipher.decrypt(r["phone_enc"]) if with_pii else None,
+            id_number=self.cipher.decrypt(r.get("id_number_enc")) if with_pii else None,
         )
 
     def count_encrypted_items(self) -> int:
-        """How many items carry encrypted personal data (a name or phone not purged)."""
+        """How many items carry encrypted personal data (a name, phone or ID number not purged)."""
         with self._lock:
             return self.db.execute("SELECT count(*) FROM items WHERE name_enc IS NOT NULL "
-                                   "OR phone_enc IS NOT NULL").fetchone()[0]
+                                   "OR phone_enc IS NOT NULL OR id_number_enc IS NOT NULL").fetchone()[0]
 
     def sample_encrypted_value(self) -> str | None:
-        """One stored encrypted name or phone (the newest), to test the key against."""
+        """One stored encrypted name, phone or ID number (the newest), to test the key against."""
         with self._lock:
-            row = self.db.execute("SELECT coalesce(name_enc, phone_enc) FROM items WHERE name_enc IS NOT NULL "
-                                  "OR phone_enc IS NOT NULL ORDER BY seq DESC LIMIT 1").fetchone()
+            row = self.db.execute("SELECT coalesce(name_enc, phone_enc, id_number_enc) FROM items "
+                                  "WHERE name_enc IS NOT NULL OR phone_enc IS NOT NULL "
+                                  "OR id_number_enc IS NOT NULL ORDER BY seq DESC LIMIT 1").fetchone()
             return row[0] if row else None
 
     def count(self, delivery: Delivery | str | None = None) -> int:

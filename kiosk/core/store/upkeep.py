@@ -134,7 +134,8 @@ class UpkeepMixin:
         items are never purged.
         """
         with self.write() as db:
-            cur = db.execute("UPDATE items SET name_enc = NULL, phone_enc = NULL, purged_at = ? "
+            cur = db.execute("UPDATE items SET name_enc = NULL, phone_enc = NULL, id_number_enc = NULL, "
+                             "purged_at = ? "
                              "WHERE id = ? AND delivery = 'delivered' AND purged_at IS NULL",
                              [clock.now_iso(), item_id])
             if not cur.rowcount:
