@@ -170,7 +170,7 @@ def test_an_older_schema_is_reported_not_migrated(write_config, capsys, tmp_path
     before = snapshot(data)
     code, checks = doctor(capsys, "--config", str(conf))
     assert snapshot(data) == before
-    assert checks["database"]["status"] == "warn" and schema_version() in checks["database"]["detail"]
+    assert checks["database"]["status"] == "warn" and schema_version() in checks["database"]["detail"], checks
     assert "upgrades it when it next starts" in checks["database"]["detail"]
 
 

@@ -236,18 +236,27 @@ class ItemsMixin:
             id_number=self.cipher.decrypt(r.get("id_number_enc")) if with_pii else None,
         )
 
+    def _pii_columns(self) -> list[str]:
+        # The encrypted columns this database has: the read-only store of `kiosk doctor`
+        # opens a database one release behind without migrating it (m005 added the ID
+        # number), and its key check must still count what is there.
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(items)").fetchall()}
+        return [c for c in ("name_enc", "phone_enc", "id_number_enc") if c in have]
+
     def count_encrypted_items(self) -> int:
         """How many items carry encrypted personal data (a name, phone or ID number not purged)."""
         with self._lock:
-            return self.db.execute("SELECT count(*) FROM items WHERE name_enc IS NOT NULL "
-                                   "OR phone_enc IS NOT NULL OR id_number_enc IS NOT NULL").fetchone()[0]
+            cols = self._pii_columns()
+            return self.db.execute("SELECT count(*) FROM items WHERE "
+                                   + " OR ".join(f"{c} IS NOT NULL" for c in cols)).fetchone()[0]
 
     def sample_encrypted_value(self) -> str | None:
         """One stored encrypted name, phone or ID number (the newest), to test the key against."""
         with self._lock:
-            row = self.db.execute("SELECT coalesce(name_enc, phone_enc, id_number_enc) FROM items "
-                                  "WHERE name_enc IS NOT NULL OR phone_enc IS NOT NULL "
-                                  "OR id_number_enc IS NOT NULL ORDER BY seq DESC LIMIT 1").fetchone()
+            cols = self._pii_columns()
+            row = self.db.execute(f"SELECT coalesce({', '.join(cols)}) FROM items WHERE "
+                                  + " OR ".join(f"{c} IS NOT NULL" for c in cols)
+                                  + " ORDER BY seq DESC LIMIT 1").fetchone()
             return row[0] if row else None
 
     def count(self, delivery: Delivery | str | None = None) -> int:
