@@ -15,27 +15,23 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.app import theme
 from kiosk.app.screens.base import KioskScreen
-from kiosk.app.services import FeatureUnavailable, NotARepresentativeCode
+from kiosk.app.screens.codefeed import CodeReaderFeed
+from kiosk.app.services import NotARepresentativeCode
 from kiosk.app.widgets.base import KButton
 
 log = logging.getLogger(__name__)
 
 
-class AddressScreen(KioskScreen):
+class AddressScreen(CodeReaderFeed, KioskScreen):
     """The representatives as buttons, grouped; "nobody in particular" in the top bar; the scan hint."""
 
     return_to = StringProperty("finish")   # "finish", or "home" from the public screens
     scanning = BooleanProperty(False)      # a code reader is listening
 
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self.feed = None
-        self._feed_token = None
-
     def on_pre_enter(self, *_):
         self.notice("")
         self.refresh()
-        self._open_reader()
+        self.open_feed()
 
     def on_leave(self, *_):
         self.stop_feed()
@@ -82,36 +78,7 @@ class AddressScreen(KioskScreen):
 
     # -- the code reader ---------------------------------------------------------------
 
-    def _open_reader(self) -> None:
-        if self.feed is not None:
-            return
-        self._feed_token = self.session.token()
-        try:
-            self.feed = self.app.services.lookup.open_code_reader(self._scanned, self._reader_failed,
-                                                                  token=self._feed_token)
-            self.scanning = True
-        except FeatureUnavailable as e:
-            log.warning("code reader unavailable: %s", e)
-            self.app.services.states.publish("code_reader", "absent", e.detail)
-            self.scanning = False
-
-    def stop_feed(self) -> None:
-        if self._feed_token is not None:
-            self._feed_token.cancel()  # a scan already on its way to the UI is dropped
-            self._feed_token = None
-        if self.feed is not None:
-            self.feed.stop()
-            self.feed = None
-        self.scanning = False
-
-    def _reader_failed(self, detail: str) -> None:
-        self.feed = None
-        self.scanning = False
-        self.app.services.states.publish("code_reader", "error", detail)
-
-    def _scanned(self, payload: str) -> None:
-        if self.app.root.current != self.name:
-            return  # scanned in the frame the resident left
+    def take_scan(self, payload: str) -> None:
         self.app.services.states.publish("code_reader", "ok")
         try:
             card = self.app.services.disclosure.representative_by_code(payload)

@@ -18,7 +18,8 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.app.feeds.mainthread import run_in_worker
 from kiosk.app.screens.base import KioskScreen
-from kiosk.app.services import (LOOKUP_OUTCOMES, CodeError, FeatureUnavailable, NotFound, TooManyFailures,
+from kiosk.app.screens.codefeed import CodeReaderFeed
+from kiosk.app.services import (LOOKUP_OUTCOMES, CodeError, NotFound, TooManyFailures,
                                WrongSecret)
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ SECRET_CHARS = 6
 CODE, SECRET = "code", "secret"
 
 
-class LookupScreen(KioskScreen):
+class LookupScreen(CodeReaderFeed, KioskScreen):
     """Number pad, a code field, and the scanner hint."""
 
     code_text = StringProperty("")
@@ -39,45 +40,18 @@ class LookupScreen(KioskScreen):
 
     def __init__(self, **kw):
         super().__init__(**kw)
-        self.feed = None
-        self._feed_token = None
         self._lookup_token = None
         self._code = None                # the TrackingCode found in the CODE step
 
     # -- the code reader ---------------------------------------------------------------
 
     def on_pre_enter(self, *_):
-        if self.feed is None:
-            self._feed_token = self.session.token()
-            try:
-                self.feed = self.app.services.lookup.open_code_reader(self._scanned, self._reader_failed,
-                                                                      token=self._feed_token)
-                self.scanning = True
-            except FeatureUnavailable as e:
-                log.warning("code reader unavailable: %s", e)
-                self.app.services.states.publish("code_reader", "absent", e.detail)
-                self.scanning = False
+        self.open_feed()
 
     def on_leave(self, *_):
         self.stop_feed()
 
-    def stop_feed(self) -> None:
-        if self._feed_token is not None:
-            self._feed_token.cancel()  # a scan or error already on its way to the UI is dropped
-            self._feed_token = None
-        if self.feed is not None:
-            self.feed.stop()
-            self.feed = None
-        self.scanning = False
-
-    def _reader_failed(self, detail: str) -> None:
-        self.feed = None
-        self.scanning = False
-        self.app.services.states.publish("code_reader", "error", detail)
-
-    def _scanned(self, payload: str) -> None:
-        if self.app.root.current != self.name:
-            return  # scanned in the frame the resident left (on_leave comes a frame later)
+    def take_scan(self, payload: str) -> None:
         try:
             scan = self.app.services.lookup.scan_from_payload(payload)
         except CodeError:
