@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from pathlib import Path
 
 from kivy.app import App
 from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
-from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.uix.screenmanager import NoTransition
 
 from kiosk.runtime import allocator
 from kiosk.app import i18n, kivyenv
@@ -31,6 +32,10 @@ log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent / "kv"
 DISK_CHECK_S = 15  # how often the app looks at the disk guard (one statvfs)
 STOP_POLL_S = 0.25  # how often the UI thread looks for a stop request (a signal)
+# After the home screen is drawn, the screens not made yet are made one a frame
+# (kiosk/app/lazyscreens.py); the delay lets the first frames go out first.
+SCREEN_PREBUILD_DELAY_S = 0.5
+UNUSED_SCREENS = ("home", "attract")  # where the kiosk waits for the next resident
 STOP_WAIT_S = 10.0  # how long a stop waits for the item being saved (below TimeoutStopSec)
 _kv_loaded = False
 
@@ -111,9 +116,11 @@ class KioskApp(App):
     def build(self):
         load_kv()
         from kivy.factory import Factory
-        sm = ScreenManager(transition=NoTransition())
+        from kiosk.app.lazyscreens import LazyScreenManager
+        sm = LazyScreenManager(transition=NoTransition())
         for name in SCREENS:
-            sm.add_widget(getattr(Factory, f"{name.capitalize()}Screen")(name=name))
+            sm.defer(name, partial(getattr(Factory, f"{name.capitalize()}Screen"), name=name))
+        sm.get_screen("home")  # the first screen shown; the others are made when needed
         from kiosk.app import maintenance as service
         service.add_pages(sm)
         return sm
@@ -132,6 +139,25 @@ class KioskApp(App):
         self.check_disk()
         self._clock_events = [Clock.schedule_interval(lambda _dt: self.check_disk(), DISK_CHECK_S),
                               Clock.schedule_interval(lambda _dt: self._stop_if_requested(), STOP_POLL_S)]
+        self._make_screens_later()
+
+    def _make_screens_later(self) -> None:
+        # One deferred screen a frame once the home screen is up (kiosk/app/lazyscreens.py),
+        # only while no one is using the kiosk: making one can take a frame of 100 ms or
+        # more, which a resident recording or looking at a preview would see. The events
+        # are in _clock_events, so a stopped app makes no more.
+        from kivy.clock import Clock
+
+        def make_one(_dt):
+            if self.root is None:
+                return False
+            if self.root.current not in UNUSED_SCREENS or not self.session.is_empty():
+                return True  # someone is here: wait (the screens they open are made then)
+            return self.root.make_next()  # False (none left) unschedules
+
+        def start(_dt):
+            self._clock_events.append(Clock.schedule_interval(make_one, 0))
+        self._clock_events.append(Clock.schedule_once(start, SCREEN_PREBUILD_DELAY_S))
 
     def on_stop(self):
         for event in self._clock_events:
@@ -284,11 +310,13 @@ class KioskApp(App):
         """Wipe everything of this resident and go home (idle, finish, cancel)."""
         self.idle.dismiss()
         self.busy = False
-        for name in SCREENS:
+        for screen in self.root.made_screens():  # a screen not made yet holds nothing
+            if screen.name not in SCREENS:
+                continue
             try:
-                self.screen(name).reset()
+                screen.reset()
             except Exception:
-                log.exception("reset of screen %s failed", name)
+                log.exception("reset of screen %s failed", screen.name)
         self.session.wipe()
         clean_tmp_root(self.tmp_root)
         self.session = Session(self.tmp_root)

@@ -38,7 +38,10 @@ def load_kv(kv_dir: Path) -> None:
 
 
 def add_pages(sm) -> None:
-    """Add every service page to the app's ScreenManager."""
+    """Add every service page to the app's ScreenManager (a LazyScreenManager: each page is
+    made when first shown, kiosk/app/lazyscreens.py)."""
+    from functools import partial
+
     from kiosk.app.maintenance import pages
     for name, cls in pages.PAGE_CLASSES.items():
-        sm.add_widget(cls(name=name))
+        sm.defer(name, partial(cls, name=name))
