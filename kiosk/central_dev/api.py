@@ -27,6 +27,7 @@ from kiosk.central_dev.continuity import check_link_meta
 from kiosk.central_dev.db import CentralDB, ItemConflict, etag_of
 from kiosk.central_dev.defaults import default_config
 from kiosk.central_dev.keys import StationKeys, with_station_keys
+from kiosk.central_dev.rating import RatingRefused, RoundRated, rate
 from kiosk.runtime.httpserve import kept_headers
 from kiosk.core import trackcode
 from kiosk.runtime.webguard import parse_count
@@ -195,9 +196,16 @@ class CentralAPI:
         problem = _check_rating(body)
         if problem:
             return err(400, problem)
-        if not isinstance(body.get("item_id"), str) or not self.db.has_item(body["item_id"]):
+        if not isinstance(body.get("item_id"), str):
             return err(422, "rating refers to an item the centre does not have")
-        result = self.db.add_rating(body)
+        # A round is rated once (409); no such round, no reply yet, a closed matter: 422.
+        # Both are final at the kiosk (docs/protocol.md "Ratings").
+        try:
+            result = rate(self.db, body).result
+        except RoundRated as e:
+            return err(409, str(e))
+        except RatingRefused as e:
+            return err(422, str(e))
         return jresp({"id": rating_id, "result": result}, 201 if result == "created" else 200)
 
     def updates(self, req: Request, station: str) -> Response:
@@ -209,12 +217,9 @@ class CentralAPI:
         rows = self.db.updates(station, after, limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
-        # department and escalated (督办) are added fields: a kiosk that reads only
-        # status and reply applies the update as before (docs/protocol.md).
-        return jresp({"updates": [{"cursor": r["cursor"], "item_id": r["item_id"], "status": r["status"],
-                                   "reply": r["reply"], "at": r["at"], "department": r["department"],
-                                   "escalated": bool(r["escalated"])} for r in rows],
-                      "more": more})
+        # department, escalated (督办), stage, round, note and rating are added fields: a
+        # kiosk that reads only status and reply applies the update as before (docs/protocol.md).
+        return jresp({"updates": [_update_body(r) for r in rows], "more": more})
 
     def heartbeat(self, req: Request, station: str) -> Response:
         body = req.get_json(silent=True)
@@ -248,7 +253,9 @@ class CentralAPI:
 
 
 #: Item protocol versions this centre accepts (docs/protocol.md, "Versioning").
-PROTOCOLS = (1, 2, 3)
+PROTOCOLS = (1, 2, 3, 4)
+#: A rating's reason, like a staff note, travels in an update's note (≤ 1,000).
+MAX_REASON = 1_000
 #: Optional string fields of an item's metadata (None or a string; docs/protocol.md).
 META_STRINGS = ("code", "created_at", "text", "category", "source", "lang")
 MAX_TEXT = 100_000
@@ -256,7 +263,18 @@ MAX_TEXT = 100_000
 # The ID number's shape (GB 11643); the kiosk checked its check character (docs/protocol.md).
 ID_NUMBER = re.compile(r"\d{17}[\dX]")
 STORED_META = ("code", "text", "category", "station", "identity", "attachments", "representative_id")
-STORED_RATING = ("id", "item_id", "station", "rating", "created_at")
+STORED_RATING = ("id", "item_id", "station", "rating", "created_at", "reason")
+
+
+def _update_body(r) -> dict:
+    """One back-channel update as docs/openapi.yaml's StatusUpdate; ``rating`` only on
+    a ``rated`` one. A row from before migration 0005 has no stage: its status is it."""
+    body = {"cursor": r["cursor"], "item_id": r["item_id"], "status": r["status"], "reply": r["reply"],
+            "at": r["at"], "department": r["department"], "escalated": bool(r["escalated"]),
+            "stage": r["stage"] or r["status"], "round": r["round"], "note": r["note"]}
+    if body["stage"] == "rated":
+        body["rating"] = r["rating"]
+    return body
 
 
 def _check_meta(meta, item_id: str) -> str | None:
@@ -324,6 +342,12 @@ def _check_rating(body: dict) -> str | None:
         return "rating clock_trusted must be true or false"
     if not isinstance(body.get("station", ""), str):
         return "rating station must be a string"
+    number = body.get("round")
+    if number is not None and not (_is_int(number) and 1 <= number < 2**63):
+        return "rating round must be an integer from 1 (or absent: the item's current round)"
+    reason = body.get("reason")
+    if reason is not None and not (isinstance(reason, str) and len(reason) <= MAX_REASON):
+        return f"rating reason must be text of at most {MAX_REASON} characters, or null"
     return _nul_in({k: body.get(k) for k in STORED_RATING}, "rating")
 
 

@@ -259,16 +259,21 @@ class CentralDB:
         return cursor
 
     def push_update(self, conn, row, status: str, reply: str | None, *, department: str | None = None,
-                    escalated: bool | None = None) -> int:
+                    escalated: bool | None = None, stage: str | None = None, round: int | None = None,
+                    note: str | None = None, rating: str | None = None) -> int:
         """In *conn*'s transaction: set the item's status (reply, department) and queue
-        the change for its station's back-channel; returns the cursor."""
+        the change for its station's back-channel; returns the cursor. *stage* is the
+        step reported (kiosk/central_dev/loop.py UPDATE_STAGES; default: *status*),
+        *round* the round it belongs to (default: the item's current one)."""
         self.lock_station(conn, row.station)
         at = now_iso()
         department = department if department is not None else row.department
         escalated = bool(row.escalated_at) if escalated is None else escalated
         cursor = conn.execute(updates.insert().values(
             station=row.station, item_id=row.id, status=status, reply=reply, at=at,
-            department=department, escalated=escalated).returning(updates.c.cursor)).scalar_one()
+            department=department, escalated=escalated, stage=stage or status,
+            round=row.round if round is None else round, note=note, rating=rating)
+            .returning(updates.c.cursor)).scalar_one()
         conn.execute(items.update().where(items.c.id == row.id).values(
             status=status, reply=sa.func.coalesce(reply, items.c.reply), updated_at=at, department=department))
         return cursor
@@ -277,13 +282,18 @@ class CentralDB:
         return self.select(sa.select(updates).where(updates.c.station == station, updates.c.cursor > after)
                            .order_by(updates.c.cursor).limit(limit))
 
-    def add_rating(self, r: dict) -> str:
-        with self.begin() as conn:
-            res = conn.execute(self.insert_ignoring_duplicate(ratings).values(
-                id=r["id"], item_id=r["item_id"], station=r.get("station"), rating=r["rating"],
-                created_at=r.get("created_at"), received_at=now_iso()).returning(ratings.c.id))
-            created = res.first() is not None
-        return "created" if created else "duplicate"
+    def add_rating(self, conn, r: dict, round: int) -> bool:
+        """In *conn*'s transaction: store rating *r* of round *round*; False when its id
+        is stored already (kiosk/central_dev/rating.py checks the rest first)."""
+        res = conn.execute(self.insert_ignoring_duplicate(ratings).values(
+            id=r["id"], item_id=r["item_id"], station=r.get("station"), rating=r["rating"],
+            created_at=r.get("created_at"), received_at=now_iso(), round=round,
+            reason=r.get("reason")).returning(ratings.c.id))
+        return res.first() is not None
+
+    def rating(self, conn, rating_id: str):
+        """The stored rating *rating_id* in *conn*'s transaction, else None."""
+        return conn.execute(sa.select(ratings).where(ratings.c.id == rating_id)).first()
 
     def add_heartbeat(self, station: str, body: dict) -> None:
         with self.begin() as conn:

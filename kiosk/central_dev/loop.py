@@ -5,8 +5,13 @@
 Every step is one transaction: the item's row is locked, the step is checked against
 the current stage (:class:`StageRefused` names both), the change is queued for the
 station's back-channel and the action is appended to the audit log with who and when.
-The back-channel keeps the statuses the kiosk knows (docs/protocol.md); 督办 travels as
-the added field ``escalated``, the department as ``department``.
+Each update carries the step as ``stage`` (:data:`UPDATE_STAGES`), its ``round`` and
+``note`` (protocol 4), beside the statuses every kiosk knows (docs/protocol.md); 督办
+also travels as the flag ``escalated``, the department as ``department``.
+
+A reopen (staff's, or a resident's unsatisfied rating: kiosk/central_dev/rating.py)
+opens the next round (:func:`open_round`); the rounds are read back by
+kiosk/central_dev/rounds.py.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from kiosk.central_dev import representatives
+from kiosk.central_dev.rounds import rounds_of
 from kiosk.central_dev.tables import audit, items
 from kiosk.core.clock import now_iso
 
@@ -38,8 +44,15 @@ NEXT = {
 }
 STAGE_ZH = {"received": "已接收", "accepted": "已受理", "assigned": "已分流", "in_progress": "处置中",
             "replied": "已反馈", "closed": "已办结", "escalated": "督办"}
+#: The ``stage`` of a back-channel update (docs/protocol.md): the steps above, 跟踪 a
+#: follow-up note, 督办, a rating taken (评价) and a new round (不满意再办).
+UPDATE_STAGES = ("accepted", "assigned", "in_progress", "followed_up", "escalated", "replied", "rated",
+                 "reopened", "closed")
 SYSTEM_ACTOR = "system:deadline"
+#: A reply's text (反馈) may be this long (docs/protocol.md: ``reply`` ≤ 10,000).
 MAX_NOTE = 10_000
+#: Any other note, and a close's reason, travel in an update's ``note`` (≤ 1,000).
+MAX_SHORT_NOTE = 1_000
 
 
 class LoopError(ValueError):
@@ -135,28 +148,34 @@ class Loop:
         if not category:
             return None
         days = (self.deadlines(row["station"]) if deadlines is None else deadlines).get(category)
-        return None if days is None else datetime.fromisoformat(row["received_at"]) + timedelta(days=days)
+        # A reopened matter's new round has its own deadline, from when it opened.
+        start = row["round_opened_at"] or row["received_at"]
+        return None if days is None else datetime.fromisoformat(start) + timedelta(days=days)
 
     def describe(self, row, now: datetime | None = None, deadlines: dict[str, int] | None = None,
-                 reps: dict | None = None) -> dict:
+                 reps: dict | None = None, rounds: list[dict] | None = None) -> dict:
         """One matter as ``kiosk central-dev items --json`` prints it (*deadlines*: as
-        :meth:`due_at` takes them; *reps*: a cache of the stations' representatives).
-        ``overdue``: open (not replied or closed) and past its deadline; ``representative``:
-        ``{"id", "name"}`` of the one the resident addressed, or null."""
+        :meth:`due_at` takes them; *reps*: a cache of the stations' representatives;
+        *rounds*: its rounds, read here when not given). ``overdue``: open (not replied
+        or closed) and past its round's deadline; ``representative``: ``{"id", "name"}``
+        of the one the resident addressed, or null; ``round``: the current round;
+        ``rounds``: every round (kiosk/central_dev/rounds.py)."""
         due = self.due_at(row, deadlines)
         overdue = row["status"] in OPEN and due is not None and (now or now_utc()) > due
         return {"id": row["id"], "code": row["code"], "station": row["station"], "seq": row["seq"],
                 "category": category_of(row), "stage": row["status"], "department": row["department"],
                 "received_at": row["received_at"], "due_at": due.isoformat(timespec="seconds") if due else None,
                 "overdue": overdue, "escalated": bool(row["escalated_at"]),
-                "reply": row["reply"],
+                "reply": row["reply"], "round": row["round"],
+                "rounds": rounds if rounds is not None else rounds_of(self.db, [row])[row["id"]],
                 "representative": representatives.described(self.db, meta_of(row), reps)}
 
     def describe_all(self, rows, now: datetime | None = None) -> list[dict]:
         """:meth:`describe` of each row, each station's deadlines and representatives read once."""
         deadlines = {station: self.deadlines(station) for station in {r["station"] for r in rows}}
         reps: dict = {}
-        return [self.describe(r, now, deadlines[r["station"]], reps) for r in rows]
+        rounds = rounds_of(self.db, rows)
+        return [self.describe(r, now, deadlines[r["station"]], reps, rounds[r["id"]]) for r in rows]
 
     def history(self, item_id: str) -> list:
         """The matter's audit log, oldest first."""
@@ -174,8 +193,9 @@ class Loop:
         """Take one step; ``stage=None`` with a *note* is a follow-up note (跟踪)."""
         department = (department or "").strip() or None
         note = (note or "").strip() or None
-        if note and len(note) > MAX_NOTE:
-            raise LoopError(f"note longer than {MAX_NOTE} characters")
+        longest = MAX_NOTE if stage == "replied" else MAX_SHORT_NOTE
+        if note and len(note) > longest:
+            raise LoopError(f"note longer than {longest} characters")
         if stage is None:
             if not note:
                 raise LoopError("nothing to do: give a stage, or a note for a follow-up (跟踪)")
@@ -200,6 +220,29 @@ class Loop:
             raise LoopError("a reply needs its text: --text T")
         return self.advance(code, "replied", actor=actor, note=text)
 
+    def close(self, code: str, reason: str, *, actor: str) -> StepResult:
+        """办结 with a stated *reason*: closes the matter from any open stage (a round the
+        resident was not satisfied with, one never answered); the reason travels as the
+        ``closed`` update's note. ``advance CODE closed`` stays the close of a replied
+        matter, where the reason may be left out."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise LoopError("a close needs its reason: --reason R")
+        if len(reason) > MAX_SHORT_NOTE:
+            raise LoopError(f"reason longer than {MAX_SHORT_NOTE} characters")
+        item_id = self.find(code)["id"]
+        with self.db.begin() as conn:
+            row = self._locked(conn, item_id)
+            if row.status == "closed":
+                raise StageRefused(f"{row.code or row.id}: closed (已办结) already")
+            cursor = self.db.push_update(conn, row, "closed", None, note=reason)
+            record_action(conn, row.id, actor, "close", row.status, "closed", note=reason)
+        return StepResult(row.code or row.id, "close", row.status, "closed", cursor)
+
+    def locked(self, conn, item_id: str):
+        """The item's row, locked until *conn*'s transaction ends (None: no such item)."""
+        return self._locked(conn, item_id)
+
     def _locked(self, conn, item_id: str):
         # FOR UPDATE on PostgreSQL: two staff stepping one matter at once take turns, and
         # the second is checked against the stage the first left (SQLite: BEGIN IMMEDIATE).
@@ -215,11 +258,13 @@ class Loop:
             return StepResult(code, "escalate", row.status, row.status, cursor)
         if stage == "replied" and not (note or row.reply):
             raise LoopError(f"{code}: a reply needs its text: kiosk central-dev answer CODE --text T")
-        reopen = stage == "accepted" and row.status in ("replied", "closed")
-        action = "reopen" if reopen else {"accepted": "accept", "assigned": "assign", "in_progress": "handle",
-                                          "replied": "reply", "closed": "close"}[stage]
+        if stage == "accepted" and row.status in ("replied", "closed"):
+            cursor = open_round(self.db, conn, row, actor, note)
+            return StepResult(code, "reopen", row.status, stage, cursor)
+        action = {"accepted": "accept", "assigned": "assign", "in_progress": "handle",
+                  "replied": "reply", "closed": "close"}[stage]
         reply = note if stage == "replied" else None
-        cursor = self.db.push_update(conn, row, stage, reply,
+        cursor = self.db.push_update(conn, row, stage, reply, note=None if stage == "replied" else note,
                                      department=department if stage == "assigned" else None)
         record_action(conn, row.id, actor, action, row.status, stage, department=department, note=note)
         return StepResult(code, action, row.status, stage, cursor)
@@ -232,16 +277,20 @@ class Loop:
         conn.execute(items.update().where(items.c.id == row.id).values(escalated_at=now_iso(), escalated_by=actor))
         cursor = None
         if row.status != "received":
-            cursor = self.db.push_update(conn, row, row.status, None, escalated=True)
+            cursor = self.db.push_update(conn, row, row.status, None, escalated=True, stage="escalated",
+                                         note=note)
         record_action(conn, row.id, actor, "escalate", row.status, row.status, note=note)
         return cursor
 
     def _note(self, code: str, actor: str, note: str) -> StepResult:
         item_id = self.find(code)["id"]
+        cursor = None
         with self.db.begin() as conn:
             row = self._locked(conn, item_id)
+            if row.status != "received":  # like 督办: a status the kiosk does not know is not sent
+                cursor = self.db.push_update(conn, row, row.status, None, stage="followed_up", note=note)
             record_action(conn, row.id, actor, "note", row.status, row.status, note=note)
-        return StepResult(row.code or row.id, "note", row.status, row.status, None)
+        return StepResult(row.code or row.id, "note", row.status, row.status, cursor)
 
     def escalate_overdue(self, now: datetime | None = None) -> list[str]:
         """Flag every open matter past its deadline 督办 (once: the row's flag is set in
@@ -257,3 +306,19 @@ class Loop:
                 self.escalate_row(conn, row, SYSTEM_ACTOR, f"past its deadline ({d['due_at']})")
             done.append(d["code"] or d["id"])
         return done
+
+
+def open_round(db, conn, row, actor: str, reason: str | None) -> int:
+    """不满意再办, in *conn*'s transaction, *row* locked: open round N+1 of the matter.
+
+    The matter goes back to ``accepted`` with its department kept (再次转交); the round's
+    deadline runs from now and its 督办 flag starts clear; the old reply stays in the
+    old round (rounds.py) and the new round waits for its own. The ``reopened`` update
+    carries the new round and *reason* as its note; the audit log records the reopen."""
+    at = now_iso()
+    conn.execute(items.update().where(items.c.id == row.id).values(
+        round=row.round + 1, round_opened_at=at, reply=None, escalated_at=None, escalated_by=None))
+    cursor = db.push_update(conn, row, "accepted", None, stage="reopened", round=row.round + 1,
+                            note=reason, escalated=False)
+    record_action(conn, row.id, actor, "reopen", row.status, "accepted", department=row.department, note=reason)
+    return cursor

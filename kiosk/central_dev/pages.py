@@ -39,6 +39,7 @@ PAGE_URLS = Map([
     Rule("/items/<item_id>", endpoint="item", methods=["GET"]),
     Rule("/items/<item_id>/status", endpoint="status", methods=["POST"]),
     Rule("/items/<item_id>/advance", endpoint="advance", methods=["POST"]),
+    Rule("/items/<item_id>/close", endpoint="close", methods=["POST"]),
     Rule("/supervision", endpoint="supervision", methods=["GET"]),
     Rule("/files/<item_id>/<int:idx>", endpoint="file", methods=["GET"]),
     Rule("/config", endpoint="config", methods=["GET", "POST"]),
@@ -171,9 +172,12 @@ class StaffPages:
                 media.append(f"<p><a href='{src}'>{escape(f['name'])}</a> ({f['size']} bytes)</p>")
         options = "".join(f"<option value='{s}'{' selected' if s == r['status'] else ''}>{STATUS_ZH[s]} {s}</option>"
                           for s in STATUSES)
-        history = "".join(f"<li>{escape(u['at'])}: {escape(u['status'])} {escape(u['reply'] or '')}</li>"
+        history = "".join(f"<li>{escape(u['at'])}: {escape(u['stage'] or u['status'])} (round {u['round']}) "
+                          f"{escape(u['reply'] or u['note'] or '')} {escape(RATING_ZH.get(u['rating'] or '', ''))}</li>"
                           for u in self.db.q("SELECT * FROM updates WHERE item_id = ? ORDER BY cursor", [item_id]))
-        ratings = "".join(f"<li>{escape(x['created_at'] or '')}: {RATING_ZH.get(x['rating'], '')} {escape(x['rating'])}</li>"
+        ratings = "".join(f"<li>{escape(x['created_at'] or '')}: {RATING_ZH.get(x['rating'], '')} {escape(x['rating'])}"
+                          f" · round {x['round'] if x['round'] is not None else '—'}"
+                          f"{' · ' + escape(x['reason']) if x['reason'] else ''}</li>"
                           for x in self.db.q("SELECT * FROM ratings WHERE item_id = ? ORDER BY received_at", [item_id]))
         body = (f"<p class=muted>{escape(item_id)} · 站点 {escape(r['station'])} · {escape(text_of(meta, 'created_at'))}"
                 f" · 来源 {escape(text_of(meta, 'source'))}</p>"
@@ -203,6 +207,9 @@ class StaffPages:
 
     def advance(self, req: Request, item_id: str) -> Response:
         return loop_pages.advance(req, self.loop, item_id, page)
+
+    def close(self, req: Request, item_id: str) -> Response:
+        return loop_pages.close(req, self.loop, item_id, page)
 
     def supervision(self, req: Request) -> Response:
         return loop_pages.supervision(req, self.loop, page)

@@ -37,6 +37,11 @@ items = sa.Table(
     sa.Column("chain_prev", sa.Text),
     sa.Column("chain_hash", sa.Text),
     sa.Column("chain_check", sa.Text),
+    # 不满意再办 (migration 0005): the matter's current round (1 until a resident's
+    # unsatisfied rating reopens it) and when that round opened (None: round 1, at
+    # received_at); the round's deadline runs from then.
+    sa.Column("round", BIG, nullable=False, server_default="1"),
+    sa.Column("round_opened_at", sa.Text),
     sa.Index("items_station_seq", "station", "seq"),
     sa.Index("items_code", "code"),
     # Migration 0004: the data pool's window of weeks (a station's items use items_station_seq).
@@ -73,7 +78,15 @@ updates = sa.Table(
     # reads status and reply as before and may show these.
     sa.Column("department", sa.Text),
     sa.Column("escalated", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Migration 0005 (protocol 4): the step of the loop this update reports (loop.py
+    # UPDATE_STAGES), the round it belongs to, the staff's or resident's note, and on a
+    # ``rated`` update the rating. The rounds of a matter are read back from these rows.
+    sa.Column("stage", sa.Text),
+    sa.Column("round", BIG, nullable=False, server_default="1"),
+    sa.Column("note", sa.Text),
+    sa.Column("rating", sa.Text),
     sa.Index("updates_station", "station", "cursor"),
+    sa.Index("updates_item", "item_id", "cursor"),
     sqlite_autoincrement=True,
 )
 
@@ -85,6 +98,11 @@ ratings = sa.Table(
     sa.Column("rating", sa.Text, nullable=False),
     sa.Column("created_at", sa.Text),
     sa.Column("received_at", sa.Text, nullable=False),
+    # Migration 0005: the round rated (None: a second rating of a matter from before
+    # protocol 4, which rates no round) and the resident's reason (with unsatisfied).
+    sa.Column("round", BIG),
+    sa.Column("reason", sa.Text),
+    sa.Index("ratings_item_round", "item_id", "round", unique=True),  # a round is rated once
 )
 
 heartbeats = sa.Table(

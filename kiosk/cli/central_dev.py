@@ -177,6 +177,12 @@ def _register_answer(p) -> None:
     _actor_arg(p)
 
 
+def _register_close(p) -> None:
+    p.add_argument("code", help="the matter's tracking code (or UUID)")
+    p.add_argument("--reason", required=True, help="why it is closed (办结); sent to the kiosk with the close")
+    _actor_arg(p)
+
+
 def _actor_arg(p) -> None:
     p.add_argument("--actor", help="who acts, for the audit log (default cli:<login user>)")
 
@@ -198,6 +204,7 @@ def _items(args, ctx) -> int:
     def work(loop) -> int:
         rows = loop.supervision() if args.overdue else loop.describe_all(loop.db.items(args.limit))
         human = "\n".join(f"{d['code'] or d['id']}  {d['station']}  seq {d['seq']}  {d['stage']}"
+                          f"{'  round ' + str(d['round']) if d['round'] > 1 else ''}"
                           f"{'  ' + d['department'] if d['department'] else ''}"
                           f"{'  to ' + (d['representative']['name'] or d['representative']['id']) if d['representative'] else ''}"
                           f"{'  OVERDUE' if d['overdue'] else ''}{'  ESCALATED' if d['escalated'] else ''}"
@@ -233,6 +240,10 @@ def _advance(args, ctx) -> int:
 
 def _answer(args, ctx) -> int:
     return _step(args, ctx, lambda loop: loop.answer(args.code, args.text, actor=_actor(args)))
+
+
+def _close(args, ctx) -> int:
+    return _step(args, ctx, lambda loop: loop.close(args.code, args.reason, actor=_actor(args)))
 
 
 def _enrol(args, ctx) -> int:
@@ -281,10 +292,12 @@ ACTIONS = {
                      _register_set_password, _set_password),
     "keygen": ("write DIR/bundle.pub and DIR/bundle.key for USB export bundles", _register_keygen, _bundles),
     "import": ("verify a USB export bundle and import its items", _register_import, _bundles),
-    "items": ("list matters with their stage, department and whether overdue (--json)", _register_items, _items),
+    "items": ("list matters with their stage, department, round and whether overdue; --json adds "
+              "every round's replies, rating and reasons", _register_items, _items),
     "advance": ("take one step of the staff loop on a matter (受理 分流 处置 督办 反馈 办结, reopen)",
                 _register_advance, _advance),
     "answer": ("reply to a matter (反馈): the text goes back to the kiosk", _register_answer, _answer),
+    "close": ("close a matter with a stated reason (办结), from any open stage", _register_close, _close),
     "enrol": ("pin a station's signing key (--replace: replace a different one)", _register_enrol, _enrol),
     "stations": ("each station's pinned key and chain: gaps, rewrites (--json)", _register_stations, _stations),
     "pool": ("the data pool (民意数据池): items per category/station and week, keywords, answer times, "

@@ -24,12 +24,34 @@ class ItemState(str, enum.Enum):
 CENTRE_STATES = tuple(s.value for s in ItemState if s not in (ItemState.STORED, ItemState.DELIVERED))
 
 
+class Stage(str, enum.Enum):
+    """The loop's stages an update from the centre carries (docs/protocol.md, protocol 4):
+    受理 分流 处置 跟踪 督办 反馈 评价, a new round of 不满意再办, 办结."""
+
+    ACCEPTED = "accepted"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    FOLLOWED_UP = "followed_up"   # a staff note: no change of stage
+    ESCALATED = "escalated"
+    REPLIED = "replied"
+    RATED = "rated"
+    REOPENED = "reopened"         # its update carries the NEW round
+    CLOSED = "closed"
+
+
+STAGES = tuple(s.value for s in Stage)
+
+
 class Delivery(str, enum.Enum):
     """Where an item (or rating) is in the forwarding queue."""
 
     PENDING = "pending"
     DELIVERED = "delivered"
     QUARANTINED = "quarantined"
+    # Ratings only: the centre answered 409/422 (the round is rated already, has no reply,
+    # the matter is closed). Final: never sent again, not delivered; ``last_error`` keeps
+    # the centre's words.
+    REFUSED = "refused"
 
 
 class Rating(str, enum.Enum):
@@ -198,3 +220,52 @@ class RatingToSend:
     clock_trusted: bool
     code: str          # the item's compact tracking code
     station: str
+    round: int = 1     # the round of 不满意再办 it rates
+    reason: str | None = None   # the resident's words with an unsatisfied rating
+
+
+@dataclass(frozen=True)
+class CentreUpdate:
+    """One update from the centre, checked (kiosk/sync/backchannel.py), as the store keeps
+    it in ``status_history``. ``status`` is what an older kiosk understands; ``stage`` the
+    loop's word (= status from a centre before protocol 4)."""
+
+    status: str
+    stage: str
+    at: str
+    round: int = 1
+    reply: str | None = None
+    department: str | None = None
+    note: str | None = None
+    rating: str | None = None       # only with stage "rated"
+    escalated: bool = False
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    """One kept update of an item, oldest first from ``Store.loop_history``."""
+
+    id: int
+    status: str
+    stage: str
+    round: int
+    at: str
+    received_at: str | None
+    reply: str | None
+    department: str | None
+    note: str | None
+    rating: str | None
+    escalated: bool
+
+
+@dataclass(frozen=True)
+class RatingRecord:
+    """A resident's rating given at this kiosk, from ``Store.ratings_of``."""
+
+    id: str
+    rating: str
+    round: int
+    reason: str | None
+    created_at: str
+    delivery: str          # a Delivery value; "refused": the centre said no (``refusal``)
+    refusal: str | None    # the centre's words when refused, else None

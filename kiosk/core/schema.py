@@ -163,6 +163,28 @@ def m005_id_number(db: Database) -> None:
     db["items"].add_column("id_number_enc", str)
 
 
+@migrations()
+def m006_rounds(db: Database) -> None:
+    # The loop's stages and the 不满意再办 rounds (issue 21, docs/protocol.md "Status changes
+    # and replies", protocol 4). Each centre update keeps its stage (accepted ... closed,
+    # plus followed_up / escalated / rated / reopened), the round it belongs to, the
+    # department and staff note, the rating of a `rated` update, and whether the matter
+    # was under supervision (督办); a rating keeps the round it rates and the resident's
+    # reason. What came before is round 1 with stage = status, as an older centre's
+    # updates still are. Once per (item, round) is checked in the rating's transaction
+    # (kiosk/core/store/answers.py), not by a unique index: a database may already hold a
+    # second rating of an item (stored without the once check) and the migration must
+    # neither fail on it nor drop it.
+    for column, kind in (("stage", str), ("round", int), ("department", str), ("note", str),
+                         ("rating", str), ("escalated", int)):
+        db["status_history"].add_column(column, kind)
+    db.execute("UPDATE status_history SET stage = status, round = 1")
+    db["ratings"].add_column("round", int)
+    db["ratings"].add_column("reason", str)
+    db.execute("UPDATE ratings SET round = 1")
+    db["ratings"].create_index(["item_id", "round"])
+
+
 def _row_digest(db: Database, r: dict) -> str:
     """m003: the digest of an items row (with its attachments rows)."""
     atts = [dict(zip(("idx", "name", "kind", "media_type", "size", "sha256"), a)) for a in db.execute(

@@ -287,7 +287,7 @@ def rate(store, answer: Answer, rating: str, *, limiter: FailureLimiter | None =
     if not current.replied:
         raise RatingRefused("not_replied", "the centre has not answered yet; rate after the answer")
     try:
-        store.add_rating(current.item_id, rating, once=True)
+        store.add_rating(current.item_id, rating)
     except AlreadyRated:
         raise RatingRefused("already_rated", "this answer has been rated already") from None
     return look_up(store, answer.code, answer.secret, limiter=limiter)

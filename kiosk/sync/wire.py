@@ -15,7 +15,7 @@ from kiosk.core.records import Attachment, Item
 #: 2: items carry their chain link, heartbeats the chain head and the station key;
 #: 3: items carry the representative they address (docs/protocol.md, "Versioning").
 #: The centre accepts 1, 2 and 3.
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 
 
 def app_version() -> str:

@@ -52,8 +52,12 @@ def test_a_rating_with_fields_of_the_wrong_type_is_refused(centre):
     assert put_json(centre.url, meta).status_code == 201
     good = {"id": str(uuid.uuid4()), "item_id": meta["id"], "rating": "satisfied",
             "created_at": "2026-12-01T09:30:00+08:00", "clock_trusted": True}
+    from kiosk.central_dev.loop import Loop
+    Loop(centre.db).advance(meta["code"], "accepted", actor="wang")
+    Loop(centre.db).answer(meta["code"], "已处理", actor="wang")  # a round with a reply, to rate
     for field, value, says in (("clock_trusted", {}, "clock_trusted"), ("created_at", 5, "created_at"),
-                               ("station", 371, "station")):
+                               ("station", 371, "station"), ("round", 0, "round"), ("round", "1", "round"),
+                               ("round", True, "round"), ("reason", 7, "reason"), ("reason", "长" * 1001, "reason")):
         body = {**good, "id": str(uuid.uuid4()), field: value}
         r = requests.put(f"{centre.url}/api/v1/ratings/{body['id']}", json=body, headers=AUTH)
         assert r.status_code == 400 and says in r.json()["error"], field

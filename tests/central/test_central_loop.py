@@ -42,12 +42,21 @@ def test_the_whole_loop_is_recorded_and_reaches_the_back_channel(centre_db):
         ("wang", "reopen", "closed", "accepted")]
     assert all(a["at"] for a in log) and log[1]["department"] == "城管局" and log[3]["note"] == "已电话联系群众"
     ups = _updates(centre_db)
-    # The note is internal: six updates, in the kiosk's own statuses, the department added.
-    assert [u["status"] for u in ups] == ["accepted", "assigned", "in_progress", "replied", "closed", "accepted"]
-    assert [u["department"] for u in ups] == [None] + ["城管局"] * 5
-    assert ups[3]["reply"] == "路灯已修复" and not any(u["escalated"] for u in ups)
+    # Every step is an update (the note too, 跟踪), in the kiosk's own statuses, with its stage and round.
+    assert [u["status"] for u in ups] == ["accepted", "assigned", "in_progress", "in_progress", "replied",
+                                          "closed", "accepted"]
+    assert [u["stage"] for u in ups] == ["accepted", "assigned", "in_progress", "followed_up", "replied",
+                                         "closed", "reopened"]
+    assert [u["round"] for u in ups] == [1] * 6 + [2]
+    assert ups[3]["note"] == "已电话联系群众" and ups[6]["note"] == "群众不满意, 再办"
+    assert [u["department"] for u in ups] == [None] + ["城管局"] * 6
+    assert ups[4]["reply"] == "路灯已修复" and not any(u["escalated"] for u in ups)
     row = centre_db.item(meta["id"])
-    assert (row["status"], row["department"], row["reply"]) == ("accepted", "城管局", "路灯已修复")
+    # The new round waits for its own reply; the old one stays in round 1.
+    assert (row["status"], row["department"], row["reply"], row["round"]) == ("accepted", "城管局", None, 2)
+    rounds = loop.describe(row)["rounds"]
+    assert [(r["round"], r["replies"], r["reason"]) for r in rounds] == [
+        (1, ["路灯已修复"], None), (2, [], "群众不满意, 再办")]
 
 
 def test_a_step_that_does_not_follow_is_refused_by_name(centre_db):

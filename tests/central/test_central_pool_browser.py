@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.central_dev.rating import rate
+
 from central_items import item_meta, put_json
 from kiosk.central_dev.loop import Loop
 
@@ -49,7 +51,7 @@ def _seed(centre) -> None:
             loop.advance(meta["code"], "accepted", actor="wang")
             loop.advance(meta["code"], "assigned", actor="wang", department="城管局")
             loop.answer(meta["code"], "已处理", actor="wang")
-            centre.db.add_rating({"id": meta["id"][:-4] + "7777", "item_id": meta["id"], "rating": "satisfied"})
+            rate(centre.db, {"id": meta["id"][:-4] + "7777", "item_id": meta["id"], "rating": "satisfied"})
 
 
 def test_pool_page_draws_its_plots_in_chromium_without_console_errors(centre, tmp_path):

@@ -16,6 +16,9 @@ CREATE UNIQUE INDEX "idx_items_station_seq"
 -- index idx_ratings_delivery ON ratings
 CREATE INDEX "idx_ratings_delivery"
     ON "ratings" ("delivery");
+-- index idx_ratings_item_id_round ON ratings
+CREATE INDEX "idx_ratings_item_id_round"
+    ON "ratings" ("item_id", "round");
 -- index idx_status_history_item_id ON status_history
 CREATE INDEX "idx_status_history_item_id"
     ON "status_history" ("item_id");
@@ -99,7 +102,7 @@ CREATE TABLE "ratings" (
    "delivered_at" TEXT,
    "attempts" INTEGER DEFAULT 0,
    "last_error" TEXT
-);
+, "round" INTEGER, "reason" TEXT);
 -- table status_history ON status_history
 CREATE TABLE "status_history" (
    "id" INTEGER PRIMARY KEY,
@@ -108,4 +111,4 @@ CREATE TABLE "status_history" (
    "reply" TEXT,
    "at" TEXT,
    "received_at" TEXT
-);
+, "stage" TEXT, "round" INTEGER, "department" TEXT, "note" TEXT, "rating" TEXT, "escalated" INTEGER);

@@ -146,12 +146,11 @@ def test_heartbeat_carries_health_and_device_states(central, staff, make_cfg, st
 
 def test_ratings_forwarded_exactly_once_despite_lost_answer(central, make_cfg, store, h):
     cfg = make_cfg(central.url)
-    (sub,) = h.submit_items(store, cfg, 1)
-    item = sub.item
+    item, other = h.add_items(store, cfg, 2)
     d = SyncDaemon(cfg, store)
     rid = store.add_rating(item.id, "satisfied")  # before delivery: waits for the item
     assert d.run_once()["forward"]["ratings"] == 1
-    rid2 = store.add_rating(item.id, "unsatisfied")
+    rid2 = store.add_rating(other.id, "unsatisfied")  # a round is rated once: another item
     central.faults.arm("malformed", prefix="/api/v1/ratings/")
     out = d.run_once()
     assert out["forward"]["ratings"] == 0 and out["forward"]["stopped"]

@@ -38,7 +38,7 @@ def _central_items(central, write_config) -> list[dict]:
 
 def test_an_addressed_item_reaches_the_centre_with_its_representative(central, make_cfg, store, staff,
                                                                        write_config):
-    assert PROTOCOL_VERSION == 3
+    assert PROTOCOL_VERSION == 4
     cfg = make_cfg(central.url)
     central.db.set_config("0371", _config(REPS))
     d = SyncDaemon(cfg, store)

@@ -59,12 +59,14 @@ class DeliveryMixin:
         """
         with self._lock:
             rows = self.db.execute(
-                "SELECT r.id, r.item_id, r.rating, r.created_at, r.clock_trusted, i.code, i.station "
+                "SELECT r.id, r.item_id, r.rating, r.created_at, r.clock_trusted, i.code, i.station, "
+                "r.round, r.reason "
                 "FROM ratings r JOIN items i ON i.id = r.item_id "
                 "WHERE r.delivery = 'pending' AND i.delivery = 'delivered' "
                 "ORDER BY r.created_at, r.id LIMIT ?", [limit]).fetchall()
         return [RatingToSend(id=r[0], item_id=r[1], rating=r[2], created_at=r[3],
-                             clock_trusted=bool(r[4]), code=r[5], station=r[6]) for r in rows]
+                             clock_trusted=bool(r[4]), code=r[5], station=r[6], round=r[7] or 1,
+                             reason=r[8]) for r in rows]
 
     def mark_rating_delivered(self, rating_id: str) -> None:
         """Record that the centre has the rating."""
@@ -78,8 +80,23 @@ class DeliveryMixin:
         """Stop sending a rating the centre rejected; kept and counted for staff."""
         self._set_rating(rating_id, Delivery.QUARANTINED, reason, attempt=False)
 
+    def refuse_rating(self, rating_id: str, reason: str) -> None:
+        """The centre refused the rating for good (409: the round is rated already; 422:
+        no such round, no reply yet, or the matter closed): it is never sent again and not
+        delivered; *reason* (the centre's words) is kept on it and in an event."""
+        with self.write() as db:
+            self._set_rating_in(db, rating_id, Delivery.REFUSED, reason, attempt=False)
+            row = db.execute("SELECT item_id, round FROM ratings WHERE id = ?", [rating_id]).fetchone()
+            if row:
+                self._log(db, "warning", "rating_refused",
+                          f"the centre refused the rating of round {row[1] or 1}: {reason}", row[0])
+
     def _set_rating(self, rid: str, delivery: Delivery, error: str | None, *, attempt: bool) -> None:
         with self.write() as db:
-            db.execute("UPDATE ratings SET delivery = ?, last_error = ?, attempts = attempts + ?, "
-                       "delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END WHERE id = ?",
-                       [delivery.value, error, int(attempt), delivery.value, clock.now_iso(), rid])
+            self._set_rating_in(db, rid, delivery, error, attempt=attempt)
+
+    @staticmethod
+    def _set_rating_in(db, rid: str, delivery: Delivery, error: str | None, *, attempt: bool) -> None:
+        db.execute("UPDATE ratings SET delivery = ?, last_error = ?, attempts = attempts + ?, "
+                   "delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END WHERE id = ?",
+                   [delivery.value, error, int(attempt), delivery.value, clock.now_iso(), rid])

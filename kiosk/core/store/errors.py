@@ -8,7 +8,7 @@ class StoreError(Exception):
 
 
 class AlreadyRated(StoreError):
-    """A resident tried to rate an item a second time (``add_rating(once=True)``)."""
+    """A resident tried to rate a round of an item a second time (``add_rating``)."""
 
 
 class DiskFullError(StoreError):
