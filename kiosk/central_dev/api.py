@@ -30,12 +30,12 @@ from kiosk.central_dev.keys import StationKeys, with_station_keys
 from kiosk.central_dev.rating import RatingRefused, RoundRated, rate
 from kiosk.runtime.httpserve import kept_headers
 from kiosk.core import trackcode
+from kiosk.core.records import RATINGS
 from kiosk.runtime.webguard import parse_count
 
 log = logging.getLogger("kiosk.central_dev.api")
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
 CHUNK = 64 * 1024
 #: Parts of one item upload: metadata + at most 127 attachments (the kiosk allows 100,
 #: submission.max_attachments). More is refused before they are parsed (413): werkzeug

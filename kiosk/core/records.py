@@ -62,6 +62,10 @@ class Rating(str, enum.Enum):
     UNSATISFIED = "unsatisfied"
 
 
+#: The rating words, as the protocol and the store spell them.
+RATINGS = tuple(r.value for r in Rating)
+
+
 @dataclass(frozen=True)
 class Attachment:
     """One stored file of an item."""

@@ -10,7 +10,7 @@ import os
 from datetime import datetime, timedelta, timezone
 
 from kiosk.core import clock
-from kiosk.core.records import CENTRE_STATES, Delivery
+from kiosk.core.records import CENTRE_STATES, RATINGS, STAGES, CentreUpdate, Delivery
 from kiosk.core import station_config
 from kiosk.core.stationkey import ALGORITHM, PUBLIC_META
 from kiosk.sync.client import TRANSIENT, CentreClient, CentreError
@@ -20,6 +20,8 @@ log = logging.getLogger("kiosk.sync")
 
 CURSOR_KEY = "sync.status_cursor"
 MAX_REPLY_CHARS = 10_000
+#: A staff note, a department's name, a resident's reason: at most this long (docs/openapi.yaml).
+MAX_NOTE_CHARS = 1_000
 PAGE = 100
 #: Largest cursor: SQLite's integer range (the cursor is sent back as ``after``).
 MAX_CURSOR = 2**63 - 1
@@ -48,7 +50,7 @@ def pull_updates(store, client: CentreClient) -> int:
                 store.log_event("status_update_skipped", f"status update {u['cursor']} skipped: {problem}",
                                 level="warning")
             else:
-                store.record_status(item.id, u["status"], u.get("reply"), u["at"])
+                store.record_update(item.id, _centre_update(u))
                 applied += 1
             cursor = u["cursor"]
             store.set_meta(CURSOR_KEY, str(cursor))
@@ -75,7 +77,36 @@ def _check_update(u: dict) -> str | None:
         datetime.fromisoformat(at)
     except ValueError:
         return "at is not an ISO 8601 time"
+    return _check_loop_fields(u)
+
+
+def _check_loop_fields(u: dict) -> str | None:
+    """Protocol 4's fields of an update (each may be absent: an older centre)."""
+    stage = u.get("stage")
+    if stage is not None and stage not in STAGES:
+        return f"unknown stage {str(stage)[:30]!r}"
+    number = u.get("round")
+    if number is not None and not (isinstance(number, int) and not isinstance(number, bool)
+                                   and 1 <= number <= MAX_CURSOR):
+        return "round must be an integer from 1"
+    for field in ("note", "department"):
+        value = u.get(field)
+        if value is not None and (not isinstance(value, str) or len(value) > MAX_NOTE_CHARS):
+            return f"{field} must be text of at most {MAX_NOTE_CHARS} characters"
+    if stage == "rated" and u.get("rating") not in RATINGS:
+        return f"a rated update needs a rating, one of {', '.join(RATINGS)}"
+    if not isinstance(u.get("escalated", False), bool):
+        return "escalated must be true or false"
     return None
+
+
+def _centre_update(u: dict) -> CentreUpdate:
+    """A checked update as the store keeps it; an older centre's has stage = status, round 1."""
+    stage = u.get("stage") or u["status"]
+    return CentreUpdate(status=u["status"], stage=stage, at=u["at"], round=u.get("round") or 1,
+                        reply=u.get("reply"), department=u.get("department"), note=u.get("note"),
+                        rating=u.get("rating") if stage == "rated" else None,
+                        escalated=bool(u.get("escalated", False)))
 
 
 def fetch_config(store, client: CentreClient) -> str:

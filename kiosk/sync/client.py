@@ -60,6 +60,10 @@ from kiosk.config.sync import SyncSettings
 from kiosk.sync.wire import PROTOCOL_VERSION, MultipartBody, app_version
 
 TRANSIENT, AUTH, REJECTED, REDIRECT, CONFIG = "transient", "auth", "rejected", "redirect", "config"
+#: A rating the centre will never take (docs/protocol.md "Ratings": 409 the round is rated
+#: already; 422 no such round, no reply yet, or the matter closed): final, not our fault.
+REFUSED = "refused"
+_RATING_REFUSED_CODES = {409, 422}
 _REJECT_CODES = {400, 413, 422}
 _AUTH_CODES = {401, 403}
 _READ_BLOCK = 64 * 1024
@@ -282,9 +286,15 @@ class CentreClient:
         return self._receipt(answer, meta["id"], "item")
 
     def push_rating(self, rating: dict) -> dict:
-        """PUT one rating (idempotent by the rating's UUID)."""
-        answer = self._send("PUT", f"/ratings/{rating['id']}", json=rating,
-                            headers={"Idempotency-Key": rating["id"]})
+        """PUT one rating (idempotent by the rating's UUID). Raises CentreError of kind
+        ``refused`` when the centre will never take it (409, 422)."""
+        try:
+            answer = self._send("PUT", f"/ratings/{rating['id']}", json=rating,
+                                headers={"Idempotency-Key": rating["id"]})
+        except CentreError as e:
+            if e.status in _RATING_REFUSED_CODES:
+                raise CentreError(REFUSED, str(e), e.status) from None
+            raise
         return self._receipt(answer, rating["id"], "rating")
 
     # -- back-channel -----------------------------------------------------------------

@@ -40,7 +40,7 @@ import backoff
 
 from kiosk.core.pii import PIIKeyError
 from kiosk.core.records import Delivery
-from kiosk.sync.client import REJECTED, TRANSIENT, AttachmentUnreadable, CentreClient, CentreError
+from kiosk.sync.client import REFUSED, REJECTED, TRANSIENT, AttachmentUnreadable, CentreClient, CentreError
 from kiosk.sync.link import Link
 from kiosk.sync.wire import item_meta
 
@@ -243,10 +243,15 @@ class Forwarder:
             for r in rows:
                 rid = r.id
                 body = {"id": r.id, "item_id": r.item_id, "station": r.station, "rating": r.rating,
-                        "created_at": r.created_at, "clock_trusted": r.clock_trusted}
+                        "created_at": r.created_at, "clock_trusted": r.clock_trusted, "round": r.round,
+                        "reason": r.reason}
                 try:
                     self.client.push_rating(body)
                 except CentreError as e:
+                    if e.kind == REFUSED:
+                        self.store.refuse_rating(rid, str(e))
+                        self.link.success()
+                        continue
                     if e.kind == REJECTED:
                         self.store.quarantine_rating(rid, str(e))
                         self.link.success()

@@ -148,17 +148,49 @@ def test_ratings_forwarded_exactly_once_despite_lost_answer(central, make_cfg, s
     cfg = make_cfg(central.url)
     item, other = h.add_items(store, cfg, 2)
     d = SyncDaemon(cfg, store)
-    rid = store.add_rating(item.id, "satisfied")  # before delivery: waits for the item
+    assert d.run_once()["forward"]["delivered"] == 2
+    for i in (item, other):
+        central.db.set_status(i.id, "replied", "已修复")  # a round is rated after its reply
+    rid = store.add_rating(item.id, "satisfied")
     assert d.run_once()["forward"]["ratings"] == 1
-    rid2 = store.add_rating(other.id, "unsatisfied")  # a round is rated once: another item
+    rid2 = store.add_rating(other.id, "unsatisfied", reason="又坏了")
     central.faults.arm("malformed", prefix="/api/v1/ratings/")
     out = d.run_once()
     assert out["forward"]["ratings"] == 0 and out["forward"]["stopped"]
     time.sleep(d.link.wait_s())
     assert d.run_once()["forward"]["ratings"] == 1
-    rows = central.db.q("SELECT id, rating FROM ratings ORDER BY received_at")
-    assert [(r["id"], r["rating"]) for r in rows] == [(rid, "satisfied"), (rid2, "unsatisfied")]
+    rows = central.db.q("SELECT id, rating, round, reason FROM ratings ORDER BY received_at")
+    assert [(r["id"], r["rating"], r["round"], r["reason"]) for r in rows] == [
+        (rid, "satisfied", 1, None), (rid2, "unsatisfied", 1, "又坏了")]
     assert {r["delivery"] for r in store.db["ratings"].rows} == {"delivered"}
+
+
+def test_a_rating_the_centre_refuses_is_final_and_named(central, make_cfg, store, h):
+    """409 (round rated already) and 422 (no reply yet) end a rating's delivery: refused,
+    with the centre's words, never sent again, never counted delivered."""
+    cfg = make_cfg(central.url)
+    answered, unanswered = h.add_items(store, cfg, 2)
+    d = SyncDaemon(cfg, store)
+    assert d.run_once()["ok"]
+    central.db.set_status(answered.id, "replied", "已修复")
+    first = store.add_rating(answered.id, "satisfied")
+    assert d.run_once()["forward"]["ratings"] == 1
+    # A second kiosk database's rating of the same round (as after a restore): 409.
+    with store.write() as db:
+        db.execute("DELETE FROM ratings WHERE id = ?", [first])
+    twice = store.add_rating(answered.id, "unsatisfied")
+    early = store.add_rating(unanswered.id, "satisfied")
+    out = d.run_once()
+    assert out["forward"]["ratings"] == 0 and out["ok"]
+    got = {r.id: r for r in store.ratings_of(answered.id) + store.ratings_of(unanswered.id)}
+    assert got[twice].delivery == "refused" and "HTTP 409" in got[twice].refusal
+    assert "rated already" in got[twice].refusal
+    assert got[early].delivery == "refused" and "HTTP 422" in got[early].refusal
+    assert "no reply yet" in got[early].refusal
+    assert len(store.events(kind="rating_refused")) == 2
+    assert store.ratings_to_send(10) == []
+    assert d.run_once()["forward"]["ratings"] == 0
+    assert [r["id"] for r in central.db.q("SELECT id FROM ratings")] == [first]
 
 
 def test_retention_purges_only_old_delivered_items(central, make_cfg, store, h):

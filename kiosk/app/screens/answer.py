@@ -20,8 +20,6 @@ from kiosk.app.wording import datetime_text
 
 log = logging.getLogger(__name__)
 
-RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
-
 
 class AnswerScreen(KioskScreen):
     """One item's answer."""
