@@ -27,7 +27,7 @@ from kiosk.central_dev.continuity import check_link_meta
 from kiosk.central_dev.db import CentralDB, ItemConflict, etag_of
 from kiosk.central_dev.defaults import default_config
 from kiosk.central_dev.keys import StationKeys, with_station_keys
-from kiosk.central_dev.rating import RatingRefused, RoundRated, rate
+from kiosk.central_dev.rating import RatingConflict, RatingRefused, rate
 from kiosk.runtime.httpserve import kept_headers
 from kiosk.core import trackcode
 from kiosk.core.records import RATINGS
@@ -198,11 +198,13 @@ class CentralAPI:
             return err(400, problem)
         if not isinstance(body.get("item_id"), str):
             return err(422, "rating refers to an item the centre does not have")
-        # A round is rated once (409); no such round, no reply yet, a closed matter: 422.
-        # Both are final at the kiosk (docs/protocol.md "Ratings").
+        # The matter's state does not allow it (rated already, no reply yet, closed): 409;
+        # no such item: 422. Both are final at the kiosk (docs/protocol.md "Ratings").
+        if isinstance(body.get("round"), float):
+            body["round"] = int(body["round"])  # 2.0 is an integer in JSON (checked above)
         try:
             result = rate(self.db, body).result
-        except RoundRated as e:
+        except RatingConflict as e:
             return err(409, str(e))
         except RatingRefused as e:
             return err(422, str(e))
@@ -343,6 +345,8 @@ def _check_rating(body: dict) -> str | None:
     if not isinstance(body.get("station", ""), str):
         return "rating station must be a string"
     number = body.get("round")
+    if isinstance(number, float) and number.is_integer():
+        number = int(number)
     if number is not None and not (_is_int(number) and 1 <= number < 2**63):
         return "rating round must be an integer from 1 (or absent: the item's current round)"
     reason = body.get("reason")

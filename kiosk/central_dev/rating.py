@@ -19,12 +19,12 @@ SATISFIED_NOTE = {"satisfied": "居民满意", "basically_satisfied": "居民基
 
 
 class RatingRefused(LoopError):
-    """The rating cannot be taken: no such round, no reply yet, the matter closed, or no
-    such item (422: the kiosk treats it as final)."""
+    """The rating names an item the centre does not have (422: final at the kiosk)."""
 
 
-class RoundRated(LoopError):
-    """Another rating rated that round already (409: final)."""
+class RatingConflict(LoopError):
+    """The matter's state does not allow the rating (409: final at the kiosk): the round is
+    rated already, is not open yet, has no reply yet, or staff closed the matter."""
 
 
 @dataclass(frozen=True)
@@ -76,10 +76,10 @@ def rate(db, body: dict) -> RatingResult:
 def _check(conn, row, code: str, number: int) -> None:
     """Raise why round *number* of the locked *row* cannot be rated (nothing: it can)."""
     if number > row.round:
-        raise RatingRefused(f"round {number} of {code} does not exist: the matter is in round {row.round}")
+        raise RatingConflict(f"round {number} of {code} does not exist: the matter is in round {row.round}")
     if round_rating(conn, row.id, number) is not None:
-        raise RoundRated(f"round {number} of {code} is rated already")
+        raise RatingConflict(f"round {number} of {code} is rated already")
     if row.status == "closed":
-        raise RatingRefused(f"{code} was closed by the centre: round {number} can no longer be rated")
+        raise RatingConflict(f"{code} was closed by the centre: round {number} can no longer be rated")
     if not round_replied(conn, row.id, number):
-        raise RatingRefused(f"round {number} of {code} has no reply yet: nothing to rate")
+        raise RatingConflict(f"round {number} of {code} has no reply yet: nothing to rate")

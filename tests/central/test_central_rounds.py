@@ -1,5 +1,5 @@
-"""不满意再办 rounds at the centre (protocol 4): a round rated once (409), 422 for no
-reply yet / no such round / closed, unsatisfied reopens with the reason, satisfied closes."""
+"""不满意再办 rounds at the centre (protocol 4): 409 for a round rated already, not
+open yet, without a reply, or closed by staff; 422 for an unknown item; unsatisfied reopens with the reason, satisfied closes."""
 
 from __future__ import annotations
 
@@ -27,9 +27,10 @@ def test_rounds_rated_once_reopened_by_unsatisfied_closed_by_satisfied(centre):
     loop.advance(meta["code"], "accepted", actor="wang")
     loop.advance(meta["code"], "assigned", actor="wang", department="城管局")
     r = _rate(centre.url, meta["id"], "satisfied")
-    assert r.status_code == 422 and "no reply yet" in r.json()["error"]
+    assert r.status_code == 409 and "no reply yet" in r.json()["error"]
     loop.answer(meta["code"], "已修复", actor="wang")
-    assert _rate(centre.url, meta["id"], "satisfied", round=2).status_code == 422
+    assert _rate(centre.url, meta["id"], "satisfied", round=2).status_code == 409
+    assert _rate(centre.url, str(uuid.uuid4()), "satisfied").status_code == 422  # no such item
     rid = str(uuid.uuid4())
     assert _rate(centre.url, meta["id"], "unsatisfied", rid, round=1, reason="灯还是不亮").status_code == 201
     assert _rate(centre.url, meta["id"], "unsatisfied", rid, round=1).json()["result"] == "duplicate"
@@ -58,5 +59,5 @@ def test_close_with_reason_then_ratings_are_refused(centre):
     loop.answer(meta["code"], "已处理", actor="wang")
     loop.close(meta["code"], "诉求已依法答复", actor="wang")
     r = _rate(centre.url, meta["id"], "unsatisfied")
-    assert r.status_code == 422 and "closed" in r.json()["error"]
+    assert r.status_code == 409 and "closed" in r.json()["error"]
     assert loop.describe(centre.db.item(meta["id"]))["rounds"][0]["closed_reason"] == "诉求已依法答复"

@@ -166,8 +166,8 @@ def test_ratings_forwarded_exactly_once_despite_lost_answer(central, make_cfg, s
 
 
 def test_a_rating_the_centre_refuses_is_final_and_named(central, make_cfg, store, h):
-    """409 (round rated already) and 422 (no reply yet) end a rating's delivery: refused,
-    with the centre's words, never sent again, never counted delivered."""
+    """409 (round rated already, no reply yet) and 422 end a rating's delivery: refused,
+    with the centre's words, never sent again, never counted delivered; 400 quarantines."""
     cfg = make_cfg(central.url)
     answered, unanswered = h.add_items(store, cfg, 2)
     d = SyncDaemon(cfg, store)
@@ -185,12 +185,22 @@ def test_a_rating_the_centre_refuses_is_final_and_named(central, make_cfg, store
     got = {r.id: r for r in store.ratings_of(answered.id) + store.ratings_of(unanswered.id)}
     assert got[twice].delivery == "refused" and "HTTP 409" in got[twice].refusal
     assert "rated already" in got[twice].refusal
-    assert got[early].delivery == "refused" and "HTTP 422" in got[early].refusal
+    assert got[early].delivery == "refused" and "HTTP 409" in got[early].refusal
     assert "no reply yet" in got[early].refusal
     assert len(store.events(kind="rating_refused")) == 2
     assert store.ratings_to_send(10) == []
     assert d.run_once()["forward"]["ratings"] == 0
     assert [r["id"] for r in central.db.q("SELECT id FROM ratings")] == [first]
+    central.db.set_status(unanswered.id, "replied", "已处理")
+    for code, delivery in (("422", "refused"), ("400", "quarantined")):
+        with store.write() as db:
+            db.execute("DELETE FROM ratings WHERE item_id = ?", [unanswered.id])
+        rid = store.add_rating(unanswered.id, "satisfied")
+        central.faults.arm(code, prefix="/api/v1/ratings/")
+        assert d.run_once()["forward"]["ratings"] == 0
+        (got,) = store.ratings_of(unanswered.id)
+        assert (got.id, got.delivery) == (rid, delivery)
+        assert (got.refusal == f"HTTP {code}: injected {code}") == (delivery == "refused")
 
 
 def test_retention_purges_only_old_delivered_items(central, make_cfg, store, h):

@@ -49,7 +49,7 @@ def test_an_addressed_item_reaches_the_centre_with_its_representative(central, m
     assert out["ok"], out
     assert store.get_item(addressed.id).delivery == "delivered" == store.get_item(plain.id).delivery
     metas = {r["id"]: json.loads(r["meta"]) for r in central.db.items()}
-    assert metas[addressed.id]["representative_id"] == "r2" and metas[addressed.id]["protocol"] == 3
+    assert metas[addressed.id]["representative_id"] == "r2" and metas[addressed.id]["protocol"] == PROTOCOL_VERSION
     assert metas[plain.id]["representative_id"] is None
     assert {r["id"]: r["chain_check"] for r in central.db.items()} == {addressed.id: "ok", plain.id: "ok"}, \
         "the centre recomputes the addressed item's link from its content, representative and all"
@@ -93,8 +93,8 @@ def test_the_centre_refuses_an_unknown_representative_by_name_at_the_door(centra
     for bad in (7, "", "x" * 65):
         r = put_json(central.url, {**item_meta(8), "protocol": 3, "representative_id": bad})
         assert r.status_code == 400 and "representative_id" in r.json()["error"], r.text
-    r = put_json(central.url, {**item_meta(9), "protocol": 4})
-    assert r.status_code == 400 and "(1, 2, 3)" in r.json()["error"]
+    r = put_json(central.url, {**item_meta(9), "protocol": 5})
+    assert r.status_code == 400 and "(1, 2, 3, 4)" in r.json()["error"]
     ok = {**item_meta(10), "protocol": 3, "representative_id": "r1"}
     r = put_json(central.url, ok)
     assert r.status_code == 201, r.text
