@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kiosk.core.loop import loop_of
 from kiosk.core.views import item_summary
 
 NAME = "status"
@@ -16,9 +17,10 @@ def run(args, ctx) -> int:
     from kiosk.cli import main as cli
 
     item = ctx.item_by_code(args.code)
-    rating = ctx.store.rating_of(item.id)
+    loop = loop_of(ctx.store, item.id)
+    rating = loop.current.rating
     data = {"ok": True, **item_summary(item), "history": ctx.store.status_history(item.id),
-            "rating": rating, "receipt_secret": "issued" if item.has_secret else "none"}
+            "rating": rating, "receipt_secret": "issued" if item.has_secret else "none", **loop.as_dict()}
     lines = [
         f"code:        {item.code}",
         f"stored:      {item.created_at}{'' if item.clock_trusted else ' (clock not synchronised)'}",
@@ -36,7 +38,11 @@ def run(args, ctx) -> int:
         lines.append(f"integrity:   {item.integrity} — staff must check this item")
     if item.centre_reply:
         lines.append(f"reply:       {item.centre_reply}")
+    if loop.round > 1 or loop.overdue:
+        lines.append(f"round:       {loop.round}" + (" — under supervision (督办)" if loop.overdue else ""))
     if rating:
-        lines.append(f"rating:      {rating} (the resident's, at the kiosk)")
+        lines.append(f"rating:      {rating} (the resident's, round {loop.round})")
+    lines += [f"  {e.at}  round {e.round}  {e.stage}" + "".join(f"  {x}" for x in (e.department, e.rating, e.note) if x)
+              for e in loop.entries]
     ctx.emit(data, "\n".join(lines))
     return cli.EXIT_OK

@@ -14,9 +14,11 @@ rating. Wrong secrets are counted by a :class:`FailureLimiter` (docs/security.md
 "Receipt secret"): past :data:`MAX_FAILURES` in :data:`WINDOW_SECONDS` every lookup with
 a secret is refused until the window has passed.
 
-Rating: 满意 / 基本满意 / 不满意 (:class:`kiosk.core.records.Rating`), once per item, and only
-after the centre replied (there is nothing to rate before). The sync daemon forwards the
-rating exactly once like an item.
+Rating: 满意 / 基本满意 / 不满意 (:class:`kiosk.core.records.Rating`), once per round of
+不满意再办, only after the centre replied to that round (there is nothing to rate before)
+and never once the centre closed the matter (kiosk/core/loop.py). An unsatisfied rating
+may carry the resident's reason; the centre opens the next round with it. The sync daemon
+forwards the rating exactly once like an item.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from kiosk.core import itemsecret, receiptsig, trackcode
+from kiosk.core.loop import Loop, loop_of
 from kiosk.core.records import ItemState, Rating
 from kiosk.core.store import AlreadyRated
 from kiosk.core.trackcode import CodeError, TrackingCode
@@ -42,6 +45,8 @@ RATEABLE_STATES = (ItemState.REPLIED.value, ItemState.CLOSED.value)
 #: of typing on average.
 MAX_FAILURES = 5
 WINDOW_SECONDS = 60.0
+#: The longest reason a resident may give with 不满意 (docs/openapi.yaml Rating.reason).
+MAX_REASON = 1_000
 
 
 class NotFound(LookupError):
@@ -177,7 +182,8 @@ class Answer:
     category: str | None = None
     reply: str | None = None
     replied_at: str | None = None     # when the centre last changed the item
-    rating: str | None = None         # the resident's rating, once given
+    rating: str | None = None         # the resident's rating of the current round, once given
+    loop: Loop | None = None          # the timeline and rounds (authorised answers only)
     # The verified secret, so that rating re-checks it; never shown, never logged.
     secret: str | None = field(default=None, repr=False)
 
@@ -186,8 +192,13 @@ class Answer:
         return self.authorised and self.state in RATEABLE_STATES and bool(self.reply)
 
     @property
+    def round(self) -> int:
+        """The current round of 不满意再办 (1 when not authorised)."""
+        return self.loop.round if self.loop else 1
+
+    @property
     def can_rate(self) -> bool:
-        return self.replied and self.rating is None
+        return self.replied and self.loop is not None and self.loop.can_rate
 
 
 def scan_from_payload(payload: str, lookup_url: str = "") -> Scan:
@@ -263,18 +274,21 @@ def look_up(store, code: str | TrackingCode, secret: str | None = None, *,
                             f"{limiter.window:g} s: lookups with a secret refused for a while",
                             level="warning", item_id=item.id)
         raise WrongSecret(item.code, remaining)
+    loop = loop_of(store, item.id)
     return Answer(item_id=item.id, code=item.code, state=item.state, authorised=True,
                   created_at=item.created_at, clock_trusted=item.clock_trusted,
                   category=item.category, reply=item.centre_reply,
-                  replied_at=item.centre_updated_at, rating=store.rating_of(item.id),
+                  replied_at=item.centre_updated_at, rating=loop.current.rating, loop=loop,
                   secret=itemsecret.normalise(secret))
 
 
-def rate(store, answer: Answer, rating: str, *, limiter: FailureLimiter | None = None) -> Answer:
-    """Record the resident's rating of the answer; returns the refreshed :class:`Answer`.
+def rate(store, answer: Answer, rating: str, *, reason: str | None = None,
+         limiter: FailureLimiter | None = None) -> Answer:
+    """Record the resident's rating of the current round (with their *reason*, kept only
+    with an unsatisfied one); returns the refreshed :class:`Answer`.
 
     The answer's secret is checked again against the store (an Answer is only a value).
-    Raises :class:`RatingRefused` (no secret, not answered yet, or rated already),
+    Raises :class:`RatingRefused` (no secret, not answered yet, closed, or rated already),
     :class:`WrongSecret` / :class:`TooManyFailures` as :func:`look_up`, or ValueError for
     a rating that is not one of :class:`Rating`.
     """
@@ -284,10 +298,15 @@ def rate(store, answer: Answer, rating: str, *, limiter: FailureLimiter | None =
     current = look_up(store, answer.code, answer.secret, limiter=limiter)
     if not current.authorised:
         raise RatingRefused("no_secret", "this item has no receipt secret, so it cannot be rated here")
+    if current.loop.closed:
+        raise RatingRefused("closed", "the centre closed this matter; it can no longer be rated")
+    if not current.can_rate and current.replied:
+        raise RatingRefused("already_rated", f"round {current.round} has been rated already")
     if not current.replied:
         raise RatingRefused("not_replied", "the centre has not answered yet; rate after the answer")
+    reason = ((reason or "").strip()[:MAX_REASON] or None) if rating == Rating.UNSATISFIED.value else None
     try:
-        store.add_rating(current.item_id, rating)
+        store.add_rating(current.item_id, rating, round=current.round, reason=reason)
     except AlreadyRated:
-        raise RatingRefused("already_rated", "this answer has been rated already") from None
+        raise RatingRefused("already_rated", f"round {current.round} has been rated already") from None
     return look_up(store, answer.code, answer.secret, limiter=limiter)

@@ -42,7 +42,7 @@ def test_an_item_not_answered_yet_cannot_be_rated(store, cfg):
 
 
 def test_rating_is_recorded_once_and_queued_for_the_centre(store, cfg):
-    item, secret = _replied(store, cfg, state="closed")
+    item, secret = _replied(store, cfg)
     a = lookup.rate(store, lookup.look_up(store, str(item.code), secret), "basically_satisfied")
     assert a.rating == "basically_satisfied" and not a.can_rate
     with pytest.raises(lookup.RatingRefused) as e:
@@ -52,6 +52,31 @@ def test_rating_is_recorded_once_and_queued_for_the_centre(store, cfg):
     assert rows == [("basically_satisfied", "pending")]
     with pytest.raises(ValueError):
         lookup.rate(store, a, "great")
+
+
+def test_each_round_is_rated_once_and_a_closed_matter_not_at_all(store, cfg):
+    from kiosk.core.records import CentreUpdate
+    item, secret = _replied(store, cfg)
+    a = lookup.rate(store, lookup.look_up(store, str(item.code), secret), "unsatisfied", reason=" 还是坏的 ")
+    assert (a.round, a.rating, a.can_rate) == (1, "unsatisfied", False)
+    assert [(r.round, r.reason) for r in store.ratings_of(item.id)] == [(1, "还是坏的")]
+    store.record_update(item.id, CentreUpdate(status="accepted", stage="reopened", round=2, note="还是坏的",
+                                              at="2026-11-21T09:00:00Z"))
+    a = lookup.look_up(store, str(item.code), secret)
+    assert (a.round, a.reply, a.rating, a.can_rate) == (2, None, None, False)  # no reply in round 2 yet
+    assert a.loop.rounds[0].reply == REPLY and a.loop.rounds[1].reason == "还是坏的"
+    store.record_update(item.id, CentreUpdate(status="replied", stage="replied", round=2, reply="已更换",
+                                              at="2026-11-22T09:00:00Z"))
+    a = lookup.rate(store, lookup.look_up(store, str(item.code), secret), "satisfied", reason="ignored")
+    assert (a.round, a.rating) == (2, "satisfied")
+    assert [(r.round, r.rating, r.reason) for r in store.ratings_of(item.id)] == [
+        (1, "unsatisfied", "还是坏的"), (2, "satisfied", None)]
+    store.record_update(item.id, CentreUpdate(status="closed", stage="closed", round=2, note="居民满意",
+                                              at="2026-11-23T09:00:00Z"))
+    closed, csecret = _replied(store, cfg, state="closed")  # closed by staff with its reply
+    with pytest.raises(lookup.RatingRefused) as e:
+        lookup.rate(store, lookup.look_up(store, str(closed.code), csecret), "satisfied")
+    assert e.value.reason == "closed" and store.ratings_of(closed.id) == []
 
 
 def test_typo_says_check_digit_and_unknown_says_not_found(store, cfg):
