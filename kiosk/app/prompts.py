@@ -20,6 +20,7 @@ from pathlib import Path
 
 from kiosk.app import i18n
 from kiosk.app.screens import SCREENS
+from kiosk.core.records import STAGES
 
 # espeak-ng voices (espeak-ng --voices): Mandarin reads both character sets.
 VOICES = {"zh-CN": "cmn", "zh-TW": "cmn", "en": "en"}
@@ -29,9 +30,13 @@ ESPEAK_TIMEOUT_S = 60
 # screen is shown to nobody in particular, and repeating itself all night helps no one.
 SILENT_SCREENS = ("attract",)
 DIGITS = tuple(f"digit_{d}" for d in range(10))
+#: The answer screen says the loop's current stage with one of these (words: ``stage.<stage>``).
+STAGE_CLIPS = tuple(f"stage_{s}" for s in STAGES)
 # Prompts that are no screen's own: what the done screen says when the receipt did not
-# (or may not) print, and the words it reads the code and the secret with, digit by digit.
-CLIPS = ("done_printer_problem", "done_unconfirmed", "code_is", "secret_is", *DIGITS)
+# (or may not) print, and the words it reads the code and the secret with, digit by digit;
+# what the answer screen says of the loop (its stage, a new round, an overdue matter).
+CLIPS = ("done_printer_problem", "done_unconfirmed", "code_is", "secret_is", *DIGITS,
+         "stage_now", *STAGE_CLIPS, "answer_reopened", "answer_overdue")
 PROMPT_NAMES = SCREENS + CLIPS
 
 
@@ -57,7 +62,10 @@ class Prompt:
 
 
 def prompt_key(screen: str) -> str:
-    """The catalog key of the prompt *screen* (a screen's name or one of :data:`CLIPS`)."""
+    """The catalog key of the prompt *screen* (a screen's name or one of :data:`CLIPS`);
+    a stage clip says the stage's own words, as the answer screen's timeline shows them."""
+    if screen in STAGE_CLIPS:
+        return "stage." + screen[len("stage_"):]
     return f"prompt.{screen}"
 
 

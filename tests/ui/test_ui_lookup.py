@@ -199,3 +199,53 @@ def test_ui_done_screen_shows_the_secret_with_the_code(harness):
     assert done.ids.secret.text == h.app.t("done.secret_big", secret="482 913")
     done.reset()
     assert done.ids.secret.text == ""
+
+
+def test_ui_the_answer_shows_the_loop_rates_each_round_once_and_says_where_it_stands(harness, store, cfg):
+    """The timeline (the current step highlighted, the department, overdue), the round of
+    不满意再办, a rating per round, none once closed; the guidance says the stage."""
+    from kiosk.core.records import CentreUpdate
+    sub = submit(store, cfg, text="东门路灯坏了", category="urban")
+    item, secret = sub.item, sub.secret
+    for u in (CentreUpdate("accepted", "accepted", "2026-11-18T01:00:00+00:00"),
+              CentreUpdate("assigned", "assigned", "2026-11-18T02:00:00+00:00", department="城管局"),
+              CentreUpdate("replied", "replied", "2026-11-20T02:00:00+00:00", reply=REPLY)):
+        store.record_update(item.id, u)
+    h = harness
+    h.tap(h.screen("home").ids.lookup)
+    _type_code_and_secret(h, str(item.code), secret)
+    h.wait(lambda: h.app.root.current == "answer", what="the answer screen")
+    answer = h.screen("answer")
+    lines = answer.ids.timeline.text.splitlines()
+    assert lines[0] == h.app.t("answer.timeline") and "城管局" in answer.ids.timeline.text
+    assert h.app.t("stage.replied") in lines[-1] and lines[-2].startswith("[b][color=")  # current: highlighted
+    assert answer.spoken_prompts() == ["answer", "stage_now", "stage_replied"]
+    h.tap(answer.ids.unsatisfied)
+    h.wait(lambda: answer.answer.rating is not None, what="the rating to be saved")
+    assert [(r.round, r.rating) for r in store.ratings_of(item.id)] == [(1, "unsatisfied")]
+
+    # The centre opens round 2 (its echo of the rating, then the reopen) and, overdue, escalates.
+    for u in (CentreUpdate("replied", "rated", "2026-11-21T01:00:00+00:00", rating="unsatisfied"),
+              CentreUpdate("accepted", "reopened", "2026-11-21T01:00:00+00:00", round=2),
+              CentreUpdate("accepted", "escalated", "2026-11-29T01:00:00+00:00", round=2, escalated=True)):
+        store.record_update(item.id, u)
+    h.tap(answer.ids.finish)
+    h.tap(h.screen("home").ids.lookup)
+    _type_code_and_secret(h, str(item.code), secret)
+    h.wait(lambda: h.app.root.current == "answer" and h.screen("answer").answer is not None, what="the answer")
+    assert h.app.t("answer.round", round=2) in answer.ids.state.text
+    assert answer.ids.reply.text == h.app.t("answer.no_reply_yet") and not answer.answer.can_rate
+    assert h.app.t("answer.overdue") in answer.ids.timeline.text
+    assert answer.spoken_prompts() == ["answer", "stage_now", "stage_escalated", "answer_reopened", "answer_overdue"]
+    store.record_update(item.id, CentreUpdate("replied", "replied", "2026-11-30T01:00:00+00:00", round=2,
+                                              reply="已更换灯具"))
+    store.record_update(item.id, CentreUpdate("closed", "closed", "2026-12-01T01:00:00+00:00", round=2,
+                                              note="诉求已依法答复"))
+    h.tap(answer.ids.finish)
+    h.tap(h.screen("home").ids.lookup)
+    _type_code_and_secret(h, str(item.code), secret)
+    h.wait(lambda: h.app.root.current == "answer" and h.screen("answer").answer is not None, what="the answer")
+    assert "已更换灯具" in answer.ids.reply.text and not answer.answer.can_rate
+    assert answer.ids.rating_state.text == h.app.t("answer.closed_cannot_rate")
+    assert answer.ids.ratings.disabled and "诉求已依法答复" in answer.ids.timeline.text
+    assert [(r.round, r.rating) for r in store.ratings_of(item.id)] == [(1, "unsatisfied")]

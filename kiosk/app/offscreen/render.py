@@ -197,10 +197,28 @@ def sample_answer(lang: str, rated: bool, authorised: bool = True):
     code, state = trackcode.make("0371", 45), "closed" if rated else "replied"
     if not authorised:
         return Answer(item_id="sample", code=code, state=state)
+    reply = tr("sample.reply", lang)
     return Answer(item_id="sample", code=code, state=state, authorised=True,
                   created_at="2026-11-13T01:20:00+00:00", clock_trusted=True, category="urban",
-                  reply=tr("sample.reply", lang), replied_at="2026-11-20T02:05:00+00:00",
-                  rating="satisfied" if rated else None, secret="482913")
+                  reply=reply, replied_at="2026-11-20T02:05:00+00:00",
+                  rating="satisfied" if rated else None, secret="482913", loop=sample_loop(reply, rated))
+
+
+def sample_loop(reply: str, rated: bool):
+    """The sample answer's loop: accepted, assigned to a department, escalated, answered;
+    rated, a second round after 不满意 that ends satisfied and closed."""
+    from kiosk.core.loop import Loop, TimelineEntry, fold_rounds
+    steps = [TimelineEntry("accepted", 1, "2026-11-13T02:00:00+00:00"),
+             TimelineEntry("assigned", 1, "2026-11-14T01:00:00+00:00", department="城管局"),
+             TimelineEntry("escalated", 1, "2026-11-18T01:00:00+00:00", escalated=True),
+             TimelineEntry("replied", 1, "2026-11-20T02:05:00+00:00", reply=reply)]
+    if rated:
+        steps += [TimelineEntry("rated", 1, "2026-11-21T01:00:00+00:00", rating="unsatisfied"),
+                  TimelineEntry("reopened", 2, "2026-11-21T01:00:00+00:00"),
+                  TimelineEntry("replied", 2, "2026-11-25T03:00:00+00:00", reply=reply),
+                  TimelineEntry("rated", 2, "2026-11-26T01:00:00+00:00", rating="satisfied"),
+                  TimelineEntry("closed", 2, "2026-11-26T01:00:00+00:00")]
+    return Loop(steps, fold_rounds(steps))
 
 
 def show_sample(h, sample: str, lang: str) -> None:

@@ -2,9 +2,12 @@
 
 Shows only what a receipt holder may see (kiosk.lookup.answers.Answer): never the item's text,
 photos or name. Without the receipt secret (or for a receipt printed before secrets) only
-the code and the state, and a line saying how to see the reply. The rating (满意 / 基本满意
-/ 不满意) is offered once the centre replied, and only once; it is saved on a worker
-thread and forwarded by the sync daemon.
+the code and the state, and a line saying how to see the reply. With it, the loop's
+timeline (kiosk/core/loop.py: each step with its time, department and note, the current
+one highlighted, an overdue matter said as such) and the round of 不满意再办. The rating
+(满意 / 基本满意 / 不满意) is offered once the centre replied to the current round, once
+per round, never after the centre closed the matter; it is saved on a worker thread and
+forwarded by the sync daemon.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import logging
 
 from kivy.properties import BooleanProperty, ObjectProperty
+from kivy.utils import escape_markup
 
 from kiosk.app.feeds.mainthread import run_in_worker
 from kiosk.app.screens.base import KioskScreen
@@ -40,7 +44,7 @@ class AnswerScreen(KioskScreen):
     def _refresh(self, *_):
         a, t = self.answer, self.app.t
         if a is None:
-            for key in ("code", "when", "state", "reply", "rating_state"):
+            for key in ("code", "when", "state", "reply", "rating_state", "timeline"):
                 self.ids[key].text = ""
             return
         tz, lang = self.app.cfg.receipt.timezone, self.app.lang
@@ -54,7 +58,11 @@ class AnswerScreen(KioskScreen):
             self.ids.when.text = ""
             self.ids.reply.text = t("answer.state_only" if a.secret_issued else "answer.no_secret_issued")
             self.ids.rating_state.text = ""
+            self.ids.timeline.text = ""
             return
+        self.ids.timeline.text = self._timeline_text(a.loop, local_time)
+        if a.round > 1:
+            self.ids.state.text += "  ·  " + t("answer.round", round=a.round)
         when = local_time(a.created_at)
         self.ids.when.text = t("answer.submitted", when=when, category=self.category_text(a.category))
         if a.reply:
@@ -65,9 +73,41 @@ class AnswerScreen(KioskScreen):
         if a.rating:
             self.ids.rating_state.text = t("answer.rated", rating=t(f"rating.{a.rating}"))
         elif a.can_rate:
-            self.ids.rating_state.text = t("answer.rate_question")
+            self.ids.rating_state.text = t("answer.rate_question") + "\n" + t("answer.rate_unsatisfied_note")
+        elif a.loop is not None and a.loop.closed:
+            self.ids.rating_state.text = t("answer.closed_cannot_rate") if a.reply else ""
         else:
             self.ids.rating_state.text = t("answer.rate_later")
+
+    def _timeline_text(self, loop, local_time) -> str:
+        """The loop's steps, one line each (markup): the current stage in bold yellow, an
+        overdue matter said as such (docs/ui.md "The answer screen")."""
+        if loop is None or not loop.entries:
+            return ""
+        t, current = self.app.t, loop.stage
+        lines = [t("answer.timeline")]
+        last = max((i for i, e in enumerate(loop.entries) if e.stage == current), default=-1)
+        for i, e in enumerate(loop.entries):
+            words = t(f"stage.{e.stage}") + "".join(f" · {escape_markup(x)}" for x in (e.department, e.note) if x)
+            if e.rating:
+                words += " · " + t(f"rating.{e.rating}")
+            line = f"{local_time(e.at)}\n{words}"
+            lines.append(f"[b][color=#FFD84D]▶ {line}[/color][/b]" if i == last else line)
+        if loop.overdue:
+            lines.append(f"[b][color=#BFE3FF]⚠ {t('answer.overdue')}[/color][/b]")
+        return "\n".join(lines)
+
+    def spoken_prompts(self) -> list[str]:
+        """The screen's prompt, then where the matter stands: its stage, a new round, overdue."""
+        loop = self.answer.loop if self.answer is not None else None
+        if loop is None or loop.stage is None:
+            return [self.name]
+        said = [self.name, "stage_now", f"stage_{loop.stage}"]
+        if loop.round > 1:
+            said.append("answer_reopened")
+        if loop.overdue:
+            said.append("answer_overdue")
+        return said
 
     def rate(self, rating: str) -> None:
         """A rating button was tapped: save it (once) on a worker."""
@@ -88,6 +128,8 @@ class AnswerScreen(KioskScreen):
         self.saving = False
         if isinstance(e, RatingRefused) and e.reason == "already_rated":
             self.notice(self.app.t("answer.already_rated"))
+        elif isinstance(e, RatingRefused) and e.reason == "closed":
+            self.notice(self.app.t("answer.closed_cannot_rate"))
         elif isinstance(e, TooManyFailures):
             self.notice(self.app.t("lookup.too_many", seconds=max(1, int(e.retry_after + 0.999))))
         else:
