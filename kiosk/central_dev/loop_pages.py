@@ -80,26 +80,25 @@ def rounds_section(d: dict) -> str:
 
 def close(req: Request, loop: Loop, item_id: str, page) -> Response:
     """POST /items/<id>/close: 办结 with the stated reason, by the logged-in user."""
-    try:
-        loop.close(item_id, req.form.get("reason", ""), actor=_actor(req))
-    except UnknownMatter:
-        raise NotFound("no such item") from None
-    except LoopError as e:
-        return page(req, "未办结 Not closed", f"<p class=err>{escape(str(e))}</p>"
-                    f"<p><a href='/items/{escape(item_id)}'>返回 back</a></p>", status=409)
-    return redirect(f"/items/{item_id}", code=303)
+    return _take_step(req, item_id, page, "未办结 Not closed",
+                      lambda: loop.close(item_id, req.form.get("reason", ""), actor=_actor(req)))
 
 
 def advance(req: Request, loop: Loop, item_id: str, page) -> Response:
     """POST /items/<id>/advance: one step (stage, department, note) by the logged-in user."""
-    stage = req.form.get("stage") or None
+    return _take_step(req, item_id, page, "未办理 Not done",
+                      lambda: loop.advance(item_id, req.form.get("stage") or None, actor=_actor(req),
+                                           department=req.form.get("department"), note=req.form.get("note")))
+
+
+def _take_step(req: Request, item_id: str, page, refused_title: str, step) -> Response:
+    """Run one staff *step*; back to the item page, or a 409 page saying why it was refused."""
     try:
-        loop.advance(item_id, stage, actor=_actor(req), department=req.form.get("department"),
-                     note=req.form.get("note"))
+        step()
     except UnknownMatter:
         raise NotFound("no such item") from None
     except LoopError as e:
-        return page(req, "未办理 Not done", f"<p class=err>{escape(str(e))}</p>"
+        return page(req, refused_title, f"<p class=err>{escape(str(e))}</p>"
                     f"<p><a href='/items/{escape(item_id)}'>返回 back</a></p>", status=409)
     return redirect(f"/items/{item_id}", code=303)
 
