@@ -45,7 +45,7 @@ RATEABLE_STATES = (ItemState.REPLIED.value, ItemState.CLOSED.value)
 #: of typing on average.
 MAX_FAILURES = 5
 WINDOW_SECONDS = 60.0
-#: The longest reason a resident may give with 不满意 (docs/openapi.yaml Rating.reason).
+#: The longest reason a resident may give with 不满意 (docs/openapi.yaml, a rating's reason).
 MAX_REASON = 1_000
 
 
