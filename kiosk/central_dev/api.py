@@ -28,6 +28,7 @@ from kiosk.central_dev.db import CentralDB, ItemConflict, etag_of
 from kiosk.central_dev.defaults import default_config
 from kiosk.central_dev.keys import StationKeys, with_station_keys
 from kiosk.central_dev.rating import RatingConflict, RatingRefused, rate
+from kiosk.central_dev.loop import MAX_SHORT_NOTE
 from kiosk.runtime.httpserve import kept_headers
 from kiosk.core import trackcode
 from kiosk.core.records import RATINGS
@@ -193,6 +194,8 @@ class CentralAPI:
             return err(400, "rating must be JSON whose id matches the URL")
         if body.get("rating") not in RATINGS:
             return err(422, f"rating must be one of {', '.join(RATINGS)}")
+        if isinstance(body.get("round"), float) and body["round"].is_integer():
+            body["round"] = int(body["round"])  # 2.0 is an integer in JSON Schema
         problem = _check_rating(body)
         if problem:
             return err(400, problem)
@@ -200,8 +203,6 @@ class CentralAPI:
             return err(422, "rating refers to an item the centre does not have")
         # The matter's state does not allow it (rated already, no reply yet, closed): 409;
         # no such item: 422. Both are final at the kiosk (docs/protocol.md "Ratings").
-        if isinstance(body.get("round"), float):
-            body["round"] = int(body["round"])  # 2.0 is an integer in JSON (checked above)
         try:
             result = rate(self.db, body).result
         except RatingConflict as e:
@@ -256,8 +257,6 @@ class CentralAPI:
 
 #: Item protocol versions this centre accepts (docs/protocol.md, "Versioning").
 PROTOCOLS = (1, 2, 3, 4)
-#: A rating's reason, like a staff note, travels in an update's note (≤ 1,000).
-MAX_REASON = 1_000
 #: Optional string fields of an item's metadata (None or a string; docs/protocol.md).
 META_STRINGS = ("code", "created_at", "text", "category", "source", "lang")
 MAX_TEXT = 100_000
@@ -345,13 +344,11 @@ def _check_rating(body: dict) -> str | None:
     if not isinstance(body.get("station", ""), str):
         return "rating station must be a string"
     number = body.get("round")
-    if isinstance(number, float) and number.is_integer():
-        number = int(number)
     if number is not None and not (_is_int(number) and 1 <= number < 2**63):
         return "rating round must be an integer from 1 (or absent: the item's current round)"
     reason = body.get("reason")
-    if reason is not None and not (isinstance(reason, str) and len(reason) <= MAX_REASON):
-        return f"rating reason must be text of at most {MAX_REASON} characters, or null"
+    if reason is not None and not (isinstance(reason, str) and len(reason) <= MAX_SHORT_NOTE):
+        return f"rating reason must be text of at most {MAX_SHORT_NOTE} characters, or null"
     return _nul_in({k: body.get(k) for k in STORED_RATING}, "rating")
 
 

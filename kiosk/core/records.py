@@ -40,6 +40,8 @@ class Stage(str, enum.Enum):
 
 
 STAGES = tuple(s.value for s in Stage)
+#: The longest staff note, department name or resident's reason on the wire (docs/openapi.yaml).
+MAX_NOTE_CHARS = 1_000
 
 
 class Delivery(str, enum.Enum):

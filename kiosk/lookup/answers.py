@@ -33,7 +33,7 @@ from typing import Callable
 
 from kiosk.core import itemsecret, receiptsig, trackcode
 from kiosk.core.loop import Loop, loop_of
-from kiosk.core.records import ItemState, Rating
+from kiosk.core.records import MAX_NOTE_CHARS, ItemState, Rating
 from kiosk.core.store import AlreadyRated
 from kiosk.core.trackcode import CodeError, TrackingCode
 
@@ -45,8 +45,6 @@ RATEABLE_STATES = (ItemState.REPLIED.value, ItemState.CLOSED.value)
 #: of typing on average.
 MAX_FAILURES = 5
 WINDOW_SECONDS = 60.0
-#: The longest reason a resident may give with 不满意 (docs/openapi.yaml, a rating's reason).
-MAX_REASON = 1_000
 
 
 class NotFound(LookupError):
@@ -304,7 +302,7 @@ def rate(store, answer: Answer, rating: str, *, reason: str | None = None,
         raise RatingRefused("already_rated", f"round {current.round} has been rated already")
     if not current.replied:
         raise RatingRefused("not_replied", "the centre has not answered yet; rate after the answer")
-    reason = ((reason or "").strip()[:MAX_REASON] or None) if rating == Rating.UNSATISFIED.value else None
+    reason = ((reason or "").strip()[:MAX_NOTE_CHARS] or None) if rating == Rating.UNSATISFIED.value else None
     try:
         store.add_rating(current.item_id, rating, round=current.round, reason=reason)
     except AlreadyRated:

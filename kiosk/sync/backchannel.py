@@ -10,7 +10,7 @@ import os
 from datetime import datetime, timedelta, timezone
 
 from kiosk.core import clock
-from kiosk.core.records import CENTRE_STATES, RATINGS, STAGES, CentreUpdate, Delivery
+from kiosk.core.records import CENTRE_STATES, MAX_NOTE_CHARS, RATINGS, STAGES, CentreUpdate, Delivery
 from kiosk.core import station_config
 from kiosk.core.stationkey import ALGORITHM, PUBLIC_META
 from kiosk.sync.client import TRANSIENT, CentreClient, CentreError
@@ -20,8 +20,6 @@ log = logging.getLogger("kiosk.sync")
 
 CURSOR_KEY = "sync.status_cursor"
 MAX_REPLY_CHARS = 10_000
-#: A staff note, a department's name, a resident's reason: at most this long (docs/openapi.yaml).
-MAX_NOTE_CHARS = 1_000
 PAGE = 100
 #: Largest cursor: SQLite's integer range (the cursor is sent back as ``after``).
 MAX_CURSOR = 2**63 - 1
@@ -86,8 +84,7 @@ def _check_loop_fields(u: dict) -> str | None:
     if stage is not None and stage not in STAGES:
         return f"unknown stage {str(stage)[:30]!r}"
     number = u.get("round")
-    if number is not None and not (isinstance(number, int) and not isinstance(number, bool)
-                                   and 1 <= number <= MAX_CURSOR):
+    if number is not None and not _is_cursor(number):  # the same range: 1 to 2^63-1
         return "round must be an integer from 1"
     for field in ("note", "department"):
         value = u.get(field)
