@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from kiosk.core import fsutil
+from kiosk.core import clock, fsutil
 from kiosk.core.pii import Cipher
 from kiosk.core.store import DiskFullError, Store
 from kiosk.core.submission import AttachmentInput, submit
@@ -354,6 +354,8 @@ def test_purge_delivered_before_leaves_undelivered_and_recent_items(cfg, store, 
     store.mark_delivered(old.id, "push")
     cutoff = store.get_item(old.id).delivered_at + "~"   # sorts after that timestamp
     assert store.purge_delivered_before(cutoff) == 1
+    while clock.now_iso() <= cutoff[:-1]:  # "recent" must be delivered in a later millisecond
+        time.sleep(0.001)
     store.mark_delivered(recent.id, "push")
     assert store.purge_delivered_before(cutoff) == 0
     assert store.get_item(old.id).purged_at and not (store.media_dir / old.id).exists()
